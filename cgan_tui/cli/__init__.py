@@ -1,0 +1,91 @@
+"""``cgan-tui``: no arguments opens the TUI; subcommands do the same jobs headless.
+
+Each command group lives in its own module exposing ``register(subparsers)``; the parser is built
+from ``COMMAND_MODULES`` so commands are added without touching the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from cgan_tui import __version__
+from cgan_tui.errors import UserError
+
+COMMAND_MODULES = (
+    "cgan_tui.cli.train_cmd",  # train, ls, show
+    "cgan_tui.cli.plugins_cmd",  # plugins
+    "cgan_tui.cli.metrics_cmd",  # eval, rate, export, weights
+    "cgan_tui.cli.queue_cmd",  # queue, worker
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cgan-tui",
+        description="Run and compare conditional GAN experiments on Fashion-MNIST. "
+        "With no command, opens the terminal app.",
+    )
+    parser.add_argument("--version", action="version", version=f"cgan-tui {__version__}")
+    add_common(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # command group not built yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    """Options every command accepts (also accepted after the subcommand name)."""
+    parser.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        help="database URL or SQLite path (default: $CGAN_TUI_DB or ./experiments.db)",
+    )
+    parser.add_argument(
+        "-p",
+        dest="plugin_flags",
+        action="append",
+        default=argparse.SUPPRESS,
+        metavar="no:NAME",
+        help="disable plugin NAME (repeatable); also $CGAN_TUI_DISABLE_PLUGINS=a,b",
+    )
+
+
+def disabled_plugins(args: argparse.Namespace) -> list[str]:
+    """Plugin names from ``-p no:NAME`` flags; anything else is a clear error."""
+    names = []
+    for flag in getattr(args, "plugin_flags", None) or []:
+        if not flag.startswith("no:") or len(flag) <= 3:
+            raise UserError(f"-p expects no:NAME to disable plugin NAME, got {flag!r}")
+        names.append(flag[3:])
+    return names
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from cgan_tui.cli.app_cmd import run_app
+
+            return run_app(args)
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"cgan-tui: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cgan-tui: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

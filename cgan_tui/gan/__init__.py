@@ -1,0 +1,1 @@
+"""The training engine: torch, torchvision and torchmetrics only (never sqlmodel or textual)."""

@@ -1,0 +1,1 @@
+"""Architectures from the seed documents, assembled from shared conditioned G/D shells."""

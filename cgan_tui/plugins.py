@@ -1,0 +1,233 @@
+"""Plugin discovery: built-ins and third parties alike come from the entry-point group ``cgan_tui``.
+
+A plugin that fails to import, raises inside a hook or returns something malformed is recorded with
+its error and skipped; the others keep working. Names are unique per kind: a duplicate is refused and
+reported on the plugin that tried to take the name.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from importlib import metadata
+from types import ModuleType
+from typing import Generic, Iterable, Iterator, TypeVar
+
+import pluggy
+
+from cgan_tui import hooks
+from cgan_tui.errors import UserError
+from cgan_tui.specs import KINDS
+
+ENTRY_POINT_GROUP = "cgan_tui"
+DISABLE_ENV = "CGAN_TUI_DISABLE_PLUGINS"
+"""Comma-separated plugin names to skip, like the CLI's ``-p no:NAME``."""
+
+T = TypeVar("T")
+
+
+class PluginError(UserError, ValueError):
+    """A user-facing problem with plugin selection (unknown name, duplicate)."""
+
+
+class UnknownName(PluginError):
+    """A name that is not in a registry; the message lists the valid names."""
+
+
+@dataclass
+class PluginInfo:
+    """What ``cgan-tui plugins`` and the Plugins screen show for one plugin."""
+
+    name: str
+    module: str
+    package: str
+    version: str
+    status: str = "ok"  # ok | disabled | failed | partial
+    error: str = ""
+    provides: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "module": self.module,
+            "package": self.package,
+            "version": self.version,
+            "status": self.status,
+            "error": self.error,
+            "provides": self.provides,
+        }
+
+
+class Registry(Generic[T]):
+    """Name -> object for one kind; lookups of unknown names list the valid ones."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._items: dict[str, T] = {}
+        self._owner: dict[str, str] = {}
+
+    def add(self, obj: T, owner: str) -> None:
+        name = getattr(obj, "name")
+        if name in self._items:
+            raise PluginError(
+                f"duplicate {self.singular} name '{name}' from plugin '{owner}': "
+                f"already provided by plugin '{self._owner[name]}'"
+            )
+        self._items[name] = obj
+        self._owner[name] = owner
+
+    @property
+    def singular(self) -> str:
+        return {"losses": "loss", "conditionings": "conditioning", "models": "model"}.get(
+            self.kind, self.kind.rstrip("s")
+        )
+
+    def get(self, name: str) -> T:
+        try:
+            return self._items[name]
+        except KeyError:
+            raise UnknownName(
+                f"unknown {self.singular} '{name}'; valid: {', '.join(self.names()) or '(none)'}"
+            ) from None
+
+    def owner(self, name: str) -> str:
+        return self._owner[name]
+
+    def names(self) -> list[str]:
+        return sorted(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._items[n] for n in self.names())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass
+class Registries:
+    """One registry per plugin kind, plus the report of every plugin seen."""
+
+    losses: Registry
+    conditionings: Registry
+    models: Registry
+    metrics: Registry
+    scores: Registry
+    plugins: list[PluginInfo]
+
+    def kind(self, kind: str) -> Registry:
+        return getattr(self, kind)
+
+
+def disabled_from_env() -> set[str]:
+    raw = os.environ.get(DISABLE_ENV, "")
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def _entry_points() -> Iterable[metadata.EntryPoint]:
+    return metadata.entry_points(group=ENTRY_POINT_GROUP)
+
+
+def _dist_of(ep: metadata.EntryPoint) -> tuple[str, str]:
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return "?", "?"
+    return dist.metadata["Name"], dist.version
+
+
+def load_plugins(
+    disabled: Iterable[str] = (),
+    extra: Iterable[tuple[str, ModuleType | object]] = (),
+) -> Registries:
+    """Discover plugins, call every ``register_*`` hook per plugin, and build the registries.
+
+    ``disabled`` (plus ``$CGAN_TUI_DISABLE_PLUGINS``) names plugins to skip. ``extra`` adds
+    (name, module-or-object) pairs registered in-process, used by tests and embedding code.
+    Hooks are called per plugin so that one plugin's failure never hides another's objects.
+    """
+    skip = set(disabled) | disabled_from_env()
+    pm = pluggy.PluginManager(hooks.PROJECT)
+    pm.add_hookspecs(hooks)
+    infos: list[PluginInfo] = []
+    loaded: list[tuple[PluginInfo, object]] = []
+
+    seen: set[str] = set()
+    for ep in sorted(_entry_points(), key=lambda e: (not e.value.startswith("cgan_tui."), e.name)):
+        if ep.name in seen:  # the same distribution visible twice on sys.path
+            continue
+        seen.add(ep.name)
+        package, version = _dist_of(ep)
+        info = PluginInfo(name=ep.name, module=ep.value, package=package, version=version)
+        infos.append(info)
+        if ep.name in skip:
+            info.status = "disabled"
+            continue
+        try:
+            plugin = ep.load()
+        except Exception as exc:  # noqa: BLE001 - any import failure is reported, not raised
+            info.status = "failed"
+            info.error = f"import failed: {type(exc).__name__}: {exc}"
+            continue
+        loaded.append((info, plugin))
+
+    for name, plugin in extra:
+        module = getattr(plugin, "__name__", type(plugin).__name__)
+        info = PluginInfo(name=name, module=module, package="(in-process)", version="")
+        infos.append(info)
+        if name in skip:
+            info.status = "disabled"
+            continue
+        loaded.append((info, plugin))
+
+    for info, plugin in loaded:
+        try:
+            pm.register(plugin, name=info.name)
+        except Exception as exc:  # noqa: BLE001
+            info.status = "failed"
+            info.error = f"register failed: {type(exc).__name__}: {exc}"
+
+    registries = Registries(
+        **{kind: Registry(kind) for kind in KINDS}, plugins=infos  # type: ignore[arg-type]
+    )
+    by_name = {info.name: info for info, _ in loaded}
+    for kind, spec_cls in KINDS.items():
+        caller = getattr(pm.hook, f"register_{kind}")
+        # pluggy lists implementations last-registered first; keep discovery order instead.
+        for impl in reversed(caller.get_hookimpls()):
+            info = by_name[impl.plugin_name]
+            _collect(info, kind, spec_cls, impl.function, registries)
+    for info in by_name.values():
+        if info.error:
+            info.status = "partial" if info.provides else "failed"
+    return registries
+
+
+def _collect(info: PluginInfo, kind: str, spec_cls: type, hook_fn, regs: Registries) -> None:
+    """Call one plugin's hook and add its objects, recording any problem on that plugin only."""
+    errors: list[str] = []
+    try:
+        result = hook_fn()
+    except Exception as exc:  # noqa: BLE001 - a raising plugin is reported, not fatal
+        tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        errors.append(f"register_{kind} raised {tb}")
+        result = None
+    if result is not None and not isinstance(result, (list, tuple)):
+        errors.append(f"register_{kind} returned {type(result).__name__}, expected a list")
+        result = None
+    for obj in result or ():
+        if not isinstance(obj, spec_cls):
+            errors.append(f"register_{kind} returned {type(obj).__name__}, expected {spec_cls.__name__}")
+        elif not isinstance(getattr(obj, "name", None), str) or not obj.name:
+            errors.append(f"register_{kind} returned a {spec_cls.__name__} without a name")
+        else:
+            try:
+                regs.kind(kind).add(obj, info.name)
+            except PluginError as exc:
+                errors.append(str(exc))
+                continue
+            info.provides.setdefault(kind, []).append(obj.name)
+    if errors:
+        info.error = "; ".join(filter(None, [info.error, *errors]))

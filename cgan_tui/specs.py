@@ -1,0 +1,130 @@
+"""The small objects plugins return from their ``register_*`` hooks.
+
+Plain dataclasses with no torch import at module level, so that listing plugins, validating a run
+form or drawing the results table never pays for PyTorch. Callables inside them may use torch.
+
+Every object carries a unique ``name`` (per kind); the PluginManager builds one registry per kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Mapping
+
+HOOKSPEC_VERSION = 1
+"""Bumped when a hook's signature or a spec object's required fields change incompatibly."""
+
+
+@dataclass(frozen=True)
+class Loss:
+    """An adversarial loss.
+
+    ``d_loss(real_scores, fake_scores) -> scalar`` and ``g_loss(fake_scores) -> scalar`` receive the
+    discriminator's raw scores (shape ``(N,)``, no sigmoid applied). ``penalty(discriminator, real,
+    fake, labels) -> scalar`` is added to the discriminator loss when given (e.g. WGAN-GP).
+    ``defaults`` are hyper-parameters this loss prefers (``lr_g``, ``lr_d``, ``betas``, ``n_critic``);
+    they override the model family's defaults, and the run config overrides both.
+    """
+
+    name: str
+    d_loss: Callable[..., Any]
+    g_loss: Callable[..., Any]
+    penalty: Callable[..., Any] | None = None
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Conditioning:
+    """How class labels enter the generator and/or the discriminator.
+
+    ``generator(num_classes, embed_dim) -> nn.Module`` maps labels ``(N,)`` to a vector ``(N, D)``
+    concatenated to the noise; the module exposes ``out_dim``.
+    ``discriminator(num_classes, embed_dim, image_shape, feature_dim) -> nn.Module`` returns a
+    ``DiscriminatorConditioner`` (see ``cgan_tui.gan.models.common``): extra input channels, an
+    optional projection term on the features and an optional auxiliary classifier.
+    Either side may be ``None`` when the scheme only applies to the other side.
+    ``aux_weight`` scales the auxiliary-classifier cross-entropy added to both losses (AC-GAN).
+    """
+
+    name: str
+    generator: Callable[..., Any] | None = None
+    discriminator: Callable[..., Any] | None = None
+    aux_weight: float = 0.0
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ModelFamily:
+    """Builds ``(generator, discriminator)`` from a resolved run config.
+
+    ``build(config, g_conditioning, d_conditioning) -> (G, D)``: ``G(z, labels) -> images in [-1, 1]``
+    shaped ``(N, 1, 28, 28)``; ``D(images, labels) -> DiscOutput(score (N,), class_logits | None)``.
+    ``defaults``: latent_dim, batch_size, lr_g, lr_d, betas, hflip, bn_momentum, ...
+    ``loss_overrides``: per-loss hyper-parameters the source study fixed for this family
+    (seed 000: wgan-gp uses lr 1e-4). ``default_d_conditioning`` maps the generator-side scheme to
+    the discriminator-side one when the config does not name it.
+    """
+
+    name: str
+    build: Callable[..., Any]
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    loss_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    default_d_conditioning: Callable[[str], str] = lambda g_conditioning: g_conditioning
+    description: str = ""
+
+
+MetricNeed = Literal["samples", "real_features", "fake_features", "real_images", "generator"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A sample-quality metric.
+
+    ``compute(ctx) -> dict[str, float]`` returns one or more named values (e.g. ``{"fid": 38.1}``);
+    ``ctx`` is a ``cgan_tui.gan.evaluation.MetricContext`` giving lazy access to generated and real
+    images, labels and cached features per backend. ``backend`` names the feature source
+    (``inception``, ``classifier``, ``lpips``, ``pixel``) and is stored with every value.
+    ``better`` is ``"lower"`` or ``"higher"`` (per value name via ``better_by_value`` if mixed).
+    ``available() -> str | None`` returns why it cannot run here (missing weights), or None.
+    ``every_epoch``: cheap enough to compute after every epoch, not only at checkpoint epochs.
+    """
+
+    name: str
+    backend: str
+    compute: Callable[..., Mapping[str, float]]
+    better: Literal["lower", "higher"] = "lower"
+    better_by_value: Mapping[str, Literal["lower", "higher"]] = field(default_factory=dict)
+    available: Callable[[], str | None] = lambda: None
+    every_epoch: bool = False
+    description: str = ""
+
+    def direction(self, value_name: str) -> str:
+        """Whether a smaller or larger value is better for one of this metric's outputs."""
+        return self.better_by_value.get(value_name, self.better)
+
+
+@dataclass(frozen=True)
+class Score:
+    """A formula over stored metric values of one (run, epoch, backend).
+
+    ``compute(values: Mapping[str, float], ratings: Mapping[str, float], options) -> float | None``
+    returns None when an input is missing (a score whose inputs are missing is missing).
+    ``needs`` lists the metric value names it reads, for the UI to explain a missing score.
+    """
+
+    name: str
+    compute: Callable[..., float | None]
+    needs: tuple[str, ...] = ()
+    better: Literal["lower", "higher"] = "lower"
+    description: str = ""
+
+
+KINDS: dict[str, type] = {
+    "losses": Loss,
+    "conditionings": Conditioning,
+    "models": ModelFamily,
+    "metrics": Metric,
+    "scores": Score,
+}
+"""Registry kind -> the spec class its hook must return a list of."""

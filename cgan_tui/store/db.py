@@ -1,0 +1,165 @@
+"""Engine from a database URL, SQLite tuned for several writer processes, schema versioning.
+
+A database written by a newer cgan-tui, or a file that is not a database, raises ``StoreError``
+with a one-line explanation and is never touched, let alone overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session, SQLModel, create_engine, select
+
+from cgan_tui.errors import UserError
+from cgan_tui.store import tables
+from cgan_tui.store.tables import SCHEMA_VERSION, SchemaInfo
+
+DB_ENV = "CGAN_TUI_DB"
+DEFAULT_DB = "experiments.db"
+BUSY_TIMEOUT_S = 30.0
+
+
+class StoreError(UserError, RuntimeError):
+    """The database cannot be used as asked; the message says why and what to do."""
+
+
+def database_url(value: str | None = None) -> str:
+    """``--db`` value, else ``$CGAN_TUI_DB``, else ``./experiments.db``; plain paths become SQLite URLs."""
+    raw = value or os.environ.get(DB_ENV) or DEFAULT_DB
+    if "://" in raw:
+        return raw
+    return f"sqlite:///{Path(raw).expanduser().resolve()}"
+
+
+def artifacts_dir(url: str) -> Path:
+    """Folder for checkpoints and logs: beside the SQLite file (``NAME_artifacts/``), else ./cgan_artifacts."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        db_path = Path(parsed.database)
+        return db_path.with_name(db_path.stem + "_artifacts")
+    return Path(os.environ.get("CGAN_TUI_ARTIFACTS", "cgan_artifacts")).resolve()
+
+
+def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Refuse a file that exists but is not SQLite before SQLAlchemy gets a chance to touch it."""
+    if not path.exists():
+        if not path.parent.exists():
+            raise StoreError(f"cannot create database {path}: folder {path.parent} does not exist")
+        return
+    if path.is_dir():
+        raise StoreError(f"database path {path} is a folder; give a file path or a database URL")
+    if not os.access(path, os.R_OK):
+        raise StoreError(f"database {path} is not readable (permission denied)")
+    with path.open("rb") as fh:
+        header = fh.read(16)
+    if header and header != b"SQLite format 3\x00":
+        raise StoreError(f"{path} is not a SQLite database (corrupt or another file type); it was left untouched")
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            _check_sqlite_file(Path(parsed.database))
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+@dataclass
+class Store:
+    """An opened, schema-checked database: hand this to the CLI, workers and the app."""
+
+    url: str
+    engine: Engine
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    @property
+    def artifacts(self) -> Path:
+        return artifacts_dir(self.url)
+
+    def run_dir(self, run_id: int) -> Path:
+        path = self.artifacts / f"run_{run_id:05d}"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str | None = None, create: bool = True) -> Store:
+    """Open (and, when ``create``, initialise) a database; check its schema version."""
+    url = database_url(url)
+    engine = make_engine(url)
+    try:
+        existing = set(inspect(engine).get_table_names())
+        if "schemainfo" in existing:
+            with Session(engine) as session:
+                info = session.exec(select(SchemaInfo)).first()
+            if info is not None and info.version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"database {url} has schema version {info.version}, newer than this cgan-tui "
+                    f"understands ({SCHEMA_VERSION}); upgrade cgan-tui. The database was not modified."
+                )
+            if info is not None and info.version < SCHEMA_VERSION:
+                _migrate(engine, info.version)
+        elif existing and "run" not in existing:
+            raise StoreError(
+                f"database {url} holds tables that are not cgan-tui's ({', '.join(sorted(existing)[:5])}); "
+                "use another --db. It was not modified."
+            )
+        elif not create and not existing:
+            raise StoreError(f"database {url} is empty; run `cgan-tui train` or `cgan-tui queue add` first")
+        if create:
+            SQLModel.metadata.create_all(engine, tables=_our_tables())
+            with Session(engine) as session:
+                if session.get(SchemaInfo, 1) is None:
+                    session.add(SchemaInfo(id=1, version=SCHEMA_VERSION))
+                    session.commit()
+    except (DatabaseError, OperationalError) as exc:
+        engine.dispose()
+        message = str(getattr(exc, "orig", exc)) or type(exc).__name__
+        raise StoreError(f"cannot open database {url}: {message}") from None
+    except StoreError:
+        engine.dispose()
+        raise
+    return Store(url=url, engine=engine)
+
+
+def _our_tables() -> list:
+    names = ("schemainfo", "experiment", "run", "checkpoint", "metricvalue", "samplegrid", "rating", "featurecache")
+    return [SQLModel.metadata.tables[name] for name in names]
+
+
+MIGRATIONS: dict[int, list[str]] = {}
+"""version -> SQL statements upgrading a database from that version to the next."""
+
+
+def _migrate(engine: Engine, version: int) -> None:
+    with engine.begin() as conn:
+        while version < SCHEMA_VERSION:
+            for statement in MIGRATIONS.get(version, []):
+                conn.exec_driver_sql(statement)
+            version += 1
+        conn.exec_driver_sql(f"UPDATE schemainfo SET version = {SCHEMA_VERSION} WHERE id = 1")
+
+
+__all__ = ["Store", "StoreError", "open_store", "database_url", "artifacts_dir", "tables"]

@@ -1,0 +1,166 @@
+"""SQLModel tables. The database is the only channel between workers and the UI.
+
+A "model" in the seed study's sense is a (run, epoch) pair: one 30-epoch run evaluated at 10, 20 and
+30 gives three models. Metric values are stored in long format, one row per value, each with the
+backend that produced it and the sample count, so values are only ever compared like for like.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, Optional
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class RunStatus(str, Enum):
+    queued = "queued"
+    running = "running"
+    completed = "completed"
+    failed = "failed"
+    diverged = "diverged"
+    cancelled = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (RunStatus.completed, RunStatus.failed, RunStatus.diverged, RunStatus.cancelled)
+
+
+class SchemaInfo(SQLModel, table=True):
+    """One row: the schema version this database was written with."""
+
+    id: int = Field(default=1, primary_key=True)
+    version: int
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Experiment(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    notes: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Run(SQLModel, table=True):
+    """One training job. ``config_json`` holds the fully resolved RunConfig."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    experiment_id: Optional[int] = Field(default=None, foreign_key="experiment.id", index=True)
+    config_json: str
+    # denormalised from the config for filtering and sorting without JSON parsing
+    model: str = Field(index=True)
+    loss: str = Field(index=True)
+    conditioning: str
+    d_conditioning: str = ""
+    embed_dim: int
+    epochs: int
+    seed: int = 0
+    status: RunStatus = Field(default=RunStatus.queued, index=True)
+    priority: int = Field(default=0, index=True)
+    # claiming and liveness
+    worker_id: Optional[str] = None
+    pid: Optional[int] = None
+    hostname: Optional[str] = None
+    heartbeat_at: Optional[datetime] = None
+    cancel_requested: bool = False
+    attempts: int = 0
+    # live progress (written by the worker, polled by the UI)
+    current_epoch: int = 0
+    current_step: int = 0
+    steps_per_epoch: int = 0
+    images_per_s: Optional[float] = None
+    # provenance and outcome
+    device: Optional[str] = None
+    code_version: Optional[str] = None
+    error: Optional[str] = None
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: Optional[datetime] = None
+    finished_at: Optional[datetime] = None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return json.loads(self.config_json)
+
+
+class Checkpoint(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("run_id", "epoch", "kind"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    epoch: int
+    path: str
+    kind: str = "milestone"  # milestone (kept) | last (overwritten each epoch, for resume)
+    is_best: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MetricValue(SQLModel, table=True):
+    """One value. ``value`` is NULL when the metric could not run; ``unavailable`` says why.
+
+    Training statistics use backend ``train`` (g_loss, d_loss, epoch_seconds, images_per_s).
+    """
+
+    __table_args__ = (UniqueConstraint("run_id", "epoch", "name", "backend", "n_samples"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    epoch: int = Field(index=True)
+    name: str = Field(index=True)
+    value: Optional[float] = None
+    backend: str = ""
+    n_samples: int = 0
+    unavailable: Optional[str] = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SampleGrid(SQLModel, table=True):
+    """Fixed-noise samples: one row per class, ``cols`` samples each, PNG bytes."""
+
+    __table_args__ = (UniqueConstraint("run_id", "epoch"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    epoch: int
+    rows: int = 10
+    cols: int = 8
+    png: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Rating(SQLModel, table=True):
+    """A human visual rating (1..5) of a model's grid on one criterion."""
+
+    __table_args__ = (UniqueConstraint("run_id", "epoch", "criterion", "rater"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    epoch: int
+    criterion: str
+    value: int
+    rater: str = "me"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class FeatureCache(SQLModel, table=True):
+    """Real-data feature statistics per (dataset, backend, n), so reals are embedded once."""
+
+    __table_args__ = (UniqueConstraint("dataset", "backend", "n"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    dataset: str
+    backend: str
+    n: int
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+RATING_CRITERIA = ("sharpness", "structure", "detail", "class_fit")
