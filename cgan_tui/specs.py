@@ -24,6 +24,9 @@ class Loss:
     fake, labels) -> scalar`` is added to the discriminator loss when given (e.g. WGAN-GP).
     ``defaults`` are hyper-parameters this loss prefers (``lr_g``, ``lr_d``, ``betas``, ``n_critic``);
     they override the model family's defaults, and the run config overrides both.
+    ``g_needs_real``: the generator loss also compares against real scores (relativistic GANs); the
+    engine then calls ``g_loss(fake_scores, real_scores=...)`` with the discriminator's scores on the
+    current real batch (no gradient needed through them). Default False keeps ``g_loss(fake_scores)``.
     """
 
     name: str
@@ -32,6 +35,7 @@ class Loss:
     penalty: Callable[..., Any] | None = None
     defaults: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    g_needs_real: bool = False
 
 
 @dataclass(frozen=True)
