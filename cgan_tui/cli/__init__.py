@@ -15,9 +15,9 @@ from cgan_tui import __version__
 from cgan_tui.errors import UserError
 
 COMMAND_MODULES = (
-    "cgan_tui.cli.train_cmd",  # train, ls, show
+    "cgan_tui.cli.train_cmd",  # train, show
     "cgan_tui.cli.plugins_cmd",  # plugins
-    "cgan_tui.cli.metrics_cmd",  # eval, rate, export, weights
+    "cgan_tui.cli.metrics_cmd",  # ls, eval, rate, export, weights
     "cgan_tui.cli.queue_cmd",  # queue, worker
 )
 
