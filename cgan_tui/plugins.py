@@ -146,7 +146,8 @@ def load_plugins(
 
     ``disabled`` (plus ``$CGAN_TUI_DISABLE_PLUGINS``) names plugins to skip. ``extra`` adds
     (name, module-or-object) pairs registered in-process, used by tests and embedding code.
-    Hooks are called per plugin so that one plugin's failure never hides another's objects.
+    Hooks are called per plugin, in discovery order (built-ins first, so a third party can never
+    take a built-in name), so that one plugin's failure never hides another's objects.
     """
     skip = set(disabled) | disabled_from_env()
     pm = pluggy.PluginManager(hooks.PROJECT)
@@ -154,12 +155,20 @@ def load_plugins(
     infos: list[PluginInfo] = []
     loaded: list[tuple[PluginInfo, object]] = []
 
-    seen: set[str] = set()
-    for ep in sorted(_entry_points(), key=lambda e: (not e.value.startswith("cgan_tui."), e.name)):
-        if ep.name in seen:  # the same distribution visible twice on sys.path
-            continue
-        seen.add(ep.name)
+    seen: dict[str, str] = {}
+    for ep in sorted(_entry_points(), key=lambda e: (not _is_builtin(e), e.name)):
         package, version = _dist_of(ep)
+        if ep.name in seen:
+            if seen[ep.name] == ep.value:  # the same distribution visible twice on sys.path
+                continue
+            infos.append(
+                PluginInfo(
+                    name=ep.name, module=ep.value, package=package, version=version, status="failed",
+                    error=f"duplicate plugin name '{ep.name}': already used by module '{seen[ep.name]}'",
+                )
+            )
+            continue
+        seen[ep.name] = ep.value
         info = PluginInfo(name=ep.name, module=ep.value, package=package, version=version)
         infos.append(info)
         if ep.name in skip:
@@ -167,9 +176,9 @@ def load_plugins(
             continue
         try:
             plugin = ep.load()
-        except Exception as exc:  # noqa: BLE001 - any import failure is reported, not raised
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - any import failure is reported, not raised
             info.status = "failed"
-            info.error = f"import failed: {type(exc).__name__}: {exc}"
+            info.error = f"import failed: {_describe(exc)}"
             continue
         loaded.append((info, plugin))
 
@@ -182,27 +191,103 @@ def load_plugins(
             continue
         loaded.append((info, plugin))
 
+    registered: list[tuple[PluginInfo, object]] = []
     for info, plugin in loaded:
         try:
             pm.register(plugin, name=info.name)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - bad hook signature, name clash, same module twice
             info.status = "failed"
-            info.error = f"register failed: {type(exc).__name__}: {exc}"
+            info.error = f"register failed: {_describe(exc)}"
+            continue
+        registered.append((info, plugin))
 
     registries = Registries(
         **{kind: Registry(kind) for kind in KINDS}, plugins=infos  # type: ignore[arg-type]
     )
-    by_name = {info.name: info for info, _ in loaded}
-    for kind, spec_cls in KINDS.items():
-        caller = getattr(pm.hook, f"register_{kind}")
-        # pluggy lists implementations last-registered first; keep discovery order instead.
-        for impl in reversed(caller.get_hookimpls()):
-            info = by_name[impl.plugin_name]
-            _collect(info, kind, spec_cls, impl.function, registries)
-    for info in by_name.values():
+    impls = {
+        kind: {impl.plugin_name: impl.function for impl in getattr(pm.hook, f"register_{kind}").get_hookimpls()}
+        for kind in KINDS
+    }
+    for info, plugin in registered:
+        unknown = _unknown_hooks(pm, plugin)
+        if unknown:
+            info.error = _join(info.error, f"unknown hook(s) {', '.join(unknown)}; valid: {', '.join(HOOK_NAMES)}")
+        implemented = [kind for kind in KINDS if info.name in impls[kind]]
+        if not implemented and not unknown:
+            info.error = _join(info.error, "implements no register_* hook (missing @hookimpl?)")
+        for kind in implemented:
+            _collect(info, kind, KINDS[kind], impls[kind][info.name], registries)
         if info.error:
             info.status = "partial" if info.provides else "failed"
     return registries
+
+
+HOOK_NAMES = tuple(f"register_{kind}" for kind in KINDS)
+
+
+def _is_builtin(ep: metadata.EntryPoint) -> bool:
+    dist = getattr(ep, "dist", None)
+    if dist is not None:
+        return dist.metadata["Name"] == "cgan-tui"
+    return ep.value.startswith("cgan_tui.")
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: message (at file:line)``, the line being where it was raised."""
+    text = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if not f.filename.startswith("<")
+        and f"{os.sep}importlib{os.sep}" not in f.filename
+        and f.filename != __file__
+    ]
+    if frames:
+        last = frames[-1]
+        text += f" (at {os.path.basename(last.filename)}:{last.lineno})"
+    return text
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def _unknown_hooks(pm: pluggy.PluginManager, plugin: object) -> list[str]:
+    """Hook implementations whose name matches no hookspec (a typo would otherwise be silent)."""
+    names = []
+    for attr in dir(plugin):
+        if attr.startswith("_") or attr in HOOK_NAMES:
+            continue
+        try:
+            if pm.parse_hookimpl_opts(plugin, attr) is not None:
+                names.append(attr)
+        except Exception:  # noqa: BLE001 - odd attributes are not hooks
+            continue
+    return names
+
+
+def _check(obj: object, kind: str) -> str | None:
+    """What is malformed in a spec object beyond its type, or None."""
+    required = {
+        "losses": ("d_loss", "g_loss"),
+        "conditionings": (),
+        "models": ("build",),
+        "metrics": ("compute",),
+        "scores": ("compute",),
+    }[kind]
+    optional = {"losses": ("penalty",), "conditionings": ("generator", "discriminator")}.get(kind, ())
+    for attr in required:
+        if not callable(getattr(obj, attr, None)):
+            return f"{attr} is not callable"
+    for attr in optional:
+        value = getattr(obj, attr, None)
+        if value is not None and not callable(value):
+            return f"{attr} is neither callable nor None"
+    if kind == "conditionings" and obj.generator is None and obj.discriminator is None:  # type: ignore[attr-defined]
+        return "needs a generator or a discriminator side"
+    if kind in ("metrics", "scores") and getattr(obj, "better", None) not in ("lower", "higher"):
+        return f"better must be 'lower' or 'higher', got {getattr(obj, 'better', None)!r}"
+    return None
 
 
 def _collect(info: PluginInfo, kind: str, spec_cls: type, hook_fn, regs: Registries) -> None:
@@ -211,8 +296,7 @@ def _collect(info: PluginInfo, kind: str, spec_cls: type, hook_fn, regs: Registr
     try:
         result = hook_fn()
     except Exception as exc:  # noqa: BLE001 - a raising plugin is reported, not fatal
-        tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        errors.append(f"register_{kind} raised {tb}")
+        errors.append(f"register_{kind} raised {_describe(exc)}")
         result = None
     if result is not None and not isinstance(result, (list, tuple)):
         errors.append(f"register_{kind} returned {type(result).__name__}, expected a list")
@@ -222,6 +306,8 @@ def _collect(info: PluginInfo, kind: str, spec_cls: type, hook_fn, regs: Registr
             errors.append(f"register_{kind} returned {type(obj).__name__}, expected {spec_cls.__name__}")
         elif not isinstance(getattr(obj, "name", None), str) or not obj.name:
             errors.append(f"register_{kind} returned a {spec_cls.__name__} without a name")
+        elif (problem := _check(obj, kind)) is not None:
+            errors.append(f"register_{kind}: {spec_cls.__name__} '{obj.name}' refused: {problem}")
         else:
             try:
                 regs.kind(kind).add(obj, info.name)
@@ -230,4 +316,4 @@ def _collect(info: PluginInfo, kind: str, spec_cls: type, hook_fn, regs: Registr
                 continue
             info.provides.setdefault(kind, []).append(obj.name)
     if errors:
-        info.error = "; ".join(filter(None, [info.error, *errors]))
+        info.error = _join(info.error, *errors)

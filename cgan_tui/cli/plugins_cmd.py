@@ -1,0 +1,69 @@
+"""``cgan-tui plugins [--json]``: every plugin seen, what it provides, where it comes from, its status.
+
+A plugin that failed is a row with its error, not a crash: the command exits 0 whatever it finds,
+so it is the place to look when a loss or metric is missing from the other commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from cgan_tui.plugins import PluginInfo, load_plugins
+
+STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "red", "disabled": "dim"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from cgan_tui.cli import add_common
+
+    parser = subparsers.add_parser(
+        "plugins",
+        help="list plugins: name, kinds provided, package, version, status/error",
+        description="List every plugin (built-in and installed) with what it provides and its load status. "
+        "A failed plugin is reported here and skipped everywhere else.",
+    )
+    parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    add_common(parser)
+    parser.set_defaults(func=run)
+
+
+def provides_text(info: PluginInfo) -> str:
+    """``losses: rahinge, rsgan; metrics: ...`` with a count per kind."""
+    parts = [f"{kind} ({len(names)}): {', '.join(names)}" for kind, names in info.provides.items()]
+    return "; ".join(parts) or "-"
+
+
+def run(args: argparse.Namespace) -> int:
+    from cgan_tui.cli import disabled_plugins
+
+    registries = load_plugins(disabled=disabled_plugins(args))
+    if args.json:
+        json.dump([info.to_dict() for info in registries.plugins], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="cgan-tui plugins", show_lines=False)
+    for column in ("name", "package", "version", "status"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("provides", overflow="fold", ratio=1)
+    table.add_column("error", overflow="fold", ratio=1)
+    for info in registries.plugins:
+        style = STATUS_STYLE.get(info.status, "")
+        table.add_row(
+            info.name,
+            info.package,
+            info.version,
+            f"[{style}]{info.status}[/]" if style else info.status,
+            provides_text(info),
+            info.error,
+        )
+    Console().print(table)
+    failed = [i.name for i in registries.plugins if i.status in ("failed", "partial")]
+    if failed:
+        print(f"{len(failed)} plugin(s) with errors: {', '.join(failed)} (skipped; the rest work)")
+    return 0
