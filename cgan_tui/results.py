@@ -1,0 +1,540 @@
+"""The results read model: one row per model (run x evaluated epoch) with every value and score.
+
+Used by ``cgan-tui ls``/``export`` and the TUI's results screen, so it is torch-free and fast: rows
+are plain dataclasses built from a handful of column queries; sorting precomputes one key per row.
+
+Keys name a value as ``NAME@BACKEND``: ``fid@inception``, ``is@classifier``, ``g_loss@train``,
+scores ``combined@inception``/``final@classifier``, ratings ``sharpness@rating``. Base columns use
+the attribute name (``loss``, ``embed_dim``, ``epoch``, ``status``, ``label``, ...).
+
+Which epochs are "models": the run's checkpoint epochs (its config), milestone checkpoints and rated
+epochs that have any non-training value; a run with none of those yet (queued, running before its
+first checkpoint, or evaluation switched off) gets one row at its latest epoch, so it still shows.
+When a value exists at several sample counts, the largest n is shown (its n is in ``n_samples``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+
+from cgan_tui import scoring
+
+if TYPE_CHECKING:
+    from cgan_tui.plugins import Registries
+    from cgan_tui.store.db import Store
+
+TRAIN_BACKEND = "train"
+SHARED_BACKENDS = ("lpips", "pixel")
+"""Backends whose values every score backend's view includes (LPIPS enters both combined scores)."""
+RATING_BACKEND = "rating"
+MISSING = "—"
+
+KNOWN_BETTER: dict[str, str] = {
+    "fid": "lower",
+    "kid": "lower",
+    "kid_std": "lower",
+    "is": "higher",
+    "is_std": "higher",
+    "lpips": "lower",
+    "lpips_diversity": "higher",
+    "psnr": "higher",
+    "class_acc": "higher",
+    "diversity": "higher",
+    "min_diversity": "higher",
+    "mode_collapse": "lower",
+    "combined": "lower",
+    "final": "higher",
+    "images_per_s": "higher",
+    "epoch_seconds": "lower",
+}
+"""Direction of well-known value names, used when no registries are given (plugins override)."""
+
+DISPLAY = {"fid": "FID", "kid": "KID", "is": "IS", "lpips": "LPIPS", "psnr": "PSNR", "class_acc": "cls acc"}
+BACKEND_ABBREV = {"inception": "inc", "classifier": "cls", "lpips": "", "pixel": "", "train": "", "rating": ""}
+BACKEND_ORDER = {"inception": 0, "lpips": 1, "pixel": 2, "classifier": 3, RATING_BACKEND: 8, TRAIN_BACKEND: 9}
+
+
+@dataclass
+class ResultRow:
+    """One model: a run at one epoch, with its values, reasons for missing ones, ratings, scores."""
+
+    run_id: int
+    epoch: int
+    model: str
+    loss: str
+    conditioning: str
+    d_conditioning: str
+    embed_dim: int
+    planned_epochs: int
+    seed: int
+    status: str
+    experiment: str | None = None
+    values: dict[str, float | None] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    ratings: dict[str, float] = field(default_factory=dict)
+    scores: dict[str, float | None] = field(default_factory=dict)
+    n_samples: dict[str, int] = field(default_factory=dict)
+    current_epoch: int = 0
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The seed study's model name, e.g. ``HINGE_32 e30`` or ``LSGAN_one-hot e30``."""
+        cond = self.conditioning if self.conditioning != "embedding" else str(self.embed_dim)
+        return f"{self.loss.upper().replace('-', '_')}_{cond} e{self.epoch}"
+
+    def get(self, key: str) -> Any:
+        """The value of any column key (base attribute, metric, score or rating); None if missing."""
+        if key in self.scores:
+            return self.scores[key]
+        if key in self.values:
+            return self.values[key]
+        getter = _BASE_GETTERS.get(key)
+        if getter is not None:
+            return getter(self)
+        name, _, backend = key.partition("@")
+        if backend == RATING_BACKEND:
+            return self.ratings.get(name)
+        return None
+
+    def why_missing(self, key: str) -> str:
+        """Why ``get(key)`` is None: the stored reason, else 'not computed yet'."""
+        return self.unavailable.get(key) or "not computed yet"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Flat mapping for export: base fields, then every value, score and rating key."""
+        data: dict[str, Any] = {k: getter(self) for k, getter in _BASE_GETTERS.items()}
+        data.update(self.values)
+        data.update(self.scores)
+        data.update({f"{c}@{RATING_BACKEND}": v for c, v in self.ratings.items()})
+        return data
+
+
+_BASE_GETTERS: dict[str, Callable[[ResultRow], Any]] = {
+    "run_id": lambda r: r.run_id,
+    "label": lambda r: r.label,
+    "experiment": lambda r: r.experiment,
+    "model": lambda r: r.model,
+    "loss": lambda r: r.loss,
+    "conditioning": lambda r: r.conditioning,
+    "d_conditioning": lambda r: r.d_conditioning,
+    "embed_dim": lambda r: r.embed_dim,
+    "epoch": lambda r: r.epoch,
+    "planned_epochs": lambda r: r.planned_epochs,
+    "seed": lambda r: r.seed,
+    "status": lambda r: r.status,
+}
+BASE_KEYS = tuple(_BASE_GETTERS)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: ``better`` is "lower"/"higher" for values with a direction, else None."""
+
+    key: str
+    title: str
+    better: str | None = None
+    kind: str = "number"  # "text" | "number"
+
+
+@dataclass(frozen=True)
+class AggregateRow:
+    """Summary of one group (e.g. all models with loss=hinge) for one value key."""
+
+    group: Any
+    n: int
+    mean: float | None
+    std: float | None
+    best: float | None
+
+
+# -------------------------------------------------------------------------------------------- load
+
+
+def load_results(
+    store: "Store",
+    registries: "Registries | None" = None,
+    *,
+    preset: str = "research",
+    weights: Sequence[float] | None = None,
+) -> list[ResultRow]:
+    """Every model in the database, ordered by run id and epoch, with scores computed.
+
+    ``preset``/``weights`` choose the final score's weights (see ``cgan_tui.scoring``).
+    ``registries`` gives the score plugins; when None the plugins are loaded (torch-free).
+    """
+    from sqlmodel import select
+
+    from cgan_tui.store.tables import Checkpoint, Experiment, MetricValue, Rating, Run
+
+    if registries is None:
+        from cgan_tui.plugins import load_plugins
+
+        registries = load_plugins()
+    w = scoring.resolve_weights(preset, weights)
+
+    def fetch(session) -> tuple[list, list, list, list, list]:
+        runs = session.exec(
+            select(
+                Run.id, Run.experiment_id, Run.config_json, Run.model, Run.loss, Run.conditioning,
+                Run.d_conditioning, Run.embed_dim, Run.epochs, Run.seed, Run.status, Run.current_epoch, Run.error,
+            ).order_by(Run.id)
+        ).all()
+        metrics = session.exec(
+            select(
+                MetricValue.run_id, MetricValue.epoch, MetricValue.name, MetricValue.backend,
+                MetricValue.value, MetricValue.n_samples, MetricValue.unavailable,
+            ).order_by(MetricValue.id)
+        ).all()
+        milestones = session.exec(select(Checkpoint.run_id, Checkpoint.epoch).where(Checkpoint.kind == "milestone")).all()
+        rates = session.exec(select(Rating.run_id, Rating.epoch, Rating.criterion, Rating.value)).all()
+        experiments = session.exec(select(Experiment.id, Experiment.name)).all()
+        return list(runs), list(metrics), list(milestones), list(rates), list(experiments)
+
+    runs, metrics, milestones, rates, experiments = _read(store, fetch)
+    exp_names = dict(experiments)
+
+    # (run, epoch) -> key -> (n, value, reason); the largest n wins, later rows win ties.
+    per_epoch: dict[tuple[int, int], dict[str, tuple[int, float | None, str | None]]] = {}
+    evaluated: dict[int, set[int]] = {}
+    latest: dict[int, int] = {}
+    for run_id, epoch, name, backend, value, n, reason in metrics:
+        slot = per_epoch.setdefault((run_id, epoch), {})
+        key = f"{name}@{backend}"
+        old = slot.get(key)
+        if old is None or n >= old[0]:
+            slot[key] = (n, value, reason)
+        if backend != TRAIN_BACKEND:
+            evaluated.setdefault(run_id, set()).add(epoch)
+        if epoch > latest.get(run_id, -1):
+            latest[run_id] = epoch
+
+    milestone_epochs: dict[int, set[int]] = {}
+    for run_id, epoch in milestones:
+        milestone_epochs.setdefault(run_id, set()).add(epoch)
+    rating_pairs: dict[tuple[int, int], list[tuple[str, float]]] = {}
+    for run_id, epoch, criterion, value in rates:
+        rating_pairs.setdefault((run_id, epoch), []).append((criterion, value))
+        milestone_epochs.setdefault(run_id, set()).add(epoch)
+
+    score_specs = _ordered_scores(registries)
+    options = {"preset": preset, "weights": weights, "weights_resolved": w}
+    rows: list[ResultRow] = []
+    for (run_id, exp_id, config_json, model, loss, cond, d_cond, embed_dim, epochs, seed, status,
+         current_epoch, error) in runs:
+        model_epochs = set(milestone_epochs.get(run_id, ()))
+        model_epochs |= set(_checkpoint_epochs(config_json))
+        has_values = evaluated.get(run_id, set())
+        chosen = sorted(e for e in model_epochs if e in has_values or (run_id, e) in rating_pairs)
+        if not chosen:
+            chosen = [max(latest.get(run_id, 0), current_epoch or 0)]
+        for epoch in chosen:
+            row = ResultRow(
+                run_id=run_id, epoch=epoch, model=model, loss=loss, conditioning=cond, d_conditioning=d_cond or "",
+                embed_dim=embed_dim, planned_epochs=epochs, seed=seed, status=getattr(status, "value", str(status)),
+                experiment=exp_names.get(exp_id), current_epoch=current_epoch or 0, error=error,
+            )
+            for key, (n, value, reason) in per_epoch.get((run_id, epoch), {}).items():
+                row.values[key] = value
+                row.n_samples[key] = n
+                if value is None and reason:
+                    row.unavailable[key] = reason
+            row.ratings = scoring.mean_ratings(rating_pairs.get((run_id, epoch), ()))
+            _compute_scores(row, score_specs, options)
+            rows.append(row)
+    return rows
+
+
+def _read(store: "Store", fn):
+    try:
+        from cgan_tui.store.queries import read
+    except ImportError:  # pragma: no cover - queries module not present
+        with store.session() as session:
+            return fn(session)
+    return read(store, fn)
+
+
+def _checkpoint_epochs(config_json: str) -> list[int]:
+    try:
+        data = json.loads(config_json)
+    except (TypeError, ValueError):
+        return []
+    epochs = list(data.get("checkpoint_epochs") or [])
+    if data.get("epochs"):
+        epochs.append(int(data["epochs"]))
+    return [int(e) for e in epochs]
+
+
+def _ordered_scores(registries: "Registries") -> list:
+    """Scores in dependency order: one that needs another score's name comes after it."""
+    specs = list(registries.scores)
+    names = {s.name for s in specs}
+    ordered: list = []
+    done: set[str] = set()
+    while specs:
+        ready = [s for s in specs if all(n in done or n not in names for n in s.needs)]
+        if not ready:  # a cycle: keep the rest in name order rather than fail
+            ready = specs
+        for s in ready:
+            ordered.append(s)
+            done.add(s.name)
+        specs = [s for s in specs if s not in ready]
+    return ordered
+
+
+def score_backends(row: ResultRow) -> list[str]:
+    """Backends that get scores: those with an ``fid`` value (or an unavailable ``fid``) in the row."""
+    backends = {key.partition("@")[2] for key in row.values if key.startswith("fid@")}
+    return sorted(backends, key=lambda b: (BACKEND_ORDER.get(b, 5), b))
+
+
+def backend_view(row: ResultRow, backend: str) -> tuple[dict[str, float | None], dict[str, str]]:
+    """Bare-name values a score sees for ``backend``: shared backends' values overlaid by its own."""
+    view: dict[str, float | None] = {}
+    reasons: dict[str, str] = {}
+    for wanted in (*SHARED_BACKENDS, backend):
+        for key, value in row.values.items():
+            name, _, b = key.partition("@")
+            if b == wanted:
+                view[name] = value
+                reasons[name] = f"{key} " + (f"unavailable: {row.unavailable[key]}" if key in row.unavailable else "missing")
+    return view, reasons
+
+
+def _compute_scores(row: ResultRow, specs: list, options: Mapping[str, Any]) -> None:
+    for backend in score_backends(row):
+        view, reasons = backend_view(row, backend)
+        opts = {**options, "backend": backend}
+        for spec in specs:
+            key = f"{spec.name}@{backend}"
+            try:
+                value = spec.compute(view, row.ratings, opts)
+            except Exception as exc:  # noqa: BLE001 - a broken score plugin must not break the table
+                value = None
+                row.unavailable[key] = f"score '{spec.name}' raised {type(exc).__name__}: {exc}"
+            value = None if value is None or (isinstance(value, float) and not math.isfinite(value)) else float(value)
+            row.scores[key] = value
+            view[spec.name] = value
+            if value is None and key not in row.unavailable:
+                row.unavailable[key] = _missing_inputs(spec, view, reasons, row.ratings, backend)
+            reasons[spec.name] = f"{key} " + (f"missing ({row.unavailable[key]})" if value is None else "ok")
+
+
+def _missing_inputs(spec, view, reasons, ratings, backend) -> str:
+    parts = []
+    for need in spec.needs:
+        if need == "ratings":
+            missing = scoring.missing_criteria(ratings)
+            if missing:
+                parts.append("ratings of " + ", ".join(missing))
+        elif view.get(need) is None:
+            parts.append(reasons.get(need, f"{need}@{backend} not computed yet"))
+    return "needs " + "; ".join(parts) if parts else "inputs out of range"
+
+
+# ----------------------------------------------------------------------------------------- columns
+
+
+def directions(registries: "Registries | None" = None) -> dict[str, str]:
+    """Key or bare value name -> "lower"/"higher", from the plugins when given, else known names."""
+    result = dict(KNOWN_BETTER)
+    if registries is not None:
+        for metric in registries.metrics:
+            result[f"{metric.name}@{metric.backend}"] = metric.better
+            for value_name, better in metric.better_by_value.items():
+                result[f"{value_name}@{metric.backend}"] = better
+        for score in registries.scores:
+            result[score.name] = score.better
+    return result
+
+
+def direction_of(key: str, table: Mapping[str, str] | None = None) -> str | None:
+    table = KNOWN_BETTER if table is None else table
+    if key in table:
+        return table[key]
+    name, _, backend = key.partition("@")
+    if backend == RATING_BACKEND:
+        return "higher"
+    return table.get(name) if backend else None
+
+
+def _title(key: str) -> str:
+    name, _, backend = key.partition("@")
+    abbrev = BACKEND_ABBREV.get(backend, backend)
+    shown = DISPLAY.get(name, name)
+    return f"{shown} {abbrev}" if abbrev else shown
+
+
+BASE_COLUMNS = (
+    Column("run_id", "run", None, "number"),
+    Column("label", "model", None, "text"),
+    Column("loss", "loss", None, "text"),
+    Column("conditioning", "cond", None, "text"),
+    Column("embed_dim", "emb", None, "number"),
+    Column("epoch", "epoch", None, "number"),
+    Column("status", "status", None, "text"),
+)
+
+
+def columns_for(rows: Iterable[ResultRow], registries: "Registries | None" = None) -> list[Column]:
+    """Base columns, then every score, metric and rating key present in ``rows`` (plugins included)."""
+    rows = list(rows)
+    table = directions(registries)
+    cols = list(BASE_COLUMNS)
+    if any(r.experiment for r in rows):
+        cols.insert(1, Column("experiment", "experiment", None, "text"))
+    if len({r.model for r in rows}) > 1:
+        cols.insert(3, Column("model", "family", None, "text"))
+    score_keys: set[str] = set()
+    value_keys: set[str] = set()
+    rating_keys: set[str] = set()
+    for row in rows:
+        score_keys.update(row.scores)
+        value_keys.update(row.values)
+        rating_keys.update(f"{c}@{RATING_BACKEND}" for c in row.ratings)
+
+    def order(key: str) -> tuple:
+        name, _, backend = key.partition("@")
+        return (BACKEND_ORDER.get(backend, 5), backend, name)
+
+    for key in sorted(score_keys, key=lambda k: (k.partition("@")[0] != "combined", order(k))):
+        cols.append(Column(key, _title(key), direction_of(key, table), "number"))
+    for key in sorted(value_keys, key=order):
+        cols.append(Column(key, _title(key), direction_of(key, table), "number"))
+    crit_order = {c: i for i, c in enumerate(scoring.RATING_CRITERIA)}
+    for key in sorted(rating_keys, key=lambda k: (crit_order.get(k.partition("@")[0], 99), k)):
+        cols.append(Column(key, key.partition("@")[0], "higher", "number"))
+    return cols
+
+
+# ----------------------------------------------------------------------------- sort/filter/aggregate
+
+
+def _sortable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.casefold()
+    return value
+
+
+def sort_rows(rows: Sequence[ResultRow], keys: Sequence[tuple[str, bool]]) -> list[ResultRow]:
+    """Stable multi-key sort; each key is ``(column key, descending)``; missing values always last.
+
+    One pass per key, from the last key to the first (each pass is stable), each pass extracting its
+    key once per row; 10,000 rows take a few milliseconds per key.
+    """
+    result = list(rows)
+    for key, descending in reversed(list(keys)):
+        present: list[tuple[Any, ResultRow]] = []
+        missing: list[ResultRow] = []
+        for row in result:
+            value = row.get(key)
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                missing.append(row)
+            else:
+                present.append((_sortable(value), row))
+        try:
+            present.sort(key=_first, reverse=descending)
+        except TypeError:  # mixed types in one column: compare as text
+            present = [(str(v), r) for v, r in present]
+            present.sort(key=_first, reverse=descending)
+        result = [r for _, r in present] + missing
+    return result
+
+
+def _first(pair: tuple[Any, ResultRow]) -> Any:
+    return pair[0]
+
+
+TEXT_FIELDS = ("label", "loss", "conditioning", "status", "model", "experiment")
+
+
+def filter_rows(rows: Iterable[ResultRow], text: str = "", **equals: Any) -> list[ResultRow]:
+    """Rows whose label/loss/conditioning/status/model/experiment contain ``text`` (any case) and whose
+    columns equal ``equals`` (compared as text, e.g. ``loss="hinge", embed_dim=32``)."""
+    needle = text.strip().casefold()
+    wanted = {k: str(v).casefold() for k, v in equals.items() if v is not None}
+    out = []
+    for row in rows:
+        if needle and not any(needle in str(row.get(f) or "").casefold() for f in TEXT_FIELDS):
+            continue
+        if any(str(row.get(k)).casefold() != v for k, v in wanted.items()):
+            continue
+        out.append(row)
+    return out
+
+
+def aggregate(
+    rows: Iterable[ResultRow], by: str, value_key: str, better: str | None = None
+) -> list[AggregateRow]:
+    """Mean, sample standard deviation and best value of ``value_key`` per value of column ``by``.
+
+    Rows missing the value are left out of the numbers (``n`` counts only present values); groups
+    whose rows are all missing still appear with ``n == 0``. ``better`` defaults to the key's known
+    direction (lower for FID/combined, higher for IS...).
+    """
+    better = better or direction_of(value_key) or "lower"
+    groups: dict[Any, list[float]] = {}
+    for row in rows:
+        values = groups.setdefault(row.get(by), [])
+        value = row.get(value_key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            values.append(float(value))
+    out = []
+    for group in sorted(groups, key=_group_order):
+        values = groups[group]
+        n = len(values)
+        mean = sum(values) / n if n else None
+        std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n >= 2 and mean is not None else None
+        best = (min(values) if better == "lower" else max(values)) if n else None
+        out.append(AggregateRow(group=group, n=n, mean=mean, std=std, best=best))
+    return out
+
+
+def _group_order(group: Any) -> tuple:
+    if group is None:
+        return (2, 0)
+    if isinstance(group, (int, float)) and not isinstance(group, bool):
+        return (0, group)
+    return (1, str(group).casefold())
+
+
+def format_value(value: Any, key: str = "") -> str:
+    """Human text for a cell: numbers with sensible precision, None as an em dash."""
+    if value is None:
+        return MISSING
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        magnitude = abs(value)
+        if magnitude != 0 and magnitude < 0.01:
+            return f"{value:.2e}"
+        if magnitude < 10:
+            return f"{value:.3f}"
+        return f"{value:.2f}"
+    return str(value)
+
+
+__all__ = [
+    "ResultRow",
+    "Column",
+    "AggregateRow",
+    "load_results",
+    "columns_for",
+    "sort_rows",
+    "filter_rows",
+    "aggregate",
+    "directions",
+    "direction_of",
+    "format_value",
+    "score_backends",
+    "backend_view",
+    "BASE_KEYS",
+    "MISSING",
+]
