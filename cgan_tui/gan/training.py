@@ -7,9 +7,20 @@ deterministic for a given seed on CPU, resumes bit-exactly from an epoch checkpo
 
 from __future__ import annotations
 
+import inspect
+import io
+import math
+import os
+import random
+import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
 
 from cgan_tui.config import RunConfig
 
@@ -86,4 +97,293 @@ def train(
     data=None,  # cgan_tui.gan.data.ImageData; loaded from config.data_dir when None
 ) -> TrainResult:
     """Train ``config`` (already ``resolve()``d) and return how far it got. Raises ``Diverged``."""
-    raise NotImplementedError  # implemented by the engine work
+    from cgan_tui.gan.data import load_fashion_mnist
+    from cgan_tui.gan.device import pick_device
+
+    cb = callbacks or TrainCallbacks()
+    device = pick_device(config.device)
+    checkpoint_dir = Path(checkpoint_dir)
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    seed_everything(config.seed)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+
+    state = _build_state(config, registries, device)
+    if data is None:
+        data = load_fashion_mnist(config.data_dir, "train", device, limit=config.limit_train)
+    else:
+        data = data.subset(config.limit_train).to(device)
+    if resume_from is not None:
+        _load_checkpoint(state, Path(resume_from), device)
+
+    last_ckpt: Path | None = Path(resume_from) if resume_from is not None else None
+    for epoch in range(state.epoch + 1, config.epochs + 1):
+        if cb.should_stop():
+            return TrainResult(state.epoch, True, str(device), last_ckpt)
+        stats = _run_epoch(state, data, epoch, cb)
+        if stats is None:
+            return TrainResult(state.epoch, True, str(device), last_ckpt)
+        state.epoch = epoch
+        last_ckpt = _epoch_end(state, epoch, stats, checkpoint_dir, cb, device)
+    return TrainResult(state.epoch, False, str(device), last_ckpt)
+
+
+# --------------------------------------------------------------------------------------------
+# internals
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, numpy and torch (CPU and every CUDA device)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+@dataclass
+class _State:
+    config: RunConfig
+    device: torch.device
+    G: torch.nn.Module
+    D: torch.nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    loss: Any
+    aux_weight: float
+    perm_gen: torch.Generator
+    penalty_kwargs: dict
+    epoch: int = 0
+    images_seen: int = 0
+
+
+def _build_state(config: RunConfig, registries, device: torch.device) -> _State:
+    family = registries.models.get(config.model)
+    loss = registries.losses.get(config.loss)
+    g_cond = registries.conditionings.get(config.conditioning)
+    d_cond = registries.conditionings.get(config.d_conditioning or family.default_d_conditioning(config.conditioning))
+    G, D = family.build(config, g_cond, d_cond)
+    G, D = G.to(device), D.to(device)
+    betas = tuple(config.betas)
+    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=betas)
+    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=betas)
+    penalty_kwargs = {"weight": config.gp_weight} if loss.penalty is not None and _accepts(loss.penalty, "weight") else {}
+    return _State(
+        config=config, device=device, G=G, D=D, opt_g=opt_g, opt_d=opt_d, loss=loss,
+        aux_weight=float(d_cond.aux_weight or 0.0),
+        perm_gen=torch.Generator().manual_seed(config.seed), penalty_kwargs=penalty_kwargs,
+    )  # fmt: skip
+
+
+def _accepts(fn: Callable, keyword: str) -> bool:
+    """Whether a (possibly lazy) penalty callable takes ``keyword`` (or ``**kwargs``)."""
+    target = fn.resolve() if hasattr(fn, "resolve") else fn
+    try:
+        params = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == keyword or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
+def _autocast(state: _State):
+    if state.config.precision == "bf16":
+        return torch.autocast(device_type=state.device.type, dtype=torch.bfloat16)
+    return nullcontext()
+
+
+def _aux(out, labels: torch.Tensor, weight: float) -> torch.Tensor | None:
+    if weight > 0 and out.class_logits is not None:
+        return weight * F.cross_entropy(out.class_logits.float(), labels)
+    return None
+
+
+@dataclass
+class _EpochStats:
+    g_loss: float
+    d_loss: float
+    seconds: float
+    images: int
+
+
+def _run_epoch(state: _State, data, epoch: int, cb: TrainCallbacks) -> _EpochStats | None:
+    """One pass over ``data``; None when ``should_stop`` interrupted it."""
+    cfg, device, G, D = state.config, state.device, state.G, state.D
+    n = len(data)
+    bs = min(cfg.batch_size, n)
+    steps = math.ceil(n / bs)
+    perm = torch.randperm(n, generator=state.perm_gen).to(device)
+    G.train()
+    D.train()
+    g_sum = torch.zeros((), device=device)
+    d_sum = torch.zeros((), device=device)
+    g_steps = 0
+    images = 0
+    start = time.perf_counter()
+    every = max(1, int(cb.progress_every))
+    for step in range(steps):
+        if cb.should_stop():
+            return None
+        idx = perm[step * bs : (step + 1) * bs]
+        real = data.images[idx].float().div_(127.5).sub_(1.0)
+        labels = data.labels[idx]
+        if cfg.hflip:
+            flip = torch.rand(real.shape[0], device=device) < 0.5
+            real = torch.where(flip[:, None, None, None], real.flip(-1), real)
+        z = torch.randn(real.shape[0], cfg.latent_dim, device=device)
+
+        # discriminator step (fake generated once and reused by the G step, like the seeds)
+        with _autocast(state):
+            fake = G(z, labels)
+            out_real = D(real, labels)
+            out_fake = D(fake.detach(), labels)
+            d_loss = state.loss.d_loss(out_real.score.float(), out_fake.score.float())
+            aux = _aux(out_real, labels, state.aux_weight)
+            if aux is not None:
+                d_loss = d_loss + aux
+            if state.loss.penalty is not None:
+                d_loss = d_loss + state.loss.penalty(D, real, fake.detach(), labels, **state.penalty_kwargs)
+        state.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        state.opt_d.step()
+        d_sum += d_loss.detach()
+
+        # generator step every n_critic discriminator steps
+        if step % cfg.n_critic == 0:
+            D.requires_grad_(False)
+            with _autocast(state):
+                out = D(fake, labels)
+                g_loss = state.loss.g_loss(out.score.float())
+                aux = _aux(out, labels, state.aux_weight)
+                if aux is not None:
+                    g_loss = g_loss + aux
+            state.opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            state.opt_g.step()
+            D.requires_grad_(True)
+            g_sum += g_loss.detach()
+            g_steps += 1
+        images += real.shape[0]
+
+        if (step + 1) % every == 0:
+            g_val, d_val = float(g_loss.detach()), float(d_loss.detach())
+            if not (math.isfinite(g_val) and math.isfinite(d_val)):
+                raise Diverged(f"loss became non-finite in epoch {epoch} step {step + 1} (G {g_val}, D {d_val})", epoch)
+            elapsed = time.perf_counter() - start
+            cb.on_progress(Progress(epoch, step + 1, steps, images / max(elapsed, 1e-9), g_val, d_val))
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    seconds = time.perf_counter() - start
+    g_mean = float(g_sum) / max(g_steps, 1)
+    d_mean = float(d_sum) / steps
+    if not (math.isfinite(g_mean) and math.isfinite(d_mean)):
+        raise Diverged(f"loss became non-finite in epoch {epoch} (mean G {g_mean}, D {d_mean})", epoch)
+    state.images_seen += images
+    return _EpochStats(g_mean, d_mean, seconds, images)
+
+
+def _epoch_end(
+    state: _State, epoch: int, stats: _EpochStats, checkpoint_dir: Path, cb: TrainCallbacks, device: torch.device
+) -> Path:
+    """Checkpoint, grid, callbacks. RNG is forked so callbacks never shift the training stream."""
+    from cgan_tui.gan.sampling import NUM_CLASSES, grid_png
+
+    cfg = state.config
+    payload = _checkpoint_bytes(state)
+    last = checkpoint_dir / "last.pt"
+    _atomic_write(last, payload)
+    saved = [CheckpointSaved(epoch, last, "last")]
+    is_milestone = epoch in cfg.checkpoint_epochs
+    if is_milestone:
+        milestone = checkpoint_dir / f"epoch_{epoch:03d}.pt"
+        _atomic_write(milestone, payload)
+        saved.append(CheckpointSaved(epoch, milestone, "milestone"))
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        png = grid_png(state.G, cfg.latent_dim, NUM_CLASSES, cfg.grid_columns, device)
+        for item in saved:
+            cb.on_checkpoint(item)
+        state.G.eval()
+        try:
+            cb.on_epoch_end(
+                EpochEnd(
+                    epoch=epoch, g_loss=stats.g_loss, d_loss=stats.d_loss, seconds=stats.seconds,
+                    images_per_s=stats.images / max(stats.seconds, 1e-9), images_seen=state.images_seen,
+                    grid_png=png, grid_rows=NUM_CLASSES, grid_cols=cfg.grid_columns,
+                    generator=state.G, is_checkpoint_epoch=is_milestone,
+                )  # fmt: skip
+            )
+        finally:
+            state.G.train()
+    return last
+
+
+def _rng_state(state: _State) -> dict:
+    rng = {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+        "perm": state.perm_gen.get_state(),
+    }
+    if state.device.type == "cuda":
+        rng["cuda"] = torch.cuda.get_rng_state(state.device)
+    return rng
+
+
+def _checkpoint_bytes(state: _State) -> bytes:
+    buf = io.BytesIO()
+    torch.save(
+        {
+            "format": 1,
+            "epoch": state.epoch,
+            "images_seen": state.images_seen,
+            "config": state.config.to_dict(),
+            "G": state.G.state_dict(),
+            "D": state.D.state_dict(),
+            "opt_g": state.opt_g.state_dict(),
+            "opt_d": state.opt_d.state_dict(),
+            "rng": _rng_state(state),
+        },
+        buf,
+    )
+    return buf.getvalue()
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(payload)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict:
+    """The raw checkpoint dict (our own files: pickled RNG states need ``weights_only=False``)."""
+    return torch.load(Path(path), map_location=map_location, weights_only=False)
+
+
+def load_generator(path: Path, registries, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, RunConfig]:
+    """Rebuild G from a checkpoint (eval mode) for evaluation/sampling; returns (G, config)."""
+    ckpt = load_checkpoint(path, device)
+    config = RunConfig.from_dict(ckpt["config"])
+    family = registries.models.get(config.model)
+    g_cond = registries.conditionings.get(config.conditioning)
+    d_cond = registries.conditionings.get(config.d_conditioning or family.default_d_conditioning(config.conditioning))
+    G, _ = family.build(config, g_cond, d_cond)
+    G.load_state_dict(ckpt["G"])
+    return G.to(device).eval(), config
+
+
+def _load_checkpoint(state: _State, path: Path, device: torch.device) -> None:
+    ckpt = load_checkpoint(path, "cpu")
+    state.G.load_state_dict(ckpt["G"])
+    state.D.load_state_dict(ckpt["D"])
+    state.opt_g.load_state_dict(ckpt["opt_g"])
+    state.opt_d.load_state_dict(ckpt["opt_d"])
+    state.epoch = int(ckpt["epoch"])
+    state.images_seen = int(ckpt.get("images_seen", 0))
+    rng = ckpt["rng"]
+    random.setstate(rng["python"])
+    np.random.set_state(rng["numpy"])
+    torch.set_rng_state(rng["torch"])
+    state.perm_gen.set_state(rng["perm"])
+    if device.type == "cuda" and "cuda" in rng:
+        torch.cuda.set_rng_state(rng["cuda"], device)
