@@ -156,7 +156,7 @@ def load_plugins(
     loaded: list[tuple[PluginInfo, object]] = []
 
     seen: dict[str, str] = {}
-    for ep in sorted(_entry_points(), key=lambda e: (not _is_builtin(e), e.name)):
+    for ep in sorted(_entry_points(), key=lambda e: (not _is_builtin(e), e.name, e.value)):
         package, version = _dist_of(ep)
         if ep.name in seen:
             if seen[ep.name] == ep.value:  # the same distribution visible twice on sys.path
