@@ -250,7 +250,12 @@ def _run_epoch(state: _State, data, epoch: int, cb: TrainCallbacks) -> _EpochSta
             D.requires_grad_(False)
             with _autocast(state):
                 out = D(fake, labels)
-                g_loss = state.loss.g_loss(out.score.float())
+                if state.loss.g_needs_real:  # relativistic losses: compare with the current real batch
+                    with torch.no_grad():
+                        real_scores = D(real, labels).score.float()
+                    g_loss = state.loss.g_loss(out.score.float(), real_scores=real_scores)
+                else:
+                    g_loss = state.loss.g_loss(out.score.float())
                 aux = _aux(out, labels, state.aux_weight)
                 if aux is not None:
                     g_loss = g_loss + aux
