@@ -19,7 +19,7 @@ SCHEMA_VERSION = 1
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(timezone.utc)  # sqlmodel >= 0.0.50 refuses naive datetimes
 
 
 class RunStatus(str, Enum):
