@@ -1,0 +1,31 @@
+"""``cgan-tui`` with no command: open the terminal app on the chosen database."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from functools import partial
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Resolve the DB URL, build the services and run the app; plugins load in a background thread."""
+    from cgan_tui.cli import disabled_plugins
+    from cgan_tui.plugins import load_plugins
+    from cgan_tui.store.db import database_url
+    from cgan_tui.ui.services import Services
+
+    renderer = os.environ.get("CGAN_TUI_IMAGES", "auto")
+    services = Services(
+        db_url=database_url(getattr(args, "db", None)),
+        plugin_loader=partial(load_plugins, disabled=disabled_plugins(args)),
+        image_renderer=renderer,
+    )
+    if renderer == "auto":
+        # textual-image must probe the terminal before Textual takes it over
+        from cgan_tui.ui.widgets.sample_grid import preload_image_support
+
+        preload_image_support()
+    from cgan_tui.ui.app import CganApp
+
+    CganApp(services).run()
+    return 0

@@ -1,0 +1,115 @@
+"""The cgan-tui Textual application: a thin shell that switches screens and owns the services.
+
+It never imports torch: every screen reads the database through ``Services`` from thread workers
+and posts the results back as messages, so the UI thread only draws.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from cgan_tui.errors import UserError
+from cgan_tui.ui import messages as msg
+from cgan_tui.ui.services import Services
+
+
+class CganApp(App):
+    """Results (start), Queue and Plugins are modes; detail/compare/rate/forms are pushed on top."""
+
+    TITLE = "cgan-tui"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("1", "show_mode('results')", "Results"),
+        Binding("2", "show_mode('queue')", "Queue"),
+        Binding("3", "show_mode('plugins')", "Plugins"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.registries = None  # filled by PluginsLoaded
+        self.store_error: str | None = None
+        self._plugin_listeners: list = []
+
+    def get_default_screen(self):
+        from cgan_tui.ui.screens.results import ResultsScreen
+
+        return ResultsScreen()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.services.db_url.removeprefix("sqlite:///")
+        self._open_store()
+        self._load_plugins()
+
+    # ------------------------------------------------------------------ background start-up
+    @work(thread=True, exclusive=True, group="open-store")
+    def _open_store(self) -> None:
+        try:
+            self.services.connect()
+        except UserError as exc:
+            self.post_message(msg.StoreFailed(str(exc)))
+        except Exception as exc:  # noqa: BLE001 - never crash on a bad database
+            self.post_message(msg.StoreFailed(f"cannot open database: {type(exc).__name__}: {exc}"))
+
+    @work(thread=True, exclusive=True, group="plugins")
+    def _load_plugins(self) -> None:
+        try:
+            registries = self.services.registries()
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(msg.Notice(f"plugins failed to load: {exc}", "error"))
+            return
+        self.post_message(msg.PluginsLoaded(registries))
+
+    def on_store_failed(self, message: msg.StoreFailed) -> None:
+        from cgan_tui.ui.screens.message import MessageScreen
+
+        self.store_error = message.error
+        self.push_screen(MessageScreen(message.error))
+
+    def on_plugins_loaded(self, message: msg.PluginsLoaded) -> None:
+        self.registries = message.registries
+        listeners, self._plugin_listeners = self._plugin_listeners, []
+        for callback in listeners:
+            callback(message.registries)
+
+    def when_plugins(self, callback) -> None:
+        """Call ``callback(registries)`` now if plugins are loaded, else as soon as they are."""
+        if self.registries is not None:
+            callback(self.registries)
+        else:
+            self._plugin_listeners.append(callback)
+
+    def on_notice(self, message: msg.Notice) -> None:
+        self.notify(message.text, severity=message.severity)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ navigation
+    def action_show_mode(self, mode: str) -> None:
+        """Switch among the three top-level screens, keeping each one's state."""
+        if self.store_error is not None:
+            return
+        screens = {"results": "cgan_tui.ui.screens.results:ResultsScreen",
+                   "queue": "cgan_tui.ui.screens.queue:QueueScreen",
+                   "plugins": "cgan_tui.ui.screens.plugins:PluginsScreen"}
+        if mode == "results":
+            # the default screen is the bottom of the stack: pop back to it
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            return
+        if not self.is_screen_installed(mode):
+            import importlib
+
+            module, _, cls = screens[mode].partition(":")
+            self.install_screen(getattr(importlib.import_module(module), cls)(), name=mode)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(mode)
+
+    def on_unmount(self) -> None:
+        self.services.close()

@@ -1,0 +1,69 @@
+"""Aggregate: mean ± spread of one value per group (loss, embed dim, conditioning, ...), like seed 000's
+"average combined score by embed dim" table."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from cgan_tui.results import Column, ResultRow, aggregate, format_value
+
+GROUPS = ("loss", "embed_dim", "conditioning", "model", "epoch")
+
+
+class AggregateScreen(Screen):
+    """``g`` cycles the grouping column, ``v`` the value; rows are the results view as filtered."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("g", "group", "Group by"),
+        Binding("v", "value", "Value"),
+    ]
+
+    def __init__(self, rows: list[ResultRow], columns: list[Column], backend: str = "inception") -> None:
+        super().__init__()
+        self.rows = rows
+        skip = {"run_id", "epoch", "embed_dim", "seed"}
+        self.values = [c for c in columns if c.kind == "number" and c.key not in skip]
+        preferred = [f"combined@{backend}", f"fid@{backend}"]
+        keys = [c.key for c in self.values]
+        self.value_index = next((keys.index(k) for k in preferred if k in keys), 0)
+        self.group_index = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", classes="screen-title", id="aggregate-title")
+        yield DataTable(id="aggregate-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        group = GROUPS[self.group_index]
+        if not self.values:
+            self.query_one("#aggregate-title", Static).update("no numeric values to aggregate yet")
+            return
+        col = self.values[self.value_index]
+        self.query_one("#aggregate-title", Static).update(
+            f"{col.title} by {group} ({len(self.rows)} models; g: group by, v: value; "
+            f"{'lower' if col.better == 'lower' else 'higher' if col.better == 'higher' else 'no'} is better)"
+        )
+        table.add_columns(group, "n", "mean ± std", "best")
+        for agg in aggregate(self.rows, group, col.key, col.better):
+            mean = format_value(agg.mean, col.key)
+            spread = f" ± {format_value(agg.std, col.key)}" if agg.std is not None else ""
+            table.add_row(str(agg.group), str(agg.n), mean + spread, format_value(agg.best, col.key))
+
+    def action_group(self) -> None:
+        self.group_index = (self.group_index + 1) % len(GROUPS)
+        self._draw()
+
+    def action_value(self) -> None:
+        if self.values:
+            self.value_index = (self.value_index + 1) % len(self.values)
+        self._draw()

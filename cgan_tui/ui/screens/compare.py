@@ -1,0 +1,137 @@
+"""Compare 2-4 models: sample grids side by side at one epoch, a metrics table with the best marked,
+and their loss curves overlaid."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from cgan_tui.errors import UserError
+from cgan_tui.results import ResultRow, columns_for, format_value
+from cgan_tui.ui import messages as msg
+from cgan_tui.ui.widgets.curves import Curves
+from cgan_tui.ui.widgets.epoch_slider import EpochSlider
+from cgan_tui.ui.widgets.sample_grid import SampleGrid
+
+BEST = "★"
+
+
+def best_per_row(rows: list[ResultRow], key: str, better: str | None) -> set[int]:
+    """Indices of the best model(s) for ``key`` (ties all marked); none when no direction or < 2 values."""
+    values = [(i, r.get(key)) for i, r in enumerate(rows)]
+    present = [(i, v) for i, v in values if isinstance(v, (int, float))]
+    if better not in ("lower", "higher") or len(present) < 2:
+        return set()
+    target = min(v for _, v in present) if better == "lower" else max(v for _, v in present)
+    return {i for i, v in present if v == target}
+
+
+class CompareScreen(Screen):
+    """``rows`` are the marked models; the slider moves every grid to the same epoch."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("left", "epoch(-1)", "◀ Epoch"),
+        Binding("right", "epoch(1)", "Epoch ▶"),
+    ]
+
+    def __init__(self, rows: list[ResultRow], backend: str = "inception") -> None:
+        super().__init__()
+        self.rows = rows
+        self.backend = backend
+        self.grids: dict[tuple[int, int], bytes | None] = {}
+        self.epochs_by_run: dict[int, list[int]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(
+            "compare " + " · ".join(f"{r.label} (run {r.run_id})" for r in self.rows), classes="screen-title"
+        )
+        with Horizontal(id="compare-grids"):
+            for i, row in enumerate(self.rows):
+                with Vertical(classes="compare-col"):
+                    yield SampleGrid(self.app.services.image_renderer, id=f"compare-grid-{i}")
+        yield EpochSlider(id="compare-slider")
+        with Horizontal(id="compare-bottom"):
+            yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
+            yield Curves("G loss", id="compare-plot")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._fill_table()
+        self.query_one(EpochSlider).focus()
+        self._load()
+
+    def _fill_table(self) -> None:
+        table = self.query_one("#compare-table", DataTable)
+        table.add_column("metric", key="metric")
+        for i, row in enumerate(self.rows):
+            table.add_column(f"{row.label} r{row.run_id}", key=f"m{i}")
+        columns = [c for c in columns_for(self.rows, self.app.registries) if c.kind == "number"]
+        skip = {"run_id", "epoch", "embed_dim"}
+        for col in columns:
+            if col.key in skip or all(r.get(col.key) is None for r in self.rows):
+                continue
+            best = best_per_row(self.rows, col.key, col.better)
+            cells = []
+            for i, row in enumerate(self.rows):
+                text = format_value(row.get(col.key), col.key)
+                cells.append(Text(f"{BEST} {text}", style="bold green") if i in best else Text(f"  {text}"))
+            arrow = {"lower": " ↓", "higher": " ↑"}.get(col.better or "", "")
+            table.add_row(col.title + arrow, *cells, key=col.key)
+
+    @work(thread=True, exclusive=True, group="compare-load")
+    def _load(self) -> None:
+        services = self.app.services
+        try:
+            epochs = {r.run_id: services.grid_epochs(r.run_id) for r in self.rows}
+            curves = {r.run_id: services.epoch_rows(r.run_id) for r in self.rows}
+        except UserError as exc:
+            self.post_message(msg.Notice(str(exc), "error"))
+            return
+        self.app.call_from_thread(self._loaded, epochs, curves)
+
+    def _loaded(self, epochs: dict[int, list[int]], curves: dict[int, list]) -> None:
+        self.epochs_by_run = epochs
+        union = sorted({e for es in epochs.values() for e in es})
+        self.query_one("#compare-plot", Curves).plot(
+            "G loss per epoch (overlaid)",
+            {f"r{r.run_id} {r.label}": ([e.epoch for e in curves[r.run_id]], [e.g_loss for e in curves[r.run_id]])
+             for r in self.rows},
+        )
+        self.query_one(EpochSlider).set_epochs(union, select=self.rows[0].epoch)
+
+    @on(EpochSlider.Changed)
+    def _epoch_changed(self, event: EpochSlider.Changed) -> None:
+        self._fetch(event.epoch)
+
+    @work(thread=True, exclusive=True, group="compare-grids")
+    def _fetch(self, epoch: int) -> None:
+        services = self.app.services
+        out = {}
+        try:
+            for row in self.rows:
+                key = (row.run_id, epoch)
+                if key not in self.grids:
+                    has = epoch in self.epochs_by_run.get(row.run_id, [])
+                    self.grids[key] = services.grid_png(row.run_id, epoch) if has else None
+                out[row.run_id] = self.grids[key]
+        except UserError as exc:
+            self.post_message(msg.Notice(str(exc), "error"))
+            return
+        self.app.call_from_thread(self._show, epoch, out)
+
+    def _show(self, epoch: int, pngs: dict[int, bytes | None]) -> None:
+        for i, row in enumerate(self.rows):
+            png = pngs.get(row.run_id)
+            caption = f"r{row.run_id} {row.label.rsplit(' ', 1)[0]} @ e{epoch}" if png else f"r{row.run_id}: no grid at e{epoch}"
+            self.query_one(f"#compare-grid-{i}", SampleGrid).show(png, caption)
+        self.query_one("#compare-plot", Curves).marker = epoch
+
+    def action_epoch(self, delta: int) -> None:
+        self.query_one(EpochSlider).action_move(delta)

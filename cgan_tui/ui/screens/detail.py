@@ -1,0 +1,213 @@
+"""Run detail: loss and metric curves, the sample grid with an epoch slider, config, checkpoints, log."""
+
+from __future__ import annotations
+
+import json
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from cgan_tui.errors import UserError
+from cgan_tui.ui import messages as msg
+from cgan_tui.ui.widgets.curves import Curves
+from cgan_tui.ui.widgets.epoch_slider import EpochSlider
+from cgan_tui.ui.widgets.sample_grid import SampleGrid
+
+TRAIN_BACKEND = "train"
+
+
+def metric_series(metrics: list) -> dict[str, dict[int, float]]:
+    """MetricValue rows -> key (name@backend) -> epoch -> value (largest n per epoch), training stats excluded."""
+    best_n: dict[tuple[str, int], int] = {}
+    out: dict[str, dict[int, float]] = {}
+    for row in metrics:
+        if row.backend == TRAIN_BACKEND or row.value is None:
+            continue
+        key = f"{row.name}@{row.backend}"
+        if row.n_samples >= best_n.get((key, row.epoch), -1):
+            best_n[(key, row.epoch)] = row.n_samples
+            out.setdefault(key, {})[row.epoch] = float(row.value)
+    return out
+
+
+class RunDetailScreen(Screen):
+    """One run; ``epoch`` is the model (evaluated epoch) the user opened, where the slider starts."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("left", "epoch(-1)", "◀ Epoch"),
+        Binding("right", "epoch(1)", "Epoch ▶"),
+        Binding("m", "next_metric", "Metric"),
+        Binding("r", "rate", "Rate"),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self, run_id: int, epoch: int | None = None) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.start_epoch = epoch
+        self.data: msg.RunLoaded | None = None
+        self.metric_keys: list[str] = []
+        self.metric_index = 0
+        self.grids: dict[int, bytes | None] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"run {self.run_id}: loading…", classes="screen-title", id="detail-title")
+        with Horizontal(id="detail-top"):
+            with Vertical(id="detail-left"):
+                yield SampleGrid(self.app.services.image_renderer, id="detail-grid")
+                yield EpochSlider(id="detail-slider")
+            with Vertical(id="detail-plots"):
+                yield Curves("G/D loss", id="loss-plot")
+                yield Curves("metric", id="metric-plot")
+        with TabbedContent(id="detail-tabs"):
+            with TabPane("Config", id="tab-config"):
+                yield Static("", id="detail-config")
+            with TabPane("Checkpoints", id="tab-checkpoints"):
+                yield Static("", id="detail-checkpoints")
+            with TabPane("Log", id="tab-log"):
+                yield Static("", id="detail-log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(EpochSlider).focus()
+        self.load()
+        self.set_interval(self.app.services.poll_interval, self._poll)
+
+    @property
+    def slider(self) -> EpochSlider:
+        return self.query_one("#detail-slider", EpochSlider)
+
+    # ------------------------------------------------------------------ loading
+    def _poll(self) -> None:
+        if self.is_current and self.data is not None and getattr(self.data.run, "status", "") in ("running", "queued"):
+            self.load()
+
+    @work(thread=True, exclusive=True, group="detail-load")
+    def load(self) -> None:
+        services = self.app.services
+        try:
+            run = services.run(self.run_id)
+            data = msg.RunLoaded(
+                run=run,
+                epochs=services.epoch_rows(self.run_id),
+                metrics=services.metric_rows([self.run_id]),
+                grid_epochs=services.grid_epochs(self.run_id),
+                checkpoints=services.checkpoints(self.run_id),
+                log=services.log_tail(self.run_id),
+            )
+        except UserError as exc:
+            self.post_message(msg.Notice(str(exc), "error"))
+            return
+        self.post_message(data)
+
+    def on_run_loaded(self, data: msg.RunLoaded) -> None:
+        self.data = data
+        run = data.run
+        status = getattr(run.status, "value", run.status)
+        title = (
+            f"run {run.id} · {run.model} · {run.loss} · {run.conditioning}"
+            f"{' ' + str(run.embed_dim) if run.conditioning == 'embedding' else ''} · seed {run.seed} · "
+            f"{status} · epoch {run.current_epoch}/{run.epochs}"
+        )
+        if run.error:
+            title += f" · error: {run.error.splitlines()[-1] if run.error.strip() else ''}"
+        self.query_one("#detail-title", Static).update(Text(title))
+        self._draw_losses()
+        series = metric_series(data.metrics)
+        self.metric_keys = sorted(series)
+        self._draw_metric(series)
+        config = json.dumps(run.config, indent=2, sort_keys=True)
+        self.query_one("#detail-config", Static).update(Text(config))
+        ckpts = "\n".join(
+            f"epoch {c.epoch:>3}  {c.kind:<9} {'best ' if c.is_best else ''}{c.path}" for c in data.checkpoints
+        )
+        self.query_one("#detail-checkpoints", Static).update(Text(ckpts or "no checkpoints yet"))
+        self.query_one("#detail-log", Static).update(Text(data.log or "no log yet (run.log appears when a worker runs it)"))
+        select = self.start_epoch if self.slider.epoch is None else None
+        self.start_epoch = None
+        self.slider.set_epochs(data.grid_epochs, select=select)
+        if not data.grid_epochs:
+            self.query_one(SampleGrid).show(None, "no sample grid yet")
+
+    def _draw_losses(self) -> None:
+        assert self.data is not None
+        epochs = self.data.epochs
+        xs = [e.epoch for e in epochs]
+        self.query_one("#loss-plot", Curves).plot(
+            "G/D loss per epoch",
+            {"G": (xs, [e.g_loss for e in epochs]), "D": (xs, [e.d_loss for e in epochs])},
+            marker=self.slider.epoch,
+        )
+
+    def _draw_metric(self, series: dict[str, dict[int, float]] | None = None) -> None:
+        if self.data is None:
+            return
+        series = series if series is not None else metric_series(self.data.metrics)
+        plot = self.query_one("#metric-plot", Curves)
+        if not self.metric_keys:
+            plot.plot("metrics (none evaluated yet)", {})
+            return
+        self.metric_index %= len(self.metric_keys)
+        key = self.metric_keys[self.metric_index]
+        points = series.get(key, {})
+        plot.plot(
+            f"{key} ({self.metric_index + 1}/{len(self.metric_keys)}, m: next)",
+            {key: (sorted(points), [points[e] for e in sorted(points)])},
+            marker=self.slider.epoch,
+        )
+
+    # ------------------------------------------------------------------ epoch slider
+    @on(EpochSlider.Changed, "#detail-slider")
+    def _epoch_changed(self, event: EpochSlider.Changed) -> None:
+        epoch = event.epoch
+        if epoch in self.grids:
+            self._show_grid(epoch)
+        else:
+            self._fetch_grid(epoch)
+        if self.data is not None:
+            self._draw_losses()
+            self._draw_metric()
+
+    @work(thread=True, group="detail-grid")
+    def _fetch_grid(self, epoch: int) -> None:
+        try:
+            png = self.app.services.grid_png(self.run_id, epoch)
+        except UserError as exc:
+            self.post_message(msg.Notice(str(exc), "error"))
+            return
+        self.post_message(msg.GridLoaded(self.run_id, epoch, png))
+
+    def on_grid_loaded(self, message: msg.GridLoaded) -> None:
+        self.grids[message.epoch] = message.png
+        if message.epoch == self.slider.epoch:
+            self._show_grid(message.epoch)
+
+    def _show_grid(self, epoch: int) -> None:
+        self.query_one(SampleGrid).show(self.grids.get(epoch), f"samples at epoch {epoch} (rows: classes 0-9)")
+
+    def action_epoch(self, delta: int) -> None:
+        self.slider.action_move(delta)
+
+    def action_next_metric(self) -> None:
+        self.metric_index += 1
+        self._draw_metric()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_rate(self) -> None:
+        epoch = self.slider.epoch
+        if epoch is None or self.data is None:
+            self.notify("no sample grid to rate yet", severity="warning")
+            return
+        from cgan_tui.ui.screens.rate import RateScreen
+
+        run = self.data.run
+        self.app.push_screen(RateScreen(self.run_id, epoch, f"{run.loss} {run.conditioning} e{epoch}"))

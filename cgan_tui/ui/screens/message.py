@@ -1,0 +1,37 @@
+"""A full-screen explanation instead of a crash: empty path, locked, newer-schema or corrupt database."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Middle
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+HINT = (
+    "Nothing was changed. Start cgan-tui with another database (--db PATH or $CGAN_TUI_DB), "
+    "or fix the problem above and start it again."
+)
+
+
+class MessageScreen(Screen):
+    """Shows one problem in words and the way out; the only key that matters is quit."""
+
+    BINDINGS = [Binding("q", "app.quit", "Quit"), Binding("escape", "app.quit", "Quit", show=False)]
+
+    def __init__(self, text: str, title: str = "cgan-tui cannot use this database") -> None:
+        super().__init__()
+        self.text = text
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Middle():
+            with Center():
+                yield Static(f"[b]{self.title_text}[/b]\n\n{_escape(self.text)}\n\n[dim]{HINT}[/dim]", id="message-box")
+        yield Footer()
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -1,0 +1,286 @@
+"""What the app needs from the outside world, handed to it in its constructor (harlequin style).
+
+The app holds no business logic: it asks ``Services`` for rows and hands user actions back to it.
+Tests build one on a temp database (and with in-process plugins); the CLI builds one from ``--db``.
+Everything here is torch-free at import and safe to call from Textual thread workers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from sqlalchemy.engine import make_url
+
+from cgan_tui.errors import UserError
+from cgan_tui.store.db import Store, StoreError, open_store
+
+if TYPE_CHECKING:
+    from cgan_tui.config import RunConfig
+    from cgan_tui.plugins import Registries
+    from cgan_tui.results import ResultRow
+
+LOG_TAIL_LINES = 40
+
+
+def probe_sqlite(url: str, timeout_s: float = 1.0) -> None:
+    """Fail fast on a locked SQLite file (the store's own busy timeout would wait 30 s)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database)
+    if not path.exists() or path.is_dir():
+        return  # open_store reports these
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout_s)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreError(
+                f"database {path} is locked by another process (an exclusive lock held > {timeout_s:g} s); "
+                "close that program or wait, then start cgan-tui again. Nothing was changed."
+            ) from None
+        # anything else (not a database, unreadable) is open_store's job to explain
+    except sqlite3.DatabaseError:
+        pass
+
+
+@dataclass
+class Services:
+    """The store, the plugin loader, the queue and a worker-pool factory, injectable for tests.
+
+    ``image_renderer``: ``auto`` (best the terminal supports), ``halfcell`` or ``unicode`` (forced:
+    deterministic snapshots). ``poll_interval`` seconds between database polls.
+    """
+
+    db_url: str
+    plugin_loader: Callable[[], "Registries"] | None = None
+    executor_factory: Callable[..., Any] | None = None
+    grids_dir: Path = field(default_factory=lambda: Path("grids"))
+    image_renderer: str = "auto"
+    poll_interval: float = 1.5
+    page_size: int = 400
+    rater: str = "me"
+    lock_probe_s: float = 1.0
+    _store: Store | None = field(default=None, init=False, repr=False)
+    _registries: "Registries | None" = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _pool: Any = field(default=None, init=False, repr=False)
+
+    # ------------------------------------------------------------------ store and plugins
+    def connect(self) -> Store:
+        """Open the database once (raises StoreError with a one-line reason)."""
+        with self._lock:
+            if self._store is None:
+                probe_sqlite(self.db_url, self.lock_probe_s)
+                self._store = open_store(self.db_url, create=True)
+            return self._store
+
+    @property
+    def store(self) -> Store:
+        return self.connect()
+
+    def registries(self) -> "Registries":
+        """Plugins, loaded once (first call pays; the app calls it from a background thread)."""
+        with self._lock:
+            if self._registries is None:
+                if self.plugin_loader is None:
+                    from cgan_tui.plugins import load_plugins
+
+                    self._registries = load_plugins()
+                else:
+                    self._registries = self.plugin_loader()
+            return self._registries
+
+    def close(self) -> None:
+        self.stop_workers()
+        if self._store is not None:
+            self._store.dispose()
+
+    # ------------------------------------------------------------------ results
+    def results(self, preset: str = "research", weights: Sequence[float] | None = None) -> list["ResultRow"]:
+        from cgan_tui.results import load_results
+
+        return load_results(self.store, self.registries(), preset=preset, weights=weights)
+
+    # ------------------------------------------------------------------ run detail
+    def run(self, run_id: int):
+        from cgan_tui.store import queries
+
+        return queries.get_run(self.store, run_id)
+
+    def epoch_rows(self, run_id: int):
+        from cgan_tui.store import queries
+
+        return queries.epoch_rows(self.store, run_id)
+
+    def metric_rows(self, run_ids: Sequence[int]):
+        from cgan_tui.store import queries
+
+        return queries.metric_rows(self.store, run_ids)
+
+    def grid_epochs(self, run_id: int) -> list[int]:
+        from cgan_tui.store import queries
+
+        return queries.grid_epochs(self.store, run_id)
+
+    def grid_png(self, run_id: int, epoch: int) -> bytes | None:
+        from cgan_tui.store import queries
+
+        row = queries.grid(self.store, run_id, epoch)
+        return None if row is None else bytes(row.png)
+
+    def checkpoints(self, run_id: int):
+        from cgan_tui.store import queries
+
+        return queries.checkpoints(self.store, run_id)
+
+    def log_tail(self, run_id: int, lines: int = LOG_TAIL_LINES) -> str:
+        """Last lines of the run's log file beside its checkpoints ('' when there is none yet)."""
+        path = self.store.artifacts / f"run_{run_id:05d}" / "run.log"
+        try:
+            with path.open("rb") as fh:
+                fh.seek(0, 2)
+                size = fh.tell()
+                fh.seek(max(0, size - 16384))
+                text = fh.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    # ------------------------------------------------------------------ ratings
+    def ratings(self, run_id: int, epoch: int) -> dict[str, int]:
+        from cgan_tui.store import queries
+
+        return {
+            r.criterion: r.value
+            for r in queries.ratings(self.store, [run_id])
+            if r.epoch == epoch and r.rater == self.rater
+        }
+
+    def rate(self, run_id: int, epoch: int, criterion: str, value: int) -> None:
+        from cgan_tui.store import queries
+
+        queries.add_rating(self.store, run_id, epoch, criterion, value, rater=self.rater)
+
+    # ------------------------------------------------------------------ queue
+    def queue_rows(self):
+        """Queued and running runs, most urgent first (runner.queue when present)."""
+        try:
+            from cgan_tui.runner import queue
+        except ImportError:
+            queue = None
+        if queue is not None and hasattr(queue, "queue_rows"):
+            return queue.queue_rows(self.store)
+        from cgan_tui.store import queries
+
+        rows = queries.list_runs(self.store, ["queued", "running"])
+        return sorted(rows, key=lambda r: (r.status != "running", -r.priority, r.id))
+
+    def status_counts(self) -> dict[str, int]:
+        from cgan_tui.store import queries
+
+        return queries.status_counts(self.store)
+
+    def enqueue(self, configs: Sequence["RunConfig"], priority: int = 0, experiment: str | None = None) -> list[int]:
+        """Resolve every config against the plugins (one typo rejects the batch), then store them."""
+        from cgan_tui.config import expand_all
+
+        resolved = expand_all(configs, self.registries())
+        queue = _queue_module()
+        if queue is not None and hasattr(queue, "enqueue"):
+            return list(queue.enqueue(self.store, resolved, priority=priority, experiment=experiment))
+        from cgan_tui.store import queries
+
+        return queries.create_runs(self.store, resolved, priority=priority, experiment=experiment)
+
+    def grid_files(self) -> list[Path]:
+        return sorted(self.grids_dir.glob("*.toml")) if self.grids_dir.is_dir() else []
+
+    def enqueue_grid(self, path: Path, priority: int = 0) -> list[int]:
+        from cgan_tui.config import load_grid
+
+        spec = load_grid(path)
+        return self.enqueue(spec.expand(), priority=priority, experiment=spec.name)
+
+    def cancel(self, run_id: int) -> None:
+        self._queue_call("cancel", run_id)
+
+    def reprioritise(self, run_id: int, priority: int) -> None:
+        self._queue_call("reprioritise", run_id, priority)
+
+    def requeue(self, run_id: int) -> None:
+        self._queue_call("requeue", run_id)
+
+    def _queue_call(self, name: str, *args: Any) -> Any:
+        queue = _queue_module()
+        fn = getattr(queue, name, None) if queue is not None else None
+        if fn is None:
+            raise UserError(f"the run queue cannot {name} yet (cgan_tui.runner.queue.{name} is missing)")
+        return fn(self.store, *args)
+
+    # ------------------------------------------------------------------ local workers
+    @property
+    def workers_running(self) -> int:
+        pool = self._pool
+        if pool is None:
+            return 0
+        alive = getattr(pool, "alive", None)
+        if callable(alive):
+            return int(alive())
+        return int(getattr(pool, "size", 0) or 0)
+
+    def start_workers(self, n: int = 1) -> None:
+        """Start a local pool of worker processes (they outlive nothing: stopped on app exit)."""
+        if self._pool is not None and self.workers_running:
+            return
+        factory = self.executor_factory
+        if factory is None:
+            try:
+                from cgan_tui.runner.executors import LocalPool
+            except ImportError:
+                raise UserError("local workers are not available yet (cgan_tui.runner.executors is missing)") from None
+            factory = LocalPool
+        pool = factory(self.db_url, workers=n)
+        pool.start()
+        self._pool = pool
+
+    def stop_workers(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.stop()
+
+
+def _queue_module():
+    try:
+        from cgan_tui.runner import queue
+    except ImportError:
+        return None
+    return queue
+
+
+CHANGE_SQL = """
+SELECT
+  (SELECT count(*) FROM run),
+  (SELECT coalesce(sum(current_epoch), 0) FROM run),
+  (SELECT group_concat(status, ',') FROM run),
+  (SELECT max(id) FROM metricvalue),
+  (SELECT max(created_at) FROM metricvalue),
+  (SELECT count(*) FROM rating),
+  (SELECT max(created_at) FROM rating),
+  (SELECT max(id) FROM checkpoint)
+"""
+
+
+def change_token(store: Store) -> tuple:
+    """A cheap fingerprint of everything the results table shows: reload only when it moves."""
+    from sqlalchemy import text
+
+    with store.engine.connect() as conn:
+        return tuple(conn.execute(text(CHANGE_SQL)).one())

@@ -1,0 +1,119 @@
+"""The results DataTable: draws a page of ResultRows and remembers whether a header click was shifted."""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from rich.text import Text
+from textual import events
+from textual.widgets import DataTable
+
+from cgan_tui.results import MISSING, Column, ResultRow, format_value
+
+ARROWS = {False: "▲", True: "▼"}
+MARK = "●"
+
+
+def row_key(row: ResultRow) -> str:
+    return f"{row.run_id}:{row.epoch}"
+
+
+def parse_row_key(key: str) -> tuple[int, int]:
+    run_id, _, epoch = key.partition(":")
+    return int(run_id), int(epoch)
+
+
+class ResultsTable(DataTable):
+    """Sorting and filtering happen on the row list (``cgan_tui.results``); this only draws a page."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="cell", zebra_stripes=True, **kwargs)
+        self.last_click_shift = False
+        self._column_keys: tuple[str, ...] = ()
+        self.shown: list[ResultRow] = []
+        self.columns_shown: list[Column] = []
+
+    async def _on_click(self, event: events.Click) -> None:
+        self.last_click_shift = bool(event.shift)
+        await super()._on_click(event)
+
+    def show(
+        self,
+        rows: Sequence[ResultRow],
+        columns: Sequence[Column],
+        sort_keys: Sequence[tuple[str, bool]] = (),
+        marked: Iterable[tuple[int, int]] = (),
+    ) -> None:
+        """Replace the table's content, keeping the cursor on the same model and column if still shown."""
+        marked = set(marked)
+        old_key = self._cursor_row_key()
+        old_col = self.cursor_coordinate.column
+        keys = tuple(c.key for c in columns)
+        sort_pos = {key: (i, desc) for i, (key, desc) in enumerate(sort_keys)}
+        self.clear(columns=True)
+        for col in columns:
+            self.add_column(self._header(col, sort_pos), key=col.key)
+        self._column_keys = keys
+        self.shown = list(rows)
+        self.columns_shown = list(columns)
+        self.add_rows(
+            ([self._cell(row, col, (row.run_id, row.epoch) in marked) for col in columns] for row in rows),
+        )
+        self._restore_cursor(old_key, old_col)
+
+    def _header(self, col: Column, sort_pos: dict[str, tuple[int, bool]]) -> Text:
+        label = Text(col.title)
+        if col.key in sort_pos:
+            index, desc = sort_pos[col.key]
+            label.append(" " + ARROWS[desc] + ("" if index == 0 else str(index + 1)), style="bold yellow")
+        return label
+
+    @staticmethod
+    def _cell(row: ResultRow, col: Column, is_marked: bool) -> Text:
+        value = row.get(col.key)
+        if col.key == "run_id":
+            text = Text(f"{MARK if is_marked else ' '}{value}", style="bold magenta" if is_marked else "")
+            return text
+        if value is None:
+            return Text(MISSING, style="dim", justify="right" if col.kind == "number" else "left")
+        if col.key == "status":
+            return Text(str(value), style=STATUS_STYLE.get(str(value), ""))
+        return Text(format_value(value, col.key), justify="right" if col.kind == "number" else "left")
+
+    def current_row(self) -> ResultRow | None:
+        index = self.cursor_coordinate.row
+        if 0 <= index < len(self.shown):
+            return self.shown[index]
+        return None
+
+    def current_column(self) -> Column | None:
+        index = self.cursor_coordinate.column
+        if 0 <= index < len(self.columns_shown):
+            return self.columns_shown[index]
+        return None
+
+    def _cursor_row_key(self) -> str | None:
+        row = self.current_row()
+        return None if row is None else row_key(row)
+
+    def _restore_cursor(self, old_key: str | None, old_col: int) -> None:
+        if not self.shown:
+            return
+        index = 0
+        if old_key is not None:
+            for i, row in enumerate(self.shown):
+                if row_key(row) == old_key:
+                    index = i
+                    break
+        column = min(old_col, max(0, len(self.columns_shown) - 1))
+        self.move_cursor(row=index, column=column, animate=False, scroll=True)
+
+
+STATUS_STYLE = {
+    "completed": "green",
+    "running": "bold cyan",
+    "queued": "yellow",
+    "failed": "bold red",
+    "diverged": "red",
+    "cancelled": "dim",
+}
