@@ -350,10 +350,10 @@ def delete_epochs_after(store: Store, run_id: int, epoch: int) -> int:
     """
 
     def apply(session: Session) -> int:
-        result = session.exec(  # type: ignore[call-overload]
+        result = session.execute(
             delete(MetricValue).where(MetricValue.run_id == int(run_id), MetricValue.epoch > int(epoch))
         )
-        session.exec(  # type: ignore[call-overload]
+        session.execute(
             delete(SampleGrid).where(SampleGrid.run_id == int(run_id), SampleGrid.epoch > int(epoch))
         )
         return int(result.rowcount or 0)
@@ -406,7 +406,7 @@ def add_checkpoint(store: Store, run_id: int, epoch: int, path: str, kind: str =
 
     def apply(session: Session) -> None:
         if kind == "last":
-            session.exec(  # type: ignore[call-overload]
+            session.execute(
                 delete(Checkpoint).where(
                     Checkpoint.run_id == int(run_id), Checkpoint.kind == "last", Checkpoint.epoch != int(epoch)
                 )

@@ -1,0 +1,223 @@
+"""Run one stored run to an outcome: the bridge between the queue's rows and ``gan.training.train``.
+
+``execute_run`` marks the run running, resumes from its newest checkpoint file if it has one (so a
+requeued, stale or interrupted run continues instead of starting over), trains with a
+``RunRecorder`` writing rows as they come, and maps how training ended to a final status:
+
+- finished all epochs -> ``completed``
+- ``cancel_requested`` seen -> ``cancelled`` (checkpoints kept)
+- the stop event (SIGTERM/SIGINT to a worker) -> ``stop_status`` (``queued``: resumes later)
+- ``Diverged`` (NaN/inf loss) -> ``diverged``, its message in ``Run.error``, last good checkpoint kept
+- any other exception -> ``failed`` with the full traceback in ``Run.error``; the caller goes on.
+
+Epoch hooks (evaluation) run after each epoch's rows are written; one that raises is logged to
+``run.log`` with its traceback and noted in ``Run.error`` (one line per failure) but never stops
+training, and the run can still complete.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+import os
+import socket
+import subprocess
+import threading
+import traceback
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Sequence
+
+import cgan_tui
+from cgan_tui.errors import UserError
+from cgan_tui.runner.logs import close_run_log, open_run_log
+from cgan_tui.runner.recorder import EpochHook, RunRecorder
+from cgan_tui.store import queries as q
+from cgan_tui.store.db import Store
+from cgan_tui.store.tables import Run, RunStatus, utcnow
+
+DEFAULT_HOOK_MODULE = "cgan_tui.runner.evaluate_hook"
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    status: str  # completed | cancelled | queued | diverged | failed | lost
+    epochs_done: int
+    error: str | None = None
+
+
+def default_epoch_hooks() -> list[EpochHook]:
+    """``evaluate_hook.after_epoch`` when that module exists (the metrics package), else none."""
+    try:
+        module = importlib.import_module(DEFAULT_HOOK_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name == DEFAULT_HOOK_MODULE:
+            return []
+        raise
+    return [module.after_epoch]
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """Package version plus the git commit of the source tree when it is a checkout."""
+    version = cgan_tui.__version__
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(cgan_tui.__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return version
+    commit = out.stdout.strip()
+    return f"{version}+g{commit}" if out.returncode == 0 and commit else version
+
+
+def resume_checkpoint(store: Store, run_id: int) -> Any | None:
+    """The newest checkpoint row of the run whose file still exists (None: start from scratch)."""
+    rows = [r for r in q.checkpoints(store, run_id) if Path(r.path).is_file()]
+    if not rows:
+        return None
+    return max(rows, key=lambda r: (r.epoch, r.kind == "last"))
+
+
+def _finish(store: Store, run_id: int, worker_id: str, **values: Any) -> bool:
+    """Write the final state only if the run is still ours (not requeued as stale meanwhile)."""
+
+    def apply(session) -> bool:
+        run = session.get(Run, run_id)
+        if run is None or run.worker_id != worker_id:
+            return False
+        for key, value in values.items():
+            setattr(run, key, value)
+        session.add(run)
+        return True
+
+    return q.write(store, apply)
+
+
+def _start(store: Store, run_id: int, worker_id: str, device: str) -> None:
+    def apply(session) -> None:
+        run = session.get(Run, run_id)
+        run.status = RunStatus.running
+        run.worker_id = worker_id
+        run.pid = run.pid or os.getpid()
+        run.hostname = run.hostname or socket.gethostname()
+        run.heartbeat_at = utcnow()
+        run.started_at = run.started_at or utcnow()
+        run.finished_at = None
+        run.device = device
+        run.code_version = code_version()
+        run.error = None
+        session.add(run)
+
+    q.write(store, apply)
+
+
+def execute_run(
+    store: Store,
+    run_id: int,
+    registries,
+    *,
+    worker_id: str,
+    stop_event: threading.Event | None = None,
+    extra_callbacks: Sequence[Any] | Any | None = None,
+    epoch_hooks: Sequence[EpochHook] | None = None,
+    data=None,
+    stop_status: str = "queued",
+    device: str | None = None,
+) -> RunOutcome:
+    """Train stored run ``run_id`` (already claimed by ``worker_id``) and record how it ended.
+
+    ``device`` overrides a config that says ``auto`` (a worker pinned to a GPU). ``stop_status`` is
+    what a stop-event ends in: ``queued`` for workers (resume later), ``cancelled`` for the CLI.
+    """
+    from cgan_tui.gan.device import pick_device
+    from cgan_tui.gan.training import Diverged, train
+
+    run = q.get_run(store, run_id)
+    config = q.run_config(run)
+    if device and config.device == "auto":
+        config = replace(config, device=device)
+    hooks = default_epoch_hooks() if epoch_hooks is None else list(epoch_hooks)
+    if extra_callbacks is None:
+        extras: list[Any] = []
+    elif isinstance(extra_callbacks, (list, tuple)):
+        extras = list(extra_callbacks)
+    else:
+        extras = [extra_callbacks]
+
+    logger = open_run_log(store, run_id)
+    recorder = RunRecorder(
+        store, run_id, config=config, registries=registries, stop_event=stop_event,
+        epoch_hooks=hooks, logger=logger, extra=extras,
+    )  # fmt: skip
+    epochs_done = 0
+    try:
+        try:
+            device_name = str(pick_device(config.device))
+        except UserError as exc:
+            _start(store, run_id, worker_id, config.device)
+            return _fail(store, run_id, worker_id, logger, str(exc), 0, RunStatus.failed)
+        _start(store, run_id, worker_id, device_name)
+        checkpoint = resume_checkpoint(store, run_id)
+        start_epoch = checkpoint.epoch if checkpoint is not None else 0
+        logger.info(
+            f"start run {run_id} ({config.label}, {config.model}) on {device_name} by worker {worker_id}, "
+            f"attempt {run.attempts}, code {code_version()}"
+        )
+        if checkpoint is not None:
+            logger.info(f"resume from epoch {checkpoint.epoch} ({checkpoint.kind} checkpoint {checkpoint.path})")
+        try:
+            result = train(
+                config,
+                registries,
+                store.run_dir(run_id),
+                callbacks=recorder.callbacks(),
+                resume_from=Path(checkpoint.path) if checkpoint is not None else None,
+                data=data,
+            )
+        except Diverged as exc:
+            epochs_done = max(exc.epoch - 1, start_epoch)
+            return _fail(store, run_id, worker_id, logger, f"diverged: {exc}", epochs_done, RunStatus.diverged)
+        except Exception as exc:  # noqa: BLE001 - a failing run must not take the worker down
+            epochs_done = max(recorder.epochs_recorded, default=start_epoch)
+            text = str(exc) if isinstance(exc, UserError) else traceback.format_exc()
+            return _fail(store, run_id, worker_id, logger, text, epochs_done, RunStatus.failed)
+
+        epochs_done = result.epochs_done
+        notes = "\n".join(recorder.hook_errors) or None
+        if result.stopped and recorder.cancelled:
+            status = RunStatus.cancelled
+        elif result.stopped:
+            status = RunStatus(stop_status)
+        elif epochs_done >= config.epochs:
+            status = RunStatus.completed
+        else:
+            msg = f"training ended after epoch {epochs_done} of {config.epochs} without being stopped"
+            return _fail(store, run_id, worker_id, logger, msg, epochs_done, RunStatus.failed)
+        values: dict[str, Any] = {"status": status, "current_epoch": epochs_done, "error": notes}
+        if status == RunStatus.queued:
+            values.update(worker_id=None, pid=None, hostname=None, heartbeat_at=None)
+        else:
+            values["finished_at"] = utcnow()
+        logger.info(f"{status.value} after epoch {epochs_done} of {config.epochs}")
+        if not _finish(store, run_id, worker_id, **values):
+            logger.warning("run was taken over by another worker; not recording this outcome")
+            return RunOutcome("lost", epochs_done, None)
+        return RunOutcome(status.value, epochs_done, notes)
+    finally:
+        close_run_log(logger)
+
+
+def _fail(
+    store: Store, run_id: int, worker_id: str, logger: logging.Logger, text: str, epochs_done: int, status: RunStatus
+) -> RunOutcome:
+    logger.error(f"{status.value} after epoch {epochs_done}: {text}")
+    recorded = _finish(
+        store, run_id, worker_id, status=status, error=text, finished_at=utcnow(), current_epoch=epochs_done
+    )
+    return RunOutcome(status.value if recorded else "lost", epochs_done, text)

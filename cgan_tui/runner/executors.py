@@ -1,0 +1,187 @@
+"""Where workers run: a small ``Executor`` interface, a local subprocess pool, and the Ray seam.
+
+``LocalPool`` starts ``python -m cgan_tui.runner.worker`` subprocesses (default: one per GPU, one on
+a CPU-only machine), pins each to one GPU with ``CUDA_VISIBLE_DEVICES``, and stops them with SIGTERM
+(their runs go back to the queue and resume later). It never blocks and never imports torch: the
+TUI starts and stops workers through it. GPUs are counted from ``$CUDA_VISIBLE_DEVICES`` or
+``nvidia-smi -L``, not torch.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Sequence
+
+from cgan_tui.errors import UserError
+
+
+def detect_gpus() -> list[str]:
+    """GPU ids visible to this process: ``$CUDA_VISIBLE_DEVICES`` if set, else ``nvidia-smi -L``."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        ids = [part.strip() for part in visible.split(",") if part.strip()]
+        return [] if ids and ids[0] == "-1" else ids
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return []
+    try:
+        out = subprocess.run([exe, "-L"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    lines = [line for line in out.stdout.splitlines() if line.startswith("GPU ")]
+    return [str(i) for i in range(len(lines))] if out.returncode == 0 else []
+
+
+def default_workers() -> int:
+    return len(detect_gpus()) or 1
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    index: int
+    pid: int
+    device: str | None  # the GPU id it is pinned to, or None (CPU / auto)
+    returncode: int | None  # None while alive
+    log_path: Path | None
+
+
+class Executor(ABC):
+    """Runs worker loops somewhere; the UI and the CLI only talk to this interface."""
+
+    @abstractmethod
+    def start(self, n: int | None = None) -> None:
+        """Start ``n`` workers (default: the executor's own choice); returns at once."""
+
+    @abstractmethod
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask every worker to stop (runs go back to the queue) and wait up to ``timeout`` seconds."""
+
+    @abstractmethod
+    def alive(self) -> int:
+        """How many workers are running now."""
+
+    @abstractmethod
+    def status(self) -> list[WorkerStatus]:
+        """One entry per worker started."""
+
+
+@dataclass
+class LocalPool(Executor):
+    """N worker subprocesses on this machine, each logging to ``ARTIFACTS/workers/worker-I.log``."""
+
+    db_url: str
+    workers: int | None = None
+    devices: Sequence[str] | None = None  # GPU ids to spread workers over (default: detected)
+    once: bool = False
+    extra_args: Sequence[str] = ()
+    env: dict[str, str] | None = None
+    log_dir: Path | None = None
+    python: str = sys.executable
+    _procs: list[tuple[subprocess.Popen, str | None, Path | None, IO | None]] = field(default_factory=list, init=False)
+
+    def _log_dir(self) -> Path:
+        if self.log_dir is not None:
+            return Path(self.log_dir)
+        from cgan_tui.store.db import artifacts_dir, database_url
+
+        return artifacts_dir(database_url(self.db_url)) / "workers"
+
+    def start(self, n: int | None = None) -> None:
+        gpus = list(self.devices) if self.devices is not None else detect_gpus()
+        count = n if n is not None else (self.workers if self.workers is not None else (len(gpus) or 1))
+        if count < 1:
+            raise UserError(f"number of workers must be at least 1, got {count}")
+        log_dir = self._log_dir()
+        log_dir.mkdir(parents=True, exist_ok=True)
+        first = len(self._procs)
+        for i in range(first, first + count):
+            gpu = gpus[i % len(gpus)] if gpus else None
+            env = dict(os.environ)
+            env.update(self.env or {})
+            if gpu is not None:
+                env["CUDA_VISIBLE_DEVICES"] = gpu
+            cmd = [self.python, "-m", "cgan_tui.runner.worker", "--db", self.db_url,
+                   "--worker-id", f"{os.uname().nodename}-pool{os.getpid()}-{i}"]  # fmt: skip
+            if self.once:
+                cmd.append("--once")
+            cmd.extend(self.extra_args)
+            log_path = log_dir / f"worker-{i}.log"
+            log_file = open(log_path, "ab")
+            proc = subprocess.Popen(
+                cmd, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                start_new_session=True,  # a Ctrl-C in the TUI's terminal must not hit the workers
+            )  # fmt: skip
+            self._procs.append((proc, gpu, log_path, log_file))
+
+    def stop(self, timeout: float = 30.0) -> None:
+        for proc, *_ in self._procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc, *_ in self._procs:
+            remaining = max(0.0, deadline - time.monotonic())
+            try:
+                proc.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self._close_logs()
+
+    def wait(self, timeout: float | None = None) -> list[int | None]:
+        """Block until every worker exits (``--once`` pools); returns their exit codes."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for proc, *_ in self._procs:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                proc.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                break
+        codes = [proc.poll() for proc, *_ in self._procs]
+        if all(code is not None for code in codes):
+            self._close_logs()
+        return codes
+
+    def alive(self) -> int:
+        return sum(1 for proc, *_ in self._procs if proc.poll() is None)
+
+    def status(self) -> list[WorkerStatus]:
+        return [
+            WorkerStatus(index=i, pid=proc.pid, device=gpu, returncode=proc.poll(), log_path=log_path)
+            for i, (proc, gpu, log_path, _) in enumerate(self._procs)
+        ]
+
+    def _close_logs(self) -> None:
+        for _, _, _, fh in self._procs:
+            if fh is not None and not fh.closed:
+                fh.close()
+
+
+class RayExecutor(Executor):
+    """The seam for running workers on a Ray cluster (a later issue)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise UserError("Ray executor not implemented yet; use LocalPool")
+
+    def start(self, n: int | None = None) -> None:  # pragma: no cover - unreachable
+        raise NotImplementedError
+
+    def stop(self, timeout: float = 30.0) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def alive(self) -> int:  # pragma: no cover
+        return 0
+
+    def status(self) -> list[WorkerStatus]:  # pragma: no cover
+        return []
+
+
+EXECUTORS: dict[str, type[Executor]] = {"local": LocalPool, "ray": RayExecutor}
+"""Executor kinds by name (the CLI/TUI pick one by name, no if/elif)."""

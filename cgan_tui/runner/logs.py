@@ -1,0 +1,49 @@
+"""One ``run.log`` per run, beside its checkpoints: start, resume point, each epoch, errors.
+
+The file is appended to across attempts (a requeued run keeps its history). Each run gets its own
+``logging.Logger`` (not propagated to the root logger) so that two runs in one process never mix.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from cgan_tui.store.db import Store
+
+LOG_NAME = "run.log"
+FORMAT = "%(asctime)s %(levelname)s %(message)s"
+
+
+def log_path(store: Store, run_id: int) -> Path:
+    """Where the run's log lives (the folder may not exist yet for a queued run)."""
+    return store.artifacts / f"run_{int(run_id):05d}" / LOG_NAME
+
+
+def open_run_log(store: Store, run_id: int) -> logging.Logger:
+    """A logger writing to the run's ``run.log`` (created with its folder); close with ``close_run_log``."""
+    path = store.run_dir(run_id) / LOG_NAME
+    logger = logging.getLogger(f"cgan_tui.run.{int(run_id)}.{id(store)}")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    close_run_log(logger)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%S"))
+    logger.addHandler(handler)
+    return logger
+
+
+def close_run_log(logger: logging.Logger) -> None:
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def tail(store: Store, run_id: int, lines: int = 20) -> list[str]:
+    """The last ``lines`` lines of a run's log ([] when it has none yet)."""
+    path = log_path(store, run_id)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return text.splitlines()[-lines:]

@@ -1,0 +1,358 @@
+"""The run queue: enqueue, atomic claim, cancel, reprioritise, requeue (by hand or when stale).
+
+Queue state is the ``Run`` table itself; every transition is one conditional UPDATE, so a worker
+claiming, a user cancelling and a sweeper requeueing never overwrite each other. ``claim_next`` is
+a single ``UPDATE ... WHERE id = (SELECT ... LIMIT 1 [FOR UPDATE SKIP LOCKED]) RETURNING id``: on
+SQLite inside ``BEGIN IMMEDIATE`` (one writer at a time), on PostgreSQL the row lock skips rows
+another worker is claiming. Torch-free: the TUI imports this module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from sqlalchemy import or_, update
+from sqlmodel import select
+
+from cgan_tui.config import GridSpec, RunConfig, expand_all, load_grid, resolve
+from cgan_tui.errors import UserError
+from cgan_tui.store import queries as q
+from cgan_tui.store.db import Store
+from cgan_tui.store.tables import Run, RunStatus, utcnow
+
+if TYPE_CHECKING:
+    from cgan_tui.plugins import Registries
+
+STALE_AFTER_S = 30.0
+"""A running run whose heartbeat is older than this and whose process is gone is requeued."""
+HARD_STALE_AFTER_S = 600.0
+"""Older than this, a heartbeat counts as dead even when its process cannot be checked."""
+
+REQUEUEABLE = (RunStatus.failed, RunStatus.diverged, RunStatus.cancelled)
+
+
+def _registries(registries: "Registries | None") -> "Registries":
+    if registries is not None:
+        return registries
+    from cgan_tui.plugins import load_plugins
+
+    return load_plugins()
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+# ------------------------------------------------------------------------------------------ enqueue
+
+
+def enqueue(
+    store: Store,
+    config: RunConfig,
+    *,
+    priority: int = 0,
+    experiment: str | None = None,
+    registries: "Registries | None" = None,
+) -> int:
+    """Validate and resolve ``config`` (bad input -> UserError, nothing stored), then queue it."""
+    resolved = resolve(config, _registries(registries))
+    return q.create_run(store, resolved, priority=_priority(priority), experiment=experiment)
+
+
+def enqueue_grid(
+    store: Store,
+    grid: GridSpec | str | Path | Sequence[RunConfig],
+    registries: "Registries | None" = None,
+    priority: int = 0,
+    experiment: str | None = None,
+) -> list[int]:
+    """Queue every run of a grid (a GridSpec, a TOML path or a list of configs) in one transaction.
+
+    Every config is resolved before anything is inserted: one typo rejects the whole grid.
+    The experiment name defaults to the grid's ``[experiment] name``.
+    """
+    if isinstance(grid, (str, Path)):
+        grid = load_grid(grid)
+    if isinstance(grid, GridSpec):
+        experiment = experiment or grid.name
+        configs = grid.expand()
+    else:
+        configs = list(grid)
+    if not configs:
+        raise UserError("the grid expands to no runs; give at least one value per matrix key")
+    resolved = expand_all(configs, _registries(registries))
+    return q.create_runs(store, resolved, priority=_priority(priority), experiment=experiment)
+
+
+def _priority(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UserError(f"priority must be an integer (higher runs first), got {value!r}")
+    return value
+
+
+# -------------------------------------------------------------------------------------------- claim
+
+
+def claim_next(store: Store, worker_id: str, pid: int | None = None, hostname: str | None = None) -> Run | None:
+    """Atomically take the highest-priority queued run (oldest first) for this worker, or None."""
+    pid = os.getpid() if pid is None else pid
+    hostname = socket.gethostname() if hostname is None else hostname
+    sqlite = store.engine.dialect.name == "sqlite"
+    pick = (
+        select(Run.id)
+        .where(Run.status == RunStatus.queued)
+        .order_by(Run.priority.desc(), Run.id)  # type: ignore[attr-defined]
+        .limit(1)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's compiler leaves it out
+        .scalar_subquery()
+    )
+    stmt = (
+        update(Run)
+        .where(Run.id == pick, Run.status == RunStatus.queued)
+        .values(
+            status=RunStatus.running,
+            worker_id=worker_id,
+            pid=pid,
+            hostname=hostname,
+            heartbeat_at=utcnow(),
+            attempts=Run.attempts + 1,
+            current_step=0,
+        )
+        .returning(Run.id)
+    )
+
+    def attempt(_session) -> int | None:
+        with store.engine.connect() as conn:
+            if sqlite:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            run_id = conn.execute(stmt).scalar()
+            conn.commit()
+        return run_id
+
+    run_id = q.write(store, attempt)
+    return None if run_id is None else q.get_run(store, run_id)
+
+
+def claim_run(
+    store: Store,
+    run_id: int,
+    worker_id: str,
+    *,
+    from_statuses: Iterable[RunStatus | str] = (RunStatus.queued,),
+    pid: int | None = None,
+    hostname: str | None = None,
+) -> bool:
+    """Take one given run (the CLI's ``train``/``--resume``) if it is in ``from_statuses``."""
+    statuses = [RunStatus(s) for s in from_statuses]
+    stmt = (
+        update(Run)
+        .where(Run.id == int(run_id), Run.status.in_(statuses))  # type: ignore[attr-defined]
+        .values(
+            status=RunStatus.running,
+            worker_id=worker_id,
+            pid=os.getpid() if pid is None else pid,
+            hostname=socket.gethostname() if hostname is None else hostname,
+            heartbeat_at=utcnow(),
+            attempts=Run.attempts + 1,
+            cancel_requested=False,
+            finished_at=None,
+        )
+    )
+    return q.write(store, lambda s: s.execute(stmt).rowcount) == 1
+
+
+# ---------------------------------------------------------------------------------- state changes
+
+
+def _conditional(store: Store, run_id: int, statuses: Sequence[RunStatus], **values: object) -> bool:
+    stmt = (
+        update(Run)
+        .where(Run.id == int(run_id), Run.status.in_(list(statuses)))  # type: ignore[attr-defined]
+        .values(**values)
+    )
+    return q.write(store, lambda s: s.execute(stmt).rowcount) == 1
+
+
+def cancel(store: Store, run_id: int) -> str:
+    """Queued -> ``cancelled`` at once; running -> ``cancel_requested`` (the worker stops at its next
+    step, keeps its checkpoints and marks it ``cancelled``). Returns ``"cancelled"`` or
+    ``"cancel_requested"``; a finished run is a UserError."""
+    for _ in range(3):
+        if _conditional(store, run_id, [RunStatus.queued], status=RunStatus.cancelled, finished_at=utcnow()):
+            return "cancelled"
+        if _conditional(store, run_id, [RunStatus.running], cancel_requested=True):
+            return "cancel_requested"
+        run = q.get_run(store, run_id)
+        if run.status.finished:
+            raise UserError(f"run {run_id} is already {run.status.value}; only queued or running runs can be cancelled")
+    raise UserError(f"run {run_id} kept changing state; try again")
+
+
+def reprioritise(store: Store, run_id: int, priority: int) -> None:
+    """Set a run's priority (higher is claimed first; ties by age)."""
+    priority = _priority(priority)
+    q.get_run(store, run_id)
+    q.update_run(store, run_id, priority=priority)
+
+
+def requeue(store: Store, run_id: int) -> None:
+    """Put a failed, diverged or cancelled run back in the queue; it resumes from its checkpoint."""
+    values = dict(
+        status=RunStatus.queued, cancel_requested=False, worker_id=None, pid=None, hostname=None,
+        heartbeat_at=None, finished_at=None,
+    )  # fmt: skip
+    if _conditional(store, run_id, REQUEUEABLE, **values):
+        return
+    run = q.get_run(store, run_id)
+    if run.status == RunStatus.queued:
+        return
+    if run.status == RunStatus.running:
+        raise UserError(
+            f"run {run_id} is running on worker {run.worker_id}; cancel it first "
+            "(a run whose worker died is requeued automatically)"
+        )
+    raise UserError(
+        f"run {run_id} is {run.status.value}; only failed, diverged or cancelled runs can be requeued"
+    )
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host (a zombie counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def requeue_stale(
+    store: Store,
+    max_age_s: float = STALE_AFTER_S,
+    *,
+    hard_age_s: float | None = None,
+    hostname: str | None = None,
+) -> list[int]:
+    """Requeue running runs whose heartbeat is older than ``max_age_s`` and whose process is gone
+    (same host), or whose heartbeat is older than ``hard_age_s`` (any host). Returns their ids.
+
+    They keep their checkpoints and resume from the newest one when claimed again.
+    """
+    hard_age_s = max(HARD_STALE_AFTER_S, max_age_s) if hard_age_s is None else hard_age_s
+    hostname = socket.gethostname() if hostname is None else hostname
+    now = utcnow()
+    requeued: list[int] = []
+    for run in q.list_runs(store, statuses=[RunStatus.running]):
+        seen = _aware(run.heartbeat_at or run.started_at or run.created_at)
+        age = (now - seen).total_seconds() if seen is not None else math.inf
+        if age <= max_age_s:
+            continue
+        process_gone = run.hostname == hostname and run.pid is not None and not pid_alive(run.pid)
+        if not (process_gone or age > hard_age_s):
+            continue
+        cutoff = now - timedelta(seconds=max_age_s)
+        stmt = (
+            update(Run)
+            .where(
+                Run.id == run.id,
+                Run.status == RunStatus.running,
+                Run.worker_id == run.worker_id if run.worker_id is not None else Run.worker_id.is_(None),  # type: ignore[union-attr]
+                or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < cutoff),  # type: ignore[union-attr]
+            )
+            .values(
+                status=RunStatus.queued, worker_id=None, pid=None, hostname=None, heartbeat_at=None,
+                error=f"requeued: worker {run.worker_id} (pid {run.pid} on {run.hostname}) "
+                f"stopped heart-beating {age:.0f}s ago",
+            )  # fmt: skip
+        )
+        if q.write(store, lambda s, stmt=stmt: s.execute(stmt).rowcount) == 1:
+            requeued.append(int(run.id))  # type: ignore[arg-type]
+    return requeued
+
+
+# -------------------------------------------------------------------------------------- for the UI
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A queued or running run with its live progress, as the queue screen shows it."""
+
+    id: int
+    label: str
+    model: str
+    loss: str
+    conditioning: str
+    embed_dim: int
+    status: str
+    priority: int
+    epochs: int
+    current_epoch: int
+    current_step: int
+    steps_per_epoch: int
+    images_per_s: float | None
+    batch_size: int | None
+    worker_id: str | None
+    heartbeat_at: datetime | None
+    attempts: int
+    cancel_requested: bool
+    created_at: datetime | None
+
+    @property
+    def epochs_done(self) -> float:
+        """Fractional epochs completed (``current_epoch`` is the epoch in progress while stepping)."""
+        if self.steps_per_epoch <= 0 or self.current_step <= 0:
+            return float(max(self.current_epoch - 1, 0)) if self.status == "running" else 0.0
+        return max(self.current_epoch - 1, 0) + min(self.current_step / self.steps_per_epoch, 1.0)
+
+    @property
+    def fraction(self) -> float:
+        return min(self.epochs_done / self.epochs, 1.0) if self.epochs else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left at the current speed; None before the first progress report."""
+        if not self.images_per_s or not self.steps_per_epoch or not self.batch_size:
+            return None
+        steps_left = (self.epochs - self.epochs_done) * self.steps_per_epoch
+        return max(steps_left, 0.0) * self.batch_size / self.images_per_s
+
+
+def queue_rows(store: Store) -> list[QueueRow]:
+    """Running runs first, then queued ones in claim order (priority desc, oldest first)."""
+    runs = q.list_runs(store, statuses=[RunStatus.running, RunStatus.queued])
+    runs.sort(key=lambda r: (r.status != RunStatus.running, -r.priority, r.id))
+    rows = []
+    for run in runs:
+        try:
+            config = json.loads(run.config_json)
+        except ValueError:
+            config = {}
+        cond = run.conditioning if run.conditioning != "embedding" else str(run.embed_dim)
+        rows.append(
+            QueueRow(
+                id=int(run.id),  # type: ignore[arg-type]
+                label=f"{run.loss.upper().replace('-', '_')}_{cond}",
+                model=run.model, loss=run.loss, conditioning=run.conditioning, embed_dim=run.embed_dim,
+                status=run.status.value, priority=run.priority, epochs=run.epochs,
+                current_epoch=run.current_epoch, current_step=run.current_step,
+                steps_per_epoch=run.steps_per_epoch, images_per_s=run.images_per_s,
+                batch_size=config.get("batch_size"), worker_id=run.worker_id,
+                heartbeat_at=_aware(run.heartbeat_at), attempts=run.attempts,
+                cancel_requested=run.cancel_requested, created_at=_aware(run.created_at),
+            )  # fmt: skip
+        )
+    return rows

@@ -1,0 +1,206 @@
+"""Engine callbacks that write a run's progress into the database as it trains.
+
+``RunRecorder(store, run_id).callbacks()`` gives the ``TrainCallbacks`` for ``gan.training.train``:
+progress is throttled to about one write per second (the UI polls it), every epoch writes its
+training statistics and sample grid before the epoch hooks run, every checkpoint gets its row, and
+``should_stop`` looks at the stop event every step but at the database's ``cancel_requested``
+flag at most about once per second.
+
+Crash safety: the engine writes its checkpoint files *before* reporting the epoch, and overwrites
+``last.pt`` every epoch. So that a worker killed at any instant resumes with exactly one stats row
+per epoch, checkpoint rows are written only after that epoch's stats rows, and the rolling ``last``
+row points to ``resume.pt``, a hard link to ``last.pt`` made after the stats rows: its content is
+never newer than the newest epoch with rows. When a resumed run reports its first step, rows of
+the epochs it is about to retrain are dropped (they described weights that no longer exist).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from cgan_tui.store import queries as q
+from cgan_tui.store.db import Store
+from cgan_tui.store.tables import Run
+
+RESUME_NAME = "resume.pt"
+
+EpochHook = Callable[..., None]
+"""``hook(store, run_id, config, event: EpochEnd, registries)``; its exceptions are recorded, not raised."""
+
+
+def _hook_name(hook: Any) -> str:
+    return getattr(hook, "target", None) or getattr(hook, "__qualname__", None) or repr(hook)
+
+
+@dataclass
+class RunRecorder:
+    store: Store
+    run_id: int
+    config: Any = None  # RunConfig, handed to epoch hooks
+    registries: Any = None
+    stop_event: threading.Event | None = None
+    epoch_hooks: Sequence[EpochHook] = ()
+    logger: logging.Logger | None = None
+    progress_interval_s: float = 1.0
+    cancel_poll_s: float = 1.0
+    extra: Sequence[Any] = ()  # further TrainCallbacks (e.g. the CLI's progress bar)
+    resuming: bool = True  # drop stale rows of the epochs about to be (re)trained, once
+    cancelled: bool = field(default=False, init=False)
+    stopped_by_event: bool = field(default=False, init=False)
+    hook_errors: list[str] = field(default_factory=list, init=False)
+    epochs_recorded: list[int] = field(default_factory=list, init=False)
+    _last_progress: float = field(default=0.0, init=False)
+    _last_cancel_check: float = field(default=0.0, init=False)
+    _pending: list[Any] = field(default_factory=list, init=False)
+    _steps_per_epoch: int = field(default=0, init=False)
+
+    # ------------------------------------------------------------------------------ callbacks
+    def callbacks(self):
+        from cgan_tui.gan.training import TrainCallbacks
+
+        return TrainCallbacks(
+            on_progress=self.on_progress,
+            on_epoch_end=self.on_epoch_end,
+            on_checkpoint=self.on_checkpoint,
+            should_stop=self.should_stop,
+        )
+
+    def _log(self, level: int, message: str) -> None:
+        if self.logger is not None:
+            self.logger.log(level, message)
+
+    def on_progress(self, progress) -> None:
+        self._drop_retrained(progress.epoch)
+        self._steps_per_epoch = int(progress.steps_per_epoch)
+        now = time.monotonic()
+        last_step = progress.step >= progress.steps_per_epoch
+        if now - self._last_progress >= self.progress_interval_s or last_step:
+            self._last_progress = now
+            q.update_run(
+                self.store,
+                self.run_id,
+                current_epoch=int(progress.epoch),
+                current_step=int(progress.step),
+                steps_per_epoch=int(progress.steps_per_epoch),
+                images_per_s=float(progress.images_per_s),
+            )
+        for cb in self.extra:
+            cb.on_progress(progress)
+
+    def _drop_retrained(self, epoch: int) -> None:
+        if self.resuming:
+            self.resuming = False
+            dropped = q.delete_epochs_after(self.store, self.run_id, int(epoch) - 1)
+            if dropped:
+                self._log(logging.INFO, f"dropped {dropped} stale metric rows of epochs >= {epoch} (retrained)")
+
+    def on_epoch_end(self, event) -> None:
+        self._drop_retrained(event.epoch)
+        q.upsert_metrics(
+            self.store,
+            self.run_id,
+            event.epoch,
+            {
+                "g_loss": event.g_loss,
+                "d_loss": event.d_loss,
+                "epoch_seconds": event.seconds,
+                "images_per_s": event.images_per_s,
+            },
+            backend=q.TRAIN_BACKEND,
+        )
+        if event.grid_png:
+            q.save_grid(self.store, self.run_id, event.epoch, event.grid_png, event.grid_rows, event.grid_cols)
+        steps = self._steps_per_epoch or _steps_from(event, self.config)
+        q.update_run(
+            self.store, self.run_id, current_epoch=int(event.epoch), current_step=steps,
+            steps_per_epoch=steps, images_per_s=float(event.images_per_s),
+        )  # fmt: skip
+        self.epochs_recorded.append(int(event.epoch))
+        self._flush_checkpoints()
+        self._log(
+            logging.INFO,
+            f"epoch {event.epoch}: g_loss {event.g_loss:.4f} d_loss {event.d_loss:.4f} "
+            f"{event.seconds:.1f}s {event.images_per_s:.0f} img/s",
+        )
+        for hook in self.epoch_hooks:
+            self._run_hook(hook, event)
+        for cb in self.extra:
+            cb.on_epoch_end(event)
+
+    def _run_hook(self, hook: EpochHook, event) -> None:
+        """An epoch hook (evaluation) must never kill training: log the traceback, note it on the run."""
+        try:
+            hook(self.store, self.run_id, self.config, event, self.registries)
+        except Exception as exc:  # noqa: BLE001
+            note = f"epoch {event.epoch}: epoch hook {_hook_name(hook)} failed: {type(exc).__name__}: {exc}"
+            self.hook_errors.append(note)
+            self._log(logging.ERROR, note + "\n" + traceback.format_exc())
+            try:
+                self._append_error(note)
+            except Exception:  # noqa: BLE001 - the note is best effort; the log has it
+                pass
+
+    def _append_error(self, note: str) -> None:
+        def apply(session) -> None:
+            run = session.get(Run, self.run_id)
+            if run is not None:
+                run.error = f"{run.error}\n{note}" if run.error else note
+                session.add(run)
+
+        q.write(self.store, apply)
+
+    def on_checkpoint(self, saved) -> None:
+        """Buffered until the epoch's stats rows exist (see the module docstring)."""
+        self._pending.append(saved)
+        for cb in self.extra:
+            cb.on_checkpoint(saved)
+
+    def _flush_checkpoints(self) -> None:
+        pending, self._pending = self._pending, []
+        for saved in pending:
+            path = Path(saved.path)
+            if saved.kind == "last":
+                path = _freeze(path, path.with_name(RESUME_NAME))
+            q.add_checkpoint(self.store, self.run_id, saved.epoch, str(path), saved.kind)
+            self._log(logging.INFO, f"checkpoint {saved.kind} epoch {saved.epoch}: {path}")
+
+    def should_stop(self) -> bool:
+        if self.stop_event is not None and self.stop_event.is_set():
+            self.stopped_by_event = True
+            return True
+        now = time.monotonic()
+        if now - self._last_cancel_check >= self.cancel_poll_s:
+            self._last_cancel_check = now
+            if q.cancel_requested(self.store, self.run_id):
+                self.cancelled = True
+        if self.cancelled:
+            return True
+        return any(cb.should_stop() for cb in self.extra)
+
+
+def _steps_from(event, config) -> int:
+    """Steps per epoch when no progress report came (tiny epochs): images per epoch / batch size."""
+    batch = getattr(config, "batch_size", None) or 0
+    if not batch or not event.epoch or not event.images_seen:
+        return 0
+    return max(1, -(-int(event.images_seen // event.epoch) // int(batch)))
+
+
+def _freeze(source: Path, target: Path) -> Path:
+    """Atomically make ``target`` hold ``source``'s current content (hard link, else a copy)."""
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+    return target

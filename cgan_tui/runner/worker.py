@@ -1,0 +1,177 @@
+"""Worker process: ``python -m cgan_tui.runner.worker --db URL [--once] [--worker-id ID] [--device D]``.
+
+Loop: requeue stale runs, claim the next queued run, execute it (rows, grids, checkpoints and
+metrics written as they come), repeat; with ``--once`` exit when the queue is empty, else poll.
+A heartbeat thread refreshes the run's ``heartbeat_at`` every few seconds. SIGTERM/SIGINT set a stop
+event: the current run stops at its next step, goes back to ``queued`` (it resumes later from its
+last checkpoint) and the process exits 0.
+
+``$CGAN_TUI_EXTRA_PLUGINS=module[:attr],...`` registers extra in-process plugins (tests, embedding).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from cgan_tui.errors import UserError
+
+EXTRA_PLUGINS_ENV = "CGAN_TUI_EXTRA_PLUGINS"
+POLL_S = 2.0
+
+log = logging.getLogger("cgan_tui.worker")
+
+
+def extra_plugins_from_env() -> list[tuple[str, object]]:
+    """(name, plugin) pairs named by ``$CGAN_TUI_EXTRA_PLUGINS`` (``module`` or ``module:attr``)."""
+    pairs = []
+    for spec in filter(None, (part.strip() for part in os.environ.get(EXTRA_PLUGINS_ENV, "").split(","))):
+        module_name, _, attr = spec.partition(":")
+        try:
+            obj: object = importlib.import_module(module_name)
+            for part in filter(None, attr.split(".")):
+                obj = getattr(obj, part)
+        except (ImportError, AttributeError) as exc:
+            raise UserError(f"{EXTRA_PLUGINS_ENV}: cannot load {spec!r}: {exc}") from None
+        pairs.append((spec, obj))
+    return pairs
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclass
+class Worker:
+    """One worker's loop; ``run()`` returns how many runs it executed."""
+
+    store: object  # cgan_tui.store.db.Store
+    registries: object
+    worker_id: str = field(default_factory=default_worker_id)
+    device: str | None = None
+    once: bool = False
+    poll_s: float = POLL_S
+    stale_after_s: float | None = None
+    heartbeat_s: float | None = None
+    max_runs: int | None = None
+    stop_event: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> int:
+        from cgan_tui.runner.execute import execute_run
+        from cgan_tui.runner.heartbeat import HEARTBEAT_S, Heartbeat
+        from cgan_tui.runner.queue import STALE_AFTER_S, claim_next, requeue_stale
+
+        stale = self.stale_after_s if self.stale_after_s is not None else STALE_AFTER_S
+        executed = 0
+        data_cache: dict = {}
+        with Heartbeat(self.store, self.worker_id, self.heartbeat_s or HEARTBEAT_S) as heartbeat:
+            while not self.stop_event.is_set():
+                if self.max_runs is not None and executed >= self.max_runs:
+                    break
+                try:
+                    for run_id in requeue_stale(self.store, stale):
+                        log.warning("requeued stale run %s", run_id)
+                    run = claim_next(self.store, self.worker_id, os.getpid(), socket.gethostname())
+                except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                    log.exception("worker %s: queue access failed; retrying", self.worker_id)
+                    self.stop_event.wait(self.poll_s)
+                    continue
+                if run is None:
+                    if self.once:
+                        break
+                    self.stop_event.wait(self.poll_s)
+                    continue
+                heartbeat.watch(run.id)
+                log.info("worker %s: run %s (%s) claimed", self.worker_id, run.id, run.loss)
+                try:
+                    outcome = execute_run(
+                        self.store, int(run.id), self.registries, worker_id=self.worker_id,
+                        stop_event=self.stop_event, device=self.device,
+                        data=_cached_data(data_cache, run),
+                    )  # fmt: skip
+                    log.info("worker %s: run %s -> %s after epoch %s", self.worker_id, run.id,
+                             outcome.status, outcome.epochs_done)  # fmt: skip
+                except Exception:  # noqa: BLE001
+                    log.exception("worker %s: run %s could not be executed", self.worker_id, run.id)
+                finally:
+                    heartbeat.watch(None)
+                executed += 1
+        return executed
+
+
+def _cached_data(cache: dict, run) -> object | None:
+    """Fashion-MNIST train split kept on the CPU across runs of this worker (loaded once per folder)."""
+    data_dir = run.config.get("data_dir")
+    if data_dir not in cache:
+        try:
+            from cgan_tui.gan.data import load_fashion_mnist
+
+            cache[data_dir] = load_fashion_mnist(data_dir, "train", "cpu")
+        except Exception:  # noqa: BLE001 - let train() load it and report the error on the run
+            return None
+    return cache[data_dir]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m cgan_tui.runner.worker", description=__doc__.splitlines()[0])
+    p.add_argument("--db", default=None, help="database URL or SQLite path (default: $CGAN_TUI_DB or ./experiments.db)")
+    p.add_argument("--once", action="store_true", help="exit when the queue is empty")
+    p.add_argument("--worker-id", default=None, help="name recorded on claimed runs (default HOST-PID)")
+    p.add_argument("--device", default=None, help="device for runs whose config says auto (cpu, cuda, cuda:N)")
+    p.add_argument("-p", dest="plugin_flags", action="append", default=[], metavar="no:NAME", help="disable plugin NAME")
+    p.add_argument("--poll", type=float, default=POLL_S, help="seconds between queue polls when idle")
+    p.add_argument("--stale-after", type=float, default=None, help="heartbeat age (s) after which a dead worker's run is requeued")
+    p.add_argument("--heartbeat", type=float, default=None, help="seconds between heartbeats")
+    p.add_argument("--max-runs", type=int, default=None, help="exit after executing this many runs")
+    return p
+
+
+def install_signal_handlers(stop_event: threading.Event) -> None:
+    """SIGTERM/SIGINT stop the current run at its next step (it returns to the queue)."""
+
+    def handler(signum, _frame) -> None:
+        log.warning("signal %s: stopping after the current step; the run goes back to the queue", signum)
+        stop_event.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    args = build_parser().parse_args(argv)
+    stop_event = threading.Event()
+    install_signal_handlers(stop_event)
+    try:
+        from cgan_tui.cli import disabled_plugins
+        from cgan_tui.plugins import load_plugins
+        from cgan_tui.store.db import open_store
+
+        registries = load_plugins(disabled=disabled_plugins(args), extra=extra_plugins_from_env())
+        store = open_store(args.db)
+        worker = Worker(
+            store, registries, worker_id=args.worker_id or default_worker_id(), device=args.device,
+            once=args.once, poll_s=args.poll, stale_after_s=args.stale_after, heartbeat_s=args.heartbeat,
+            max_runs=args.max_runs, stop_event=stop_event,
+        )  # fmt: skip
+        started = time.monotonic()
+        n = worker.run()
+        log.info("worker %s: executed %d run(s) in %.1fs; exiting", worker.worker_id, n, time.monotonic() - started)
+        store.dispose()
+    except UserError as exc:
+        print(f"cgan-tui worker: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
