@@ -23,6 +23,8 @@ def register_metrics() -> list[Metric]:
             backend="classifier",
             compute=lazy("cgan_tui_precision_recall.metric:compute"),
             better="higher",
+            # tables learn the direction of each value name from here (values are not named like the metric)
+            better_by_value={"precision": "higher", "recall": "higher"},
             description="improved precision/recall, k=3 (Kynkaanniemi et al. 2019) on classifier features",
         )
     ]
