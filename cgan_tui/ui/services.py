@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sqlalchemy.engine import make_url
 
-from cgan_tui.errors import UserError
 from cgan_tui.store.db import Store, StoreError, open_store
 
 if TYPE_CHECKING:
@@ -99,7 +98,7 @@ class Services:
             return self._registries
 
     def close(self) -> None:
-        self.stop_workers()
+        self.stop_workers(timeout=5.0)
         if self._store is not None:
             self._store.dispose()
 
@@ -171,17 +170,10 @@ class Services:
 
     # ------------------------------------------------------------------ queue
     def queue_rows(self):
-        """Queued and running runs, most urgent first (runner.queue when present)."""
-        try:
-            from cgan_tui.runner import queue
-        except ImportError:
-            queue = None
-        if queue is not None and hasattr(queue, "queue_rows"):
-            return queue.queue_rows(self.store)
-        from cgan_tui.store import queries
+        """Queued and running runs with live progress (``runner.queue.QueueRow``), running first."""
+        from cgan_tui.runner import queue
 
-        rows = queries.list_runs(self.store, ["queued", "running"])
-        return sorted(rows, key=lambda r: (r.status != "running", -r.priority, r.id))
+        return queue.queue_rows(self.store)
 
     def status_counts(self) -> dict[str, int]:
         from cgan_tui.store import queries
@@ -189,80 +181,58 @@ class Services:
         return queries.status_counts(self.store)
 
     def enqueue(self, configs: Sequence["RunConfig"], priority: int = 0, experiment: str | None = None) -> list[int]:
-        """Resolve every config against the plugins (one typo rejects the batch), then store them."""
-        from cgan_tui.config import expand_all
+        """Resolve every config against the plugins (one typo rejects the batch), then queue them."""
+        from cgan_tui.runner import queue
 
-        resolved = expand_all(configs, self.registries())
-        queue = _queue_module()
-        if queue is not None and hasattr(queue, "enqueue"):
-            return list(queue.enqueue(self.store, resolved, priority=priority, experiment=experiment))
-        from cgan_tui.store import queries
-
-        return queries.create_runs(self.store, resolved, priority=priority, experiment=experiment)
+        return queue.enqueue_grid(
+            self.store, list(configs), registries=self.registries(), priority=priority, experiment=experiment
+        )
 
     def grid_files(self) -> list[Path]:
         return sorted(self.grids_dir.glob("*.toml")) if self.grids_dir.is_dir() else []
 
     def enqueue_grid(self, path: Path, priority: int = 0) -> list[int]:
-        from cgan_tui.config import load_grid
+        from cgan_tui.runner import queue
 
-        spec = load_grid(path)
-        return self.enqueue(spec.expand(), priority=priority, experiment=spec.name)
+        return queue.enqueue_grid(self.store, Path(path), registries=self.registries(), priority=priority)
 
-    def cancel(self, run_id: int) -> None:
-        self._queue_call("cancel", run_id)
+    def cancel(self, run_id: int) -> str:
+        from cgan_tui.runner import queue
+
+        return queue.cancel(self.store, run_id)
 
     def reprioritise(self, run_id: int, priority: int) -> None:
-        self._queue_call("reprioritise", run_id, priority)
+        from cgan_tui.runner import queue
+
+        queue.reprioritise(self.store, run_id, priority)
 
     def requeue(self, run_id: int) -> None:
-        self._queue_call("requeue", run_id)
+        from cgan_tui.runner import queue
 
-    def _queue_call(self, name: str, *args: Any) -> Any:
-        queue = _queue_module()
-        fn = getattr(queue, name, None) if queue is not None else None
-        if fn is None:
-            raise UserError(f"the run queue cannot {name} yet (cgan_tui.runner.queue.{name} is missing)")
-        return fn(self.store, *args)
+        queue.requeue(self.store, run_id)
 
     # ------------------------------------------------------------------ local workers
     @property
     def workers_running(self) -> int:
-        pool = self._pool
-        if pool is None:
-            return 0
-        alive = getattr(pool, "alive", None)
-        if callable(alive):
-            return int(alive())
-        return int(getattr(pool, "size", 0) or 0)
+        return 0 if self._pool is None else int(self._pool.alive())
 
-    def start_workers(self, n: int = 1) -> None:
-        """Start a local pool of worker processes (they outlive nothing: stopped on app exit)."""
-        if self._pool is not None and self.workers_running:
-            return
-        factory = self.executor_factory
-        if factory is None:
-            try:
+    def start_workers(self, n: int = 1) -> int:
+        """Start ``n`` more local worker processes; returns how many are alive."""
+        if self._pool is None:
+            factory = self.executor_factory
+            if factory is None:
                 from cgan_tui.runner.executors import LocalPool
-            except ImportError:
-                raise UserError("local workers are not available yet (cgan_tui.runner.executors is missing)") from None
-            factory = LocalPool
-        pool = factory(self.db_url, workers=n)
-        pool.start()
-        self._pool = pool
 
-    def stop_workers(self) -> None:
+                factory = LocalPool
+            self._pool = factory(self.db_url)
+        self._pool.start(n)
+        return self.workers_running
+
+    def stop_workers(self, timeout: float = 30.0) -> None:
+        """SIGTERM every worker this app started; their runs go back to the queue and resume later."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.stop()
-
-
-def _queue_module():
-    try:
-        from cgan_tui.runner import queue
-    except ImportError:
-        return None
-    return queue
+            pool.stop(timeout)
 
 
 CHANGE_SQL = """

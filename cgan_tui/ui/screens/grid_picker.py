@@ -1,0 +1,60 @@
+"""Load a grid file (grids/*.toml) and queue every run of it in one action."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from cgan_tui.errors import UserError
+
+
+def describe(path: Path) -> str:
+    """``seed000.toml — 24 runs — the 4 losses x 2 dims study``, or the file's problem."""
+    from cgan_tui.config import load_grid
+
+    try:
+        spec = load_grid(path)
+        n = len(spec.expand())
+    except UserError as exc:
+        return f"{path.name} — invalid: {exc}"
+    text = f"{path.name} — {spec.name}: {n} runs"
+    return f"{text} — {spec.description}" if spec.description else text
+
+
+class GridPickerScreen(ModalScreen[list]):
+    """Dismisses with the new run ids; a bad grid shows its one-line error and queues nothing."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        self.files = self.app.services.grid_files()
+        with Vertical(id="picker"):
+            yield Static(f"queue every run of a grid file ({self.app.services.grids_dir}/*.toml); enter queues")
+            if self.files:
+                yield OptionList(*[Option(describe(p), id=str(i)) for i, p in enumerate(self.files)])
+            else:
+                yield Static(f"no grid files in {self.app.services.grids_dir.resolve()}")
+            yield Static("", id="form-error")
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self._enqueue(self.files[int(event.option.id or 0)])
+
+    @work(thread=True, exclusive=True, group="grid-submit")
+    def _enqueue(self, path: Path) -> None:
+        try:
+            ids = self.app.services.enqueue_grid(path)
+        except UserError as exc:
+            self.app.call_from_thread(self.query_one("#form-error", Static).update, f"{exc}")
+            return
+        self.app.call_from_thread(self.dismiss, ids)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,164 @@
+"""New run / new grid form: one run, or the product of embed dims x seeds, validated against the plugin
+registries (``config.resolve``) before anything is queued."""
+
+from __future__ import annotations
+
+from itertools import product
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from cgan_tui.config import ConfigError, RunConfig
+from cgan_tui.errors import UserError
+
+DEFAULTS = {
+    "embed_dims": "10",
+    "epochs": "30",
+    "seed": "0",
+    "n_seeds": "1",
+    "checkpoints": "10,20,30",
+    "priority": "0",
+    "limit_train": "",
+    "experiment": "",
+}
+LABELS = {
+    "embed_dims": "embed dims (list)",
+    "epochs": "epochs",
+    "seed": "first seed",
+    "n_seeds": "seeds × N",
+    "checkpoints": "checkpoint epochs",
+    "priority": "priority",
+    "limit_train": "limit train images",
+    "experiment": "experiment name",
+}
+
+
+def int_list(name: str, text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.replace(" ", ",").split(",") if part]
+    except ValueError:
+        raise ConfigError(f"{name} must be integers separated by commas, got {text!r}") from None
+    if not values:
+        raise ConfigError(f"{name} needs at least one integer")
+    return values
+
+
+def one_int(name: str, text: str, minimum: int | None = None) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {text!r}") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def build_configs(model: str, loss: str, conditioning: str, fields: dict[str, str]) -> list[RunConfig]:
+    """Form text -> one RunConfig per (embed dim, seed); shape errors raise ConfigError (one line)."""
+    dims = int_list("embed dims", fields["embed_dims"])
+    epochs = one_int("epochs", fields["epochs"], 1)
+    first_seed = one_int("first seed", fields["seed"], 0)
+    n_seeds = one_int("seeds × N", fields["n_seeds"], 1)
+    checkpoints = tuple(int_list("checkpoint epochs", fields["checkpoints"])) if fields["checkpoints"].strip() else ()
+    limit = one_int("limit train images", fields["limit_train"], 2) if fields["limit_train"].strip() else None
+    return [
+        RunConfig(model=model, loss=loss, conditioning=conditioning, embed_dim=dim, epochs=epochs,
+                  checkpoint_epochs=checkpoints, seed=seed, limit_train=limit)
+        for dim, seed in product(dims, range(first_seed, first_seed + n_seeds))
+    ]  # fmt: skip
+
+
+class NewRunScreen(ModalScreen[list]):
+    """Dismisses with the new run ids (or None when cancelled)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Queue")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="form"):
+            yield Static("[b]new run / grid[/b] — one run per embed dim × seed; enter or ctrl+s queues")
+            for name in ("model", "loss", "conditioning"):
+                with Horizontal(classes="row"):
+                    yield Label(name)
+                    yield Select([], id=f"f-{name}", allow_blank=True, prompt="plugins loading…")
+            for name, value in DEFAULTS.items():
+                with Horizontal(classes="row"):
+                    yield Label(LABELS[name])
+                    yield Input(value, id=f"f-{name}")
+            yield Static("", id="form-error")
+            with Horizontal(id="form-buttons"):
+                yield Button("Queue", variant="primary", id="submit")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.app.when_plugins(self._fill)
+
+    def _fill(self, registries) -> None:
+        choices = {
+            "model": registries.models.names(),
+            "loss": registries.losses.names(),
+            "conditioning": [c.name for c in registries.conditionings if c.generator is not None],
+        }
+        preferred = {"model": "seed000", "loss": "bce", "conditioning": "embedding"}
+        for name, names in choices.items():
+            select = self.query_one(f"#f-{name}", Select)
+            select.set_options([(n, n) for n in names])
+            if names:
+                select.value = preferred[name] if preferred[name] in names else names[0]
+        self.query_one("#f-model", Select).focus()
+
+    def values(self) -> tuple[dict[str, str], dict[str, str]]:
+        picks = {}
+        for name in ("model", "loss", "conditioning"):
+            value = self.query_one(f"#f-{name}", Select).value
+            picks[name] = "" if value is Select.BLANK else str(value)
+        fields = {name: self.query_one(f"#f-{name}", Input).value for name in DEFAULTS}
+        return picks, fields
+
+    def set_error(self, text: str) -> None:
+        self.query_one("#form-error", Static).update(f"[b red]{_escape(text)}[/]" if text else "")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#submit")
+    def action_submit(self) -> None:
+        if self.app.registries is None:
+            self.set_error("plugins are still loading; try again in a moment")
+            return
+        picks, fields = self.values()
+        missing = [k for k, v in picks.items() if not v]
+        if missing:
+            self.set_error(f"choose a {missing[0]}")
+            return
+        try:
+            configs = build_configs(picks["model"], picks["loss"], picks["conditioning"], fields)
+            priority = one_int("priority", fields["priority"])
+        except UserError as exc:
+            self.set_error(str(exc))
+            return
+        self.set_error("")
+        self._enqueue(configs, priority, fields["experiment"].strip() or None)
+
+    @work(thread=True, exclusive=True, group="form-submit")
+    def _enqueue(self, configs: list[RunConfig], priority: int, experiment: str | None) -> None:
+        try:
+            ids = self.app.services.enqueue(configs, priority=priority, experiment=experiment)
+        except UserError as exc:
+            self.app.call_from_thread(self.set_error, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self.set_error, f"could not queue: {type(exc).__name__}: {exc}")
+            return
+        self.app.call_from_thread(self.dismiss, ids)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -1,0 +1,212 @@
+"""Queue: queued and running runs with live progress; start/stop local workers, cancel, reprioritise,
+requeue, and the new run / load grid forms."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from cgan_tui.errors import UserError
+from cgan_tui.ui import messages as msg
+from cgan_tui.ui.widgets.run_progress import RunProgress, format_eta, progress_text
+
+STATUS_STYLE = {"running": "bold cyan", "queued": "yellow"}
+
+
+def text_bar(fraction: float, width: int = 12) -> str:
+    filled = round(fraction * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+class QueueScreen(Screen):
+    """Polls ``runner.queue.queue_rows``; actions run in thread workers and report one line each."""
+
+    BINDINGS = [
+        Binding("n", "new_run", "New run/grid"),
+        Binding("g", "load_grid", "Load grid file"),
+        Binding("w", "start_workers", "Start worker"),
+        Binding("W", "stop_workers", "Stop workers"),
+        Binding("x", "cancel", "Cancel run"),
+        Binding("plus,equals_sign", "priority(1)", "Prio +"),
+        Binding("minus", "priority(-1)", "Prio -"),
+        Binding("u", "requeue", "Requeue id"),
+        Binding("escape", "app.show_mode('results')", "Back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list = []
+        self.n_workers = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("queue: loading…", id="queue-status")
+        yield VerticalScroll(id="running")
+        yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield Input(placeholder="run id to requeue (failed, diverged or cancelled) — enter", id="requeue-id")
+        yield Static("", id="queue-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, key in (("run", "id"), ("model", "label"), ("family", "model"), ("status", "status"),
+                           ("prio", "priority"), ("progress", "bar"), ("epoch", "epoch"), ("img/s", "speed"),
+                           ("ETA", "eta"), ("worker", "worker"), ("tries", "attempts")):
+            table.add_column(label, key=key)
+        self.query_one("#requeue-id", Input).display = False
+        table.focus()
+        self.poll()
+        self.set_interval(self.app.services.poll_interval, self.poll)
+
+    def on_screen_resume(self) -> None:
+        self.poll()
+
+    # ------------------------------------------------------------------ polling
+    def poll(self) -> None:
+        if self.app.store_error is None and self.is_current:
+            self._load()
+
+    @work(thread=True, exclusive=True, group="queue-load")
+    def _load(self) -> None:
+        services = self.app.services
+        try:
+            rows = services.queue_rows()
+        except UserError as exc:
+            self.post_message(msg.Notice(str(exc), "error"))
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(msg.Notice(f"reading the queue failed: {type(exc).__name__}: {exc}", "warning"))
+            return
+        self.post_message(msg.QueueLoaded(rows, services.workers_running))
+
+    def on_queue_loaded(self, message: msg.QueueLoaded) -> None:
+        self.rows = message.rows
+        self.n_workers = message.workers
+        self._draw_running()
+        self._draw_table()
+        running = sum(1 for r in self.rows if r.status == "running")
+        queued = len(self.rows) - running
+        self.query_one("#queue-status", Static).update(
+            f"{running} running · {queued} queued · local workers started here: {self.n_workers} "
+            "(w start, W stop; `cgan-tui worker` runs more elsewhere)"
+        )
+
+    def _draw_running(self) -> None:
+        box = self.query_one("#running", VerticalScroll)
+        running = [r for r in self.rows if r.status == "running"]
+        existing = {w.row.id: w for w in box.query(RunProgress)}
+        for run_id, widget in existing.items():
+            if run_id not in {r.id for r in running}:
+                widget.remove()
+        for row in running:
+            if row.id in existing:
+                existing[row.id].update_row(row)
+            else:
+                box.mount(RunProgress(row, id=f"progress-{row.id}"))
+        box.display = bool(running)
+
+    def _draw_table(self) -> None:
+        table = self.query_one(DataTable)
+        old = self.current_id()
+        table.clear()
+        for row in self.rows:
+            table.add_row(
+                str(row.id), row.label, row.model,
+                Text(row.status + (" (cancelling)" if row.cancel_requested else ""), style=STATUS_STYLE.get(row.status, "")),
+                str(row.priority), text_bar(row.fraction), f"{row.current_epoch}/{row.epochs}",
+                f"{row.images_per_s:.0f}" if row.images_per_s else "—", format_eta(row.eta_s).removeprefix("ETA "),
+                row.worker_id or "—", str(row.attempts),
+                key=str(row.id),
+            )  # fmt: skip
+        if old is not None:
+            ids = [r.id for r in self.rows]
+            if old in ids:
+                table.move_cursor(row=ids.index(old), animate=False)
+        if not self.rows:
+            self.query_one("#queue-detail", Static).update(
+                "queue empty: n new run or grid, g load grids/*.toml (seed study in one action)"
+            )
+
+    def current_row(self):
+        table = self.query_one(DataTable)
+        index = table.cursor_coordinate.row
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def current_id(self) -> int | None:
+        row = self.current_row()
+        return None if row is None else row.id
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self.query_one("#queue-detail", Static).update(f"run {row.id} {row.label}: {progress_text(row)}")
+
+    # ------------------------------------------------------------------ actions
+    @work(thread=True, group="queue-action")
+    def _act(self, description: str, fn, *args) -> None:
+        try:
+            result = fn(*args)
+        except UserError as exc:
+            self.post_message(msg.Notice(str(exc), "error"))
+            return
+        except Exception as exc:  # noqa: BLE001 - report, never crash the UI
+            self.post_message(msg.Notice(f"{description} failed: {type(exc).__name__}: {exc}", "error"))
+            return
+        text = description if result is None else f"{description}: {result}"
+        self.post_message(msg.Notice(text))
+        self.app.call_from_thread(self.poll)
+
+    def action_start_workers(self) -> None:
+        self._act("started a local worker; alive", self.app.services.start_workers, 1)
+
+    def action_stop_workers(self) -> None:
+        self._act("stopped local workers (their runs return to the queue)", self.app.services.stop_workers)
+
+    def action_cancel(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self._act(f"run {row.id}", self.app.services.cancel, row.id)
+
+    def action_priority(self, delta: int) -> None:
+        row = self.current_row()
+        if row is not None:
+            self._act(f"run {row.id} priority {row.priority + delta}", self.app.services.reprioritise,
+                      row.id, row.priority + delta)
+
+    def action_requeue(self) -> None:
+        box = self.query_one("#requeue-id", Input)
+        box.display = True
+        box.value = ""
+        box.focus()
+
+    @on(Input.Submitted, "#requeue-id")
+    def _requeue_submitted(self, event: Input.Submitted) -> None:
+        event.input.display = False
+        self.query_one(DataTable).focus()
+        try:
+            run_id = int(event.value.strip())
+        except ValueError:
+            self.notify(f"requeue needs a run id (a number), got {event.value!r}", severity="error")
+            return
+        self._act(f"run {run_id} requeued", self.app.services.requeue, run_id)
+
+    def action_new_run(self) -> None:
+        from cgan_tui.ui.screens.new_run import NewRunScreen
+
+        self.app.push_screen(NewRunScreen(), lambda ids: self._enqueued(ids))
+
+    def action_load_grid(self) -> None:
+        from cgan_tui.ui.screens.grid_picker import GridPickerScreen
+
+        self.app.push_screen(GridPickerScreen(), lambda ids: self._enqueued(ids))
+
+    def _enqueued(self, ids: list[int] | None) -> None:
+        if ids:
+            self.notify(f"queued {len(ids)} run(s): {', '.join(map(str, ids[:8]))}{' …' if len(ids) > 8 else ''}")
+            self.poll()

@@ -1,0 +1,49 @@
+"""One running run: label, a ProgressBar over all its epochs, and epoch/step/img/s/ETA text."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widget import Widget
+from textual.widgets import Label, ProgressBar, Static
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "ETA —"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"ETA {hours}:{minutes:02d}:{secs:02d}" if hours else f"ETA {minutes}:{secs:02d}"
+
+
+def progress_text(row) -> str:
+    """``epoch 3/30 step 120/469 · 612 img/s · ETA 12:04`` for a ``runner.queue.QueueRow``."""
+    speed = f"{row.images_per_s:.0f} img/s" if row.images_per_s else "— img/s"
+    step = f" step {row.current_step}/{row.steps_per_epoch}" if row.steps_per_epoch else ""
+    cancel = " · cancelling" if row.cancel_requested else ""
+    return f"epoch {row.current_epoch}/{row.epochs}{step} · {speed} · {format_eta(row.eta_s)}{cancel}"
+
+
+class RunProgress(Widget):
+    """Updated in place from each poll (``update_row``), so the bar animates instead of flickering."""
+
+    def __init__(self, row, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.row = row
+
+    def compose(self) -> ComposeResult:
+        yield Label(self._label(), classes="run-label")
+        yield ProgressBar(total=100, show_eta=False, show_percentage=True)
+        yield Static(progress_text(self.row), classes="run-text")
+
+    def on_mount(self) -> None:
+        self.update_row(self.row)
+
+    def _label(self) -> str:
+        return f"run {self.row.id} {self.row.label} ({self.row.model}) {self.row.worker_id or ''}"[:44]
+
+    def update_row(self, row) -> None:
+        self.row = row
+        self.query_one(ProgressBar).update(progress=round(100 * row.fraction, 1))
+        self.query_one(".run-text", Static).update(progress_text(row))
+        self.query_one(".run-label", Label).update(self._label())
