@@ -31,6 +31,10 @@ from cgan_tui.store.db import Store
 from cgan_tui.store.tables import Run
 
 RESUME_NAME = "resume.pt"
+CANCEL_POLL_S = 1.0
+"""How often ``should_stop`` reads ``Run.cancel_requested`` (it is polled every training step)."""
+PROGRESS_WRITE_S = 1.0
+"""Progress rows are written at most this often."""
 
 EpochHook = Callable[..., None]
 """``hook(store, run_id, config, event: EpochEnd, registries)``; its exceptions are recorded, not raised."""
@@ -49,8 +53,8 @@ class RunRecorder:
     stop_event: threading.Event | None = None
     epoch_hooks: Sequence[EpochHook] = ()
     logger: logging.Logger | None = None
-    progress_interval_s: float = 1.0
-    cancel_poll_s: float = 1.0
+    progress_interval_s: float = field(default_factory=lambda: PROGRESS_WRITE_S)
+    cancel_poll_s: float = field(default_factory=lambda: CANCEL_POLL_S)
     extra: Sequence[Any] = ()  # further TrainCallbacks (e.g. the CLI's progress bar)
     resuming: bool = True  # drop stale rows of the epochs about to be (re)trained, once
     cancelled: bool = field(default=False, init=False)

@@ -1,0 +1,210 @@
+"""``cgan-tui queue add|ls|cancel|prio|requeue`` and ``cgan-tui worker`` (background training).
+
+``queue add`` validates everything against the plugin registries before storing anything (one typo
+in a grid rejects the whole grid). ``worker`` runs the worker loop in this process (``--workers 1``)
+or a ``LocalPool`` of subprocesses (default: one per GPU, one on CPU) and waits for them; Ctrl-C
+stops them and their runs go back to the queue, resuming later from their checkpoints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from cgan_tui.cli import add_common
+    from cgan_tui.cli.run_options import add_run_options
+
+    queue = subparsers.add_parser(
+        "queue", help="queue runs for background workers; list, cancel, reprioritise, requeue",
+        description="Manage the run queue that `cgan-tui worker` processes.",
+    )  # fmt: skip
+    add_common(queue)
+    sub = queue.add_subparsers(dest="queue_command", metavar="ACTION")
+    queue.set_defaults(func=lambda args: (queue.print_help(), 0)[1])
+
+    add = sub.add_parser("add", help="queue one run (run options) or a grid (--grid FILE)")
+    add_run_options(add)
+    add.add_argument("--grid", metavar="FILE", help="queue every run of a grid TOML")
+    add.add_argument("--priority", type=int, default=0, help="higher runs first (default 0)")
+    add.add_argument("--experiment", metavar="NAME", help="experiment name (default: the grid's)")
+    add_common(add)
+    add.set_defaults(func=run_add)
+
+    ls = sub.add_parser("ls", help="queued and running runs with progress and ETA")
+    add_common(ls)
+    ls.set_defaults(func=run_ls)
+
+    cancel = sub.add_parser("cancel", help="cancel queued (at once) or running (at the next step) runs")
+    cancel.add_argument("run_ids", type=int, nargs="+", metavar="RUN_ID")
+    add_common(cancel)
+    cancel.set_defaults(func=run_cancel)
+
+    prio = sub.add_parser("prio", help="set a run's priority (higher first)")
+    prio.add_argument("run_id", type=int, metavar="RUN_ID")
+    prio.add_argument("priority", type=int, metavar="N")
+    add_common(prio)
+    prio.set_defaults(func=run_prio)
+
+    requeue = sub.add_parser("requeue", help="put failed/diverged/cancelled runs back (they resume from checkpoints)")
+    requeue.add_argument("run_ids", type=int, nargs="+", metavar="RUN_ID")
+    add_common(requeue)
+    requeue.set_defaults(func=run_requeue)
+
+    worker = subparsers.add_parser(
+        "worker", help="process the queue in the background (local worker processes)",
+        description="Claim and train queued runs. --once exits when the queue is empty; otherwise waits for work. "
+        "Ctrl-C/SIGTERM: the current run goes back to the queue and resumes later from its checkpoint.",
+    )  # fmt: skip
+    worker.add_argument("--workers", type=int, default=None, help="worker processes (default: one per GPU, 1 on CPU)")
+    worker.add_argument("--once", action="store_true", help="exit when the queue is empty")
+    worker.add_argument("--device", default=None, help="device for runs whose config says auto")
+    worker.add_argument("--poll", type=float, default=None, help="seconds between polls when idle (default 2)")
+    worker.add_argument("--stale-after", type=float, default=None, help="requeue runs of workers silent this long (s)")
+    add_common(worker)
+    worker.set_defaults(func=run_worker)
+
+
+def _store(args: argparse.Namespace, create: bool = True):
+    from cgan_tui.store.db import open_store
+
+    return open_store(getattr(args, "db", None), create=create)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    from cgan_tui.cli import disabled_plugins
+    from cgan_tui.cli.run_options import config_from_args, overrides_from_args
+    from cgan_tui.config import RunConfig, load_grid
+    from cgan_tui.plugins import load_plugins
+    from cgan_tui.runner.queue import enqueue, enqueue_grid
+
+    registries = load_plugins(disabled=disabled_plugins(args))
+    if args.grid:
+        spec = load_grid(args.grid)
+        overrides = overrides_from_args(args)
+        configs = [RunConfig.from_dict({**c.to_dict(), **overrides}) for c in spec.expand()]
+        store = _store(args)
+        ids = enqueue_grid(store, configs, registries, priority=args.priority, experiment=args.experiment or spec.name)
+    else:
+        config = config_from_args(args)
+        store = _store(args)
+        ids = [enqueue(store, config, priority=args.priority, experiment=args.experiment, registries=registries)]
+    store.dispose()
+    print(f"queued {len(ids)} run(s): {', '.join(map(str, ids))}")
+    print("start workers with: cgan-tui worker  (or --once to stop when the queue is empty)")
+    return 0
+
+
+def _eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def run_ls(args: argparse.Namespace) -> int:
+    from cgan_tui.runner.queue import queue_rows
+
+    store = _store(args, create=False)
+    rows = queue_rows(store)
+    store.dispose()
+    if not rows:
+        print("queue is empty")
+        return 0
+    print(f"{'run':>5} {'status':<9} {'prio':>4} {'label':<14} {'model':<8} {'progress':>14} {'img/s':>7} {'ETA':>8}  worker")
+    for r in rows:
+        progress = f"{r.epochs_done:.1f}/{r.epochs} ({r.fraction:4.0%})"
+        status = "cancel..." if r.cancel_requested else r.status
+        ips = f"{r.images_per_s:.0f}" if r.images_per_s else "-"
+        print(f"{r.id:>5} {status:<9} {r.priority:>4} {r.label:<14} {r.model:<8} {progress:>14} {ips:>7} "
+              f"{_eta(r.eta_s) if r.status == 'running' else '-':>8}  {r.worker_id or '-'}")  # fmt: skip
+    return 0
+
+
+def run_cancel(args: argparse.Namespace) -> int:
+    from cgan_tui.runner.queue import cancel
+
+    store = _store(args, create=False)
+    for run_id in args.run_ids:
+        result = cancel(store, run_id)
+        print(f"run {run_id}: " + ("cancelled" if result == "cancelled" else "cancel requested (stops at the next step)"))
+    store.dispose()
+    return 0
+
+
+def run_prio(args: argparse.Namespace) -> int:
+    from cgan_tui.runner.queue import reprioritise
+
+    store = _store(args, create=False)
+    reprioritise(store, args.run_id, args.priority)
+    store.dispose()
+    print(f"run {args.run_id}: priority {args.priority}")
+    return 0
+
+
+def run_requeue(args: argparse.Namespace) -> int:
+    from cgan_tui.runner.queue import requeue
+
+    store = _store(args, create=False)
+    for run_id in args.run_ids:
+        requeue(store, run_id)
+        print(f"run {run_id}: queued (resumes from its last checkpoint)")
+    store.dispose()
+    return 0
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    from cgan_tui.cli import disabled_plugins
+    from cgan_tui.errors import UserError
+    from cgan_tui.runner.executors import LocalPool, default_workers
+
+    disabled = disabled_plugins(args)
+    n = args.workers if args.workers is not None else default_workers()
+    if n < 1:
+        raise UserError(f"--workers must be at least 1, got {n}")
+    store = _store(args)  # validates the database before starting anything
+    if n == 1:
+        return _worker_in_process(args, store, disabled)
+    extra: list[str] = []
+    for flag, value in (("--device", args.device), ("--poll", args.poll), ("--stale-after", args.stale_after)):
+        if value is not None:
+            extra += [flag, str(value)]
+    for name in disabled:
+        extra += ["-p", f"no:{name}"]
+    pool = LocalPool(store.url, workers=n, once=args.once, extra_args=extra)
+    store.dispose()
+    pool.start()
+    print(f"started {n} workers (logs in {pool._log_dir()}); Ctrl-C stops them", file=sys.stderr)
+    try:
+        while pool.alive():
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("stopping workers; their runs go back to the queue", file=sys.stderr)
+        pool.stop()
+        return 130
+    codes = pool.wait()
+    return 0 if all(code == 0 for code in codes) else 1
+
+
+def _worker_in_process(args: argparse.Namespace, store, disabled: list[str]) -> int:
+    import logging
+
+    from cgan_tui.plugins import load_plugins
+    from cgan_tui.runner.worker import POLL_S, Worker, extra_plugins_from_env, install_signal_handlers
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop_event = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        install_signal_handlers(stop_event)
+    registries = load_plugins(disabled=disabled, extra=extra_plugins_from_env())
+    worker = Worker(
+        store, registries, device=args.device, once=args.once, poll_s=args.poll or POLL_S,
+        stale_after_s=args.stale_after, stop_event=stop_event,
+    )  # fmt: skip
+    n = worker.run()
+    store.dispose()
+    print(f"worker {worker.worker_id}: executed {n} run(s)", file=sys.stderr)
+    return 0

@@ -1,0 +1,109 @@
+"""Run-config options shared by ``train`` and ``queue add``; only options the user gave override.
+
+Every option defaults to ``argparse.SUPPRESS``, so ``config_from_args`` sees exactly what was typed
+and leaves everything else to ``RunConfig``'s defaults and ``config.resolve`` (plugin defaults).
+``--set KEY=VALUE`` reaches any other field (``--set hflip=false``, ``--set betas=[0.5,0.999]``);
+``--set extra.NAME=VALUE`` goes to the free-form ``extra`` mapping plugins may read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Callable
+
+from cgan_tui.config import ConfigError, RunConfig
+
+
+def _csv_ints(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers like 10,20,30, got {text!r}") from None
+
+
+def _csv_names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+# (flag, config field, type, help)
+OPTIONS: tuple[tuple[str, str, Callable[[str], Any], str], ...] = (
+    ("--model", "model", str, "model family (e.g. seed000, seed004)"),
+    ("--loss", "loss", str, "adversarial loss (e.g. bce, hinge, lsgan, wgan-gp)"),
+    ("--conditioning", "conditioning", str, "generator-side conditioning (embedding, one-hot, ...)"),
+    ("--d-conditioning", "d_conditioning", str, "discriminator-side conditioning (default: the model's choice)"),
+    ("--embed-dim", "embed_dim", int, "label embedding dimension"),
+    ("--epochs", "epochs", int, "epochs to train"),
+    ("--checkpoint-epochs", "checkpoint_epochs", _csv_ints, "milestone epochs, e.g. 10,20,30 (the last epoch is added)"),
+    ("--seed", "seed", int, "random seed"),
+    ("--limit-train", "limit_train", int, "use only the first N (class-balanced) training images"),
+    ("--device", "device", str, "auto, cpu, cuda or cuda:N"),
+    ("--precision", "precision", str, "fp32 or bf16"),
+    ("--eval-n", "eval_n", int, "samples per evaluation"),
+    ("--metrics", "metrics", _csv_names, "metrics to evaluate, comma-separated (empty: none)"),
+    ("--data-dir", "data_dir", str, "folder with the Fashion-MNIST gzip IDX files"),
+    ("--batch-size", "batch_size", int, "batch size (default: the model's)"),
+    ("--lr-g", "lr_g", float, "generator learning rate (default: loss/model)"),
+    ("--lr-d", "lr_d", float, "discriminator learning rate (default: loss/model)"),
+    ("--latent-dim", "latent_dim", int, "noise dimension (default: the model's)"),
+)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("run options (anything not given comes from the plugin defaults)")
+    for flag, dest, kind, help_text in OPTIONS:
+        group.add_argument(flag, dest=f"cfg_{dest}", type=kind, default=argparse.SUPPRESS, help=help_text)
+    group.add_argument(
+        "--set",
+        dest="cfg_set",
+        action="append",
+        default=argparse.SUPPRESS,
+        metavar="KEY=VALUE",
+        help="any other config field (TOML value), e.g. --set hflip=false; extra.NAME=VALUE for plugin options",
+    )
+
+
+def _parse_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The config fields the user gave explicitly (as a dict for ``RunConfig.from_dict``)."""
+    values: dict[str, Any] = {}
+    for _flag, dest, _kind, _help in OPTIONS:
+        if hasattr(args, f"cfg_{dest}"):
+            values[dest] = getattr(args, f"cfg_{dest}")
+    extra: dict[str, Any] = {}
+    valid = {f.name for f in fields(RunConfig)}
+    for item in getattr(args, "cfg_set", None) or []:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
+        if key.startswith("extra."):
+            extra[key[len("extra."):]] = _parse_value(raw)
+        elif key not in valid:
+            raise ConfigError(f"--set: unknown config key {key!r}; valid: {', '.join(sorted(valid))}")
+        else:
+            values[key] = _parse_value(raw)
+    if values.get("data_dir"):
+        values["data_dir"] = str(Path(values["data_dir"]).expanduser().resolve())  # workers run elsewhere
+    if extra:
+        values["extra"] = {**dict(values.get("extra") or {}), **extra}
+    return values
+
+
+def has_run_options(args: argparse.Namespace) -> bool:
+    return bool(overrides_from_args(args))
+
+
+def config_from_args(args: argparse.Namespace, base: RunConfig | None = None) -> RunConfig:
+    """``base`` (default ``RunConfig()``) with the explicitly given options applied; not yet resolved."""
+    data = (base or RunConfig()).to_dict()
+    data.update(overrides_from_args(args))
+    return RunConfig.from_dict(data)
