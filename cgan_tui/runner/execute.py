@@ -84,12 +84,12 @@ def resume_checkpoint(store: Store, run_id: int) -> Any | None:
     return max(rows, key=lambda r: (r.epoch, r.kind == "last"))
 
 
-def _finish(store: Store, run_id: int, worker_id: str, **values: Any) -> bool:
+def _finish(store: Store, run_id: int, owner: str, **values: Any) -> bool:
     """Write the final state only if the run is still ours (not requeued as stale meanwhile)."""
 
     def apply(session) -> bool:
         run = session.get(Run, run_id)
-        if run is None or run.worker_id != worker_id:
+        if run is None or run.worker_id != owner:
             return False
         for key, value in values.items():
             setattr(run, key, value)

@@ -1,0 +1,131 @@
+"""execute_run in-process on tiny real runs: outcomes, rows, resume, cancel, divergence, failures."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from cgan_tui.runner import queue, recorder
+from cgan_tui.runner.execute import execute_run
+from cgan_tui.runner.logs import log_path
+from cgan_tui.store import queries as q
+from cgan_tui.store.tables import RunStatus
+
+
+class OnEpoch:
+    """Extra callbacks that run ``action(epoch)`` at each epoch end."""
+
+    def __init__(self, action) -> None:
+        self.action = action
+
+    def on_progress(self, p) -> None:
+        pass
+
+    def on_epoch_end(self, e) -> None:
+        self.action(e.epoch)
+
+    def on_checkpoint(self, c) -> None:
+        pass
+
+    def should_stop(self) -> bool:
+        return False
+
+
+def _claim(store, tiny, registries, **kw) -> int:
+    rid = queue.enqueue(store, tiny(**kw), registries=registries)
+    assert queue.claim_next(store, "w").id == rid
+    return rid
+
+
+def test_completed_run_writes_rows_and_survives_a_failing_hook(store, tiny, registries):
+    rid = _claim(store, tiny, registries, epochs=2)
+    seen: list[tuple[int, int]] = []
+
+    def good_hook(store_, run_id, config, event, regs):
+        seen.append((run_id, event.epoch))
+        q.upsert_metric(store_, run_id, event.epoch, "probe", float(event.epoch), backend="test", n_samples=1)
+
+    def bad_hook(*_):
+        raise ValueError("hook exploded")
+
+    out = execute_run(store, rid, registries, worker_id="w", epoch_hooks=[good_hook, bad_hook])
+    assert (out.status, out.epochs_done) == ("completed", 2)
+    run = q.get_run(store, rid)
+    assert run.status == RunStatus.completed and run.device == "cpu" and run.finished_at is not None
+    assert run.error.count("hook exploded") == 2 and "bad_hook" in run.error
+    assert seen == [(rid, 1), (rid, 2)]
+    rows = q.epoch_rows(store, rid)
+    assert [r.epoch for r in rows] == [1, 2] and all(r.g_loss is not None and r.images_per_s > 0 for r in rows)
+    assert q.grid_epochs(store, rid) == [1, 2]
+    assert q.grid(store, rid, 2).png.startswith(b"\x89PNG")
+    kinds = {(c.epoch, c.kind) for c in q.checkpoints(store, rid)}
+    assert kinds == {(1, "milestone"), (2, "milestone"), (2, "last")}
+    assert all(Path(c.path).is_file() for c in q.checkpoints(store, rid))
+    log = log_path(store, rid).read_text()
+    assert "start run" in log and "epoch 2:" in log and "Traceback" in log and "completed after epoch 2" in log
+
+
+def test_stop_event_requeues_then_resumes_exactly(store, tiny, registries):
+    rid = _claim(store, tiny, registries, epochs=2)
+    stop = threading.Event()
+    out = execute_run(store, rid, registries, worker_id="w", stop_event=stop, epoch_hooks=[],
+                      extra_callbacks=OnEpoch(lambda e: stop.set()))  # fmt: skip
+    assert (out.status, out.epochs_done) == ("queued", 1)
+    run = q.get_run(store, rid)
+    assert (run.status, run.worker_id, run.finished_at) == (RunStatus.queued, None, None)
+    assert q.latest_checkpoint(store, rid).epoch == 1
+
+    assert queue.claim_next(store, "w2").id == rid
+    out = execute_run(store, rid, registries, worker_id="w2", epoch_hooks=[])
+    assert (out.status, out.epochs_done) == ("completed", 2)
+    assert [r.epoch for r in q.epoch_rows(store, rid)] == [1, 2]
+    assert len([m for m in q.metric_rows(store, [rid]) if m.name == "g_loss"]) == 2
+    assert "resume from epoch 1" in log_path(store, rid).read_text()
+    assert q.get_run(store, rid).attempts == 2
+
+
+def test_cancel_running_keeps_checkpoint(store, tiny, registries, monkeypatch):
+    monkeypatch.setattr(recorder, "CANCEL_POLL_S", 0.0)
+    rid = _claim(store, tiny, registries, epochs=3)
+    other = queue.enqueue(store, tiny(), registries=registries)
+    out = execute_run(store, rid, registries, worker_id="w", epoch_hooks=[],
+                      extra_callbacks=OnEpoch(lambda e: queue.cancel(store, rid)))  # fmt: skip
+    assert (out.status, out.epochs_done) == ("cancelled", 1)
+    run = q.get_run(store, rid)
+    assert run.status == RunStatus.cancelled and run.finished_at is not None
+    assert Path(q.latest_checkpoint(store, rid).path).is_file()
+    assert q.get_run(store, other).status == RunStatus.queued
+    queue.requeue(store, rid)
+    assert q.get_run(store, rid).cancel_requested is False
+
+
+def test_nan_loss_diverges_and_raising_loss_fails(store, tiny, registries):
+    nan = _claim(store, tiny, registries, loss="test-nan", epochs=2)
+    out = execute_run(store, nan, registries, worker_id="w", epoch_hooks=[])
+    assert (out.status, out.epochs_done) == ("diverged", 0)
+    run = q.get_run(store, nan)
+    assert run.status == RunStatus.diverged and "non-finite" in run.error
+    assert q.epoch_rows(store, nan) == []
+
+    boom = _claim(store, tiny, registries, loss="test-boom")
+    out = execute_run(store, boom, registries, worker_id="w", epoch_hooks=[])
+    assert out.status == "failed"
+    run = q.get_run(store, boom)
+    assert run.status == RunStatus.failed
+    assert "Traceback" in run.error and "boom from the test loss plugin" in run.error
+    assert "boom from the test loss plugin" in log_path(store, boom).read_text()
+
+
+def test_stale_rows_of_retrained_epochs_are_replaced(store, tiny, registries):
+    """A crash after an epoch's rows but before a newer checkpoint: the epoch is retrained and its
+    rows (training stats and hook metrics) are replaced, never duplicated."""
+    rid = _claim(store, tiny, registries, epochs=1)
+    q.upsert_metrics(store, rid, 1, {"g_loss": 99.0, "d_loss": 99.0}, backend=q.TRAIN_BACKEND)
+    q.upsert_metric(store, rid, 1, "fid", 1.0, backend="classifier", n_samples=7)
+    out = execute_run(store, rid, registries, worker_id="w", epoch_hooks=[])
+    assert out.status == "completed"
+    rows = q.metric_rows(store, [rid])
+    assert sorted(m.name for m in rows) == ["d_loss", "epoch_seconds", "g_loss", "images_per_s"]
+    assert q.epoch_rows(store, rid)[0].g_loss != 99.0
