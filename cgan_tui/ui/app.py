@@ -44,7 +44,7 @@ class CganApp(App):
         return ResultsScreen()
 
     def on_mount(self) -> None:
-        self.sub_title = self.services.db_url.removeprefix("sqlite:///")
+        self.sub_title = self.services.display_name
         self._open_store()
         self._load_plugins()
 

@@ -72,6 +72,14 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _pool: Any = field(default=None, init=False, repr=False)
 
+    @property
+    def display_name(self) -> str:
+        """The database as the header shows it: the file name for SQLite, else the URL without password."""
+        parsed = make_url(self.db_url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            return Path(parsed.database).name
+        return parsed.render_as_string(hide_password=True)
+
     # ------------------------------------------------------------------ store and plugins
     def connect(self) -> Store:
         """Open the database once (raises StoreError with a one-line reason)."""
@@ -139,6 +147,13 @@ class Services:
         from cgan_tui.store import queries
 
         return queries.checkpoints(self.store, run_id)
+
+    def relative_artifact(self, path: str) -> str:
+        """A checkpoint path relative to the artifacts folder (shorter, and the same on every machine)."""
+        try:
+            return str(Path(path).relative_to(self.store.artifacts))
+        except ValueError:
+            return path
 
     def log_tail(self, run_id: int, lines: int = LOG_TAIL_LINES) -> str:
         """Last lines of the run's log file beside its checkpoints ('' when there is none yet)."""

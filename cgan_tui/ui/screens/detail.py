@@ -126,7 +126,8 @@ class RunDetailScreen(Screen):
         config = json.dumps(run.config, indent=2, sort_keys=True)
         self.query_one("#detail-config", Static).update(Text(config))
         ckpts = "\n".join(
-            f"epoch {c.epoch:>3}  {c.kind:<9} {'best ' if c.is_best else ''}{c.path}" for c in data.checkpoints
+            f"epoch {c.epoch:>3}  {c.kind:<9} {'best ' if c.is_best else ''}"
+            f"{self.app.services.relative_artifact(c.path)}" for c in data.checkpoints
         )
         self.query_one("#detail-checkpoints", Static).update(Text(ckpts or "no checkpoints yet"))
         self.query_one("#detail-log", Static).update(Text(data.log or "no log yet (run.log appears when a worker runs it)"))

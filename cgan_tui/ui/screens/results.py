@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cgan_tui.errors import UserError
-from cgan_tui.results import Column, ResultRow, columns_for, filter_rows, sort_rows
+from cgan_tui.results import Column, ResultRow, columns_for, filter_rows, score_backends, sort_rows
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.filtering import parse_filter
@@ -117,7 +117,7 @@ class ResultsScreen(Screen):
     # ------------------------------------------------------------------ view
     def all_columns(self) -> list[Column]:
         columns = columns_for(self.rows, self.app.registries)
-        other = [b for b in BACKENDS if b != self.backend]
+        other = [b for b in self.backends() if b != self.backend]
         # combined/final show only for the chosen backend (b switches it)
         return [
             c for c in columns
@@ -255,8 +255,14 @@ class ResultsScreen(Screen):
     def action_reload(self) -> None:
         self.poll(force=True)
 
+    def backends(self) -> list[str]:
+        """Score backends to switch among: inception and classifier, plus any a plugin brought."""
+        found = {b for row in self.rows for b in score_backends(row)}
+        return [*BACKENDS, *sorted(found - set(BACKENDS))]
+
     def action_backend(self) -> None:
-        self.backend = BACKENDS[(BACKENDS.index(self.backend) + 1) % len(BACKENDS)]
+        backends = self.backends()
+        self.backend = backends[(backends.index(self.backend) + 1) % len(backends)]
         self.sort_keys = [(_swap_backend(k, self.backend), d) for k, d in self.sort_keys]
         self.refresh_view()
 
@@ -330,6 +336,6 @@ class ResultsScreen(Screen):
 
 def _swap_backend(key: str, backend: str) -> str:
     name, _, old = key.partition("@")
-    if old in BACKENDS and name in ("combined", "final", "fid"):
+    if old and name in ("combined", "final", "fid", "is"):
         return f"{name}@{backend}"
     return key

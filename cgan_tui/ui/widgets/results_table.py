@@ -33,9 +33,9 @@ class ResultsTable(DataTable):
         self.shown: list[ResultRow] = []
         self.columns_shown: list[Column] = []
 
-    async def _on_click(self, event: events.Click) -> None:
+    def _on_click(self, event: events.Click) -> None:
+        # Textual dispatches to every class in the MRO: DataTable's own handler runs after this one.
         self.last_click_shift = bool(event.shift)
-        await super()._on_click(event)
 
     def show(
         self,

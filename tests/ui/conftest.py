@@ -1,0 +1,149 @@
+"""A results database made by REAL tiny training runs, copied fresh for every test.
+
+Three seed004 runs (bce, hinge, lsgan; limit_train 64, 2 epochs, checkpoints at 1 and 2) are queued
+and executed once per session through the runner (``enqueue_grid`` -> ``claim_next`` -> ``execute_run``),
+so runs, per-epoch losses, sample grids, checkpoints and run logs are the real thing.
+
+Metric values: the evaluation step is not exercised here (it is tested in tests/metrics and costs
+minutes on CPU). Each model gets FID/IS (backend ``inception``) and LPIPS (backend ``lpips``) rows
+with ``n_samples=FIXTURE_N`` whose values are derived from that run's own recorded G loss, so they
+differ per model and the UI's sorting, scores and aggregates have real inputs to work on. They are
+fixture values, not measurements: assertions compare against the values read back from the database,
+never against numbers written in a test.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from cgan_tui.plugins import load_plugins
+from cgan_tui.specs import Loss
+from cgan_tui.hooks import hookimpl
+
+FIXTURE_N = 17  # an odd sample count: marks the fixture's metric rows
+LOSSES = ("bce", "hinge", "lsgan")
+
+
+class BrokenPlugin:
+    """An in-process plugin whose hook raises: the plugins screen must list it with its error."""
+
+    __name__ = "tests.ui.broken_plugin"
+
+    @hookimpl
+    def register_losses(self):
+        raise RuntimeError("broken on purpose for the UI test")
+
+
+class ExtraLossPlugin:
+    __name__ = "tests.ui.extra_loss"
+
+    @hookimpl
+    def register_losses(self):
+        return [Loss(name="ui-test-loss", d_loss=lambda r, f: 0, g_loss=lambda f: 0)]
+
+
+@pytest.fixture(scope="session")
+def registries():
+    return load_plugins(extra=[("ui-broken", BrokenPlugin()), ("ui-extra", ExtraLossPlugin())])
+
+
+def _train_runs(url: str, data_dir: Path, registries) -> list[int]:
+    from cgan_tui.config import RunConfig
+    from cgan_tui.runner.execute import execute_run
+    from cgan_tui.runner.queue import claim_next, enqueue_grid
+    from cgan_tui.store import queries
+    from cgan_tui.store.db import open_store
+
+    store = open_store(url)
+    configs = [
+        RunConfig(model="seed004", loss=loss, conditioning="embedding", embed_dim=dim, epochs=2,
+                  checkpoint_epochs=(1, 2), limit_train=64, seed=4, device="cpu", data_dir=str(data_dir))
+        for loss, dim in zip(LOSSES, (10, 32, 10))
+    ]  # fmt: skip
+    ids = enqueue_grid(store, configs, registries=registries, experiment="ui-fixture")
+    for _ in ids:
+        run = claim_next(store, "ui-test-worker")
+        outcome = execute_run(store, run.id, registries, worker_id="ui-test-worker", epoch_hooks=[])
+        assert outcome.status == "completed", outcome
+    for run_id in ids:
+        for row in queries.epoch_rows(store, run_id):
+            g = abs(row.g_loss or 0.0)
+            queries.upsert_metrics(
+                store, run_id, row.epoch, {"fid": 20.0 + 7.0 * run_id + 10.0 * g + 3.0 * row.epoch, "is": 1.5 + 0.1 * run_id},
+                backend="inception", n_samples=FIXTURE_N,
+            )
+            queries.upsert_metrics(store, run_id, row.epoch, {"lpips": 0.3 + 0.05 * ((run_id * 3 + row.epoch) % 4)},
+                                   backend="lpips", n_samples=FIXTURE_N)
+    store.dispose()
+    return ids
+
+
+STABLE_DATA_DIR = Path(tempfile.gettempdir()) / "cgan-tui-ui-fmnist"
+"""The runs' configs store their data_dir; a fixed path keeps the detail snapshot identical between runs."""
+
+
+@pytest.fixture(scope="session")
+def trained_db(tmp_path_factory, fmnist_dir, registries) -> SimpleNamespace:
+    """The session's master copy (never opened by tests directly)."""
+    shutil.copytree(fmnist_dir, STABLE_DATA_DIR, dirs_exist_ok=True)
+    root = tmp_path_factory.mktemp("ui-master")
+    path = root / "experiments.db"
+    ids = _train_runs(f"sqlite:///{path}", STABLE_DATA_DIR, registries)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return SimpleNamespace(path=path, run_ids=ids)
+
+
+@pytest.fixture
+def ui_db(trained_db, tmp_path) -> SimpleNamespace:
+    """A private copy of the trained database (and its artifacts folder) for one test."""
+    path = tmp_path / "experiments.db"
+    shutil.copy(trained_db.path, path)
+    artifacts = trained_db.path.with_name("experiments_artifacts")
+    if artifacts.exists():
+        shutil.copytree(artifacts, tmp_path / "experiments_artifacts")
+    return SimpleNamespace(url=f"sqlite:///{path}", path=path, run_ids=list(trained_db.run_ids))
+
+
+@pytest.fixture
+def make_app(registries, tmp_path):
+    """``make_app(url)`` -> a CganApp on that database with forced half-cell images and fast polling."""
+    from cgan_tui.ui.app import CganApp
+    from cgan_tui.ui.services import Services
+
+    apps = []
+
+    def factory(url: str, **overrides):
+        options = dict(plugin_loader=lambda: registries, image_renderer="halfcell", poll_interval=0.3,
+                       grids_dir=Path(__file__).resolve().parents[2] / "grids")  # fmt: skip
+        options.update(overrides)
+        app = CganApp(Services(url, **options))
+        apps.append(app)
+        return app
+
+    return factory
+
+
+async def wait_for(pilot, predicate, timeout: float = 15.0, what: str = "condition") -> None:
+    """Let the app run (workers, polls) until ``predicate()`` holds; fail with ``what`` after ``timeout``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def results_loaded(app) -> bool:
+    from cgan_tui.ui.screens.results import ResultsScreen
+
+    screen = app.screen
+    return isinstance(screen, ResultsScreen) and screen.loaded and bool(screen.table.shown)
