@@ -1,0 +1,135 @@
+"""Real worker subprocesses on a real SQLite file: exactly-once execution with two workers and a
+polling reader, resume after SIGTERM and after kill -9, cancel, and broken plugins."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from cgan_tui.cli import main as cli_main
+from cgan_tui.runner import queue
+from cgan_tui.runner.executors import LocalPool
+from cgan_tui.runner.logs import log_path
+from cgan_tui.store import queries as q
+from cgan_tui.store.db import open_store
+from cgan_tui.store.tables import RunStatus
+
+from runner_helpers import wait_for, worker_env
+
+
+def _status(store, rid) -> RunStatus:
+    return q.get_run(store, rid).status
+
+
+def _has_checkpoint(store, rid, epoch) -> bool:
+    latest = q.latest_checkpoint(store, rid)
+    return latest is not None and latest.epoch >= epoch
+
+
+def test_two_workers_six_runs_each_once_with_polling_reader(store, tiny, registries, db_url, tmp_path):
+    ids = queue.enqueue_grid(store, [tiny(seed=s) for s in range(6)], registries)
+    errors: list[BaseException] = []
+    polls = 0
+    done = threading.Event()
+
+    def reader() -> None:
+        nonlocal polls
+        own = open_store(db_url)
+        try:
+            while not done.is_set():
+                queue.queue_rows(own)
+                q.metric_rows(own, ids)
+                q.list_runs(own)
+                polls += 1
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            own.dispose()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    pool = LocalPool(db_url, workers=2, once=True, env=worker_env(), log_dir=tmp_path / "logs",
+                     extra_args=["--poll", "0.2", "--heartbeat", "0.5"])  # fmt: skip
+    pool.start()
+    assert pool.alive() == 2
+    codes = pool.wait(timeout=240)
+    done.set()
+    thread.join()
+    logs = "".join(Path(s.log_path).read_text() for s in pool.status())
+    assert codes == [0, 0], logs
+    assert errors == [] and polls > 0
+    assert "database is locked" not in logs
+    for rid in ids:
+        run = q.get_run(store, rid)
+        assert (run.status, run.attempts) == (RunStatus.completed, 1)
+        assert [r.epoch for r in q.epoch_rows(store, rid)] == [1]
+        assert log_path(store, rid).read_text().count("start run") == 1
+    assert len({q.get_run(store, rid).worker_id for rid in ids}) <= 2
+
+
+def test_sigterm_requeues_and_kill9_resumes_from_checkpoint(store, tiny, registries, start_worker):
+    rid = queue.enqueue(store, tiny(epochs=5, checkpoint_epochs=(5,)), registries=registries)
+
+    first = start_worker()
+    wait_for(lambda: _has_checkpoint(store, rid, 1), timeout=120, what="epoch 1 checkpoint")
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=60) == 0
+    run = q.get_run(store, rid)
+    assert run.status == RunStatus.queued and run.worker_id is None
+    stopped_at = q.latest_checkpoint(store, rid).epoch
+    assert 1 <= stopped_at < 5 and Path(q.latest_checkpoint(store, rid).path).is_file()
+
+    second = start_worker()
+    wait_for(lambda: _has_checkpoint(store, rid, stopped_at + 1), timeout=120, what="a checkpoint after resuming")
+    second.kill()  # SIGKILL: no chance to clean up
+    second.wait()
+    assert _status(store, rid) == RunStatus.running  # left behind by the dead worker
+    assert q.latest_checkpoint(store, rid).epoch < 5
+
+    third = start_worker("--once", "--stale-after", "1")
+    assert third.wait(timeout=180) == 0
+    run = q.get_run(store, rid)
+    assert (run.status, run.attempts) == (RunStatus.completed, 3)
+    assert [r.epoch for r in q.epoch_rows(store, rid)] == [1, 2, 3, 4, 5]
+    assert len([m for m in q.metric_rows(store, [rid]) if m.name == "d_loss"]) == 5
+    assert q.grid_epochs(store, rid) == [1, 2, 3, 4, 5]
+    assert log_path(store, rid).read_text().count("resume from epoch") == 2
+
+
+def test_cancel_queued_and_running(store, tiny, registries, start_worker, db_url, capsys):
+    long = queue.enqueue(store, tiny(epochs=6, checkpoint_epochs=(6,)), priority=5, registries=registries)
+    waiting = queue.enqueue(store, tiny(), priority=1, registries=registries)
+    other = queue.enqueue(store, tiny(), registries=registries)
+    worker = start_worker()
+    wait_for(lambda: _has_checkpoint(store, long, 1), timeout=120, what="first epoch of the long run")
+    assert cli_main(["queue", "cancel", str(waiting), str(long), "--db", db_url]) == 0
+    out = capsys.readouterr().out
+    assert f"run {waiting}: cancelled" in out and f"run {long}: cancel requested" in out
+    wait_for(lambda: _status(store, other) == RunStatus.completed, timeout=120, what="the other run")
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=60) == 0
+    run = q.get_run(store, long)
+    assert run.status == RunStatus.cancelled and run.current_epoch < 6
+    assert Path(q.latest_checkpoint(store, long).path).is_file()
+    w = q.get_run(store, waiting)
+    assert (w.status, w.attempts) == (RunStatus.cancelled, 0)
+
+
+def test_cli_worker_survives_diverged_and_failing_runs(store, tiny, registries, db_url):
+    nan = queue.enqueue(store, tiny(loss="test-nan"), priority=3, registries=registries)
+    boom = queue.enqueue(store, tiny(loss="test-boom"), priority=2, registries=registries)
+    good = queue.enqueue(store, tiny(), priority=1, registries=registries)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cgan_tui", "worker", "--once", "--workers", "1", "--db", db_url],
+        env=worker_env(), capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "executed 3 run(s)" in proc.stderr
+    n, b, g = (q.get_run(store, i) for i in (nan, boom, good))
+    assert n.status == RunStatus.diverged and "non-finite" in n.error
+    assert b.status == RunStatus.failed and "Traceback" in b.error and "RuntimeError: boom" in b.error
+    assert g.status == RunStatus.completed and g.error is None
