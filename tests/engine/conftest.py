@@ -28,3 +28,15 @@ def tiny_config(fmnist_dir: Path, registries):
         return resolve(RunConfig(**base), registries)
 
     return make
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Tiny models on a shared 2-core machine: one intra-op thread avoids oversubscription stalls
+    when other test processes run at the same time (restored afterwards for other test folders)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
