@@ -1,0 +1,96 @@
+"""The CLI in-process: train + show (the issue's acceptance command), queue commands, and bad input
+as one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cgan_tui.cli import main
+from cgan_tui.store import queries as q
+from cgan_tui.store.db import open_store
+from cgan_tui.store.tables import RunStatus
+
+
+def test_train_then_show_lists_grids_and_checkpoints(db_url, fmnist_dir, capsys):
+    rc = main(["train", "--loss", "hinge", "--embed-dim", "32", "--epochs", "1", "--limit-train", "512",
+               "--data-dir", str(fmnist_dir), "--device", "cpu", "--metrics", "", "--db", db_url])  # fmt: skip
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "run id(s): 1" in out and "completed" in out
+    store = open_store(db_url)
+    run = q.get_run(store, 1)
+    assert (run.status, run.model, run.loss, run.embed_dim) == (RunStatus.completed, "seed000", "hinge", 32)
+    assert q.run_config(run).limit_train == 512
+    assert main(["show", "1", "--db", db_url]) == 0
+    shown = capsys.readouterr().out
+    assert "status completed" in shown and "grids: epoch 1" in shown
+    for ckpt in q.checkpoints(store, 1):
+        assert ckpt.path in shown
+    assert "run.log" in shown and "g_loss" in shown
+    store.dispose()
+
+
+def test_queue_commands(db_url, fmnist_dir, capsys):
+    common = ["--model", "seed004", "--epochs", "1", "--data-dir", str(fmnist_dir), "--db", db_url]
+    assert main(["queue", "add", "--loss", "bce", "--priority", "2", *common]) == 0
+    assert main(["queue", "add", "--loss", "lsgan", "--set", "hflip=false", "--set", "extra.note='x'", *common]) == 0
+    assert "queued 1 run(s): 2" in capsys.readouterr().out
+    store = open_store(db_url)
+    cfg = q.run_config(q.get_run(store, 2))
+    assert cfg.hflip is False and cfg.extra == {"note": "x"} and cfg.data_dir == str(Path(fmnist_dir).resolve())
+    assert main(["queue", "prio", "2", "7", "--db", db_url]) == 0
+    assert main(["queue", "ls", "--db", db_url]) == 0
+    listing = [line.split()[:3] for line in capsys.readouterr().out.splitlines() if line.strip()[:1].isdigit()]
+    assert listing == [["2", "queued", "7"], ["1", "queued", "2"]]
+    assert main(["queue", "cancel", "1", "--db", db_url]) == 0
+    assert main(["queue", "requeue", "1", "--db", db_url]) == 0
+    assert q.get_run(store, 1).status == RunStatus.queued
+    store.dispose()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--loss", "hnge"], "unknown loss 'hnge'; valid: bce, "),
+        (["train", "--embed-dim", "0"], "embed_dim must be an integer >= 1, got 0"),
+        (["queue", "add", "--model", "seed999"], "unknown model 'seed999'; valid: "),
+        (["train", "--set", "colour=blue"], "unknown config key 'colour'; valid: "),
+        (["show", "5"], "no run 5; the database has no runs yet"),
+        (["queue", "cancel", "3"], "no run 3"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(argv, message, db_url, capsys):
+    open_store(db_url).dispose()
+    assert main([*argv, "--db", db_url]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cgan-tui: error: ") and message in err and "\n" not in err
+
+
+@pytest.mark.parametrize("kind", ["garbage", "folder"])
+def test_unusable_database_is_reported_and_untouched(kind, tmp_path, capsys):
+    path = tmp_path / "bad.db"
+    if kind == "folder":
+        path.mkdir()
+    else:
+        path.write_bytes(b"this is not sqlite at all" * 10)
+    before = path.read_bytes() if kind == "garbage" else None
+    assert main(["queue", "ls", "--db", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cgan-tui: error: ") and "\n" not in err
+    assert ("not a SQLite database" if kind == "garbage" else "is a folder") in err
+    if before is not None:
+        assert path.read_bytes() == before
+
+
+def test_resume_refuses_completed_and_options(db_url, capsys):
+    store = open_store(db_url)
+    from cgan_tui.config import RunConfig
+
+    rid = q.create_run(store, RunConfig(model="seed004", d_conditioning="embedding"), status="completed")
+    store.dispose()
+    assert main(["train", "--resume", str(rid), "--db", db_url]) == 2
+    assert "is completed; --resume takes a queued, failed, diverged, cancelled run" in capsys.readouterr().err
+    assert main(["train", "--resume", str(rid), "--epochs", "3", "--db", db_url]) == 2
+    assert "do not combine it with --grid or run options" in capsys.readouterr().err
