@@ -1,0 +1,211 @@
+"""Run detail (epoch slider), compare, rate, queue form, plugins screen, and bad databases."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from cgan_tui.store import queries
+from cgan_tui.store.db import open_store
+from cgan_tui.ui.screens.compare import BEST, CompareScreen
+from cgan_tui.ui.screens.detail import RunDetailScreen
+from cgan_tui.ui.screens.message import MessageScreen
+from cgan_tui.ui.screens.queue import QueueScreen
+from cgan_tui.ui.screens.rate import RateScreen
+from cgan_tui.ui.widgets.epoch_slider import EpochSlider
+from cgan_tui.ui.widgets.sample_grid import SampleGrid
+
+from .conftest import results_loaded, wait_for
+
+
+def stored_grid(url: str, run_id: int, epoch: int) -> bytes:
+    store = open_store(url)
+    try:
+        return bytes(queries.grid(store, run_id, epoch).png)
+    finally:
+        store.dispose()
+
+
+async def test_open_run_and_move_epoch_slider(ui_db, make_app):
+    app = make_app(ui_db.url)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        row = app.screen.table.current_row()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None,
+                       what="run detail")
+        screen = app.screen
+        slider = screen.query_one(EpochSlider)
+        assert slider.epochs == [1, 2] and slider.epoch == row.epoch
+        grid = screen.query_one(SampleGrid)
+        await wait_for(pilot, lambda: grid.png is not None, what="grid")
+        assert grid.png == stored_grid(ui_db.url, row.run_id, row.epoch)
+        assert screen.query_one(".grid-image").image is not None
+        await pilot.press("right" if row.epoch == 1 else "left")
+        other = 2 if row.epoch == 1 else 1
+        await wait_for(pilot, lambda: grid.png == stored_grid(ui_db.url, row.run_id, other), what="other epoch")
+        assert slider.epoch == other
+        # the loss curve holds the run's recorded epochs
+        plot = screen.query_one("#loss-plot")
+        assert plot.series["G"][0] == [1, 2]
+        log = str(screen.query_one("#detail-log").render())
+        assert "start run" in log
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RunDetailScreen)
+
+
+async def test_compare_two_models(ui_db, make_app):
+    app = make_app(ui_db.url)
+    async with app.run_test(size=(170, 55)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        results = app.screen
+        await pilot.press("f")  # sort by FID: rows 0 and 1 are the two best models
+        first, second = results.table.shown[0], results.table.shown[1]
+        await pilot.press("space", "down", "space", "v")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare")
+        screen = app.screen
+        assert [(r.run_id, r.epoch) for r in screen.rows] == [(first.run_id, first.epoch), (second.run_id, second.epoch)]
+        table = screen.query_one("#compare-table")
+        fid_row = [str(c) for c in table.get_row("fid@inception")][1:]
+        assert fid_row[0].startswith(BEST) and not fid_row[1].startswith(BEST)  # lower FID is better
+        grids = list(screen.query(SampleGrid))
+        await wait_for(pilot, lambda: all(g.png is not None for g in grids), what="grids")
+        slider = screen.query_one(EpochSlider)
+        start = slider.epoch
+        await pilot.press("left" if start == 2 else "right")
+        target = 1 if start == 2 else 2
+        await wait_for(
+            pilot,
+            lambda: [g.png for g in grids] == [stored_grid(ui_db.url, r.run_id, target) for r in screen.rows],
+            what="both grids at the new epoch",
+        )
+
+
+async def test_rate_a_model_and_see_final_score(ui_db, make_app):
+    app = make_app(ui_db.url)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        results = app.screen
+        row = results.table.current_row()
+        assert row.get("final@inception") is None
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RateScreen), what="rate screen")
+        await pilot.press("4", "5", "3", "4")
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+
+        def final_of():
+            rows = [r for r in results.rows if (r.run_id, r.epoch) == (row.run_id, row.epoch)]
+            return rows[0].get("final@inception") if rows else None
+
+        await wait_for(pilot, lambda: final_of() is not None, what="final score")
+        research = final_of()
+        store = open_store(ui_db.url)
+        stored = {r.criterion: r.value for r in queries.ratings(store, [row.run_id]) if r.epoch == row.epoch}
+        store.dispose()
+        assert stored == {"sharpness": 4, "structure": 5, "detail": 3, "class_fit": 4}
+        await pilot.press("o")  # preset research -> commercial: visual ratings weigh more
+        await wait_for(pilot, lambda: final_of() is not None and final_of() != research, what="preset change")
+        assert results.preset == "commercial"
+
+
+async def test_enqueue_from_form_appears_in_queue(ui_db, make_app):
+    app = make_app(ui_db.url)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen), what="queue")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.registries is not None and app.screen.query("#f-loss"), what="form")
+        form = app.screen
+        form.query_one("#f-loss").value = "hinge"
+        form.query_one("#f-embed_dims").value = "0"
+        await pilot.click("#submit")
+        await wait_for(pilot, lambda: "embed_dim" in str(form.query_one("#form-error").render()), what="error line")
+        form.query_one("#f-embed_dims").value = "10, 32"
+        form.query_one("#f-n_seeds").value = "2"
+        form.query_one("#f-epochs").value = "3"
+        await pilot.click("#submit")
+        queue = None
+
+        def queued():
+            screen = app.screen
+            return isinstance(screen, QueueScreen) and len(screen.rows) == 4
+
+        await wait_for(pilot, queued, what="4 new runs in the queue")
+        queue = app.screen
+        assert {(r.loss, r.embed_dim, r.epochs) for r in queue.rows} == {("hinge", 10, 3), ("hinge", 32, 3)}
+        table = queue.query_one("#queue-table")
+        assert table.row_count == 4
+        first = queue.rows[0].id
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: queue.rows[0].id == first and queue.rows[0].priority == 1, what="priority")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: first not in [r.id for r in queue.rows], what="cancelled run leaves the queue")
+        store = open_store(ui_db.url)
+        assert queries.get_run(store, first).status.value == "cancelled"
+        store.dispose()
+
+
+async def test_plugins_screen_lists_broken_plugin(ui_db, make_app):
+    app = make_app(ui_db.url)
+    async with app.run_test(size=(170, 45)) as pilot:
+        await pilot.press("3")
+        await wait_for(pilot, lambda: app.registries is not None and app.screen.query_one("#plugins-table").row_count,
+                       what="plugins")
+        table = app.screen.query_one("#plugins-table")
+        row = [str(c) for c in table.get_row("ui-broken")]
+        assert row[1] == "failed" and "broken on purpose" in row[5]
+        extra = [str(c) for c in table.get_row("ui-extra")]
+        assert extra[1] == "ok" and "ui-test-loss" in extra[2]
+        names = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert {"builtin-losses", "builtin-models"} <= names
+
+
+def _corrupt(path):
+    path.write_bytes(b"this is not a database at all" * 40)
+
+
+def _newer(path):
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE schemainfo SET version = 999")
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "damage, words",
+    [(_corrupt, "not a SQLite database"), (_newer, "newer than this cgan-tui")],
+)
+async def test_bad_database_shows_message(ui_db, make_app, damage, words):
+    damage(ui_db.path)
+    before = ui_db.path.read_bytes()
+    app = make_app(ui_db.url)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MessageScreen), what="message screen")
+        assert words in app.screen.text
+        await pilot.press("1")  # navigation is off while the database is unusable
+        assert isinstance(app.screen, MessageScreen)
+    assert ui_db.path.read_bytes() == before  # never touched
+
+
+async def test_locked_database_shows_message(ui_db, make_app):
+    holder = sqlite3.connect(ui_db.path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        app = make_app(ui_db.url, lock_probe_s=0.2)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, MessageScreen), what="message screen")
+            assert "locked" in app.screen.text
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+async def test_empty_database_explains_next_step(tmp_path, make_app):
+    app = make_app(f"sqlite:///{tmp_path / 'new.db'}")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.loaded, what="empty results")
+        assert "No runs yet" in str(app.screen.query_one("#results-detail").render())
