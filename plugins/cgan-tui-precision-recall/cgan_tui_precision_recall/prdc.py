@@ -14,8 +14,9 @@ DEFAULT_K = 3
 _ROWS = 1024  # rows of the distance matrix held at once: memory stays O(_ROWS * N)
 
 
-def _as_matrix(x, what: str) -> torch.Tensor:
-    t = torch.as_tensor(x).detach().to("cpu", torch.float64)
+def _as_matrix(x, what: str, device: torch.device | None = None) -> torch.Tensor:
+    t = torch.as_tensor(x).detach()
+    t = t.to(device or t.device, torch.float64)
     if t.ndim != 2:
         t = t.flatten(1) if t.ndim > 2 else t
     if t.ndim != 2:
@@ -25,7 +26,7 @@ def _as_matrix(x, what: str) -> torch.Tensor:
 
 def kth_neighbour_radii(feats: torch.Tensor, k: int) -> torch.Tensor:
     """Distance from each row to its k-th nearest other row (the row itself is excluded)."""
-    radii = torch.empty(len(feats), dtype=feats.dtype)
+    radii = torch.empty(len(feats), dtype=feats.dtype, device=feats.device)
     for start in range(0, len(feats), _ROWS):
         block = torch.cdist(feats[start : start + _ROWS], feats)
         # the k+1 smallest include the point itself at distance 0
@@ -35,7 +36,7 @@ def kth_neighbour_radii(feats: torch.Tensor, k: int) -> torch.Tensor:
 
 def _inside(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor) -> torch.Tensor:
     """For each point: is it within ``radii[i]`` of some centre ``i``?"""
-    hit = torch.zeros(len(points), dtype=torch.bool)
+    hit = torch.zeros(len(points), dtype=torch.bool, device=points.device)
     for start in range(0, len(points), _ROWS):
         block = torch.cdist(points[start : start + _ROWS], centres)
         hit[start : start + _ROWS] = (block <= radii.unsqueeze(0)).any(dim=1)
@@ -43,9 +44,12 @@ def _inside(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor) ->
 
 
 def precision_recall(real_feats, fake_feats, k: int = DEFAULT_K) -> dict[str, float]:
-    """``{"precision": p, "recall": r}`` for two feature sets ``(N, D)`` (tensors or arrays)."""
-    real = _as_matrix(real_feats, "real")
+    """``{"precision": p, "recall": r}`` for two feature sets ``(N, D)`` (tensors or arrays).
+
+    Computed in float64 on the device of ``fake_feats`` (a GPU when the features live there).
+    """
     fake = _as_matrix(fake_feats, "fake")
+    real = _as_matrix(real_feats, "real", fake.device)
     if real.shape[1] != fake.shape[1]:
         raise ValueError(f"feature sizes differ: real {real.shape[1]}, fake {fake.shape[1]}")
     if k < 1:
