@@ -9,6 +9,9 @@ from torch import nn
 from cgan_tui.config import RunConfig, resolve
 from cgan_tui.plugins import load_plugins
 
+pytest.importorskip("cgan_tui.gan.evaluation", reason="the metrics engine has not landed")
+pytest.importorskip("cgan_tui.gan.classifier", reason="the metrics engine has not landed")
+
 
 class Copycat(nn.Module):
     """A 'generator' that returns one real test image per class: every sample is real (precision 1),
