@@ -11,6 +11,7 @@ import json
 import sys
 
 from cgan_tui.plugins import PluginInfo, load_plugins
+from cgan_tui.specs import HOOKSPEC_VERSION
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "red", "disabled": "dim"}
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="cgan-tui plugins", show_lines=False)
+    table = Table(title=f"cgan-tui plugins (hook spec version {HOOKSPEC_VERSION})", show_lines=False)
     for column in ("name", "package", "version", "status"):
         table.add_column(column, no_wrap=True)
     table.add_column("provides", overflow="fold", ratio=1)
