@@ -121,10 +121,18 @@ class LocalPool(Executor):
             )  # fmt: skip
             self._procs.append((proc, gpu, log_path, log_file))
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def request_stop(self) -> None:
+        """SIGTERM every live worker and return at once (poll ``alive()`` to see them go)."""
         for proc, *_ in self._procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM, wait up to ``timeout`` s, then SIGKILL stragglers (their runs are requeued as
+        stale later). ``timeout <= 0`` only signals, like ``request_stop``."""
+        self.request_stop()
+        if timeout <= 0:
+            return
         deadline = time.monotonic() + timeout
         for proc, *_ in self._procs:
             remaining = max(0.0, deadline - time.monotonic())

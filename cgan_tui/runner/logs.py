@@ -39,6 +39,19 @@ def close_run_log(logger: logging.Logger) -> None:
         handler.close()
 
 
+def append_line(store: Store, run_id: int, text: str) -> None:
+    """Append one timestamped line to the run's log without a logger (queue events, sweeps)."""
+    import datetime as _dt
+
+    path = store.run_dir(run_id) / LOG_NAME
+    stamp = _dt.datetime.now().strftime("%Y-%m-%dT%H:%M:%S")
+    try:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"{stamp} INFO {text}\n")
+    except OSError:
+        pass
+
+
 def tail(store: Store, run_id: int, lines: int = 20) -> list[str]:
     """The last ``lines`` lines of a run's log ([] when it has none yet)."""
     path = log_path(store, run_id)

@@ -18,11 +18,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from sqlalchemy import or_, update
+from sqlalchemy import case, or_, update
 from sqlmodel import select
 
 from cgan_tui.config import GridSpec, RunConfig, expand_all, load_grid, resolve
 from cgan_tui.errors import UserError
+from cgan_tui.runner.logs import append_line
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
 from cgan_tui.store.tables import Run, RunStatus, utcnow
@@ -265,6 +266,7 @@ def requeue_stale(
         if not (process_gone or age > hard_age_s):
             continue
         cutoff = now - timedelta(seconds=max_age_s)
+        note = f"worker {run.worker_id} (pid {run.pid} on {run.hostname}) stopped heart-beating {age:.0f}s ago"
         stmt = (
             update(Run)
             .where(
@@ -274,13 +276,15 @@ def requeue_stale(
                 or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < cutoff),  # type: ignore[union-attr]
             )
             .values(
-                status=RunStatus.queued, worker_id=None, pid=None, hostname=None, heartbeat_at=None,
-                error=f"requeued: worker {run.worker_id} (pid {run.pid} on {run.hostname}) "
-                f"stopped heart-beating {age:.0f}s ago",
+                # a run whose cancel was requested before its worker died ends cancelled, not queued
+                status=case((Run.cancel_requested.is_(True), RunStatus.cancelled), else_=RunStatus.queued),  # type: ignore[attr-defined]
+                finished_at=case((Run.cancel_requested.is_(True), utcnow()), else_=None),  # type: ignore[attr-defined]
+                worker_id=None, pid=None, hostname=None, heartbeat_at=None, error=note,
             )  # fmt: skip
         )
         if q.write(store, lambda s, stmt=stmt: s.execute(stmt).rowcount) == 1:
             requeued.append(int(run.id))  # type: ignore[arg-type]
+            append_line(store, int(run.id), f"requeued by the stale-run sweep: {note}")  # type: ignore[arg-type]
     return requeued
 
 

@@ -13,6 +13,7 @@ import pytest
 from cgan_tui.config import GridSpec
 from cgan_tui.errors import UserError
 from cgan_tui.runner import queue
+from cgan_tui.runner.logs import log_path
 from cgan_tui.runner.executors import LocalPool, RayExecutor, default_workers, detect_gpus
 from cgan_tui.store import queries as q
 from cgan_tui.store.tables import RunStatus, utcnow
@@ -142,7 +143,7 @@ def test_requeue_stale_needs_old_heartbeat_and_dead_process(store, tiny, registr
     dead.wait()
     import os
 
-    ids = [queue.enqueue(store, tiny(), registries=registries) for _ in range(4)]
+    ids = [queue.enqueue(store, tiny(), registries=registries) for _ in range(5)]
     for rid in ids:
         queue.claim_next(store, f"w{rid}", pid=dead.pid, hostname="thishost")
     old = utcnow() - timedelta(seconds=120)
@@ -150,10 +151,13 @@ def test_requeue_stale_needs_old_heartbeat_and_dead_process(store, tiny, registr
     q.update_run(store, ids[1], heartbeat_at=old, pid=os.getpid())  # old but alive -> kept
     # ids[2]: fresh heartbeat, dead pid -> kept
     q.update_run(store, ids[3], heartbeat_at=old, hostname="elsewhere")  # other host: only when very old
-    assert queue.requeue_stale(store, 60, hostname="thishost") == [ids[0]]
+    q.update_run(store, ids[4], heartbeat_at=old, cancel_requested=True)  # dead while cancelling -> cancelled
+    assert queue.requeue_stale(store, 60, hostname="thishost") == [ids[0], ids[4]]
     run = q.get_run(store, ids[0])
     assert run.status == RunStatus.queued and run.worker_id is None and "stopped heart-beating" in run.error
-    assert {q.get_run(store, i).status for i in ids[1:]} == {RunStatus.running}
+    assert "requeued by the stale-run sweep" in log_path(store, ids[0]).read_text()
+    assert q.get_run(store, ids[4]).status == RunStatus.cancelled and q.get_run(store, ids[4]).finished_at
+    assert {q.get_run(store, i).status for i in ids[1:4]} == {RunStatus.running}
     assert queue.requeue_stale(store, 60, hard_age_s=100, hostname="thishost") == [ids[1], ids[3]]
 
 
