@@ -66,6 +66,8 @@ class Registry(Generic[T]):
         self.kind = kind
         self._items: dict[str, T] = {}
         self._owner: dict[str, str] = {}
+        self.note = ""
+        """Appended to unknown-name errors, e.g. which plugins were not loaded."""
 
     def add(self, obj: T, owner: str) -> None:
         name = getattr(obj, "name")
@@ -88,7 +90,7 @@ class Registry(Generic[T]):
             return self._items[name]
         except KeyError:
             raise UnknownName(
-                f"unknown {self.singular} '{name}'; valid: {', '.join(self.names()) or '(none)'}"
+                f"unknown {self.singular} '{name}'; valid: {', '.join(self.names()) or '(none)'}{self.note}"
             ) from None
 
     def owner(self, name: str) -> str:
@@ -219,6 +221,11 @@ def load_plugins(
             _collect(info, kind, KINDS[kind], impls[kind][info.name], registries)
         if info.error:
             info.status = "partial" if info.provides else "failed"
+    not_loaded = [f"{i.name} ({i.status})" for i in infos if i.status in ("failed", "disabled")]
+    if not_loaded:
+        note = f" (plugins not loaded: {', '.join(not_loaded)}; see cgan-tui plugins)"
+        for kind in KINDS:
+            registries.kind(kind).note = note
     return registries
 
 

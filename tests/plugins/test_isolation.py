@@ -140,3 +140,18 @@ def test_entry_point_plugins_cannot_take_builtin_names_and_errors_are_isolated(t
     clashes = [p for p in regs.plugins if p.name == "other"]
     assert len(clashes) == 2 and "duplicate plugin name 'other'" in clashes[1].error
     assert info(regs, "builtin-losses").status == "ok" and "hinge" in info(regs, "builtin-losses").provides["losses"]
+
+
+def test_unknown_name_error_points_at_plugins_that_did_not_load():
+    from cgan_tui.plugins import UnknownName
+
+    def boom():
+        raise RuntimeError("no")
+
+    regs = load_plugins(extra=[("crashy", plugin("crashy", register_losses=boom)), ("off", GOOD)], disabled=["off"])
+    with pytest.raises(UnknownName) as err:
+        regs.losses.get("good-loss")
+    message = str(err.value)
+    assert message.startswith("unknown loss 'good-loss'; valid: bce, ")
+    assert "plugins not loaded: crashy (failed), off (disabled); see cgan-tui plugins" in message
+    assert "\n" not in message
