@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import types
+from pathlib import Path
 from dataclasses import replace
 
 import pytest
@@ -13,6 +14,8 @@ from cgan_tui.config import RunConfig, resolve
 from cgan_tui.gan.training import TrainCallbacks, load_checkpoint, train
 from cgan_tui.hooks import hookimpl
 from cgan_tui.plugins import load_plugins
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def tiny(fmnist_dir, regs, **overrides) -> RunConfig:
@@ -32,13 +35,25 @@ def run(cfg, regs, tmp_path):
     return load_checkpoint(result.last_checkpoint), epochs
 
 
-def test_cli_trains_with_an_installed_loss_package(plugin_site, fmnist_dir, tmp_path, subprocess_env, run_cli):
+def test_cli_trains_and_evaluates_with_installed_plugins(plugin_site, fmnist_dir, tmp_path, subprocess_env, run_cli,
+                                                        monkeypatch):
+    """`cgan-tui train --loss rsgan --metrics precision_recall`: a loss and a metric from installed packages."""
+    evaluating = (ROOT / "cgan_tui" / "runner" / "evaluate_hook.py").exists()
+    extra_env = {}
+    if evaluating:  # a tiny classifier in a private weights folder (the real one takes minutes to train)
+        from cgan_tui.gan import classifier
+
+        monkeypatch.setenv("CGAN_TUI_WEIGHTS", str(tmp_path / "weights"))
+        classifier.train_classifier(fmnist_dir, epochs=1, limit_train=64)
+        extra_env["CGAN_TUI_WEIGHTS"] = str(tmp_path / "weights")
     db = tmp_path / "experiments.db"
-    args = ("train", "--db", str(db), "--loss", "rsgan", "--epochs", "1", "--limit-train", "64", "--model", "seed004",
-            "--device", "cpu", "--data-dir", str(fmnist_dir), "--metrics=")  # fmt: skip
-    proc = run_cli(*args, env=subprocess_env(plugin_site), cwd=tmp_path)
+    args = ["train", "--db", str(db), "--loss", "rsgan", "--epochs", "1", "--limit-train", "64", "--model", "seed004",
+            "--device", "cpu", "--data-dir", str(fmnist_dir)]  # fmt: skip
+    args += ["--metrics", "precision_recall", "--eval-n", "100"] if evaluating else ["--metrics="]
+    proc = run_cli(*args, env=subprocess_env(plugin_site, **extra_env), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
+    from cgan_tui.results import columns_for, load_results
     from cgan_tui.store import queries
     from cgan_tui.store.db import open_store
 
@@ -49,6 +64,13 @@ def test_cli_trains_with_an_installed_loss_package(plugin_site, fmnist_dir, tmp_
         rows = queries.epoch_rows(store, run.id)
         assert len(rows) == 1 and all(math.isfinite(v) for v in (rows[0].g_loss, rows[0].d_loss))
         assert queries.grid_epochs(store, run.id) == [1]
+        if evaluating:
+            stored = {m.name: m for m in queries.metric_rows(store, [run.id]) if m.backend == "classifier"}
+            assert set(stored) == {"precision", "recall"}
+            assert all(m.n_samples == 100 and m.unavailable is None and 0.0 <= m.value <= 1.0 for m in stored.values())
+            (result,) = load_results(store)
+            assert result.get("precision@classifier") == stored["precision"].value
+            assert "recall@classifier" in {c.key for c in columns_for([result])}
     finally:
         store.dispose()
 
