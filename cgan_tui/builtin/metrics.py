@@ -1,0 +1,151 @@
+"""Built-in metrics, registered like any plugin's. Torch-free at import: bodies are lazy.
+
+Backends: ``inception`` (standard FID Inception features: FID, KID; IS needs torch-fidelity's
+logits), ``lpips`` (AlexNet-LPIPS: to-real distance as in seed 000, and within-class diversity),
+``pixel`` (seed 004's PSNR) and ``classifier`` (our Fashion-MNIST CNN: domain FID and IS, class
+consistency, per-class diversity with a mode-collapse count). ``available()`` only checks files,
+so a missing weight is reported without loading anything.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from cgan_tui.gan import weights
+from cgan_tui.hooks import hookimpl
+from cgan_tui.lazy import lazy
+from cgan_tui.specs import Metric
+
+E = "cgan_tui.gan.evaluation:"
+
+
+def _needs(*names: str):
+    def available() -> str | None:
+        for name in names:
+            st = weights.status(name)
+            if st.path is None:
+                return st.reason()
+        return None
+
+    return available
+
+
+def _inception_available() -> str | None:
+    if weights.status("fid-inception").path is not None:
+        return None
+    fidelity = weights.status("torch-fidelity-inception")
+    if fidelity.path is not None and not fidelity.note:
+        return None
+    return weights.status("fid-inception").reason()
+
+
+def _is_available() -> str | None:
+    st = weights.status("torch-fidelity-inception")
+    if importlib.util.find_spec("torch_fidelity") is None:
+        return (
+            "Inception Score needs Inception class logits: torch-fidelity's network (pip install torch-fidelity "
+            f"and its weights {st.spec.filename}); default_1.pt has no logits layer"
+        )
+    if st.path is None:
+        return "Inception Score needs Inception class logits: " + st.reason()
+    return None
+
+
+METRICS = [
+    Metric(
+        name="fid",
+        backend="inception",
+        compute=lazy(E + "fid_inception"),
+        better="lower",
+        better_by_value={"fid": "lower"},
+        available=_inception_available,
+        description="Frechet Inception Distance on standard FID Inception pool3 features",
+    ),
+    Metric(
+        name="kid",
+        backend="inception",
+        compute=lazy(E + "kid_inception"),
+        better="lower",
+        better_by_value={"kid": "lower", "kid_std": "lower"},
+        available=_inception_available,
+        description="Kernel Inception Distance (torchmetrics, subsets of min(1000, n))",
+    ),
+    Metric(
+        name="is",
+        backend="inception",
+        compute=lazy(E + "is_inception"),
+        better="higher",
+        better_by_value={"is": "higher", "is_std": "lower"},
+        available=_is_available,
+        description="Inception Score from torch-fidelity's Inception logits",
+    ),
+    Metric(
+        name="lpips",
+        backend="lpips",
+        compute=lazy(E + "lpips_to_real"),
+        better="lower",
+        better_by_value={"lpips": "lower"},
+        available=_needs("lpips-alex", "lpips-alex-linear"),
+        description="AlexNet-LPIPS between each sample and a real image of its class (seed 000)",
+    ),
+    Metric(
+        name="lpips_diversity",
+        backend="lpips",
+        compute=lazy(E + "lpips_diversity"),
+        better="higher",
+        better_by_value={"lpips_diversity": "higher"},
+        available=_needs("lpips-alex", "lpips-alex-linear"),
+        description="Mean AlexNet-LPIPS between samples of the same class",
+    ),
+    Metric(
+        name="psnr",
+        backend="pixel",
+        compute=lazy(E + "psnr_pixel"),
+        better="higher",
+        better_by_value={"psnr": "higher"},
+        every_epoch=True,
+        description="PSNR of samples vs real images of the same class, range [0, 1] (seed 004)",
+    ),
+    Metric(
+        name="classifier_fid",
+        backend="classifier",
+        compute=lazy(E + "fid_classifier"),
+        better="lower",
+        better_by_value={"fid": "lower"},
+        every_epoch=True,
+        description="Domain FID on the Fashion-MNIST classifier's penultimate features",
+    ),
+    Metric(
+        name="classifier_is",
+        backend="classifier",
+        compute=lazy(E + "is_classifier"),
+        better="higher",
+        better_by_value={"is": "higher", "is_std": "lower"},
+        every_epoch=True,
+        description="Domain Inception Score from the Fashion-MNIST classifier's logits",
+    ),
+    Metric(
+        name="class_acc",
+        backend="classifier",
+        compute=lazy(E + "class_acc"),
+        better="higher",
+        better_by_value={"class_acc": "higher"},
+        every_epoch=True,
+        description="Class consistency: share of class-c samples classified as c",
+    ),
+    Metric(
+        name="diversity",
+        backend="classifier",
+        compute=lazy(E + "diversity"),
+        better="higher",
+        better_by_value={"diversity": "higher", "min_diversity": "higher", "mode_collapse": "lower"},
+        every_epoch=True,
+        description="Per-class feature diversity vs real; mode_collapse counts classes below 0.5x real",
+    ),
+]
+
+
+@hookimpl
+def register_metrics() -> list[Metric]:
+    """FID/KID/IS (inception), LPIPS (lpips), PSNR (pixel), domain metrics (classifier)."""
+    return list(METRICS)

