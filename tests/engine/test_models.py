@@ -31,7 +31,7 @@ def test_shapes(registries, model, conditioning, d_conditioning, embed_dim):
     z = torch.randn(3, cfg.latent_dim)
     images = g(z, labels)
     assert images.shape == (3, 1, 28, 28)
-    assert float(images.abs().max()) <= 1.0  # tanh
+    assert float(images.detach().abs().max()) <= 1.0  # tanh
     out = d(images, labels)
     assert isinstance(out, DiscOutput) and out.score.shape == (3,) and out.class_logits is None
     first_conv = next(m for m in d.trunk if isinstance(m, nn.Conv2d))
