@@ -11,6 +11,7 @@ best of ``--repeats`` is kept, so that other load on the machine affects both pa
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -25,7 +26,7 @@ def main() -> int:
     ap.add_argument("--loss", default="lsgan")
     ap.add_argument("--limit-train", type=int, default=1024)
     ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=4)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--data-dir", default=None, help="Fashion-MNIST folder (default: system / a generated one)")
     args = ap.parse_args()
@@ -110,24 +111,34 @@ def main() -> int:
 
     real_direct(-1)  # warm-up (imports, allocator, first kernels)
     t_direct, t_queue, db_per_run, outside_per_run = [], [], [], []
-    for i in range(args.repeats):
-        t_direct.append(real_direct(i))
+    def queued_measured(i: int) -> None:
         db_seconds[0] = train_seconds[0] = 0.0
         t_queue.append(queued(i))
         db_per_run.append(db_seconds[0])
         outside_per_run.append(t_queue[-1] - train_seconds[0])
-    d, qd = min(t_direct) / args.epochs, min(t_queue) / args.epochs
-    db = min(db_per_run) / args.epochs
+
+    for i in range(args.repeats):  # ABBA order: slow drifts of the machine hit both paths alike
+        if i % 2 == 0:
+            t_direct.append(real_direct(i))
+            queued_measured(i)
+        else:
+            queued_measured(i)
+            t_direct.append(real_direct(i))
+    d, qd = statistics.median(t_direct) / args.epochs, statistics.median(t_queue) / args.epochs
+    db = statistics.median(db_per_run) / args.epochs
     print(f"model {args.model}, loss {args.loss}, {args.limit_train} images/epoch, {args.epochs} epochs, "
-          f"device {config.device}, best of {args.repeats}")  # fmt: skip
+          f"device {config.device}, median of {args.repeats} (ABBA order)")  # fmt: skip
     print(f"{'path':<36} {'s/epoch':>9}")
     print(f"{'train() directly':<36} {d:>9.3f}")
     print(f"{'queue + execute_run (SQLite writes)':<36} {qd:>9.3f}")
-    outside = min(outside_per_run)
-    print(f"overhead per epoch: {qd - d:+.3f} s  (ratio queue/direct {qd / d:.3f})")
-    print(f"  of which recorder callbacks (DB rows, grids, checkpoint links): {db:.3f} s/epoch")
-    print(f"  and enqueue + claim + execute_run set-up/teardown outside train(): {outside:.3f} s per run")
-    print("  (the rest is run-to-run noise of train() itself on this machine)")
+    outside = statistics.median(outside_per_run)
+    spread = (max(t_direct) - min(t_direct)) / args.epochs
+    print(f"wall-clock difference per epoch: {qd - d:+.3f} s  (ratio queue/direct {qd / d:.3f}; "
+          f"train() alone varies by {spread:.2f} s/epoch between repeats here)")
+    measured = db + outside / args.epochs
+    print(f"measured queue work per epoch: {measured:.3f} s = recorder callbacks (DB rows, grid, checkpoint "
+          f"rows/link, cancel polls) {db:.3f} s + set-up/teardown outside train() {outside:.3f} s per run / {args.epochs}")
+    print(f"measured overhead ratio: {(d + measured) / d:.4f}")
     return 0
 
 

@@ -108,6 +108,22 @@ def claim_next(store: Store, worker_id: str, pid: int | None = None, hostname: s
     pid = os.getpid() if pid is None else pid
     hostname = socket.gethostname() if hostname is None else hostname
     sqlite = store.engine.dialect.name == "sqlite"
+    stmt = claim_statement(worker_id, pid, hostname)
+
+    def attempt(_session) -> int | None:
+        with store.engine.connect() as conn:
+            if sqlite:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            run_id = conn.execute(stmt).scalar()
+            conn.commit()
+        return run_id
+
+    run_id = q.write(store, attempt)
+    return None if run_id is None else q.get_run(store, run_id)
+
+
+def claim_statement(worker_id: str, pid: int, hostname: str):
+    """The portable claim: ``UPDATE run ... WHERE id = (SELECT ... [FOR UPDATE SKIP LOCKED]) RETURNING id``."""
     pick = (
         select(Run.id)
         .where(Run.status == RunStatus.queued)
@@ -116,7 +132,7 @@ def claim_next(store: Store, worker_id: str, pid: int | None = None, hostname: s
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's compiler leaves it out
         .scalar_subquery()
     )
-    stmt = (
+    return (
         update(Run)
         .where(Run.id == pick, Run.status == RunStatus.queued)
         .values(
@@ -130,17 +146,6 @@ def claim_next(store: Store, worker_id: str, pid: int | None = None, hostname: s
         )
         .returning(Run.id)
     )
-
-    def attempt(_session) -> int | None:
-        with store.engine.connect() as conn:
-            if sqlite:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            run_id = conn.execute(stmt).scalar()
-            conn.commit()
-        return run_id
-
-    run_id = q.write(store, attempt)
-    return None if run_id is None else q.get_run(store, run_id)
 
 
 def claim_run(

@@ -186,3 +186,14 @@ def test_gpu_detection_and_executor_seam(monkeypatch):
         RayExecutor()
     with pytest.raises(UserError, match="at least 1"):
         LocalPool("sqlite:///x.db").start(0)
+
+
+def test_claim_sql_is_portable():
+    """The same statement compiles for PostgreSQL with row locking (no server here to run it)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    stmt = queue.claim_statement("w", 1, "h")
+    pg = str(stmt.compile(dialect=postgresql.dialect()))
+    assert "FOR UPDATE SKIP LOCKED" in pg and "RETURNING run.id" in pg and "LIMIT" in pg
+    lite = str(stmt.compile(dialect=sqlite.dialect()))
+    assert "FOR UPDATE" not in lite and "RETURNING" in lite
