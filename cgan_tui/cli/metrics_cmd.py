@@ -1,0 +1,464 @@
+"""``cgan-tui ls | eval | rate | export | weights``: the results table and everything metrics.
+
+``ls``, ``rate`` and ``export`` read through ``cgan_tui.results`` and never import torch; ``eval``
+and ``weights train-classifier`` do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import shutil
+import sys
+import time
+from typing import Any, Sequence
+
+from cgan_tui.errors import UserError
+
+UNAVAILABLE = "n/a"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from cgan_tui.cli import add_common
+
+    ls = subparsers.add_parser(
+        "ls",
+        help="the results table: one row per model (run x evaluated epoch)",
+        description="Models with their metrics and scores. Missing values show '—' (not computed yet) or "
+        f"'{UNAVAILABLE}' (unavailable; the reason is listed under the table).",
+    )
+    ls.add_argument("--sort", metavar="KEY[,KEY2]", help="sort keys, e.g. combined, fid, fid@classifier, loss; "
+                    "KEY:desc or a - prefix (--sort=-class_acc,fid) sorts that key descending")  # fmt: skip
+    ls.add_argument("--desc", action="store_true", help="descending order for keys without a +/- prefix")
+    ls.add_argument("--backend", help="show and sort by this backend's values (inception, classifier, ...)")
+    ls.add_argument("--filter", default="", metavar="TEXT", help="rows whose label/loss/conditioning/status contain TEXT")
+    ls.add_argument("--loss", help="only this loss")
+    ls.add_argument("--status", help="only this run status")
+    ls.add_argument("--columns", metavar="A,B", help="columns to show (keys or short names; 'all' for every column)")
+    _add_score_options(ls)
+    ls.add_argument("--aggregate", metavar="BY", help="mean/std/best per group: loss, embed_dim, conditioning, ...")
+    ls.add_argument("--value", metavar="KEY", help="value aggregated by --aggregate (default: combined, else fid)")
+    ls.add_argument("--limit", type=int, help="show at most N rows")
+    add_common(ls)
+    ls.set_defaults(func=run_ls)
+
+    ev = subparsers.add_parser(
+        "eval",
+        help="evaluate a run's checkpoint now and store the metrics",
+        description="Generate N class-balanced samples from a checkpoint's generator and compute every enabled "
+        "metric (default N: 10,000 on CUDA, 1,000 on CPU). Values are stored with backend and N.",
+    )
+    ev.add_argument("run_id", type=int, metavar="RUN_ID")
+    ev.add_argument("--epoch", type=int, help="checkpoint epoch (default: the newest checkpoint)")
+    ev.add_argument("--n", type=int, help="number of generated samples")
+    ev.add_argument("--metrics", metavar="A,B", help="metric or backend names (default: all)")
+    ev.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    ev.add_argument("--no-train-classifier", action="store_true",
+                    help="do not train the Fashion-MNIST classifier when missing (its metrics become unavailable)")  # fmt: skip
+    add_common(ev)
+    ev.set_defaults(func=run_eval)
+
+    rate = subparsers.add_parser(
+        "rate",
+        help="rate a model's samples 1..5 (sharpness, structure, detail, class fit)",
+        description="Human visual ratings feeding the final score (all four criteria are needed for it).",
+    )
+    rate.add_argument("run_id", type=int, metavar="RUN_ID")
+    rate.add_argument("--epoch", type=int, required=True)
+    for criterion in ("sharpness", "structure", "detail", "class-fit"):
+        rate.add_argument(f"--{criterion}", type=int, metavar="1..5")
+    rate.add_argument("--rater", default="me", help="who rates (ratings are averaged over raters)")
+    _add_score_options(rate)
+    add_common(rate)
+    rate.set_defaults(func=run_rate)
+
+    export = subparsers.add_parser("export", help="write the results rows as CSV or JSON")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    _add_score_options(export)
+    add_common(export)
+    export.set_defaults(func=run_export)
+
+    weights = subparsers.add_parser(
+        "weights",
+        help="pretrained weight files the metrics use: status, import, classifier training",
+        description="Lists every weight file (used by, status, size, where it was looked for).",
+    )
+    add_common(weights)
+    weights.set_defaults(func=run_weights)
+    wsub = weights.add_subparsers(dest="weights_command", metavar="SUBCOMMAND")
+    imp = wsub.add_parser("import", help="copy a weight file into place (checked to load first)")
+    imp.add_argument("name", metavar="NAME")
+    imp.add_argument("path", metavar="PATH")
+    imp.set_defaults(func=run_weights_import)
+    tc = wsub.add_parser("train-classifier", help="train the Fashion-MNIST classifier (a few minutes on CPU)")
+    tc.add_argument("--epochs", type=int, default=None, help="training epochs (default 4)")
+    tc.add_argument("--data-dir", help="folder with the Fashion-MNIST IDX files")
+    tc.add_argument("--device", default="auto")
+    tc.add_argument("--seed", type=int, default=0)
+    tc.set_defaults(func=run_train_classifier)
+
+
+def _add_score_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", default="research", help="final-score weights: research, commercial, academic, custom")
+    parser.add_argument("--weights", metavar="W1,W2", help="custom final-score weights (quantitative, qualitative)")
+
+
+def _score_args(args: argparse.Namespace) -> tuple[str, tuple[float, float] | None]:
+    if not getattr(args, "weights", None):
+        return args.preset, None
+    try:
+        w = tuple(float(x) for x in args.weights.split(","))
+    except ValueError:
+        raise UserError(f"--weights expects two numbers like 0.6,0.4, got {args.weights!r}") from None
+    if len(w) != 2:
+        raise UserError(f"--weights expects two numbers like 0.6,0.4, got {args.weights!r}")
+    return "custom", w  # type: ignore[return-value]
+
+
+def _open(args: argparse.Namespace, create: bool = False):
+    from cgan_tui.store.db import open_store
+
+    return open_store(getattr(args, "db", None), create=create)
+
+
+def _registries(args: argparse.Namespace):
+    from cgan_tui.cli import disabled_plugins
+    from cgan_tui.plugins import load_plugins
+
+    return load_plugins(disabled=disabled_plugins(args))
+
+
+def _console():
+    from rich.console import Console
+
+    # a terminal gets its own width; a pipe or file gets whole rows, never squashed columns
+    width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 10_000
+    return Console(width=max(width, 80), soft_wrap=False)
+
+
+# ---------------------------------------------------------------------------------------------- ls
+
+
+def resolve_key(name: str, keys: Sequence[str], backend: str | None = None) -> str:
+    """A column key from a short name: ``fid`` -> ``fid@inception`` (or ``--backend``'s), exact keys pass."""
+    from cgan_tui import results
+
+    if name in keys or name in results.BASE_KEYS:
+        return name
+    matches = [k for k in keys if k.partition("@")[0] == name]
+    if backend:
+        preferred = [k for k in matches if k.endswith("@" + backend)]
+        if preferred:
+            return preferred[0]
+    if matches:
+        order = {"inception": 0, "classifier": 1}
+        return sorted(matches, key=lambda k: (order.get(k.partition("@")[2], 5), k))[0]
+    valid = sorted(set(results.BASE_KEYS) | {k.partition("@")[0] for k in keys} | set(keys))
+    raise UserError(f"unknown column {name!r}; valid: {', '.join(valid)}")
+
+
+def parse_sort(spec: str | None, keys: Sequence[str], backend: str | None, desc: bool) -> list[tuple[str, bool]]:
+    if not spec:
+        return [("run_id", desc), ("epoch", desc)]
+    out = []
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        descending = desc
+        if part[0] in "+-":
+            descending, part = part[0] == "-", part[1:]
+        elif part.endswith((":desc", ":asc")):
+            part, _, direction = part.rpartition(":")
+            descending = direction == "desc"
+        out.append((resolve_key(part, keys, backend), descending))
+    return out
+
+
+HIDDEN_BY_DEFAULT = ("diversity", "min_diversity", "epoch_seconds", "images_per_s")
+"""Shown with --columns all (or by name); the default table keeps to the headline values."""
+
+
+def _default_columns(cols, backend: str | None) -> list:
+    from cgan_tui import results
+
+    base = [c for c in cols if c.key in results.BASE_KEYS]
+    shown = []
+    for c in cols:
+        if c.key in results.BASE_KEYS:
+            continue
+        name, _, b = c.key.partition("@")
+        if name.endswith("_std") or b == "rating" or name in HIDDEN_BY_DEFAULT:
+            continue
+        if b == "train" and name not in ("g_loss", "d_loss"):
+            continue
+        if backend and b not in (backend, "lpips", "pixel", "train"):
+            continue
+        shown.append(c)
+    return base + shown
+
+
+def _cell(row, key: str) -> str:
+    from cgan_tui.results import format_value
+
+    value = row.get(key)
+    if value is None and key in row.unavailable and key in row.values:
+        return UNAVAILABLE
+    return format_value(value, key)
+
+
+def run_ls(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from cgan_tui import results
+
+    preset, weights = _score_args(args)
+    registries = _registries(args)
+    store = _open(args)
+    try:
+        rows = results.load_results(store, registries, preset=preset, weights=weights)
+    finally:
+        store.dispose()
+    cols = results.columns_for(rows, registries)
+    keys = [c.key for c in cols]
+    equals = {k: v for k, v in (("loss", args.loss), ("status", args.status)) if v}
+    rows = results.filter_rows(rows, args.filter, **equals)
+    if args.aggregate:
+        return _print_aggregate(rows, keys, args)
+    rows = results.sort_rows(rows, parse_sort(args.sort, keys, args.backend, args.desc))
+    if args.limit is not None:
+        rows = rows[: args.limit]
+    if args.columns == "all":
+        chosen = cols
+    elif args.columns:
+        by_key = {c.key: c for c in cols}
+        wanted = [resolve_key(p.strip(), keys, args.backend) for p in args.columns.split(",") if p.strip()]
+        chosen = [by_key.get(k) or results.Column(k, k, None, "text") for k in wanted]
+    else:
+        chosen = _default_columns(cols, args.backend)
+    console = _console()
+    if not rows:
+        console.print("no models yet: train with `cgan-tui train ...` or enqueue with `cgan-tui queue add ...`")
+        return 0
+    table = Table(show_lines=False, header_style="bold")
+    for c in chosen:
+        arrow = {"lower": " ↓", "higher": " ↑"}.get(c.better or "", "")
+        table.add_column(c.title + arrow, justify="right" if c.kind == "number" else "left", no_wrap=True)
+    for row in rows:
+        table.add_row(*(_cell(row, c.key) for c in chosen))
+    console.print(table)
+    reasons: dict[str, str] = {}
+    for row in rows:
+        for c in chosen:
+            if c.key in row.unavailable and row.get(c.key) is None and c.key in row.values:
+                reasons.setdefault(c.key, row.unavailable[c.key])
+    for key, reason in reasons.items():
+        console.print(f"{UNAVAILABLE} {key}: {reason}", highlight=False, soft_wrap=True)
+    shown_keys = {c.key for c in chosen}
+    explained: set[str] = set()
+    for row in rows:  # one explanation per missing score column, from the first row missing it
+        for key, value in row.scores.items():
+            if value is None and key in shown_keys and key not in explained:
+                explained.add(key)
+                console.print(f"— {key} (e.g. {row.label}): {row.why_missing(key)}", highlight=False, soft_wrap=True)
+    return 0
+
+
+def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from cgan_tui import results
+
+    by = resolve_key(args.aggregate, keys)
+    if args.value:
+        value_key = resolve_key(args.value, keys, args.backend)
+    else:
+        candidates = [k for k in keys if k.startswith("combined@")] or [k for k in keys if k.startswith("fid@")]
+        preferred = [k for k in candidates if args.backend and k.endswith("@" + args.backend)]
+        value_key = (preferred or candidates or ["g_loss@train"])[0]
+    table = Table(title=f"{value_key} by {by}", header_style="bold")
+    for title in (by, "n", "mean", "std", "best"):
+        table.add_column(title, justify="left" if title == by else "right")
+    for agg in results.aggregate(rows, by, value_key):
+        table.add_row(str(agg.group), str(agg.n), *(results.format_value(v) for v in (agg.mean, agg.std, agg.best)))
+    _console().print(table)
+    return 0
+
+
+# -------------------------------------------------------------------------------------------- eval
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from cgan_tui.gan import weights
+    from cgan_tui.gan.device import pick_device
+    from cgan_tui.gan.evaluation import default_n, evaluate
+    from cgan_tui.gan.training import load_generator
+    from cgan_tui.runner.evaluate_hook import StoreFeatureCache, store_results
+    from cgan_tui.store import queries as q
+
+    registries = _registries(args)
+    store = _open(args)
+    try:
+        run = q.get_run(store, args.run_id)
+        rows = [c for c in q.checkpoints(store, args.run_id) if os.path.isfile(c.path)]
+        if args.epoch is not None:
+            rows = [c for c in rows if c.epoch == args.epoch]
+        if not rows:
+            have = sorted({c.epoch for c in q.checkpoints(store, args.run_id)})
+            want = f"at epoch {args.epoch}" if args.epoch is not None else "yet"
+            raise UserError(f"run {args.run_id} has no checkpoint file {want}; checkpoint epochs: "
+                            f"{', '.join(map(str, have)) or 'none (train it first)'}")  # fmt: skip
+        ckpt = max(rows, key=lambda c: (c.epoch, c.kind == "milestone"))
+        device = pick_device(args.device)
+        generator, config = load_generator(ckpt.path, registries, device)
+        n = args.n or default_n(device)
+        if n < 10:
+            raise UserError(f"--n must be at least 10, got {n}")
+        metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else config.metrics
+        allow_train = not args.no_train_classifier
+        if allow_train and weights.status("classifier").path is None:
+            print("training the Fashion-MNIST classifier first (one time, a few minutes on CPU) ...", flush=True)
+        note = "" if args.n else f" (default on {device.type}; --n to change)"
+        print(f"run {run.id} {config.label} epoch {ckpt.epoch}: n={n}{note}, device {device}", flush=True)
+        started = time.perf_counter()
+        results = evaluate(
+            generator, config, registries, epoch=ckpt.epoch, n=n, device=device, metrics=metrics,
+            feature_cache=StoreFeatureCache(store), allow_train_classifier=allow_train,
+        )  # fmt: skip
+        seconds = time.perf_counter() - started
+        store_results(store, run.id, ckpt.epoch, results)
+    finally:
+        store.dispose()
+    width = max((len(r.key) for r in results), default=10)
+    for r in results:
+        text = f"{r.value:.4f}" if r.value is not None else f"unavailable: {r.unavailable}"
+        print(f"  {r.key:<{width}}  {text}  (n={r.n_samples})")
+    print(f"evaluated in {seconds:.1f} s; stored {len(results)} values")
+    return 0
+
+
+# -------------------------------------------------------------------------------------------- rate
+
+
+def run_rate(args: argparse.Namespace) -> int:
+    from cgan_tui import results
+    from cgan_tui.store import queries as q
+
+    given = {c: getattr(args, c) for c in ("sharpness", "structure", "detail", "class_fit") if getattr(args, c) is not None}
+    if not given:
+        raise UserError("give at least one rating: --sharpness, --structure, --detail, --class-fit (1..5)")
+    preset, weights = _score_args(args)
+    store = _open(args)
+    try:
+        for criterion, value in given.items():
+            q.add_rating(store, args.run_id, args.epoch, criterion, value, rater=args.rater)
+        rows = [r for r in results.load_results(store, _registries(args), preset=preset, weights=weights)
+                if r.run_id == args.run_id and r.epoch == args.epoch]  # fmt: skip
+    finally:
+        store.dispose()
+    print(f"rated run {args.run_id} epoch {args.epoch}: " + ", ".join(f"{k}={v}" for k, v in given.items()))
+    for row in rows:
+        finals = {k: v for k, v in row.scores.items() if k.startswith("final@")}
+        for key, value in finals.items():
+            text = f"{value:.2f}" if value is not None else f"— ({row.why_missing(key)})"
+            print(f"  {key} [{preset}]: {text}")
+        if not finals:
+            print("  final score: needs an evaluated model (cgan-tui eval RUN_ID) and all four ratings")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------ export
+
+
+def export_rows(rows, fmt: str) -> str:
+    """Results rows as CSV (flat columns) or JSON (plus n_samples and unavailable reasons)."""
+    from cgan_tui import results
+
+    cols = results.columns_for(rows)
+    keys = list(results.BASE_KEYS) + [c.key for c in cols if c.key not in results.BASE_KEYS]
+    if fmt == "json":
+        data = []
+        for row in rows:
+            item = row.to_dict()
+            item["n_samples"] = dict(row.n_samples)
+            item["unavailable"] = dict(row.unavailable)
+            data.append(item)
+        return json.dumps(data, indent=2, default=str) + "\n"
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        flat = row.to_dict()
+        writer.writerow({k: ("" if flat.get(k) is None else flat.get(k)) for k in keys})
+    return buf.getvalue()
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from cgan_tui import results
+
+    preset, weights = _score_args(args)
+    store = _open(args)
+    try:
+        rows = results.load_results(store, _registries(args), preset=preset, weights=weights)
+    finally:
+        store.dispose()
+    text = export_rows(rows, args.format)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# ----------------------------------------------------------------------------------------- weights
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "—"
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
+
+
+def run_weights(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from cgan_tui.gan import weights
+
+    table = Table(header_style="bold", show_lines=True)
+    for title in ("name", "used by", "status", "size", "where looked"):
+        table.add_column(title, overflow="fold")
+    for st in weights.all_status():
+        where = "\n".join(("→ " if p == st.path else "  ") + str(p) for p in st.looked_in)
+        status = st.status if st.found else f"missing: {st.spec.how_to_get}"
+        table.add_row(st.spec.name, st.spec.used_by, status, _size(st.size), where)
+    _console().print(table)
+    return 0
+
+
+def run_weights_import(args: argparse.Namespace) -> int:
+    from cgan_tui.gan import weights
+
+    dest = weights.import_weight(args.name, args.path)
+    print(f"imported {args.name}: {dest}")
+    return 0
+
+
+def run_train_classifier(args: argparse.Namespace) -> int:
+    from cgan_tui.gan import classifier
+    from cgan_tui.gan.device import pick_device
+
+    device = pick_device(args.device)
+    epochs = args.epochs or 4
+    print(f"training the Fashion-MNIST classifier on {device} ({epochs} epochs) ...", flush=True)
+    info = classifier.train_classifier(
+        args.data_dir, epochs=epochs, seed=args.seed, device=device,
+        on_epoch=lambda e, loss: print(f"  epoch {e}/{epochs}: loss {loss:.4f}", flush=True),
+    )  # fmt: skip
+    from cgan_tui.gan import weights
+
+    print(f"test accuracy {info.test_accuracy:.4f} on {info.n_test} images; {info.seconds:.0f} s; "
+          f"saved to {weights.status('classifier').path}")  # fmt: skip
+    return 0

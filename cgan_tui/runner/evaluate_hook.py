@@ -1,0 +1,139 @@
+"""The runner's epoch hook: evaluate the live generator and store MetricValue rows.
+
+Policy (documented in docs/metrics.md):
+
+* every epoch: the cheap ``every_epoch`` metrics (classifier backend, PSNR);
+* at checkpoint epochs (``event.is_checkpoint_epoch``): every enabled metric;
+* sample count ``config.eval_n``, else 10,000 on CUDA and 1,000 on CPU (logged with each evaluation);
+* ``config.metrics`` selects metrics (names or backends); ``()`` turns evaluation off for the run;
+* debug runs (``limit_train`` below 10,000) with neither ``metrics`` nor ``eval_n`` set are not
+  evaluated (tiny test runs stay fast); ``cgan-tui eval RUN_ID`` evaluates them on demand;
+* ``CGAN_TUI_EVAL=off`` switches the hook off everywhere.
+
+Values whose weights are missing are stored with ``value=None`` and the reason. Real-data
+statistics live in the FeatureCache table, so every run and epoch after the first reuses them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import defaultdict
+from typing import Iterable
+
+from cgan_tui.store import queries as q
+from cgan_tui.store.db import Store
+
+log = logging.getLogger(__name__)
+
+EVAL_ENV = "CGAN_TUI_EVAL"
+DEBUG_LIMIT = 10_000
+"""Runs trained on fewer images than this are debug runs: not evaluated unless asked."""
+
+
+class StoreFeatureCache:
+    """FeatureCache rows as the evaluation's cache: (dataset, backend, n) -> payload bytes."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, dataset: str, backend: str, n: int) -> bytes | None:
+        from sqlmodel import select
+
+        from cgan_tui.store.tables import FeatureCache
+
+        payload = q.read(
+            self.store,
+            lambda s: s.exec(
+                select(FeatureCache.payload).where(
+                    FeatureCache.dataset == dataset, FeatureCache.backend == backend, FeatureCache.n == int(n)
+                )
+            ).first(),
+        )
+        if payload is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return payload
+
+    def put(self, dataset: str, backend: str, n: int, payload: bytes) -> None:
+        from sqlmodel import select
+
+        from cgan_tui.store.tables import FeatureCache
+
+        def apply(session) -> None:
+            row = session.exec(
+                select(FeatureCache).where(
+                    FeatureCache.dataset == dataset, FeatureCache.backend == backend, FeatureCache.n == int(n)
+                )
+            ).first()
+            row = row or FeatureCache(dataset=dataset, backend=backend, n=int(n), payload=b"")
+            row.payload = bytes(payload)
+            session.add(row)
+
+        q.write(self.store, apply)
+
+
+def evaluation_enabled(config) -> bool:
+    """Whether the hook evaluates this run at all (see the module docstring)."""
+    if os.environ.get(EVAL_ENV, "").strip().lower() in ("off", "0", "false", "no"):
+        return False
+    if config.metrics is not None:
+        return len(config.metrics) > 0
+    if config.eval_n is not None:
+        return True
+    return config.limit_train is None or config.limit_train >= DEBUG_LIMIT
+
+
+def store_results(store: Store, run_id: int, epoch: int, results: Iterable) -> int:
+    """Write MetricResults grouped per (backend, n) in one transaction each; returns rows written."""
+    groups: dict[tuple[str, int], list] = defaultdict(list)
+    for r in results:
+        groups[(r.backend, r.n_samples)].append(r)
+    count = 0
+    for (backend, n), items in groups.items():
+        q.upsert_metrics(
+            store, run_id, epoch,
+            {r.name: r.value for r in items},
+            backend=backend, n_samples=n,
+            unavailable={r.name: r.unavailable for r in items if r.unavailable},
+        )  # fmt: skip
+        count += len(items)
+    return count
+
+
+def _device_of(generator):
+    try:
+        return next(generator.parameters()).device
+    except (StopIteration, AttributeError):
+        return "cpu"
+
+
+def after_epoch(store: Store, run_id: int, config, event, registries) -> None:
+    """Evaluate after one epoch (every-epoch metrics; all metrics at checkpoint epochs)."""
+    if event.generator is None or not evaluation_enabled(config):
+        return
+    from cgan_tui.gan.evaluation import default_n, evaluate
+
+    device = _device_of(event.generator)
+    n = config.eval_n or default_n(device)
+    full = bool(event.is_checkpoint_epoch)
+    started = time.perf_counter()
+    results = evaluate(
+        event.generator, config, registries,
+        epoch=event.epoch, n=n, device=device, metrics=config.metrics,
+        feature_cache=StoreFeatureCache(store), every_epoch_only=not full,
+        allow_train_classifier=config.limit_train is None,
+    )  # fmt: skip
+    written = store_results(store, run_id, event.epoch, results)
+    missing = sorted({r.key for r in results if r.value is None})
+    log.info(
+        "run %s epoch %d: %s evaluation, n=%d on %s%s, %d values in %.1fs%s",
+        run_id, event.epoch, "full" if full else "every-epoch", n, device,
+        "" if config.eval_n else " (default: 10,000 on CUDA, 1,000 on CPU; set eval_n to change)",
+        written, time.perf_counter() - started,
+        f"; unavailable: {', '.join(missing)}" if missing else "",
+    )  # fmt: skip
