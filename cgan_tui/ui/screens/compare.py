@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from cgan_tui.errors import UserError
 from cgan_tui.results import ResultRow, columns_for, format_value
 from cgan_tui.ui import messages as msg
+from cgan_tui.ui.screens.results import HIDDEN_BY_DEFAULT
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
@@ -73,7 +74,7 @@ class CompareScreen(Screen):
         for i, row in enumerate(self.rows):
             table.add_column(f"{row.label} r{row.run_id}", key=f"m{i}")
         columns = [c for c in columns_for(self.rows, self.app.registries) if c.kind == "number"]
-        skip = {"run_id", "epoch", "embed_dim"}
+        skip = {"run_id", "epoch", "embed_dim", *HIDDEN_BY_DEFAULT}
         for col in columns:
             if col.key in skip or all(r.get(col.key) is None for r in self.rows):
                 continue

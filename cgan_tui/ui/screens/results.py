@@ -17,6 +17,8 @@ from cgan_tui.ui.services import change_token
 from cgan_tui.ui.widgets.results_table import ResultsTable
 
 BACKENDS = ("inception", "classifier")
+HIDDEN_BY_DEFAULT = ("epoch_seconds@train", "images_per_s@train", "d_conditioning", "planned_epochs")
+"""Wall-clock statistics vary run to run and say nothing about the model: shown on request (k)."""
 PRESET_NAMES = tuple(PRESETS)
 EMPTY_HINT = (
     "No runs yet. Press 2 for the queue, then n for a new run or g to load a grid "
@@ -55,7 +57,7 @@ class ResultsScreen(Screen):
         self.filter_text = ""
         self.backend = BACKENDS[0]
         self.preset = PRESET_NAMES[0]
-        self.hidden: set[str] = set()
+        self.hidden: set[str] = set(HIDDEN_BY_DEFAULT)
         self.marked: list[tuple[int, int]] = []
         self.page = 0
         self.loaded = False

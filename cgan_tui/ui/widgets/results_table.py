@@ -51,14 +51,18 @@ class ResultsTable(DataTable):
         keys = tuple(c.key for c in columns)
         sort_pos = {key: (i, desc) for i, (key, desc) in enumerate(sort_keys)}
         self.clear(columns=True)
-        for col in columns:
-            self.add_column(self._header(col, sort_pos), key=col.key)
-        self._column_keys = keys
         self.shown = list(rows)
         self.columns_shown = list(columns)
-        self.add_rows(
-            ([self._cell(row, col, (row.run_id, row.epoch) in marked) for col in columns] for row in rows),
-        )
+        grid = [[self._cell(row, col, (row.run_id, row.epoch) in marked) for col in columns] for row in rows]
+        headers = [self._header(col, sort_pos) for col in columns]
+        # Explicit widths: DataTable measures auto-width columns on idle, and a repaint that lands
+        # between add_row and that measurement can leave columns drawn at their header width.
+        for i, col in enumerate(columns):
+            width = max([headers[i].cell_len, *(cells[i].cell_len for cells in grid)])
+            self.add_column(headers[i], key=col.key, width=width)
+        self._column_keys = keys
+        for row, cells in zip(rows, grid):
+            self.add_row(*cells, key=row_key(row))
         self._restore_cursor(old_key, old_col)
 
     def _header(self, col: Column, sort_pos: dict[str, tuple[int, bool]]) -> Text:

@@ -1,0 +1,77 @@
+"""Snapshots of the main screens (pytest-textual-snapshot) with the half-cell image renderer forced.
+
+Update after an intended change with ``pytest tests/ui/test_snapshots.py --snapshot-update`` and look
+at the report before committing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from cgan_tui.config import RunConfig
+from cgan_tui.runner.queue import enqueue_grid
+from cgan_tui.store.db import open_store
+from cgan_tui.ui.screens.detail import RunDetailScreen
+
+from .conftest import results_loaded, wait_for
+
+SIZE = (160, 48)
+
+
+@pytest.fixture
+def stable_registries(registries):
+    """Only the built-ins and this suite's in-process plugins: plugin packages other tests pip-install
+    into the environment would otherwise change the plugins snapshot."""
+    keep = [p for p in registries.plugins if p.package in ("cgan-tui", "(in-process)")]
+    return replace(registries, plugins=keep)
+
+
+def test_results_snapshot(ui_db, make_app, stable_registries, snap_compare):
+    app = make_app(ui_db.url, plugin_loader=lambda: stable_registries)
+
+    async def ready(pilot):
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        await pilot.press("f")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
+def test_detail_snapshot(ui_db, make_app, stable_registries, snap_compare):
+    app = make_app(ui_db.url, plugin_loader=lambda: stable_registries)
+
+    async def ready(pilot):
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        app.push_screen(RunDetailScreen(ui_db.run_ids[0], 2))
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None
+                       and app.screen.query_one("SampleGrid").png is not None, what="detail")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
+def test_queue_snapshot(ui_db, make_app, registries, stable_registries, snap_compare):
+    store = open_store(ui_db.url)
+    enqueue_grid(store, [RunConfig(model="seed000", loss=loss, embed_dim=32) for loss in ("hinge", "wgan-gp")],
+                 registries=registries, priority=2)
+    store.dispose()
+    app = make_app(ui_db.url, plugin_loader=lambda: stable_registries)
+
+    async def ready(pilot):
+        await pilot.press("2")
+        await wait_for(pilot, lambda: len(getattr(app.screen, "rows", [])) == 2, what="queue rows")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
+def test_plugins_snapshot(ui_db, make_app, stable_registries, snap_compare):
+    app = make_app(ui_db.url, plugin_loader=lambda: stable_registries)
+
+    async def ready(pilot):
+        await pilot.press("3")
+        await wait_for(pilot, lambda: app.registries is not None
+                       and app.screen.query_one("#plugins-table").row_count > 0, what="plugins")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)
