@@ -24,7 +24,7 @@ import torch
 from cgan_tui.gan import features as feat
 from cgan_tui.gan import fid as fidlib
 from cgan_tui.gan import weights
-from cgan_tui.gan.weights import WeightsUnavailable
+from cgan_tui.gan.weights import MetricUnavailable, WeightsUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -325,7 +325,7 @@ def evaluate(
         if reason is None:
             try:
                 values = dict(metric.compute(ctx))
-            except WeightsUnavailable as exc:
+            except MetricUnavailable as exc:
                 reason = exc.reason
             except Exception as exc:  # noqa: BLE001 - one broken metric must not lose the others
                 log.exception("metric %s failed", metric.name)
@@ -417,7 +417,9 @@ def diversity(ctx: MetricContext) -> dict[str, float]:
     ratio = fake_div / real_div
     valid = torch.isfinite(ratio)
     if not bool(valid.any()):
-        raise ValueError("no class has at least 2 real and 2 generated samples")
+        raise MetricUnavailable(
+            f"diversity needs at least 2 samples per class (n={ctx.n} gives {ctx.n // ctx.num_classes}); use n >= 20"
+        )
     ratio = ratio[valid]
     return {
         "diversity": float(ratio.mean()),

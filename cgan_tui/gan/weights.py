@@ -27,12 +27,16 @@ from cgan_tui.lazy import lazy
 WEIGHTS_ENV = "CGAN_TUI_WEIGHTS"
 
 
-class WeightsUnavailable(UserError, RuntimeError):
-    """A weight file a metric needs is missing or unusable; ``str()`` says which and where looked."""
+class MetricUnavailable(UserError, RuntimeError):
+    """A metric cannot be computed here; ``reason`` is stored with its value-less row."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class WeightsUnavailable(MetricUnavailable):
+    """A weight file a metric needs is missing or unusable; ``str()`` says which and where looked."""
 
 
 def weights_dir() -> Path:
@@ -212,10 +216,9 @@ def import_weight(name: str, source: str | Path) -> Path:
         raise UserError(f"weight file to import not found: {src}")
     try:
         spec.validate(src)
-    except UserError:
-        raise
     except Exception as exc:  # noqa: BLE001 - any load failure means "not this weight file"
-        raise UserError(f"{src} is not a valid {name} weight file: {type(exc).__name__}: {exc}") from None
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise UserError(f"{src} is not a valid {name} weight file ({type(exc).__name__}: {first})") from None
     dest = spec.install_path()
     dest.parent.mkdir(parents=True, exist_ok=True)
     for suffix in spec.sidecar_suffixes:
@@ -240,6 +243,7 @@ def _copy_atomic(src: Path, dest: Path) -> None:
 
 __all__ = [
     "WEIGHTS_ENV",
+    "MetricUnavailable",
     "WeightsUnavailable",
     "WeightFile",
     "WeightStatus",
