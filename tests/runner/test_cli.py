@@ -13,6 +13,7 @@ from cgan_tui.store.db import open_store
 from cgan_tui.store.tables import RunStatus
 
 
+@pytest.mark.slow
 def test_train_then_show_lists_grids_and_checkpoints(db_url, fmnist_dir, capsys):
     rc = main(["train", "--loss", "hinge", "--embed-dim", "32", "--epochs", "1", "--limit-train", "512",
                "--data-dir", str(fmnist_dir), "--device", "cpu", "--metrics", "", "--db", db_url])  # fmt: skip

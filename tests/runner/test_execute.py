@@ -13,6 +13,8 @@ from cgan_tui.runner.logs import log_path
 from cgan_tui.store import queries as q
 from cgan_tui.store.tables import RunStatus
 
+pytestmark = pytest.mark.slow
+
 
 class OnEpoch:
     """Extra callbacks that run ``action(epoch)`` at each epoch end."""

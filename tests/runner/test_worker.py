@@ -8,7 +8,10 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from cgan_tui.cli import main as cli_main
 from cgan_tui.runner import queue
@@ -19,6 +22,8 @@ from cgan_tui.store.db import open_store
 from cgan_tui.store.tables import RunStatus
 
 from runner_helpers import wait_for, worker_env
+
+pytestmark = pytest.mark.slow
 
 
 def _status(store, rid) -> RunStatus:
@@ -87,6 +92,7 @@ def test_sigterm_requeues_and_kill9_resumes_from_checkpoint(store, tiny, registr
     wait_for(lambda: _has_checkpoint(store, rid, stopped_at + 1), timeout=120, what="a checkpoint after resuming")
     second.kill()  # SIGKILL: no chance to clean up
     second.wait()
+    time.sleep(1.2)  # let its last heartbeat age past --stale-after below
     assert _status(store, rid) == RunStatus.running  # left behind by the dead worker
     assert q.latest_checkpoint(store, rid).epoch < 5
 
