@@ -201,13 +201,13 @@ def _abandon(store, run_id: int, worker_id: str, exc: BaseException) -> None:
 def _print_summary(store, outcomes: list[tuple[int, str, int]]) -> None:
     from cgan_tui.store import queries as q
 
-    print(f"{'run':>5}  {'label':<16} {'model':<8} {'status':<10} {'epochs':>7} {'g_loss':>8} {'d_loss':>8} {'img/s':>7}")
+    print(f"{'run':>5}  {'label':<22} {'model':<8} {'status':<10} {'epochs':>7} {'g_loss':>8} {'d_loss':>8} {'img/s':>7}")
     for run_id, status, epochs_done in outcomes:
         run = q.get_run(store, run_id)
         rows = q.epoch_rows(store, run_id)
         last = rows[-1] if rows else None
         print(
-            f"{run_id:>5}  {q.run_config(run).label:<16} {run.model:<8} {status:<10} "
+            f"{run_id:>5}  {q.run_config(run).label:<22} {run.model:<8} {status:<10} "
             f"{f'{epochs_done}/{run.epochs}':>7} {_num(last and last.g_loss):>8} {_num(last and last.d_loss):>8} "
             f"{_num(last and last.images_per_s, '.0f'):>7}"
         )
