@@ -95,3 +95,47 @@ def test_resume_refuses_completed_and_options(db_url, capsys):
     assert "is completed; --resume takes a queued, failed, diverged, cancelled run" in capsys.readouterr().err
     assert main(["train", "--resume", str(rid), "--epochs", "3", "--db", db_url]) == 2
     assert "do not combine it with --grid or run options" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_ctrl_c_cancels_with_checkpoint_and_resume_finishes(db_url, fmnist_dir, capsys):
+    import signal
+    import subprocess
+    import sys
+
+    from runner_helpers import wait_for, worker_env
+
+    cmd = [sys.executable, "-m", "cgan_tui", "train", "--model", "seed004", "--epochs", "5", "--checkpoint-epochs", "5",
+           "--limit-train", "64", "--device", "cpu", "--metrics", "", "--data-dir", str(fmnist_dir), "--db", db_url]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=worker_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        store = wait_for(lambda: _opened(db_url), timeout=60, what="the database")
+        wait_for(lambda: (c := q.latest_checkpoint(store, 1)) is not None and c.epoch >= 1, timeout=120, what="epoch 1")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "stopping at the next step" in err
+    run = q.get_run(store, 1)
+    assert run.status == RunStatus.cancelled and 1 <= run.current_epoch < 5
+    stopped = q.latest_checkpoint(store, 1).epoch
+    assert main(["train", "--resume", "1", "--db", db_url]) == 0
+    assert "completed" in capsys.readouterr().out
+    assert [r.epoch for r in q.epoch_rows(store, 1)] == [1, 2, 3, 4, 5]
+    assert f"resume from epoch {stopped}" in (Path(q.checkpoints(store, 1)[0].path).parent / "run.log").read_text()
+    store.dispose()
+
+
+def _opened(db_url):
+    try:
+        store = open_store(db_url, create=False)
+    except Exception:  # noqa: BLE001 - not created yet
+        return None
+    try:
+        q.get_run(store, 1)
+        return store
+    except Exception:  # noqa: BLE001 - no run yet
+        store.dispose()
+        return None
