@@ -106,18 +106,20 @@ def test_sigterm_requeues_and_kill9_resumes_from_checkpoint(store, tiny, registr
     assert log_path(store, rid).read_text().count("resume from epoch") == 2
 
 
-def test_cancel_queued_and_running(store, tiny, registries, start_worker, db_url, capsys):
+def test_cancel_queued_and_running(store, tiny, registries, db_url, capsys, tmp_path):
     long = queue.enqueue(store, tiny(epochs=6, checkpoint_epochs=(6,)), priority=5, registries=registries)
     waiting = queue.enqueue(store, tiny(), priority=1, registries=registries)
     other = queue.enqueue(store, tiny(), registries=registries)
-    worker = start_worker()
+    pool = LocalPool(db_url, workers=1, env=worker_env(), log_dir=tmp_path / "logs",
+                     extra_args=["--poll", "0.2", "--heartbeat", "0.5"])  # fmt: skip
+    pool.start()
     wait_for(lambda: _has_checkpoint(store, long, 1), timeout=120, what="first epoch of the long run")
     assert cli_main(["queue", "cancel", str(waiting), str(long), "--db", db_url]) == 0
     out = capsys.readouterr().out
     assert f"run {waiting}: cancelled" in out and f"run {long}: cancel requested" in out
     wait_for(lambda: _status(store, other) == RunStatus.completed, timeout=120, what="the other run")
-    worker.send_signal(signal.SIGTERM)
-    assert worker.wait(timeout=60) == 0
+    pool.stop(timeout=60)  # SIGTERM; an idle worker exits 0
+    assert pool.alive() == 0 and [w.returncode for w in pool.status()] == [0]
     run = q.get_run(store, long)
     assert run.status == RunStatus.cancelled and run.current_epoch < 6
     assert Path(q.latest_checkpoint(store, long).path).is_file()
