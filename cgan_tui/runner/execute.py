@@ -142,7 +142,6 @@ def execute_run(
     config = q.run_config(run)
     if device and config.device == "auto":
         config = replace(config, device=device)
-    hooks = default_epoch_hooks() if epoch_hooks is None else list(epoch_hooks)
     if extra_callbacks is None:
         extras: list[Any] = []
     elif isinstance(extra_callbacks, (list, tuple)):
@@ -153,7 +152,7 @@ def execute_run(
     logger = open_run_log(store, run_id)
     recorder = RunRecorder(
         store, run_id, config=config, registries=registries, stop_event=stop_event,
-        epoch_hooks=hooks, logger=logger, extra=extras,
+        epoch_hooks=(), logger=logger, extra=extras,
     )  # fmt: skip
     epochs_done = 0
     try:
@@ -163,6 +162,10 @@ def execute_run(
             _start(store, run_id, worker_id, config.device)
             return _fail(store, run_id, worker_id, logger, str(exc), 0, RunStatus.failed)
         _start(store, run_id, worker_id, device_name)
+        try:
+            recorder.epoch_hooks = default_epoch_hooks() if epoch_hooks is None else list(epoch_hooks)
+        except Exception:  # noqa: BLE001 - a broken evaluation module fails this run, not the worker
+            return _fail(store, run_id, worker_id, logger, traceback.format_exc(), 0, RunStatus.failed)
         checkpoint = resume_checkpoint(store, run_id)
         start_epoch = checkpoint.epoch if checkpoint is not None else 0
         logger.info(

@@ -108,6 +108,9 @@ class LocalPool(Executor):
             env.update(self.env or {})
             if gpu is not None:
                 env["CUDA_VISIBLE_DEVICES"] = gpu
+            elif count > 1 and "OMP_NUM_THREADS" not in env:
+                # CPU workers share the cores: oversubscribed torch threads slow everyone down
+                env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // count))
             cmd = [self.python, "-m", "cgan_tui.runner.worker", "--db", self.db_url,
                    "--worker-id", f"{os.uname().nodename}-pool{os.getpid()}-{i}"]  # fmt: skip
             if self.once:

@@ -100,12 +100,26 @@ class Worker:
                     )  # fmt: skip
                     log.info("worker %s: run %s -> %s after epoch %s", self.worker_id, run.id,
                              outcome.status, outcome.epochs_done)  # fmt: skip
-                except Exception:  # noqa: BLE001
+                except Exception:  # noqa: BLE001 - e.g. the database vanished mid-run
                     log.exception("worker %s: run %s could not be executed", self.worker_id, run.id)
+                    _mark_failed(self.store, int(run.id), self.worker_id)
                 finally:
                     heartbeat.watch(None)
                 executed += 1
         return executed
+
+
+def _mark_failed(store, run_id: int, worker_id: str) -> None:
+    """Never leave a run ``running`` behind a live worker that gave up on it."""
+    import traceback
+
+    from cgan_tui.runner.execute import _finish
+    from cgan_tui.store.tables import RunStatus, utcnow
+
+    try:
+        _finish(store, run_id, worker_id, status=RunStatus.failed, error=traceback.format_exc(), finished_at=utcnow())
+    except Exception:  # noqa: BLE001 - the stale sweep will requeue it eventually
+        log.exception("worker %s: could not mark run %s failed", worker_id, run_id)
 
 
 def _cached_data(cache: dict, run) -> object | None:

@@ -131,3 +131,17 @@ def test_stale_rows_of_retrained_epochs_are_replaced(store, tiny, registries):
     rows = q.metric_rows(store, [rid])
     assert sorted(m.name for m in rows) == ["d_loss", "epoch_seconds", "g_loss", "images_per_s"]
     assert q.epoch_rows(store, rid)[0].g_loss != 99.0
+
+
+def test_default_hook_module_missing_or_broken(store, tiny, registries, monkeypatch, tmp_path):
+    from cgan_tui.runner import execute
+
+    monkeypatch.setattr(execute, "DEFAULT_HOOK_MODULE", "cgan_tui_no_such_eval_module")
+    assert execute.default_epoch_hooks() == []
+    (tmp_path / "broken_eval_hook.py").write_text("raise ImportError('broken evaluation module')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(execute, "DEFAULT_HOOK_MODULE", "broken_eval_hook")
+    rid = _claim(store, tiny, registries)
+    out = execute_run(store, rid, registries, worker_id="w")
+    assert out.status == "failed"
+    assert "broken evaluation module" in q.get_run(store, rid).error
