@@ -3,6 +3,7 @@ as one-line errors with exit code 2."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,10 @@ def test_train_then_show_lists_grids_and_checkpoints(db_url, fmnist_dir, capsys)
     for ckpt in q.checkpoints(store, 1):
         assert ckpt.path in shown
     assert "run.log" in shown and "g_loss" in shown
+    assert main(["show", "1", "--json", "--db", db_url]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["grids"] == [1] and [e["epoch"] for e in data["epochs"]] == [1]
+    assert {c["kind"] for c in data["checkpoints"]} == {"last", "milestone"} and data["status"] == "completed"
     store.dispose()
 
 
