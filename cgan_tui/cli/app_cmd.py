@@ -10,14 +10,12 @@ from functools import partial
 def run_app(args: argparse.Namespace) -> int:
     """Resolve the DB URL, build the services and run the app; plugins load in a background thread."""
     from cgan_tui.cli import disabled_plugins
-    from cgan_tui.plugins import load_plugins
-    from cgan_tui.store.db import database_url
     from cgan_tui.ui.services import Services
 
     renderer = os.environ.get("CGAN_TUI_IMAGES", "auto")
     services = Services(
-        db_url=database_url(getattr(args, "db", None)),
-        plugin_loader=partial(load_plugins, disabled=disabled_plugins(args)),
+        db_url=getattr(args, "db", None),  # resolved and opened in a thread, after the first frame
+        plugin_loader=partial(_load_plugins, disabled_plugins(args)),
         image_renderer=renderer,
     )
     if renderer == "auto":
@@ -29,3 +27,9 @@ def run_app(args: argparse.Namespace) -> int:
 
     CganApp(services).run()
     return 0
+
+
+def _load_plugins(disabled: list[str]):
+    from cgan_tui.plugins import load_plugins
+
+    return load_plugins(disabled=disabled)

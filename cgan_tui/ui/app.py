@@ -44,7 +44,7 @@ class CganApp(App):
         return ResultsScreen()
 
     def on_mount(self) -> None:
-        self.sub_title = self.services.display_name
+        self.sub_title = "opening database…"
         self._open_store()
         self._load_plugins()
 
@@ -53,6 +53,7 @@ class CganApp(App):
     def _open_store(self) -> None:
         try:
             self.services.connect()
+            self.call_from_thread(setattr, self, "sub_title", self.services.display_name)
         except UserError as exc:
             self.post_message(msg.StoreFailed(str(exc)))
         except Exception as exc:  # noqa: BLE001 - never crash on a bad database

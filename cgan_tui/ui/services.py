@@ -13,12 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from sqlalchemy.engine import make_url
-
-from cgan_tui.store.db import Store, StoreError, open_store
-
 if TYPE_CHECKING:
     from cgan_tui.config import RunConfig
+    from cgan_tui.store.db import Store
     from cgan_tui.plugins import Registries
     from cgan_tui.results import ResultRow
 
@@ -27,6 +24,10 @@ LOG_TAIL_LINES = 40
 
 def probe_sqlite(url: str, timeout_s: float = 1.0) -> None:
     """Fail fast on a locked SQLite file (the store's own busy timeout would wait 30 s)."""
+    from sqlalchemy.engine import make_url
+
+    from cgan_tui.store.db import StoreError
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return
@@ -54,11 +55,15 @@ def probe_sqlite(url: str, timeout_s: float = 1.0) -> None:
 class Services:
     """The store, the plugin loader, the queue and a worker-pool factory, injectable for tests.
 
+    ``db_url``: a database URL or SQLite path as ``--db`` takes it (None: ``$CGAN_TUI_DB`` or
+    ``./experiments.db``). Resolving and opening it imports SQLAlchemy, so it happens in ``connect()``,
+    which the app calls from a thread: the first frame never waits for the database layer.
+
     ``image_renderer``: ``auto`` (best the terminal supports), ``halfcell`` or ``unicode`` (forced:
     deterministic snapshots). ``poll_interval`` seconds between database polls.
     """
 
-    db_url: str
+    db_url: str | None
     plugin_loader: Callable[[], "Registries"] | None = None
     executor_factory: Callable[..., Any] | None = None
     grids_dir: Path = field(default_factory=lambda: Path("grids"))
@@ -70,12 +75,22 @@ class Services:
     _store: Store | None = field(default=None, init=False, repr=False)
     _registries: "Registries | None" = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _plugins_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _pool: Any = field(default=None, init=False, repr=False)
+
+    @property
+    def url(self) -> str:
+        """The resolved database URL (what ``--db``/``$CGAN_TUI_DB``/the default turn into)."""
+        from cgan_tui.store.db import database_url
+
+        return database_url(self.db_url)
 
     @property
     def display_name(self) -> str:
         """The database as the header shows it: the file name for SQLite, else the URL without password."""
-        parsed = make_url(self.db_url)
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(self.url)
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             return Path(parsed.database).name
         return parsed.render_as_string(hide_password=True)
@@ -85,8 +100,11 @@ class Services:
         """Open the database once (raises StoreError with a one-line reason)."""
         with self._lock:
             if self._store is None:
-                probe_sqlite(self.db_url, self.lock_probe_s)
-                self._store = open_store(self.db_url, create=True)
+                from cgan_tui.store.db import open_store
+
+                url = self.url
+                probe_sqlite(url, self.lock_probe_s)
+                self._store = open_store(url, create=True)
             return self._store
 
     @property
@@ -95,7 +113,7 @@ class Services:
 
     def registries(self) -> "Registries":
         """Plugins, loaded once (first call pays; the app calls it from a background thread)."""
-        with self._lock:
+        with self._plugins_lock:
             if self._registries is None:
                 if self.plugin_loader is None:
                     from cgan_tui.plugins import load_plugins
@@ -239,7 +257,7 @@ class Services:
                 from cgan_tui.runner.executors import LocalPool
 
                 factory = LocalPool
-            self._pool = factory(self.db_url)
+            self._pool = factory(self.url)
         self._pool.start(n)
         return self.workers_running
 
@@ -263,7 +281,7 @@ SELECT
 """
 
 
-def change_token(store: Store) -> tuple:
+def change_token(store: "Store") -> tuple:
     """A cheap fingerprint of everything the results table shows: reload only when it moves."""
     from sqlalchemy import text
 

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cgan_tui.errors import UserError
-from cgan_tui.store.tables import RATING_CRITERIA
+from cgan_tui.scoring import RATING_CRITERIA
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
 

@@ -62,6 +62,8 @@ class ResultsScreen(Screen):
         self.page = 0
         self.loaded = False
         self._token: tuple | None = None
+        self._loading = False
+        self._pending = False
         self.status_counts: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
@@ -89,10 +91,26 @@ class ResultsScreen(Screen):
             return
         if not force and not self.is_current:
             return
+        if self._loading:  # one read at a time; a forced one is remembered and runs next
+            self._pending = self._pending or force
+            return
+        self._loading = True
         self._load(force)
 
-    @work(thread=True, exclusive=True, group="results-load")
+    def _load_done(self) -> None:
+        self._loading = False
+        if self._pending:
+            self._pending = False
+            self.poll(force=True)
+
+    @work(thread=True, group="results-load")
     def _load(self, force: bool) -> None:
+        try:
+            self._read(force)
+        finally:
+            self.app.call_from_thread(self._load_done)
+
+    def _read(self, force: bool) -> None:
         services = self.app.services
         try:
             store = services.connect()
