@@ -172,7 +172,7 @@ def load_results(
     ``preset``/``weights`` choose the final score's weights (see ``cgan_tui.scoring``).
     ``registries`` gives the score plugins; when None the plugins are loaded (torch-free).
     """
-    from sqlmodel import select
+    from sqlalchemy import func, select
 
     from cgan_tui.store.tables import Checkpoint, Experiment, MetricValue, Rating, Run
 
@@ -182,42 +182,23 @@ def load_results(
         registries = load_plugins()
     w = scoring.resolve_weights(preset, weights)
 
-    def fetch(session) -> tuple[list, list, list, list, list]:
-        runs = session.exec(
+    def fetch_index(session) -> tuple[list, ...]:
+        conn = session.connection()  # core queries: column tuples, no ORM objects (fast for big tables)
+        runs = conn.execute(
             select(
                 Run.id, Run.experiment_id, Run.config_json, Run.model, Run.loss, Run.conditioning,
                 Run.d_conditioning, Run.embed_dim, Run.epochs, Run.seed, Run.status, Run.current_epoch, Run.error,
             ).order_by(Run.id)
         ).all()
-        metrics = session.exec(
-            select(
-                MetricValue.run_id, MetricValue.epoch, MetricValue.name, MetricValue.backend,
-                MetricValue.value, MetricValue.n_samples, MetricValue.unavailable,
-            ).order_by(MetricValue.id)
-        ).all()
-        milestones = session.exec(select(Checkpoint.run_id, Checkpoint.epoch).where(Checkpoint.kind == "milestone")).all()
-        rates = session.exec(select(Rating.run_id, Rating.epoch, Rating.criterion, Rating.value)).all()
-        experiments = session.exec(select(Experiment.id, Experiment.name)).all()
-        return list(runs), list(metrics), list(milestones), list(rates), list(experiments)
+        latest = conn.execute(select(MetricValue.run_id, func.max(MetricValue.epoch)).group_by(MetricValue.run_id)).all()
+        milestones = conn.execute(select(Checkpoint.run_id, Checkpoint.epoch).where(Checkpoint.kind == "milestone")).all()
+        rates = conn.execute(select(Rating.run_id, Rating.epoch, Rating.criterion, Rating.value)).all()
+        experiments = conn.execute(select(Experiment.id, Experiment.name)).all()
+        return runs, latest, milestones, rates, experiments
 
-    runs, metrics, milestones, rates, experiments = _read(store, fetch)
+    runs, latest_rows, milestones, rates, experiments = _read(store, fetch_index)
     exp_names = dict(experiments)
-
-    # (run, epoch) -> key -> (n, value, reason); the largest n wins, later rows win ties.
-    per_epoch: dict[tuple[int, int], dict[str, tuple[int, float | None, str | None]]] = {}
-    evaluated: dict[int, set[int]] = {}
-    latest: dict[int, int] = {}
-    for run_id, epoch, name, backend, value, n, reason in metrics:
-        slot = per_epoch.setdefault((run_id, epoch), {})
-        key = f"{name}@{backend}"
-        old = slot.get(key)
-        if old is None or n >= old[0]:
-            slot[key] = (n, value, reason)
-        if backend != TRAIN_BACKEND:
-            evaluated.setdefault(run_id, set()).add(epoch)
-        if epoch > latest.get(run_id, -1):
-            latest[run_id] = epoch
-
+    latest = dict(latest_rows)
     milestone_epochs: dict[int, set[int]] = {}
     for run_id, epoch in milestones:
         milestone_epochs.setdefault(run_id, set()).add(epoch)
@@ -226,30 +207,64 @@ def load_results(
         rating_pairs.setdefault((run_id, epoch), []).append((criterion, value))
         milestone_epochs.setdefault(run_id, set()).add(epoch)
 
+    # candidate model epochs per run (plus its latest epoch as a fallback); read only their values
+    candidates: list[tuple[tuple, list[int], int]] = []
+    wanted: set[tuple[int, int]] = set()
+    for run in runs:
+        run_id, config_json, current_epoch = run[0], run[2], run[11]
+        model_epochs = sorted(set(milestone_epochs.get(run_id, ())) | set(_checkpoint_epochs(config_json)))
+        fallback = max(latest.get(run_id) or 0, current_epoch or 0)
+        candidates.append((run, model_epochs, fallback))
+        wanted.update((run_id, e) for e in model_epochs)
+        wanted.add((run_id, fallback))
+    epochs_needed = sorted({e for _, e in wanted})
+
+    def fetch_values(session) -> list:
+        if not epochs_needed:
+            return []
+        return session.connection().execute(
+            select(
+                MetricValue.run_id, MetricValue.epoch, MetricValue.name, MetricValue.backend,
+                MetricValue.value, MetricValue.n_samples, MetricValue.unavailable,
+            ).where(MetricValue.epoch.in_(epochs_needed)).order_by(MetricValue.id)  # type: ignore[attr-defined]
+        ).all()
+
+    # (run, epoch) -> (name, backend) -> (n, value, reason); the largest n wins, later rows win ties.
+    per_epoch: dict[tuple[int, int], dict[tuple[str, str], tuple[int, float | None, str | None]]] = {}
+    evaluated: set[tuple[int, int]] = set()
+    for run_id, epoch, name, backend, value, n, reason in _read(store, fetch_values):
+        pair = (run_id, epoch)
+        if pair not in wanted:
+            continue
+        slot = per_epoch.setdefault(pair, {})
+        old = slot.get((name, backend))
+        if old is None or n >= old[0]:
+            slot[(name, backend)] = (n, value, reason)
+        if backend != TRAIN_BACKEND:
+            evaluated.add(pair)
+
     score_specs = _ordered_scores(registries)
     options = {"preset": preset, "weights": weights, "weights_resolved": w}
     rows: list[ResultRow] = []
-    for (run_id, exp_id, config_json, model, loss, cond, d_cond, embed_dim, epochs, seed, status,
-         current_epoch, error) in runs:
-        model_epochs = set(milestone_epochs.get(run_id, ()))
-        model_epochs |= set(_checkpoint_epochs(config_json))
-        has_values = evaluated.get(run_id, set())
-        chosen = sorted(e for e in model_epochs if e in has_values or (run_id, e) in rating_pairs)
-        if not chosen:
-            chosen = [max(latest.get(run_id, 0), current_epoch or 0)]
+    for run, model_epochs, fallback in candidates:
+        (run_id, exp_id, _config, model, loss, cond, d_cond, embed_dim, epochs, seed, status, current_epoch, error) = run
+        chosen = [e for e in model_epochs if (run_id, e) in evaluated or (run_id, e) in rating_pairs] or [fallback]
         for epoch in chosen:
             row = ResultRow(
                 run_id=run_id, epoch=epoch, model=model, loss=loss, conditioning=cond, d_conditioning=d_cond or "",
                 embed_dim=embed_dim, planned_epochs=epochs, seed=seed, status=getattr(status, "value", str(status)),
                 experiment=exp_names.get(exp_id), current_epoch=current_epoch or 0, error=error,
             )
-            for key, (n, value, reason) in per_epoch.get((run_id, epoch), {}).items():
+            by_backend: dict[str, dict[str, tuple[str, float | None]]] = {}
+            for (name, backend), (n, value, reason) in per_epoch.get((run_id, epoch), {}).items():
+                key = f"{name}@{backend}"
                 row.values[key] = value
                 row.n_samples[key] = n
                 if value is None and reason:
                     row.unavailable[key] = reason
+                by_backend.setdefault(backend, {})[name] = (key, value)
             row.ratings = scoring.mean_ratings(rating_pairs.get((run_id, epoch), ()))
-            _compute_scores(row, score_specs, options)
+            _compute_scores(row, score_specs, options, by_backend)
             rows.append(row)
     return rows
 
@@ -291,28 +306,41 @@ def _ordered_scores(registries: "Registries") -> list:
     return ordered
 
 
-def score_backends(row: ResultRow) -> list[str]:
+def _group(row: ResultRow) -> dict[str, dict[str, tuple[str, float | None]]]:
+    grouped: dict[str, dict[str, tuple[str, float | None]]] = {}
+    for key, value in row.values.items():
+        name, _, backend = key.partition("@")
+        grouped.setdefault(backend, {})[name] = (key, value)
+    return grouped
+
+
+def score_backends(row: ResultRow, grouped: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
     """Backends that get scores: those with an ``fid`` value (or an unavailable ``fid``) in the row."""
-    backends = {key.partition("@")[2] for key in row.values if key.startswith("fid@")}
+    grouped = _group(row) if grouped is None else grouped
+    backends = [b for b, names in grouped.items() if "fid" in names]
     return sorted(backends, key=lambda b: (BACKEND_ORDER.get(b, 5), b))
 
 
-def backend_view(row: ResultRow, backend: str) -> tuple[dict[str, float | None], dict[str, str]]:
+def backend_view(
+    row: ResultRow, backend: str, grouped: Mapping[str, Mapping[str, tuple[str, float | None]]] | None = None
+) -> tuple[dict[str, float | None], dict[str, str]]:
     """Bare-name values a score sees for ``backend``: shared backends' values overlaid by its own."""
+    grouped = _group(row) if grouped is None else grouped
     view: dict[str, float | None] = {}
     reasons: dict[str, str] = {}
     for wanted in (*SHARED_BACKENDS, backend):
-        for key, value in row.values.items():
-            name, _, b = key.partition("@")
-            if b == wanted:
-                view[name] = value
-                reasons[name] = f"{key} " + (f"unavailable: {row.unavailable[key]}" if key in row.unavailable else "missing")
+        for name, (key, value) in grouped.get(wanted, {}).items():
+            view[name] = value
+            if value is None:
+                reason = row.unavailable.get(key)
+                reasons[name] = f"{key} unavailable: {reason}" if reason else f"{key} missing"
     return view, reasons
 
 
-def _compute_scores(row: ResultRow, specs: list, options: Mapping[str, Any]) -> None:
-    for backend in score_backends(row):
-        view, reasons = backend_view(row, backend)
+def _compute_scores(row: ResultRow, specs: list, options: Mapping[str, Any], grouped=None) -> None:
+    grouped = _group(row) if grouped is None else grouped
+    for backend in score_backends(row, grouped):
+        view, reasons = backend_view(row, backend, grouped)
         opts = {**options, "backend": backend}
         for spec in specs:
             key = f"{spec.name}@{backend}"
@@ -324,9 +352,10 @@ def _compute_scores(row: ResultRow, specs: list, options: Mapping[str, Any]) -> 
             value = None if value is None or (isinstance(value, float) and not math.isfinite(value)) else float(value)
             row.scores[key] = value
             view[spec.name] = value
-            if value is None and key not in row.unavailable:
-                row.unavailable[key] = _missing_inputs(spec, view, reasons, row.ratings, backend)
-            reasons[spec.name] = f"{key} " + (f"missing ({row.unavailable[key]})" if value is None else "ok")
+            if value is None:
+                if key not in row.unavailable:
+                    row.unavailable[key] = _missing_inputs(spec, view, reasons, row.ratings, backend)
+                reasons[spec.name] = f"{key} missing ({row.unavailable[key]})"
 
 
 def _missing_inputs(spec, view, reasons, ratings, backend) -> str:
