@@ -31,7 +31,7 @@ from typing import Any, Sequence
 
 import cgan_tui
 from cgan_tui.errors import UserError
-from cgan_tui.runner.logs import close_run_log, open_run_log
+from cgan_tui.runner.logs import capture_package_logs, close_run_log, open_run_log
 from cgan_tui.runner.recorder import EpochHook, RunRecorder
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
@@ -150,6 +150,7 @@ def execute_run(
         extras = [extra_callbacks]
 
     logger = open_run_log(store, run_id)
+    capture_package_logs(logger)
     recorder = RunRecorder(
         store, run_id, config=config, registries=registries, stop_event=stop_event,
         epoch_hooks=(), logger=logger, extra=extras,

@@ -23,7 +23,7 @@ def log_path(store: Store, run_id: int) -> Path:
 def open_run_log(store: Store, run_id: int) -> logging.Logger:
     """A logger writing to the run's ``run.log`` (created with its folder); close with ``close_run_log``."""
     path = store.run_dir(run_id) / LOG_NAME
-    logger = logging.getLogger(f"cgan_tui.run.{int(run_id)}.{id(store)}")
+    logger = logging.getLogger(f"cgan_tui_runs.{int(run_id)}.{id(store)}")  # outside "cgan_tui": no echo
     logger.setLevel(logging.INFO)
     logger.propagate = False
     close_run_log(logger)
@@ -33,10 +33,31 @@ def open_run_log(store: Store, run_id: int) -> logging.Logger:
     return logger
 
 
+PACKAGE_LOGGER = "cgan_tui"
+
+
 def close_run_log(logger: logging.Logger) -> None:
+    package = logging.getLogger(PACKAGE_LOGGER)
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
+        if handler in package.handlers:
+            package.removeHandler(handler)
         handler.close()
+    previous = getattr(logger, "_package_level", None)
+    if previous is not None:
+        package.setLevel(previous)
+        del logger._package_level  # type: ignore[attr-defined]
+
+
+def capture_package_logs(logger: logging.Logger) -> None:
+    """Also send INFO+ records of every ``cgan_tui.*`` logger (evaluation, engine) to this run's log
+    until ``close_run_log``. One run at a time per process, as workers and ``train`` execute them."""
+    package = logging.getLogger(PACKAGE_LOGGER)
+    logger._package_level = package.level  # type: ignore[attr-defined]
+    if package.getEffectiveLevel() > logging.INFO:
+        package.setLevel(logging.INFO)
+    for handler in logger.handlers:
+        package.addHandler(handler)
 
 
 def append_line(store: Store, run_id: int, text: str) -> None:
