@@ -69,7 +69,7 @@ class Services:
     grids_dir: Path = field(default_factory=lambda: Path("grids"))
     image_renderer: str = "auto"
     poll_interval: float = 1.5
-    page_size: int = 400
+    page_size: int = 100
     rater: str = "me"
     lock_probe_s: float = 1.0
     _store: Store | None = field(default=None, init=False, repr=False)

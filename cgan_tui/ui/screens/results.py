@@ -64,6 +64,9 @@ class ResultsScreen(Screen):
         self._token: tuple | None = None
         self._loading = False
         self._pending = False
+        self._columns: list[Column] = []
+        self._columns_key: tuple | None = None
+        self._backends: tuple[int, list[str]] | None = None
         self.status_counts: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
@@ -130,12 +133,21 @@ class ResultsScreen(Screen):
 
     def on_results_loaded(self, message: msg.ResultsLoaded) -> None:
         self.rows = message.rows
+        self._columns_key = self._backends = None
         self.status_counts = message.status_counts
         self.loaded = True
         self.refresh_view()
 
     # ------------------------------------------------------------------ view
     def all_columns(self) -> list[Column]:
+        """Every column the rows have (cached per row list and backend: it scans every row)."""
+        key = (id(self.rows), len(self.rows), self.backend)
+        if self._columns_key != key:
+            self._columns = self._compute_columns()
+            self._columns_key = key
+        return self._columns
+
+    def _compute_columns(self) -> list[Column]:
         columns = columns_for(self.rows, self.app.registries)
         other = [b for b in self.backends() if b != self.backend]
         # combined/final show only for the chosen backend (b switches it)
@@ -153,7 +165,7 @@ class ResultsScreen(Screen):
         except UserError as exc:
             self.notify(str(exc), severity="error")
             text, equals = "", {}
-        rows = filter_rows(self.rows, text, **equals)
+        rows = filter_rows(self.rows, text, **equals) if (text or equals) else self.rows
         self.view = sort_rows(rows, self.sort_keys) if self.sort_keys else rows
         size = self.app.services.page_size
         pages = max(1, -(-len(self.view) // size))
@@ -277,8 +289,10 @@ class ResultsScreen(Screen):
 
     def backends(self) -> list[str]:
         """Score backends to switch among: inception and classifier, plus any a plugin brought."""
-        found = {b for row in self.rows for b in score_backends(row)}
-        return [*BACKENDS, *sorted(found - set(BACKENDS))]
+        if self._backends is None or self._backends[0] != id(self.rows):
+            found = {b for row in self.rows for b in score_backends(row)}
+            self._backends = (id(self.rows), [*BACKENDS, *sorted(found - set(BACKENDS))])
+        return self._backends[1]
 
     def action_backend(self) -> None:
         backends = self.backends()
