@@ -194,7 +194,7 @@ def execute_run(
 
         epochs_done = result.epochs_done
         notes = "\n".join(recorder.hook_errors) or None
-        if result.stopped and recorder.cancelled:
+        if result.stopped and (recorder.cancelled or q.cancel_requested(store, run_id)):
             status = RunStatus.cancelled
         elif result.stopped:
             status = RunStatus(stop_status)
