@@ -137,3 +137,33 @@ def test_concurrent_metric_writers_do_not_lock(db_url):
     assert len(q.metric_rows(stores[0], [rid])) == 4 * 40
     for s in stores:
         s.dispose()
+
+
+def test_writes_retry_when_sqlite_refuses_at_once(db_url, monkeypatch):
+    """With no busy wait, a held write lock makes SQLite answer "database is locked" immediately;
+    the write retries with back-off and lands once the lock is released."""
+    import sqlite3
+    import time
+
+    from sqlalchemy import event
+
+    store = open_store(db_url)
+    rid = q.create_run(store, _cfg())
+    store.engine.dispose()
+    event.listen(store.engine, "connect", lambda conn, _r: conn.execute("PRAGMA busy_timeout = 0"))
+    sleeps: list[float] = []
+    real_sleep = time.sleep
+    monkeypatch.setattr(q.time, "sleep", lambda s: (sleeps.append(s), real_sleep(s)))
+
+    holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None, timeout=0, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    release = threading.Timer(0.4, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        q.upsert_metric(store, rid, 1, "fid", 12.5, backend="inception", n_samples=10)
+    finally:
+        release.join()
+        holder.close()
+    assert sleeps, "the first attempt should have met the lock"
+    assert [m.value for m in q.metric_rows(store, [rid])] == [12.5]
+    store.dispose()
