@@ -61,7 +61,7 @@ def build_db() -> tuple[str, list[int], object]:
     return url, ids, registries
 
 
-async def capture(out: Path, url: str, ids: list[int], registries, size=(150, 44)) -> None:
+async def capture(out: Path, url: str, ids: list[int], registries, size=(132, 42)) -> None:
     from cgan_tui.ui.app import CganApp
     from cgan_tui.ui.screens.detail import RunDetailScreen
     from cgan_tui.ui.services import Services

@@ -8,7 +8,7 @@ from itertools import product
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -80,14 +80,15 @@ class NewRunScreen(ModalScreen[list]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="form"):
             yield Static("[b]new run / grid[/b] — one run per embed dim × seed; enter or ctrl+s queues")
-            for name in ("model", "loss", "conditioning"):
-                with Horizontal(classes="row"):
-                    yield Label(name)
-                    yield Select([], id=f"f-{name}", allow_blank=True, prompt="plugins loading…")
-            for name, value in DEFAULTS.items():
-                with Horizontal(classes="row"):
-                    yield Label(LABELS[name])
-                    yield Input(value, id=f"f-{name}")
+            with Grid(id="form-fields"):
+                for name in ("model", "loss", "conditioning"):
+                    with Horizontal(classes="row"):
+                        yield Label(name)
+                        yield Select([], id=f"f-{name}", allow_blank=True, prompt="plugins loading…")
+                for name, value in DEFAULTS.items():
+                    with Horizontal(classes="row"):
+                        yield Label(LABELS[name])
+                        yield Input(value, id=f"f-{name}")
             yield Static("", id="form-error")
             with Horizontal(id="form-buttons"):
                 yield Button("Queue", variant="primary", id="submit")

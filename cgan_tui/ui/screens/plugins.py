@@ -38,7 +38,7 @@ class PluginsScreen(Screen):
             table.add_row(
                 info.name,
                 Text(info.status, style=STATUS_STYLE.get(info.status, "")),
-                provides or "—",
+                _short(provides, 56) or "—",
                 info.package,
                 info.version or "—",
                 Text(_short(info.error), style="red") if info.error else "",
@@ -60,10 +60,13 @@ class PluginsScreen(Screen):
             return
         info = infos[index]
         text = f"{info.name} ({info.module}): {info.status}"
+        provides = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in info.provides.items())
+        if provides:
+            text += f" · {provides}"
         if info.error:
             text += f" — {info.error}"
         self.query_one("#plugins-detail", Static).update(Text(text))
 
 
-def _short(text: str, width: int = 60) -> str:
+def _short(text: str, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"

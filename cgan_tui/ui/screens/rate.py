@@ -29,8 +29,9 @@ class RateScreen(Screen):
     BINDINGS = [
         Binding("escape", "done", "Done"),
         Binding("up", "criterion(-1)", "Prev", show=False),
-        Binding("down", "criterion(1)", "Next", show=False),
-        *[Binding(str(n), f"rate({n})", f"{n}", show=n in (1, 5)) for n in range(1, 6)],
+        Binding("1", "rate(1)", "Rate 1-5"),
+        *[Binding(str(n), f"rate({n})", str(n), show=False) for n in range(2, 6)],
+        Binding("down", "criterion(1)", "Criterion", key_display="↑↓"),
     ]
 
     def __init__(self, run_id: int, epoch: int, label: str = "") -> None:

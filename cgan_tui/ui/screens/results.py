@@ -30,9 +30,9 @@ class ResultsScreen(Screen):
     """Holds the full row list; sorting/filtering use ``cgan_tui.results``; the table shows one page."""
 
     BINDINGS = [
-        Binding("f", "sort_key('fid')", "Sort FID"),
-        Binding("c", "sort_key('combined')", "Sort combined"),
-        Binding("s", "sort_cursor", "Sort col"),
+        Binding("f", "sort_key('fid')", "FID"),
+        Binding("c", "sort_key('combined')", "Combined"),
+        Binding("s", "sort_cursor", "Sort"),
         Binding("S", "sort_cursor(True)", "2nd sort", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("enter", "open", "Open", show=False),

@@ -38,6 +38,10 @@ class Curves(PlotextPlot):
             return
         plt.title(self.title_text)
         plt.xlabel("epoch")
+        epochs = sorted({x for xs, _ in self.series.values() for x in xs})
+        if epochs:
+            step = max(1, len(epochs) // 10)  # whole epochs only, at most ~10 ticks
+            plt.xticks(epochs[::step])
         for label, (xs, ys) in self.series.items():
             points = [(x, y) for x, y in zip(xs, ys) if y is not None]
             if points:
