@@ -152,8 +152,10 @@ def resolve(cfg: RunConfig, registries: "Registries") -> RunConfig:
             f"d_conditioning '{d_name}' has no discriminator side; valid: {', '.join(usable)}"
         )
     if cfg.metrics is not None:
+        backends = {m.backend for m in registries.metrics}
         for name in cfg.metrics:
-            registries.metrics.get(name)
+            if name not in backends:  # a backend name selects all its metrics
+                registries.metrics.get(name)
 
     merged: dict[str, Any] = {}
     merged.update(family.defaults)

@@ -33,9 +33,17 @@ SEED004_DEFAULTS = {
 }
 
 
+SEED000_LABEL_MAP_SCHEMES = frozenset({"embedding", "one-hot"})
+"""G-side schemes for which seed 000's D takes its 28x28 label-map channel instead."""
+
+
 def _label_map(g_conditioning: str) -> str:
-    """Seed 000's D always gets the image plus a 28x28 label map, whatever G uses."""
-    return "label-map"
+    """Seed 000's D gets the image plus a 28x28 label map for the seed's own G schemes.
+
+    Any other scheme (a plugin's projection or AC-GAN, say) is D-side by nature and keeps its name,
+    so ``--conditioning projection`` really conditions the discriminator by projection.
+    """
+    return "label-map" if g_conditioning in SEED000_LABEL_MAP_SCHEMES else g_conditioning
 
 
 def _same_scheme(g_conditioning: str) -> str:
