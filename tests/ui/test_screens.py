@@ -156,7 +156,11 @@ async def test_plugins_screen_lists_broken_plugin(ui_db, make_app):
                        what="plugins")
         table = app.screen.query_one("#plugins-table")
         row = [str(c) for c in table.get_row("ui-broken")]
-        assert row[1] == "failed" and "broken on purpose" in row[5]
+        assert row[1] == "failed" and row[5].startswith("register_losses raised RuntimeError")
+        table.move_cursor(row=table.get_row_index("ui-broken"))
+        await pilot.pause()
+        detail = str(app.screen.query_one("#plugins-detail").render())
+        assert "ui-broken" in detail and "broken on purpose for the UI test" in detail
         extra = [str(c) for c in table.get_row("ui-extra")]
         assert extra[1] == "ok" and "ui-test-loss" in extra[2]
         names = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}

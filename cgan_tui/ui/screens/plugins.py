@@ -41,7 +41,7 @@ class PluginsScreen(Screen):
                 _short(provides, 56) or "—",
                 info.package,
                 info.version or "—",
-                Text(_short(info.error), style="red") if info.error else "",
+                Text(_short(info.error, 70), style="red") if info.error else "",
                 key=info.name,
             )
         bad = sum(1 for i in self.infos if i.status in ("failed", "partial"))
