@@ -125,7 +125,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="seed loop DataLoader workers (notebook: 2)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--no-bf16", action="store_true")
+    parser.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
+                        help="third line with bf16 autocast; auto: only on CUDA or CPUs with AVX-512 (an AVX2-only "
+                             "CPU emulates bf16 about 10x slower than fp32)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--repeats", type=int, default=1, help="interleaved rounds; the best of each is shown")
     args = parser.parse_args(argv)
@@ -145,7 +147,8 @@ def main(argv: list[str] | None = None) -> None:
     runs = [("seed-style loop (DataLoader, PIL transforms, fp32)",
              lambda: seed_style(cfg, registries, data, steps, args.warmup, args.workers, device)),
             ("ours: train() fp32", lambda: ours(cfg, registries, data, steps, args.warmup, "fp32"))]  # fmt: skip
-    if not args.no_bf16:
+    native_bf16 = device.type == "cuda" or "AVX512" in torch.backends.cpu.get_cpu_capability()
+    if args.bf16 == "on" or (args.bf16 == "auto" and native_bf16):
         runs.append(("ours: train() bf16 autocast", lambda: ours(cfg, registries, data, steps, args.warmup, "bf16")))
     width = max(len(name) for name, _ in runs)
     best: dict[str, float] = {}
