@@ -100,6 +100,10 @@ def train(
     from cgan_tui.gan.data import load_fashion_mnist
     from cgan_tui.gan.device import pick_device
 
+    from cgan_tui.config import HYPER_PARAMETERS, resolve
+
+    if config.d_conditioning is None or any(getattr(config, key) is None for key in HYPER_PARAMETERS):
+        config = resolve(config, registries)  # a caller passed an unresolved config: fill it the same way
     cb = callbacks or TrainCallbacks()
     device = pick_device(config.device)
     checkpoint_dir = Path(checkpoint_dir)

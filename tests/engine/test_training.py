@@ -69,6 +69,14 @@ def test_resume_is_bit_exact(tiny_config, registries, tmp_path, overrides, stop_
     assert_same_weights(load_checkpoint(straight.last_checkpoint)["D"], load_checkpoint(second.last_checkpoint)["D"])
 
 
+def test_unresolved_config_is_resolved_like_resolve(tiny_config, registries, fmnist_dir, tmp_path):
+    raw = RunConfig(model="seed004", conditioning="one-hot", epochs=1, limit_train=32, batch_size=32,
+                    device="cpu", data_dir=str(fmnist_dir))  # fmt: skip
+    result = train(raw, registries, tmp_path / "raw")
+    stored = load_checkpoint(result.last_checkpoint)["config"]
+    assert stored == resolve(raw, registries).to_dict() and stored["lr_d"] == 1e-4
+
+
 def test_stop_before_anything_returns_cleanly(tiny_config, registries, tmp_path):
     result = train(tiny_config(), registries, tmp_path, TrainCallbacks(should_stop=lambda: True))
     assert result.stopped and result.epochs_done == 0 and result.last_checkpoint is None
