@@ -362,14 +362,19 @@ def is_inception(ctx: MetricContext) -> dict[str, float]:
     return {"is": mean, "is_std": std}
 
 
+_LPIPS_MODELS: dict[tuple, Any] = {}
+"""(file, size, mtime, device) -> built LPIPS network: building one initialises a full AlexNet."""
+
+
 def _lpips_model(ctx: MetricContext):
-    model = ctx._extractors.get("_lpips")
-    if model is None:
-        alex = weights.require("lpips-alex")
-        weights.require("lpips-alex-linear")
-        model = fidlib.build_lpips(alex, ctx.device)
-        ctx._extractors["_lpips"] = model
-    return model
+    alex = weights.require("lpips-alex")
+    weights.require("lpips-alex-linear")
+    st = alex.stat()
+    key = (str(alex), st.st_size, st.st_mtime_ns, str(ctx.device))
+    if key not in _LPIPS_MODELS:
+        _LPIPS_MODELS.clear()
+        _LPIPS_MODELS[key] = fidlib.build_lpips(alex, ctx.device)
+    return _LPIPS_MODELS[key]
 
 
 def lpips_to_real(ctx: MetricContext) -> dict[str, float]:
