@@ -315,7 +315,8 @@ def run_eval(args: argparse.Namespace) -> int:
         n = args.n or default_n(device)
         if n < 10:
             raise UserError(f"--n must be at least 10, got {n}")
-        metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else config.metrics
+        # on demand: --metrics, else the run's own selection; a run with evaluation off still gets all
+        metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else (config.metrics or None)
         allow_train = not args.no_train_classifier
         if allow_train and weights.status("classifier").path is None:
             print("training the Fashion-MNIST classifier first (one time, a few minutes on CPU) ...", flush=True)
