@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from cgan_tui.errors import UserError
@@ -71,15 +71,33 @@ def _check_sqlite_file(path: Path) -> None:
         raise StoreError(f"{path} is not a SQLite database (corrupt or another file type); it was left untouched")
 
 
+def _parse_url(url: str):
+    try:
+        return make_url(url)
+    except ArgumentError:
+        raise StoreError(f"--db {url!r} is neither a SQLite path nor a database URL like postgresql://user@host/db") from None
+
+
 def make_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            _check_sqlite_file(Path(parsed.database))
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    """An engine for ``url``; a malformed URL, unknown dialect or missing driver is a ``StoreError``."""
+    parsed = _parse_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                _check_sqlite_file(Path(parsed.database))
+            engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(url, pool_pre_ping=True)
+    except NoSuchModuleError:
+        raise StoreError(
+            f"unknown database kind {parsed.drivername!r} in {url}; use a SQLite path or e.g. postgresql://..."
+        ) from None
+    except ImportError as exc:  # the dialect exists but its driver package is not installed
+        raise StoreError(
+            f"database {parsed.render_as_string(hide_password=True)} needs the Python driver {exc.name or exc}, "
+            "which is not installed (pip install it, or use a SQLite path)"
+        ) from None
 
 
 @dataclass
@@ -108,6 +126,11 @@ class Store:
 def open_store(url: str | None = None, create: bool = True) -> Store:
     """Open (and, when ``create``, initialise) a database; check its schema version."""
     url = database_url(url)
+    parsed = _parse_url(url)
+    if not create and parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if path and path != ":memory:" and not Path(path).exists():  # reading must not leave an empty file
+            raise StoreError(f"no database at {path}; check --db, or run `cgan-tui train` / `cgan-tui queue add` first")
     engine = make_engine(url)
     try:
         existing = set(inspect(engine).get_table_names())
