@@ -51,10 +51,36 @@ OPTIONS: tuple[tuple[str, str, Callable[[str], Any], str], ...] = (
 )
 
 
+METAVARS: dict[str, str] = {
+    "model": "NAME",
+    "loss": "NAME",
+    "conditioning": "NAME",
+    "d_conditioning": "NAME",
+    "embed_dim": "N",
+    "epochs": "N",
+    "checkpoint_epochs": "E1,E2,...",
+    "seed": "N",
+    "limit_train": "N",
+    "device": "DEVICE",
+    "precision": "fp32|bf16",
+    "eval_n": "N",
+    "metrics": "A,B,...",
+    "data_dir": "DIR",
+    "batch_size": "N",
+    "lr_g": "LR",
+    "lr_d": "LR",
+    "latent_dim": "N",
+}
+"""What ``--help`` shows after each flag (argparse would show ``CFG_<DEST>``)."""
+
+
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("run options (anything not given comes from the plugin defaults)")
     for flag, dest, kind, help_text in OPTIONS:
-        group.add_argument(flag, dest=f"cfg_{dest}", type=kind, default=argparse.SUPPRESS, help=help_text)
+        group.add_argument(
+            flag, dest=f"cfg_{dest}", type=kind, default=argparse.SUPPRESS, help=help_text,
+            metavar=METAVARS.get(dest, dest.upper()),
+        )  # fmt: skip
     group.add_argument(
         "--set",
         dest="cfg_set",

@@ -74,6 +74,15 @@ def test_bad_input_is_one_line_exit_2(argv, message, db_url, capsys):
     assert err.startswith("cgan-tui: error: ") and message in err and "\n" not in err
 
 
+def test_help_shows_readable_metavars(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = capsys.readouterr().out
+    for shown in ("--model NAME", "--loss NAME", "--embed-dim N", "--epochs N", "--data-dir DIR", "--lr-g LR"):
+        assert shown in text
+    assert "CFG_" not in text
+
+
 @pytest.mark.parametrize("kind", ["garbage", "folder"])
 def test_unusable_database_is_reported_and_untouched(kind, tmp_path, capsys):
     path = tmp_path / "bad.db"
