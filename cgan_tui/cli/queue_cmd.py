@@ -76,20 +76,22 @@ def _store(args: argparse.Namespace, create: bool = True):
 
 def run_add(args: argparse.Namespace) -> int:
     from cgan_tui.cli import disabled_plugins
-    from cgan_tui.cli.run_options import config_from_args, overrides_from_args
-    from cgan_tui.config import RunConfig, load_grid
+    from cgan_tui.cli.run_options import check_data_dirs, config_from_args, load_grid_file, overrides_from_args
+    from cgan_tui.config import RunConfig
     from cgan_tui.plugins import load_plugins
     from cgan_tui.runner.queue import enqueue, enqueue_grid
 
     registries = load_plugins(disabled=disabled_plugins(args))
     if args.grid:
-        spec = load_grid(args.grid)
+        spec = load_grid_file(args.grid)
         overrides = overrides_from_args(args)
         configs = [RunConfig.from_dict({**c.to_dict(), **overrides}) for c in spec.expand()]
+        check_data_dirs(configs)
         store = _store(args)
         ids = enqueue_grid(store, configs, registries, priority=args.priority, experiment=args.experiment or spec.name)
     else:
         config = config_from_args(args)
+        check_data_dirs([config])
         store = _store(args)
         ids = [enqueue(store, config, priority=args.priority, experiment=args.experiment, registries=registries)]
     store.dispose()

@@ -133,3 +133,43 @@ def config_from_args(args: argparse.Namespace, base: RunConfig | None = None) ->
     data = (base or RunConfig()).to_dict()
     data.update(overrides_from_args(args))
     return RunConfig.from_dict(data)
+
+
+def load_grid_file(path: str):
+    """``config.load_grid`` with unreadable paths (a folder, a binary file) as one-line errors."""
+    from cgan_tui.config import load_grid
+
+    target = Path(path)
+    if target.is_dir():
+        raise ConfigError(f"grid file {path} is a folder; give a .toml file such as grids/seed000.toml")
+    try:
+        return load_grid(target)
+    except UnicodeDecodeError:
+        raise ConfigError(f"grid file {path} is not a text TOML file") from None
+    except OSError as exc:
+        raise ConfigError(f"grid file {path} cannot be read: {exc.strerror or exc}") from None
+
+
+def check_data_dirs(configs: list[RunConfig]) -> None:
+    """An explicit ``data_dir`` must be an existing folder (cheap, torch-free; for ``queue add``)."""
+    for cfg in configs:
+        if cfg.data_dir and not Path(cfg.data_dir).is_dir():
+            raise ConfigError(
+                f"data folder {cfg.data_dir} does not exist; pass --data-dir DIR holding the 4 Fashion-MNIST IDX files"
+            )
+
+
+def check_runnable_here(configs: list[RunConfig]) -> None:
+    """Before ``train`` stores anything: the data can be found and the device exists on this machine.
+
+    Only an explicit data folder is checked (the default search may still download); a missing one
+    or one without the IDX files is a ``UserError`` instead of a stored ``failed`` run.
+    """
+    from cgan_tui.gan.data import find_files
+    from cgan_tui.gan.device import pick_device
+
+    check_data_dirs(configs)
+    for cfg in configs:
+        if cfg.data_dir:
+            find_files(cfg.data_dir, "train", download=False)
+        pick_device(cfg.device)

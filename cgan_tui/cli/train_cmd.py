@@ -97,8 +97,8 @@ def _sigint_stops(stop_event: threading.Event):
 
 def _plan(args: argparse.Namespace, store, registries) -> list[int]:
     """Run ids to train: the resumed one, or freshly stored ones (all validated first)."""
-    from cgan_tui.cli.run_options import config_from_args, overrides_from_args
-    from cgan_tui.config import RunConfig, expand_all, load_grid
+    from cgan_tui.cli.run_options import check_runnable_here, config_from_args, load_grid_file, overrides_from_args
+    from cgan_tui.config import RunConfig, expand_all
     from cgan_tui.store import queries as q
 
     if args.resume is not None:
@@ -111,12 +111,14 @@ def _plan(args: argparse.Namespace, store, registries) -> list[int]:
             )
         return [int(run.id)]
     if args.grid:
-        spec = load_grid(args.grid)
+        spec = load_grid_file(args.grid)
         overrides = overrides_from_args(args)
         configs = [RunConfig.from_dict({**c.to_dict(), **overrides}) for c in spec.expand()]
         resolved = expand_all(configs, registries)
+        check_runnable_here(resolved)
         return q.create_runs(store, resolved, experiment=args.experiment or spec.name)
     resolved = expand_all([config_from_args(args)], registries)
+    check_runnable_here(resolved)
     return q.create_runs(store, resolved, experiment=args.experiment)
 
 

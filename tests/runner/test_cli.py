@@ -83,6 +83,34 @@ def test_help_shows_readable_metavars(capsys):
     assert "CFG_" not in text
 
 
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--data-dir", "{tmp}/nowhere"], "data folder {tmp}/nowhere does not exist"),
+        (["train", "--data-dir", "{tmp}"], "no Fashion-MNIST train files in {tmp}"),
+        (["train", "--device", "cuda:99"], "device 'cuda:99' requested but this machine has"),
+        (["queue", "add", "--data-dir", "{tmp}/nowhere"], "data folder {tmp}/nowhere does not exist"),
+        (["queue", "add", "--grid", "{tmp}"], "grid file {tmp} is a folder"),
+        (["train", "--grid", "{tmp}/bin.toml"], "grid file {tmp}/bin.toml is not a text TOML file"),
+    ],
+)
+def test_unrunnable_input_stores_nothing(argv, message, tmp_path, capsys):
+    """Checked before anything is stored: no failed run left behind for a typo."""
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "bin.toml").write_bytes(bytes(range(256)))
+    db = tmp_path / "experiments.db"
+    open_store(str(db)).dispose()
+    argv = [a.replace("{tmp}", str(folder)) for a in argv]
+    assert main([*argv, "--epochs", "1", "--db", str(db)] if argv[0] == "train" else [*argv, "--db", str(db)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cgan-tui: error: ") and message.replace("{tmp}", str(folder)) in err and "\n" not in err
+    store = open_store(str(db))
+    with pytest.raises(Exception, match="no runs yet"):
+        q.get_run(store, 1)
+    store.dispose()
+
+
 @pytest.mark.parametrize("kind", ["garbage", "folder"])
 def test_unusable_database_is_reported_and_untouched(kind, tmp_path, capsys):
     path = tmp_path / "bad.db"
