@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
 from functools import partial
 
 
@@ -18,13 +19,18 @@ def run_app(args: argparse.Namespace) -> int:
         plugin_loader=partial(_load_plugins, disabled_plugins(args)),
         image_renderer=renderer,
     )
+    probe = None
     if renderer == "auto":
-        # textual-image must probe the terminal before Textual takes it over
+        # textual-image must probe the terminal before Textual takes it over. The probe mostly waits
+        # for the terminal's answers, so it runs in a thread while this one imports the app.
         from cgan_tui.ui.widgets.sample_grid import preload_image_support
 
-        preload_image_support()
+        probe = threading.Thread(target=preload_image_support, name="image-probe", daemon=True)
+        probe.start()
     from cgan_tui.ui.app import CganApp
 
+    if probe is not None:
+        probe.join()
     CganApp(services).run()
     return 0
 

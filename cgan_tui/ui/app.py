@@ -45,6 +45,10 @@ class CganApp(App):
 
     def on_mount(self) -> None:
         self.sub_title = "opening database…"
+
+    def on_ready(self) -> None:
+        # Started after the first frame: importing the database layer and the plugins in a thread
+        # still competes with the UI thread for the GIL, so the first paint does not wait for it.
         self._open_store()
         self._load_plugins()
 
