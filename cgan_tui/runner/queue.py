@@ -253,8 +253,9 @@ def requeue_stale(
     hard_age_s: float | None = None,
     hostname: str | None = None,
 ) -> list[int]:
-    """Requeue running runs whose heartbeat is older than ``max_age_s`` and whose process is gone
-    (same host), or whose heartbeat is older than ``hard_age_s`` (any host). Returns their ids.
+    """Requeue running runs whose process is gone (same host: at once, whatever the heartbeat's age,
+    so ``worker --once`` right after a ``kill -9`` picks the run up), or whose heartbeat is older than
+    ``hard_age_s`` (any host). Returns their ids.
 
     They keep their checkpoints and resume from the newest one when claimed again.
     """
@@ -265,12 +266,10 @@ def requeue_stale(
     for run in q.list_runs(store, statuses=[RunStatus.running]):
         seen = _aware(run.heartbeat_at or run.started_at or run.created_at)
         age = (now - seen).total_seconds() if seen is not None else math.inf
-        if age <= max_age_s:
-            continue
         process_gone = run.hostname == hostname and run.pid is not None and not pid_alive(run.pid)
         if not (process_gone or age > hard_age_s):
             continue
-        cutoff = now - timedelta(seconds=max_age_s)
+        cutoff = now - timedelta(seconds=0 if process_gone else max_age_s)
         note = f"worker {run.worker_id} (pid {run.pid} on {run.hostname}) stopped heart-beating {age:.0f}s ago"
         stmt = (
             update(Run)

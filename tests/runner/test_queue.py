@@ -138,7 +138,7 @@ def test_cancel_reprioritise_requeue(store, tiny, registries):
         queue.requeue(store, c)
 
 
-def test_requeue_stale_needs_old_heartbeat_and_dead_process(store, tiny, registries):
+def test_requeue_stale_dead_process_at_once_else_very_old_heartbeat(store, tiny, registries):
     dead = subprocess.Popen(["true"])
     dead.wait()
     import os
@@ -149,15 +149,16 @@ def test_requeue_stale_needs_old_heartbeat_and_dead_process(store, tiny, registr
     old = utcnow() - timedelta(seconds=120)
     q.update_run(store, ids[0], heartbeat_at=old)  # old + dead -> requeued
     q.update_run(store, ids[1], heartbeat_at=old, pid=os.getpid())  # old but alive -> kept
-    # ids[2]: fresh heartbeat, dead pid -> kept
+    # ids[2]: fresh heartbeat, dead pid on this host (kill -9 a moment ago) -> requeued at once
     q.update_run(store, ids[3], heartbeat_at=old, hostname="elsewhere")  # other host: only when very old
     q.update_run(store, ids[4], heartbeat_at=old, cancel_requested=True)  # dead while cancelling -> cancelled
-    assert queue.requeue_stale(store, 60, hostname="thishost") == [ids[0], ids[4]]
+    assert queue.requeue_stale(store, 60, hostname="thishost") == [ids[0], ids[2], ids[4]]
     run = q.get_run(store, ids[0])
     assert run.status == RunStatus.queued and run.worker_id is None and "stopped heart-beating" in run.error
     assert "requeued by the stale-run sweep" in log_path(store, ids[0]).read_text()
     assert q.get_run(store, ids[4]).status == RunStatus.cancelled and q.get_run(store, ids[4]).finished_at
-    assert {q.get_run(store, i).status for i in ids[1:4]} == {RunStatus.running}
+    assert q.get_run(store, ids[2]).status == RunStatus.queued
+    assert {q.get_run(store, i).status for i in (ids[1], ids[3])} == {RunStatus.running}
     assert queue.requeue_stale(store, 60, hard_age_s=100, hostname="thishost") == [ids[1], ids[3]]
 
 
