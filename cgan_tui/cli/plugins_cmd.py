@@ -36,6 +36,40 @@ def provides_text(info: PluginInfo) -> str:
     return "; ".join(parts) or "-"
 
 
+WIDE = 120
+"""Console width from which the listing is a table; narrower, one block per plugin."""
+
+
+def _status(info: PluginInfo) -> str:
+    style = STATUS_STYLE.get(info.status, "")
+    return f"[{style}]{info.status}[/]" if style else info.status
+
+
+def _table(plugins: list[PluginInfo]):
+    from rich.table import Table
+
+    table = Table(title=f"cgan-tui plugins (hook spec version {HOOKSPEC_VERSION})", show_lines=False)
+    for column in ("name", "package", "version", "status"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("provides", overflow="fold", ratio=1)
+    table.add_column("error", overflow="fold", ratio=1)
+    for info in plugins:
+        table.add_row(info.name, info.package, info.version, _status(info), provides_text(info), info.error)
+    return table
+
+
+def _print_block(console, info: PluginInfo) -> None:
+    """``name  package version  status`` then the provided names and any error, indented."""
+    from rich.markup import escape
+    from rich.padding import Padding
+    from rich.text import Text
+
+    console.print(f"{escape(info.name)}  {escape(info.package)} {escape(info.version)}  {_status(info)}", highlight=False)
+    console.print(Padding(Text(provides_text(info)), (0, 0, 0, 4), expand=False))
+    if info.error:
+        console.print(Padding(Text.assemble(("error: ", "red"), info.error), (0, 0, 0, 4), expand=False))
+
+
 def run(args: argparse.Namespace) -> int:
     from cgan_tui.cli import disabled_plugins
 
@@ -46,24 +80,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title=f"cgan-tui plugins (hook spec version {HOOKSPEC_VERSION})", show_lines=False)
-    for column in ("name", "package", "version", "status"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("provides", overflow="fold", ratio=1)
-    table.add_column("error", overflow="fold", ratio=1)
-    for info in registries.plugins:
-        style = STATUS_STYLE.get(info.status, "")
-        table.add_row(
-            info.name,
-            info.package,
-            info.version,
-            f"[{style}]{info.status}[/]" if style else info.status,
-            provides_text(info),
-            info.error,
-        )
-    Console().print(table)
+    console = Console()
+    if console.width >= WIDE:
+        console.print(_table(registries.plugins))
+    else:  # a table squeezes "provides" to a few letters per line on an 80-column (or piped) output
+        console.print(f"cgan-tui plugins (hook spec version {HOOKSPEC_VERSION})", highlight=False)
+        for info in registries.plugins:
+            _print_block(console, info)
     failed = [i.name for i in registries.plugins if i.status in ("failed", "partial")]
     if failed:
         print(f"{len(failed)} plugin(s) with errors: {', '.join(failed)} (skipped; the rest work)")

@@ -76,3 +76,14 @@ def test_listing_plugins_does_not_import_torch(plugin_site, subprocess_env):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=subprocess_env(plugin_site))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
+
+
+def test_narrow_listing_keeps_names_whole(plugin_site, broken_site, subprocess_env, run_cli):
+    """On 80 columns (or piped) the table squeezed "provides" to 3 letters a line; now one block per plugin."""
+    proc = run_cli("plugins", env=subprocess_env(plugin_site, broken_site, COLUMNS="80"))
+    assert proc.returncode == 0, proc.stderr
+    lines = [line.rstrip() for line in proc.stdout.splitlines()]
+    assert max(len(line) for line in lines) <= 80
+    assert "relativistic  cgan-tui-relativistic 0.1.0  ok" in lines
+    assert "    losses (2): rsgan, rahinge" in lines
+    assert any(line.startswith("    error: ") and "import failed" in line for line in lines)
