@@ -151,7 +151,8 @@ def load_plugins(
     Hooks are called per plugin, in discovery order (built-ins first, so a third party can never
     take a built-in name), so that one plugin's failure never hides another's objects.
     """
-    skip = set(disabled) | disabled_from_env()
+    disabled = set(disabled)
+    skip = disabled | disabled_from_env()
     pm = pluggy.PluginManager(hooks.PROJECT)
     pm.add_hookspecs(hooks)
     infos: list[PluginInfo] = []
@@ -192,6 +193,13 @@ def load_plugins(
             info.status = "disabled"
             continue
         loaded.append((info, plugin))
+
+    unknown_disabled = sorted(disabled - {info.name for info in infos})
+    if unknown_disabled:  # a typo in -p no:NAME would otherwise leave that plugin quietly enabled
+        raise UserError(
+            f"-p no:{unknown_disabled[0]}: no plugin named {unknown_disabled[0]!r}; "
+            f"plugins: {', '.join(sorted({info.name for info in infos}))}"
+        )
 
     registered: list[tuple[PluginInfo, object]] = []
     for info, plugin in loaded:

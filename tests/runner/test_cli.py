@@ -65,6 +65,7 @@ def test_queue_commands(db_url, fmnist_dir, capsys):
         (["train", "--set", "colour=blue"], "unknown config key 'colour'; valid: "),
         (["show", "5"], "no run 5; the database has no runs yet"),
         (["queue", "cancel", "3"], "no run 3"),
+        (["plugins", "-p", "no:relativstic"], "-p no:relativstic: no plugin named 'relativstic'; plugins: builtin-"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(argv, message, db_url, capsys):
