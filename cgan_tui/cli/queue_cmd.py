@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add = sub.add_parser("add", help="queue one run (run options) or a grid (--grid FILE)")
     add_run_options(add)
     add.add_argument("--grid", metavar="FILE", help="queue every run of a grid TOML")
-    add.add_argument("--priority", type=int, default=0, help="higher runs first (default 0)")
+    add.add_argument("--priority", type=int, default=0, metavar="N", help="higher runs first (default 0)")
     add.add_argument("--experiment", metavar="NAME", help="experiment name (default: the grid's)")
     add_common(add)
     add.set_defaults(func=run_add)
@@ -59,11 +59,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Claim and train queued runs. --once exits when the queue is empty; otherwise waits for work. "
         "Ctrl-C/SIGTERM: the current run goes back to the queue and resumes later from its checkpoint.",
     )  # fmt: skip
-    worker.add_argument("--workers", type=int, default=None, help="worker processes (default: one per GPU, 1 on CPU)")
     worker.add_argument("--once", action="store_true", help="exit when the queue is empty")
-    worker.add_argument("--device", default=None, help="device for runs whose config says auto")
-    worker.add_argument("--poll", type=float, default=None, help="seconds between polls when idle (default 2)")
-    worker.add_argument("--stale-after", type=float, default=None, help="requeue runs of workers silent this long (s)")
+    worker.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: one per GPU, 1 on CPU)")
+    worker.add_argument("--device", default=None, metavar="DEVICE", help="device for runs whose config says auto (cpu, cuda, cuda:N)")
+    worker.add_argument("--poll", type=float, default=None, metavar="S", help="seconds between polls when idle (default 2)")
+    worker.add_argument("--stale-after", type=float, default=None, metavar="S", help="requeue runs of workers silent this long (s)")
     add_common(worker)
     worker.set_defaults(func=run_worker)
 
@@ -167,6 +167,13 @@ def run_worker(args: argparse.Namespace) -> int:
     n = args.workers if args.workers is not None else default_workers()
     if n < 1:
         raise UserError(f"--workers must be at least 1, got {n}")
+    for flag, value in (("--poll", args.poll), ("--stale-after", args.stale_after)):
+        if value is not None and not value > 0:
+            raise UserError(f"{flag} must be a positive number of seconds, got {value}")
+    if args.device is not None:  # checked here: a worker on a missing device would fail every queued run
+        from cgan_tui.gan.device import pick_device
+
+        pick_device(args.device)
     store = _store(args)  # validates the database before starting anything
     if n == 1:
         return _worker_in_process(args, store, disabled)

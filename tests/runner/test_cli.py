@@ -66,6 +66,7 @@ def test_queue_commands(db_url, fmnist_dir, capsys):
         (["show", "5"], "no run 5; the database has no runs yet"),
         (["queue", "cancel", "3"], "no run 3"),
         (["plugins", "-p", "no:relativstic"], "-p no:relativstic: no plugin named 'relativstic'; plugins: builtin-"),
+        (["worker", "--once", "--poll", "-1"], "--poll must be a positive number of seconds, got -1.0"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(argv, message, db_url, capsys):
@@ -182,3 +183,16 @@ def _opened(db_url):
     except Exception:  # noqa: BLE001 - no run yet
         store.dispose()
         return None
+
+
+def test_worker_on_a_missing_device_fails_no_queued_run(db_url, capsys):
+    """A worker started with --device cuda:99 used to claim every queued run and mark it failed."""
+    from cgan_tui.config import RunConfig
+
+    store = open_store(db_url)
+    rid = q.create_run(store, RunConfig(model="seed004", d_conditioning="embedding"))
+    assert main(["worker", "--once", "--device", "cuda:99", "--db", db_url]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cgan-tui: error: device 'cuda:99' requested but") and "\n" not in err
+    assert q.get_run(store, rid).status == RunStatus.queued
+    store.dispose()
