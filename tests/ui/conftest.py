@@ -131,7 +131,7 @@ def make_app(registries, tmp_path):
     return factory
 
 
-async def wait_for(pilot, predicate, timeout: float = 15.0, what: str = "condition") -> None:
+async def wait_for(pilot, predicate, timeout: float = 30.0, what: str = "condition") -> None:
     """Let the app run (workers, polls) until ``predicate()`` holds; fail with ``what`` after ``timeout``."""
     import time
 

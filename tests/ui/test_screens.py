@@ -108,6 +108,12 @@ async def test_rate_a_model_and_see_final_score(ui_db, make_app):
         await pilot.press("o")  # preset research -> commercial: visual ratings weigh more
         await wait_for(pilot, lambda: final_of() is not None and final_of() != research, what="preset change")
         assert results.preset == "commercial"
+        commercial = final_of()
+        # custom weights 1,0: the final score is the quantitative part alone (it still needs the ratings)
+        await pilot.press("O", *"1,0", "enter")
+        await wait_for(pilot, lambda: results.preset == "custom" and final_of() not in (None, commercial),
+                       what="custom weights")
+        assert results.weights == (1.0, 0.0)
 
 
 async def test_enqueue_from_form_appears_in_queue(ui_db, make_app):
@@ -165,6 +171,27 @@ async def test_plugins_screen_lists_broken_plugin(ui_db, make_app):
         assert extra[1] == "ok" and "ui-test-loss" in extra[2]
         names = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
         assert {"builtin-losses", "builtin-models"} <= names
+
+
+async def test_load_grid_file_queues_the_study(ui_db, make_app, registries):
+    from cgan_tui.config import load_grid
+    from cgan_tui.ui.screens.grid_picker import GridPickerScreen
+
+    app = make_app(ui_db.url)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen) and app.registries is not None, what="queue")
+        queue = app.screen
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, GridPickerScreen), what="grid picker")
+        picker = app.screen
+        index = [p.name for p in picker.files].index("seed004.toml")
+        option_list = picker.query_one("OptionList")
+        option_list.highlighted = index
+        await pilot.press("enter")
+        spec = load_grid(picker.files[index])
+        await wait_for(pilot, lambda: app.screen is queue and len(queue.rows) == len(spec.expand()), what="grid runs")
+        assert {r.conditioning for r in queue.rows} == {c.conditioning for c in spec.expand()}
 
 
 def _corrupt(path):

@@ -43,6 +43,7 @@ class ResultsScreen(Screen):
         Binding("k", "choose_columns", "Columns"),
         Binding("b", "backend", "Backend"),
         Binding("o", "preset", "Preset"),
+        Binding("O", "custom_weights", "Custom weights", show=False),
         Binding("right_square_bracket", "page(1)", "Next page", show=False),
         Binding("left_square_bracket", "page(-1)", "Prev page", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
@@ -57,6 +58,7 @@ class ResultsScreen(Screen):
         self.filter_text = ""
         self.backend = BACKENDS[0]
         self.preset = PRESET_NAMES[0]
+        self.weights: tuple[float, float] | None = None
         self.hidden: set[str] = set(HIDDEN_BY_DEFAULT)
         self.marked: list[tuple[int, int]] = []
         self.page = 0
@@ -74,6 +76,8 @@ class ResultsScreen(Screen):
         yield Static("loading…", id="results-status")
         yield Input(placeholder="filter: text and field:value (loss:hinge status:running emb:32) — enter to apply",
                     id="filter")
+        yield Input(placeholder="custom final-score weights w1,w2 (quantitative, qualitative), e.g. 0.6,0.4 — enter",
+                    id="weights")
         yield ResultsTable(id="results")
         yield Static("", id="results-detail")
         yield Footer()
@@ -120,7 +124,7 @@ class ResultsScreen(Screen):
             token = change_token(store)
             if not force and token == self._token:
                 return
-            rows = services.results(preset=self.preset)
+            rows = services.results(preset=self.preset, weights=self.weights)
             counts = services.status_counts()
         except UserError as exc:
             self.post_message(msg.Notice(str(exc), "error"))
@@ -184,7 +188,7 @@ class ResultsScreen(Screen):
             f"runs {counts}",
             f"sort {sort}",
             f"backend {self.backend}",
-            f"preset {self.preset}",
+            f"preset {self.preset}" + (f" {self.weights[0]:g}/{self.weights[1]:g}" if self.weights else ""),
         ]
         if self.filter_text:
             parts.append(f"filter '{self.filter_text}'")
@@ -274,6 +278,7 @@ class ResultsScreen(Screen):
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = False
+        self.query_one("#weights", Input).display = False
         self.table.focus()
         if self.filter_text:
             self.filter_text = ""
@@ -301,8 +306,34 @@ class ResultsScreen(Screen):
         self.refresh_view()
 
     def action_preset(self) -> None:
-        self.preset = PRESET_NAMES[(PRESET_NAMES.index(self.preset) + 1) % len(PRESET_NAMES)]
+        current = PRESET_NAMES.index(self.preset) if self.preset in PRESET_NAMES else -1
+        self.preset = PRESET_NAMES[(current + 1) % len(PRESET_NAMES)]
+        self.weights = None
         self.notify(f"final score preset: {self.preset} ({PRESETS[self.preset].description})")
+        self.poll(force=True)
+
+    def action_custom_weights(self) -> None:
+        box = self.query_one("#weights", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#weights")
+    def _weights_submitted(self, event: Input.Submitted) -> None:
+        from cgan_tui.scoring import resolve_weights
+
+        try:
+            parts = [float(p) for p in event.value.replace(" ", ",").split(",") if p]
+            resolve_weights("custom", parts)  # same validation as the CLI's --weights
+        except UserError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        except ValueError:
+            self.notify(f"weights must be two numbers w1,w2, got {event.value!r}", severity="error")
+            return
+        event.input.display = False
+        self.table.focus()
+        self.preset, self.weights = "custom", (parts[0], parts[1])
+        self.notify(f"final score: custom weights {parts[0]:g}/{parts[1]:g}")
         self.poll(force=True)
 
     def action_mark(self) -> None:
