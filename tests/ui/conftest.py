@@ -4,12 +4,13 @@ Three seed004 runs (bce, hinge, lsgan; limit_train 64, 2 epochs, checkpoints at 
 and executed once per session through the runner (``enqueue_grid`` -> ``claim_next`` -> ``execute_run``),
 so runs, per-epoch losses, sample grids, checkpoints and run logs are the real thing.
 
-Metric values: the evaluation step is not exercised here (it is tested in tests/metrics and costs
-minutes on CPU). Each model gets FID/IS (backend ``inception``) and LPIPS (backend ``lpips``) rows
-with ``n_samples=FIXTURE_N`` whose values are derived from that run's own recorded G loss, so they
-differ per model and the UI's sorting, scores and aggregates have real inputs to work on. They are
-fixture values, not measurements: assertions compare against the values read back from the database,
-never against numbers written in a test.
+Metric values: the runs go through the real evaluation hook with ``metrics=("psnr",)`` and
+``eval_n=20``, so every epoch gets a real, measured ``psnr@pixel``. Inception FID/IS cost minutes on
+this CPU and LPIPS has no weights offline, so each model also gets FID/IS (backend ``inception``) and
+LPIPS (backend ``lpips``) rows with ``n_samples=FIXTURE_N`` (17, which marks them) whose values are
+derived from that run's own recorded G loss: fixture values, not measurements, there so that the
+combined/final scores and their sorting have inputs. Assertions compare against the values read back
+from the database, never against numbers written in a test.
 """
 
 from __future__ import annotations
@@ -63,13 +64,14 @@ def _train_runs(url: str, data_dir: Path, registries) -> list[int]:
     store = open_store(url)
     configs = [
         RunConfig(model="seed004", loss=loss, conditioning="embedding", embed_dim=dim, epochs=2,
-                  checkpoint_epochs=(1, 2), limit_train=64, seed=4, device="cpu", data_dir=str(data_dir))
+                  checkpoint_epochs=(1, 2), limit_train=64, seed=4, device="cpu", data_dir=str(data_dir),
+                  metrics=("psnr",), eval_n=20)
         for loss, dim in zip(LOSSES, (10, 32, 10))
     ]  # fmt: skip
     ids = enqueue_grid(store, configs, registries=registries, experiment="ui-fixture")
     for _ in ids:
         run = claim_next(store, "ui-test-worker")
-        outcome = execute_run(store, run.id, registries, worker_id="ui-test-worker", epoch_hooks=[])
+        outcome = execute_run(store, run.id, registries, worker_id="ui-test-worker")  # real evaluation hook
         assert outcome.status == "completed", outcome
     for run_id in ids:
         for row in queries.epoch_rows(store, run_id):

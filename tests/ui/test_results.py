@@ -51,6 +51,12 @@ async def test_sort_by_fid_and_combined_keys(ui_db, make_app, registries):
         await pilot.press("c")
         assert shown_keys(app) == expected(rows, "combined@inception")
         assert app.screen.sort_keys == [("combined@inception", False)]
+        # a real measured metric (PSNR from the evaluation hook): higher is better, so best first
+        cols = [c.key for c in app.screen.visible_columns()]
+        app.screen.table.move_cursor(column=cols.index("psnr@pixel"))
+        await pilot.press("s")
+        assert shown_keys(app) == expected(rows, "psnr@pixel", descending=True)
+        assert all(r.n_samples.get("psnr@pixel") == 20 for r in rows)
         # combined really is the seed's formula over the shown values
         for r in rows:
             want = r.get("fid@inception") + 10 / max(r.get("is@inception"), 0.1) + 10 * r.get("lpips@lpips")
