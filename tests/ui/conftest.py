@@ -149,3 +149,53 @@ def results_loaded(app) -> bool:
 
     screen = app.screen
     return isinstance(screen, ResultsScreen) and screen.loaded and bool(screen.table.shown)
+
+
+def build_synthetic_db(path: Path, registries) -> list[int]:
+    """Deterministic content for the snapshot tests: written through the store API like a worker would,
+    but with numbers and pictures that do not depend on the CPU's floating-point details (real runs
+    can differ in the last digits between machines, which would change a snapshot)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from cgan_tui.config import RunConfig, resolve
+    from cgan_tui.store import queries
+    from cgan_tui.store.db import open_store
+    from tests.conftest import synthetic_fmnist
+
+    store = open_store(f"sqlite:///{path}")
+    configs = [
+        resolve(RunConfig(model="seed004", loss=loss, embed_dim=dim, epochs=2, checkpoint_epochs=(1, 2), seed=4),
+                registries)
+        for loss, dim in zip(LOSSES, (10, 32, 10))
+    ]  # fmt: skip
+    ids = queries.create_runs(store, configs, status="completed", experiment="snapshot")
+    images, _ = synthetic_fmnist(80, seed=7)
+    for k, run_id in enumerate(ids):
+        for epoch in (1, 2):
+            queries.upsert_metrics(store, run_id, epoch, {"g_loss": 1.5 - 0.25 * epoch + 0.1 * k,
+                                                          "d_loss": 0.5 + 0.05 * epoch * k}, backend="train")
+            queries.upsert_metrics(store, run_id, epoch, {"fid": 30.0 + 5 * k - 2 * epoch, "is": 1.5 + 0.1 * k},
+                                   backend="inception", n_samples=FIXTURE_N)
+            queries.upsert_metrics(store, run_id, epoch, {"lpips": 0.3 + 0.05 * k}, backend="lpips",
+                                   n_samples=FIXTURE_N)
+            queries.upsert_metrics(store, run_id, epoch, {"psnr": 7.0 + 0.25 * epoch + 0.1 * k}, backend="pixel",
+                                   n_samples=20)
+            tiles = (images.astype(np.int32) * (epoch + k) // 4).clip(0, 255).astype(np.uint8)
+            grid = tiles.reshape(10, 8, 28, 28).transpose(0, 2, 1, 3).reshape(280, 224)
+            buf = io.BytesIO()
+            Image.fromarray(grid, mode="L").save(buf, format="PNG")
+            queries.save_grid(store, run_id, epoch, buf.getvalue(), rows=10, cols=8)
+            queries.add_checkpoint(store, run_id, epoch, str(store.run_dir(run_id) / f"epoch_{epoch:03d}.pt"))
+        queries.update_run(store, run_id, current_epoch=2)
+    store.dispose()
+    return ids
+
+
+@pytest.fixture
+def snapshot_db(tmp_path, registries) -> SimpleNamespace:
+    path = tmp_path / "experiments.db"
+    ids = build_synthetic_db(path, registries)
+    return SimpleNamespace(url=f"sqlite:///{path}", path=path, run_ids=ids)

@@ -1,5 +1,8 @@
 """Snapshots of the main screens (pytest-textual-snapshot) with the half-cell image renderer forced.
 
+They draw the deterministic ``snapshot_db`` (see conftest): the behaviour tests use real runs, the
+pictures use content that is identical on every machine.
+
 Update after an intended change with ``pytest tests/ui/test_snapshots.py --snapshot-update`` and look
 at the report before committing.
 """
@@ -28,8 +31,8 @@ def stable_registries(registries):
     return replace(registries, plugins=keep)
 
 
-def test_results_snapshot(ui_db, make_app, stable_registries, snap_compare):
-    app = make_app(ui_db.url, plugin_loader=lambda: stable_registries)
+def test_results_snapshot(snapshot_db, make_app, stable_registries, snap_compare):
+    app = make_app(snapshot_db.url, plugin_loader=lambda: stable_registries)
 
     async def ready(pilot):
         await wait_for(pilot, lambda: results_loaded(app), what="results")
@@ -39,12 +42,12 @@ def test_results_snapshot(ui_db, make_app, stable_registries, snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=ready)
 
 
-def test_detail_snapshot(ui_db, make_app, stable_registries, snap_compare):
-    app = make_app(ui_db.url, plugin_loader=lambda: stable_registries)
+def test_detail_snapshot(snapshot_db, make_app, stable_registries, snap_compare):
+    app = make_app(snapshot_db.url, plugin_loader=lambda: stable_registries)
 
     async def ready(pilot):
         await wait_for(pilot, lambda: results_loaded(app), what="results")
-        app.push_screen(RunDetailScreen(ui_db.run_ids[0], 2))
+        app.push_screen(RunDetailScreen(snapshot_db.run_ids[0], 2))
         await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None
                        and app.screen.query_one("SampleGrid").png is not None, what="detail")
         await pilot.pause(0.2)
@@ -52,12 +55,12 @@ def test_detail_snapshot(ui_db, make_app, stable_registries, snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=ready)
 
 
-def test_queue_snapshot(ui_db, make_app, registries, stable_registries, snap_compare):
-    store = open_store(ui_db.url)
+def test_queue_snapshot(snapshot_db, make_app, registries, stable_registries, snap_compare):
+    store = open_store(snapshot_db.url)
     enqueue_grid(store, [RunConfig(model="seed000", loss=loss, embed_dim=32) for loss in ("hinge", "wgan-gp")],
                  registries=registries, priority=2)
     store.dispose()
-    app = make_app(ui_db.url, plugin_loader=lambda: stable_registries)
+    app = make_app(snapshot_db.url, plugin_loader=lambda: stable_registries)
 
     async def ready(pilot):
         await pilot.press("2")
@@ -66,8 +69,8 @@ def test_queue_snapshot(ui_db, make_app, registries, stable_registries, snap_com
     assert snap_compare(app, terminal_size=SIZE, run_before=ready)
 
 
-def test_plugins_snapshot(ui_db, make_app, stable_registries, snap_compare):
-    app = make_app(ui_db.url, plugin_loader=lambda: stable_registries)
+def test_plugins_snapshot(snapshot_db, make_app, stable_registries, snap_compare):
+    app = make_app(snapshot_db.url, plugin_loader=lambda: stable_registries)
 
     async def ready(pilot):
         await pilot.press("3")
