@@ -163,7 +163,6 @@ def build_synthetic_db(path: Path, registries) -> list[int]:
     from cgan_tui.config import RunConfig, resolve
     from cgan_tui.store import queries
     from cgan_tui.store.db import open_store
-    from tests.conftest import synthetic_fmnist
 
     store = open_store(f"sqlite:///{path}")
     configs = [
@@ -172,7 +171,7 @@ def build_synthetic_db(path: Path, registries) -> list[int]:
         for loss, dim in zip(LOSSES, (10, 32, 10))
     ]  # fmt: skip
     ids = queries.create_runs(store, configs, status="completed", experiment="snapshot")
-    images, _ = synthetic_fmnist(80, seed=7)
+    images = np.random.default_rng(7).integers(0, 256, size=(80, 28, 28), dtype=np.uint8)
     for k, run_id in enumerate(ids):
         for epoch in (1, 2):
             queries.upsert_metrics(store, run_id, epoch, {"g_loss": 1.5 - 0.25 * epoch + 0.1 * k,
