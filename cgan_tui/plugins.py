@@ -143,11 +143,15 @@ def _dist_of(ep: metadata.EntryPoint) -> tuple[str, str]:
 def load_plugins(
     disabled: Iterable[str] = (),
     extra: Iterable[tuple[str, ModuleType | object]] = (),
+    *,
+    strict_disabled: bool = False,
 ) -> Registries:
     """Discover plugins, call every ``register_*`` hook per plugin, and build the registries.
 
     ``disabled`` (plus ``$CGAN_TUI_DISABLE_PLUGINS``) names plugins to skip. ``extra`` adds
     (name, module-or-object) pairs registered in-process, used by tests and embedding code.
+    ``strict_disabled`` (the CLI's ``-p no:NAME``): a ``disabled`` name no plugin has is a
+    ``UserError`` listing the plugins, so a typo does not leave that plugin quietly enabled.
     Hooks are called per plugin, in discovery order (built-ins first, so a third party can never
     take a built-in name), so that one plugin's failure never hides another's objects.
     """
@@ -195,7 +199,7 @@ def load_plugins(
         loaded.append((info, plugin))
 
     unknown_disabled = sorted(disabled - {info.name for info in infos})
-    if unknown_disabled:  # a typo in -p no:NAME would otherwise leave that plugin quietly enabled
+    if unknown_disabled and strict_disabled:
         raise UserError(
             f"-p no:{unknown_disabled[0]}: no plugin named {unknown_disabled[0]!r}; "
             f"plugins: {', '.join(sorted({info.name for info in infos}))}"

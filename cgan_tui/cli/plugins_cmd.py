@@ -73,7 +73,7 @@ def _print_block(console, info: PluginInfo) -> None:
 def run(args: argparse.Namespace) -> int:
     from cgan_tui.cli import disabled_plugins
 
-    registries = load_plugins(disabled=disabled_plugins(args))
+    registries = load_plugins(disabled=disabled_plugins(args), strict_disabled=True)
     if args.json:
         json.dump([info.to_dict() for info in registries.plugins], sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -81,7 +81,7 @@ def run_add(args: argparse.Namespace) -> int:
     from cgan_tui.plugins import load_plugins
     from cgan_tui.runner.queue import enqueue, enqueue_grid
 
-    registries = load_plugins(disabled=disabled_plugins(args))
+    registries = load_plugins(disabled=disabled_plugins(args), strict_disabled=True)
     if args.grid:
         spec = load_grid_file(args.grid)
         overrides = overrides_from_args(args)
@@ -208,7 +208,7 @@ def _worker_in_process(args: argparse.Namespace, store, disabled: list[str]) -> 
     stop_event = threading.Event()
     if threading.current_thread() is threading.main_thread():
         install_signal_handlers(stop_event)
-    registries = load_plugins(disabled=disabled, extra=extra_plugins_from_env())
+    registries = load_plugins(disabled=disabled, extra=extra_plugins_from_env(), strict_disabled=True)
     worker = Worker(
         store, registries, device=args.device, once=args.once, poll_s=args.poll or POLL_S,
         stale_after_s=args.stale_after, stop_event=stop_event,

@@ -134,7 +134,7 @@ def run_train(args: argparse.Namespace) -> int:
     from cgan_tui.store import queries as q
     from cgan_tui.store.db import open_store
 
-    registries = load_plugins(disabled=disabled_plugins(args))
+    registries = load_plugins(disabled=disabled_plugins(args), strict_disabled=True)
     store = open_store(getattr(args, "db", None))
     run_ids = _plan(args, store, registries)
     worker_id = f"cli-{socket.gethostname()}-{os.getpid()}"

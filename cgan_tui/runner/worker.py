@@ -170,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cgan_tui.plugins import load_plugins
         from cgan_tui.store.db import open_store
 
-        registries = load_plugins(disabled=disabled_plugins(args), extra=extra_plugins_from_env())
+        registries = load_plugins(disabled=disabled_plugins(args), extra=extra_plugins_from_env(), strict_disabled=True)
         store = open_store(args.db)
         worker = Worker(
             store, registries, worker_id=args.worker_id or default_worker_id(), device=args.device,

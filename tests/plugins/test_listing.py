@@ -87,3 +87,14 @@ def test_narrow_listing_keeps_names_whole(plugin_site, broken_site, subprocess_e
     assert "relativistic  cgan-tui-relativistic 0.1.0  ok" in lines
     assert "    losses (2): rsgan, rahinge" in lines
     assert any(line.startswith("    error: ") and "import failed" in line for line in lines)
+
+
+def test_unknown_disabled_name_is_an_error_only_when_strict():
+    """The CLI's -p no:NAME is strict (a typo is an error); the app's background loader is not (no hang)."""
+    import pytest
+
+    from cgan_tui.errors import UserError
+
+    assert "bce" in load_plugins(disabled=["nope"]).losses
+    with pytest.raises(UserError, match="-p no:nope: no plugin named 'nope'; plugins: .*builtin-losses"):
+        load_plugins(disabled=["nope"], strict_disabled=True)
