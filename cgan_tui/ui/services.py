@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 LOG_TAIL_LINES = 40
 
 
+def default_grids_dir() -> Path:
+    """``./grids`` when the current folder has one, else the study grids of this checkout."""
+    here = Path("grids")
+    if here.is_dir():
+        return here
+    checkout = Path(__file__).resolve().parents[2] / "grids"
+    return checkout if checkout.is_dir() else here
+
+
 def probe_sqlite(url: str, timeout_s: float = 1.0) -> None:
     """Fail fast on a locked SQLite file (the store's own busy timeout would wait 30 s)."""
     from sqlalchemy.engine import make_url
@@ -66,7 +75,7 @@ class Services:
     db_url: str | None
     plugin_loader: Callable[[], "Registries"] | None = None
     executor_factory: Callable[..., Any] | None = None
-    grids_dir: Path = field(default_factory=lambda: Path("grids"))
+    grids_dir: Path = field(default_factory=default_grids_dir)
     image_renderer: str = "auto"
     poll_interval: float = 1.5
     page_size: int = 100
