@@ -270,7 +270,8 @@ def requeue_stale(
         if not (process_gone or age > hard_age_s):
             continue
         cutoff = now - timedelta(seconds=0 if process_gone else max_age_s)
-        note = f"worker {run.worker_id} (pid {run.pid} on {run.hostname}) stopped heart-beating {age:.0f}s ago"
+        why = "is gone" if process_gone else "stopped heart-beating"
+        note = f"worker {run.worker_id} (pid {run.pid} on {run.hostname}) {why}; last heartbeat {age:.0f}s ago"
         stmt = (
             update(Run)
             .where(

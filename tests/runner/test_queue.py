@@ -154,12 +154,13 @@ def test_requeue_stale_dead_process_at_once_else_very_old_heartbeat(store, tiny,
     q.update_run(store, ids[4], heartbeat_at=old, cancel_requested=True)  # dead while cancelling -> cancelled
     assert queue.requeue_stale(store, 60, hostname="thishost") == [ids[0], ids[2], ids[4]]
     run = q.get_run(store, ids[0])
-    assert run.status == RunStatus.queued and run.worker_id is None and "stopped heart-beating" in run.error
+    assert run.status == RunStatus.queued and run.worker_id is None and "is gone; last heartbeat 120s ago" in run.error
     assert "requeued by the stale-run sweep" in log_path(store, ids[0]).read_text()
     assert q.get_run(store, ids[4]).status == RunStatus.cancelled and q.get_run(store, ids[4]).finished_at
     assert q.get_run(store, ids[2]).status == RunStatus.queued
     assert {q.get_run(store, i).status for i in (ids[1], ids[3])} == {RunStatus.running}
     assert queue.requeue_stale(store, 60, hard_age_s=100, hostname="thishost") == [ids[1], ids[3]]
+    assert "stopped heart-beating" in q.get_run(store, ids[3]).error  # other host: pid cannot be checked
 
 
 def test_queue_rows_progress_and_eta(store, tiny, registries):
