@@ -162,14 +162,17 @@ def check_data_dirs(configs: list[RunConfig]) -> None:
 def check_runnable_here(configs: list[RunConfig]) -> None:
     """Before ``train`` stores anything: the data can be found and the device exists on this machine.
 
-    Only an explicit data folder is checked (the default search may still download); a missing one
-    or one without the IDX files is a ``UserError`` instead of a stored ``failed`` run.
+    Only an explicit data folder (``--data-dir``, ``$CGAN_TUI_DATA``) is checked (the default search
+    may still download); a missing one or one without the IDX files is a ``UserError`` instead of a
+    stored ``failed`` run.
     """
-    from cgan_tui.gan.data import find_files
+    import os
+
+    from cgan_tui.gan.data import ENV_VAR, find_files
     from cgan_tui.gan.device import pick_device
 
     check_data_dirs(configs)
     for cfg in configs:
-        if cfg.data_dir:
+        if cfg.data_dir or os.environ.get(ENV_VAR):  # an explicit folder: --data-dir or $CGAN_TUI_DATA
             find_files(cfg.data_dir, "train", download=False)
         pick_device(cfg.device)

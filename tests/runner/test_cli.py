@@ -91,12 +91,13 @@ def test_help_shows_readable_metavars(capsys):
         (["train", "--data-dir", "{tmp}/nowhere"], "data folder {tmp}/nowhere does not exist"),
         (["train", "--data-dir", "{tmp}"], "no Fashion-MNIST train files in {tmp}"),
         (["train", "--device", "cuda:99"], "device 'cuda:99' requested but this machine has"),
+        (["train", "CGAN_TUI_DATA={tmp}/nowhere"], "no Fashion-MNIST train files in {tmp}/nowhere"),
         (["queue", "add", "--data-dir", "{tmp}/nowhere"], "data folder {tmp}/nowhere does not exist"),
         (["queue", "add", "--grid", "{tmp}"], "grid file {tmp} is a folder"),
         (["train", "--grid", "{tmp}/bin.toml"], "grid file {tmp}/bin.toml is not a text TOML file"),
     ],
 )
-def test_unrunnable_input_stores_nothing(argv, message, tmp_path, capsys):
+def test_unrunnable_input_stores_nothing(argv, message, tmp_path, capsys, monkeypatch):
     """Checked before anything is stored: no failed run left behind for a typo."""
     folder = tmp_path / "empty"
     folder.mkdir()
@@ -104,6 +105,9 @@ def test_unrunnable_input_stores_nothing(argv, message, tmp_path, capsys):
     db = tmp_path / "experiments.db"
     open_store(str(db)).dispose()
     argv = [a.replace("{tmp}", str(folder)) for a in argv]
+    for item in [a for a in argv if a.startswith("CGAN_TUI_DATA=")]:
+        monkeypatch.setenv("CGAN_TUI_DATA", item.partition("=")[2])
+        argv.remove(item)
     assert main([*argv, "--epochs", "1", "--db", str(db)] if argv[0] == "train" else [*argv, "--db", str(db)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("cgan-tui: error: ") and message.replace("{tmp}", str(folder)) in err and "\n" not in err
