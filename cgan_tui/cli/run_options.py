@@ -162,17 +162,15 @@ def check_data_dirs(configs: list[RunConfig]) -> None:
 def check_runnable_here(configs: list[RunConfig]) -> None:
     """Before ``train`` stores anything: the data can be found and the device exists on this machine.
 
-    Only an explicit data folder (``--data-dir``, ``$CGAN_TUI_DATA``) is checked (the default search
-    may still download); a missing one or one without the IDX files is a ``UserError`` instead of a
-    stored ``failed`` run.
+    The data is looked for exactly as training will (``--data-dir``, ``$CGAN_TUI_DATA``, the Debian
+    folder, torchvision's download), so no data is one ``UserError`` naming the ways to get it
+    instead of a stored ``failed`` run.
     """
-    import os
-
-    from cgan_tui.gan.data import ENV_VAR, find_files
+    from cgan_tui.gan.data import find_files
     from cgan_tui.gan.device import pick_device
 
     check_data_dirs(configs)
+    for data_dir in dict.fromkeys(cfg.data_dir for cfg in configs):
+        find_files(data_dir, "train")  # what training does first anyway (downloading if it must)
     for cfg in configs:
-        if cfg.data_dir or os.environ.get(ENV_VAR):  # an explicit folder: --data-dir or $CGAN_TUI_DATA
-            find_files(cfg.data_dir, "train", download=False)
         pick_device(cfg.device)

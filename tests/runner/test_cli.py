@@ -200,3 +200,20 @@ def test_worker_on_a_missing_device_fails_no_queued_run(db_url, capsys):
     assert err.startswith("cgan-tui: error: device 'cuda:99' requested but") and "\n" not in err
     assert q.get_run(store, rid).status == RunStatus.queued
     store.dispose()
+
+
+def test_train_without_any_data_is_one_error_and_stores_nothing(tmp_path, monkeypatch, capsys):
+    from cgan_tui.gan import data
+
+    monkeypatch.delenv("CGAN_TUI_DATA", raising=False)
+    monkeypatch.setattr(data, "SYSTEM_DIR", tmp_path / "no-debian-package")
+    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "no-cache")
+    monkeypatch.setattr(data, "_torchvision_download", lambda split: None)  # offline
+    db = str(tmp_path / "experiments.db")
+    assert main(["train", "--epochs", "1", "--db", db]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cgan-tui: error: Fashion-MNIST not found: install it with") and "\n" not in err
+    assert "--data-dir DIR" in err and "internet" in err
+    store = open_store(db)
+    assert q.list_runs(store) == []
+    store.dispose()
