@@ -9,6 +9,7 @@ with a run, so a run is reproducible even if a plugin's defaults change later.
 from __future__ import annotations
 
 import itertools
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -120,7 +121,7 @@ def validate_shape(cfg: RunConfig) -> None:
         _require_int("eval_n", cfg.eval_n, 10)
     for epoch in cfg.checkpoint_epochs:
         _require_int("checkpoint epoch", epoch, 1)
-    if cfg.device not in ("auto", "cpu", "cuda") and not cfg.device.startswith("cuda:"):
+    if cfg.device not in ("auto", "cpu", "cuda") and not re.fullmatch(r"cuda:\d+", str(cfg.device)):
         raise ConfigError(f"device must be auto, cpu, cuda or cuda:N, got {cfg.device!r}")
     if cfg.precision not in ("fp32", "bf16"):
         raise ConfigError(f"precision must be fp32 or bf16, got {cfg.precision!r}")
@@ -213,7 +214,10 @@ def load_grid(path: str | Path) -> GridSpec:
         base=data.get("base", {}),
         matrix=matrix,
     )
-    spec.expand()  # surfaces unknown keys now, not half-way through a queue
+    try:
+        spec.expand()  # surfaces unknown keys now, not half-way through a queue
+    except ConfigError as exc:
+        raise ConfigError(f"grid file {path}: {exc}") from None
     return spec
 
 

@@ -78,13 +78,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cgan_tui.cli.app_cmd import run_app
 
             return run_app(args)
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+        return code
     except UserError as exc:
         print(f"cgan-tui: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cgan-tui: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `cgan-tui ls | head`: the reader left; stop quietly like other Unix tools do.
+        _silence_stdout()
+        return 141
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not raise again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

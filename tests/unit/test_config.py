@@ -46,3 +46,18 @@ def test_metrics_accept_backend_names_and_reject_unknown_ones(registries):
 def test_label_map_has_no_generator_side(registries):
     with pytest.raises(ConfigError, match="no generator side; valid: .*embedding"):
         resolve(RunConfig(conditioning="label-map"), registries)
+
+
+@pytest.mark.parametrize("device", ["cuda:x", "cuda:", "gpu", "cuda:1a"])
+def test_bad_device_names_are_refused(registries, device):
+    with pytest.raises(ConfigError, match="device must be auto, cpu, cuda or cuda:N"):
+        resolve(RunConfig(device=device), registries)
+
+
+def test_grid_key_error_names_the_file(tmp_path):
+    from cgan_tui.config import load_grid
+
+    grid = tmp_path / "g.toml"
+    grid.write_text('[base]\nmodle = "seed000"\n')
+    with pytest.raises(ConfigError, match=r"grid file .*g\.toml: unknown config key\(s\) 'modle'"):
+        load_grid(grid)
