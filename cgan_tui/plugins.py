@@ -123,6 +123,11 @@ class Registries:
     def kind(self, kind: str) -> Registry:
         return getattr(self, kind)
 
+    @classmethod
+    def empty(cls, plugins: list[PluginInfo] | None = None) -> "Registries":
+        """No objects of any kind: what an app falls back to when discovery itself failed."""
+        return cls(**{kind: Registry(kind) for kind in KINDS}, plugins=list(plugins or []))  # type: ignore[arg-type]
+
 
 def disabled_from_env() -> set[str]:
     raw = os.environ.get(DISABLE_ENV, "")
@@ -215,9 +220,7 @@ def load_plugins(
             continue
         registered.append((info, plugin))
 
-    registries = Registries(
-        **{kind: Registry(kind) for kind in KINDS}, plugins=infos  # type: ignore[arg-type]
-    )
+    registries = Registries.empty(infos)
     impls = {
         kind: {impl.plugin_name: impl.function for impl in getattr(pm.hook, f"register_{kind}").get_hookimpls()}
         for kind in KINDS

@@ -70,6 +70,11 @@ class CganApp(App):
         except Exception as exc:  # noqa: BLE001
             self.post_message(msg.Notice(f"plugins failed to load: {exc}", "error"))
             return
+        from cgan_tui.ui.services import DISCOVERY_FAILED
+
+        failed = [p for p in registries.plugins if p.name == DISCOVERY_FAILED]
+        if failed:
+            self.post_message(msg.Notice(failed[0].error, "error"))
         self.post_message(msg.PluginsLoaded(registries))
 
     def on_store_failed(self, message: msg.StoreFailed) -> None:

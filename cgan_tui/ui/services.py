@@ -60,6 +60,9 @@ def probe_sqlite(url: str, timeout_s: float = 1.0) -> None:
         pass
 
 
+DISCOVERY_FAILED = "plugin discovery"
+"""Name of the report row standing in for every plugin when discovery itself raised."""
+
 @dataclass
 class Services:
     """The store, the plugin loader, the queue and a worker-pool factory, injectable for tests.
@@ -124,12 +127,13 @@ class Services:
         """Plugins, loaded once (first call pays; the app calls it from a background thread)."""
         with self._plugins_lock:
             if self._registries is None:
-                if self.plugin_loader is None:
-                    from cgan_tui.plugins import load_plugins
+                from cgan_tui.plugins import PluginInfo, Registries, load_plugins
 
-                    self._registries = load_plugins()
-                else:
-                    self._registries = self.plugin_loader()
+                try:
+                    self._registries = (self.plugin_loader or load_plugins)()
+                except Exception as exc:  # noqa: BLE001 - stored runs stay readable without plugins
+                    error = f"plugin discovery failed: {type(exc).__name__}: {exc}"
+                    self._registries = Registries.empty([PluginInfo(DISCOVERY_FAILED, "", "", "", "failed", error)])
             return self._registries
 
     def close(self) -> None:

@@ -240,3 +240,17 @@ async def test_empty_database_explains_next_step(tmp_path, make_app):
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for(pilot, lambda: app.screen.loaded, what="empty results")
         assert "No runs yet" in str(app.screen.query_one("#results-detail").render())
+
+
+async def test_app_keeps_working_when_plugin_discovery_itself_fails(ui_db, make_app):
+    def failing_loader():
+        raise RuntimeError("entry points unreadable")
+
+    app = make_app(ui_db.url, plugin_loader=failing_loader)
+    async with app.run_test(size=(170, 45)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results without plugins")
+        assert len(app.screen.rows) > 0  # the stored runs still show
+        await pilot.press("3")
+        await wait_for(pilot, lambda: app.screen.query_one("#plugins-table").row_count == 1, what="plugins report")
+        row = [str(c) for c in app.screen.query_one("#plugins-table").get_row_at(0)]
+        assert row[1] == "failed" and "entry points unreadable" in row[-1]
