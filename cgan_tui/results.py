@@ -405,7 +405,7 @@ def _title(key: str) -> str:
 
 BASE_COLUMNS = (
     Column("run_id", "run", None, "number"),
-    Column("label", "model", None, "text"),
+    Column("label", "label", None, "text"),
     Column("loss", "loss", None, "text"),
     Column("conditioning", "cond", None, "text"),
     Column("embed_dim", "emb", None, "number"),
@@ -422,7 +422,7 @@ def columns_for(rows: Iterable[ResultRow], registries: "Registries | None" = Non
     if any(r.experiment for r in rows):
         cols.insert(1, Column("experiment", "experiment", None, "text"))
     if len({r.model for r in rows}) > 1:
-        cols.insert(3, Column("model", "family", None, "text"))
+        cols.insert(3, Column("model", "model", None, "text"))
     score_keys: set[str] = set()
     value_keys: set[str] = set()
     rating_keys: set[str] = set()
@@ -443,6 +443,34 @@ def columns_for(rows: Iterable[ResultRow], registries: "Registries | None" = Non
     for key in sorted(rating_keys, key=lambda k: (crit_order.get(k.partition("@")[0], 99), k)):
         cols.append(Column(key, key.partition("@")[0], "higher", "number"))
     return cols
+
+
+def known_keys(registries: "Registries | None" = None) -> list[str]:
+    """Every metric, score and rating key the plugins can produce, whether or not any row has it yet.
+
+    Lets ``ls --sort fid`` work on a database of queued runs: a known key with no values sorts as
+    all-missing instead of being "unknown". Scores exist per backend that has an ``fid`` metric.
+    """
+    keys: list[str] = []
+    fid_backends: list[str] = []
+    for metric in registries.metrics if registries is not None else ():
+        names = list(metric.better_by_value) or [metric.name]
+        keys.extend(f"{name}@{metric.backend}" for name in names)
+        if "fid" in names and metric.backend not in fid_backends:
+            fid_backends.append(metric.backend)
+    fid_backends.sort(key=lambda b: (BACKEND_ORDER.get(b, 5), b))
+    for score in registries.scores if registries is not None else ():
+        keys.extend(f"{score.name}@{backend}" for backend in fid_backends)
+    keys.extend(f"{c}@{RATING_BACKEND}" for c in scoring.RATING_CRITERIA)
+    return list(dict.fromkeys(keys))
+
+
+def column_for(key: str, registries: "Registries | None" = None) -> Column:
+    """A number column for a metric/score/rating key (used for known keys no row has yet)."""
+    name, _, backend = key.partition("@")
+    if backend == RATING_BACKEND:
+        return Column(key, name, "higher", "number")
+    return Column(key, _title(key), direction_of(key, directions(registries)), "number")
 
 
 # ----------------------------------------------------------------------------- sort/filter/aggregate
@@ -564,6 +592,8 @@ __all__ = [
     "AggregateRow",
     "load_results",
     "columns_for",
+    "known_keys",
+    "column_for",
     "sort_rows",
     "filter_rows",
     "aggregate",

@@ -215,18 +215,26 @@ def run_ls(args: argparse.Namespace) -> int:
 
     preset, weights = _score_args(args)
     registries = _registries(args)
+    _check_ls_args(args, registries)
     store = _open(args)
     try:
         rows = results.load_results(store, registries, preset=preset, weights=weights)
     finally:
         store.dispose()
     cols = results.columns_for(rows, registries)
-    keys = [c.key for c in cols]
+    present = {c.key for c in cols}
+    # registered keys count as valid even before any row has a value (queued runs only)
+    keys = [c.key for c in cols] + [k for k in results.known_keys(registries) if k not in present]
     equals = {k: v for k, v in (("loss", args.loss), ("status", args.status)) if v}
     rows = results.filter_rows(rows, args.filter, **equals)
     if args.aggregate:
         return _print_aggregate(rows, keys, args)
-    rows = results.sort_rows(rows, parse_sort(args.sort, keys, args.backend, args.desc))
+    sort = parse_sort(args.sort, keys, args.backend, args.desc)
+    for key, _ in sort:  # a sort key without values yet still gets its (empty) column
+        if key not in present and key not in results.BASE_KEYS:
+            cols.append(results.column_for(key, registries))
+            present.add(key)
+    rows = results.sort_rows(rows, sort)
     if args.limit is not None:
         rows = rows[: args.limit]
     if args.columns == "all":
@@ -234,7 +242,8 @@ def run_ls(args: argparse.Namespace) -> int:
     elif args.columns:
         by_key = {c.key: c for c in cols}
         wanted = [resolve_key(p.strip(), keys, args.backend) for p in args.columns.split(",") if p.strip()]
-        chosen = [by_key.get(k) or results.Column(k, k, None, "text") for k in wanted]
+        chosen = [by_key.get(k) or (results.Column(k, k, None, "text") if k in results.BASE_KEYS
+                                    else results.column_for(k, registries)) for k in wanted]  # fmt: skip
     else:
         chosen = _default_columns(cols, args.backend)
     console = _console()
@@ -265,6 +274,20 @@ def run_ls(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_ls_args(args: argparse.Namespace, registries) -> None:
+    """One-line errors for values ``ls`` would otherwise silently ignore or misread."""
+    from cgan_tui.store.tables import RunStatus
+
+    if args.limit is not None and args.limit < 1:
+        raise UserError(f"--limit must be >= 1 (got {args.limit})")
+    statuses = [s.value for s in RunStatus]
+    if args.status and args.status.casefold() not in statuses:
+        raise UserError(f"unknown status {args.status!r}; valid: {', '.join(statuses)}")
+    backends = sorted({m.backend for m in registries.metrics})
+    if args.backend and args.backend not in backends:
+        raise UserError(f"unknown backend {args.backend!r}; valid: {', '.join(backends) or 'none (no metrics loaded)'}")
+
+
 def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -290,6 +313,8 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace) -> int
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    if args.n is not None and args.n < 10:  # as config.validate_shape's eval_n; checked before torch loads
+        raise UserError(f"--n must be an integer >= 10 (got {args.n})")
     from cgan_tui.gan import weights
     from cgan_tui.gan.device import pick_device
     from cgan_tui.gan.evaluation import default_n, evaluate
@@ -406,8 +431,11 @@ def run_export(args: argparse.Namespace) -> int:
         store.dispose()
     text = export_rows(rows, args.format)
     if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

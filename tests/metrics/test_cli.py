@@ -170,3 +170,75 @@ def test_weights_import_installs_a_valid_classifier(weights_env, tiny_classifier
     capsys.readouterr()
     assert main(["weights"]) == 0
     assert "found" in capsys.readouterr().out
+
+
+def _table_rows(out):
+    return [[c.strip() for c in line.split("│")[1:-1]] for line in out.splitlines() if line.startswith("│")]
+
+
+def _header(out):
+    line = next(line for line in out.splitlines() if line.startswith("┃"))
+    return [c.strip() for c in line.split("┃")[1:-1]]
+
+
+def test_ls_sorts_by_known_keys_before_any_values_exist(db_url, capsys):
+    from .conftest import add_run
+
+    store = open_store(db_url, create=True)
+    for loss in ("hinge", "bce"):
+        add_run(store, status="queued", loss=loss, embed_dim=32, epochs=1, checkpoint_epochs=())
+    store.dispose()
+    for key in ("combined@inception", "fid", "fid@classifier", "-final"):
+        assert main(["ls", "--db", db_url, f"--sort={key}"]) == 0, key
+        out = capsys.readouterr().out
+        assert sorted(r[1] for r in _table_rows(out)) == ["BCE_32 e0", "HINGE_32 e0"], out
+        header = _header(out)
+        wanted = {"combined@inception": "combined inc", "fid": "FID inc", "fid@classifier": "FID cls",
+                  "-final": "final inc"}[key]  # fmt: skip
+        assert any(h.startswith(wanted) for h in header), header
+        assert all("—" in r for r in _table_rows(out))  # the column is there, every value missing
+    assert main(["ls", "--db", db_url, "--sort", "fdi"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown column 'fdi'" in err and "fid@inception" in err and "combined" in err
+
+
+def test_ls_headers_label_and_model_family(db_url, capsys):
+    from .conftest import add_run
+
+    store = open_store(db_url, create=True)
+    add_run(store, model="seed000", loss="hinge", embed_dim=32, epochs=1, checkpoint_epochs=())
+    add_run(store, model="seed004", loss="bce", embed_dim=32, epochs=1, checkpoint_epochs=())
+    store.dispose()
+    assert main(["ls", "--db", db_url]) == 0
+    out = capsys.readouterr().out
+    header = _header(out)
+    assert "label" in header and "model" in header and "family" not in header
+    rows = _table_rows(out)
+    label_at, model_at = header.index("label"), header.index("model")
+    assert {r[label_at] for r in rows} == {"HINGE_32 e0", "BCE_32 e0"}
+    assert {r[model_at] for r in rows} == {"seed000", "seed004"}
+
+
+def test_ls_export_eval_reject_bad_options_in_one_line(db_url, tmp_path, capsys):
+    from .conftest import add_run
+
+    store = open_store(db_url, create=True)
+    add_run(store, status="queued", epochs=1, checkpoint_epochs=())
+    store.dispose()
+    cases = [
+        (["ls", "--backend", "bogus"], ["unknown backend 'bogus'", "inception", "classifier"]),
+        (["ls", "--status", "bogus"], ["unknown status 'bogus'", "queued", "completed", "failed"]),
+        (["ls", "--limit", "-1"], ["--limit must be >= 1"]),
+        (["ls", "--limit", "0"], ["--limit must be >= 1"]),
+        (["eval", "1", "--n", "0"], ["--n must be an integer >= 10 (got 0)"]),
+        (["export", "--format", "json", "-o", str(tmp_path / "missing" / "x.json")],
+         [f"cgan-tui: error: cannot write {tmp_path / 'missing' / 'x.json'}: "]),
+    ]  # fmt: skip
+    for argv, expected in cases:
+        assert main([*argv, "--db", db_url]) == 2, argv
+        captured = capsys.readouterr()
+        assert captured.err.count("\n") == 1 and "Traceback" not in captured.err, captured.err
+        for text in expected:
+            assert text in captured.err, (argv, captured.err)
+    assert main(["ls", "--db", db_url, "--status", "queued", "--backend", "classifier", "--limit", "1"]) == 0
+    assert len(_table_rows(capsys.readouterr().out)) == 1
