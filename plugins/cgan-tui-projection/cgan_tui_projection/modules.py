@@ -5,19 +5,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from cgan_tui.gan.models.common import DiscriminatorConditioner, LabelEncoder
+from cgan_tui.gan.conditioning import EmbeddingEncoder  # generator side: the built-in embedding
+from cgan_tui.gan.models.common import DiscriminatorConditioner
 
-
-class EmbeddingEncoder(LabelEncoder):
-    """Generator side: ``nn.Embedding(num_classes, embed_dim)``, concatenated to the noise."""
-
-    def __init__(self, num_classes: int, embed_dim: int) -> None:
-        super().__init__()
-        self.embedding = nn.Embedding(num_classes, embed_dim)
-        self.out_dim = embed_dim
-
-    def forward(self, labels: torch.Tensor) -> torch.Tensor:
-        return self.embedding(labels)
+__all__ = ["EmbeddingEncoder", "ProjectionConditioner", "AuxClassifierConditioner"]
 
 
 class ProjectionConditioner(DiscriminatorConditioner):
