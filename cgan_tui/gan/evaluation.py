@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol
 import torch
 
 from cgan_tui.gan import features as feat
+from cgan_tui.gan.cache_counter import CacheCounter
 from cgan_tui.gan import fid as fidlib
 from cgan_tui.gan import weights
 from cgan_tui.gan.weights import MetricUnavailable, WeightsUnavailable
@@ -67,7 +68,7 @@ class FeatureCacheLike(Protocol):
 
 
 @dataclass
-class MemoryFeatureCache:
+class MemoryFeatureCache(CacheCounter):
     """In-process cache (tests, one-off evaluations); the runner uses a database-backed one."""
 
     items: dict[tuple[str, str, int], bytes] = field(default_factory=dict)
@@ -75,12 +76,7 @@ class MemoryFeatureCache:
     misses: int = 0
 
     def get(self, dataset: str, backend: str, n: int) -> bytes | None:
-        payload = self.items.get((dataset, backend, n))
-        if payload is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return payload
+        return self.counted(self.items.get((dataset, backend, n)))
 
     def put(self, dataset: str, backend: str, n: int, payload: bytes) -> None:
         self.items[(dataset, backend, n)] = payload

@@ -22,6 +22,7 @@ import time
 from collections import defaultdict
 from typing import Iterable
 
+from cgan_tui.gan.cache_counter import CacheCounter
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
 
@@ -32,13 +33,11 @@ DEBUG_LIMIT = 10_000
 """Runs trained on fewer images than this are debug runs: not evaluated unless asked."""
 
 
-class StoreFeatureCache:
+class StoreFeatureCache(CacheCounter):
     """FeatureCache rows as the evaluation's cache: (dataset, backend, n) -> payload bytes."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.hits = 0
-        self.misses = 0
 
     def get(self, dataset: str, backend: str, n: int) -> bytes | None:
         from sqlmodel import select
@@ -53,11 +52,7 @@ class StoreFeatureCache:
                 )
             ).first(),
         )
-        if payload is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return payload
+        return self.counted(payload)
 
     def put(self, dataset: str, backend: str, n: int, payload: bytes) -> None:
         from sqlmodel import select
