@@ -405,7 +405,7 @@ def _title(key: str) -> str:
 
 BASE_COLUMNS = (
     Column("run_id", "run", None, "number"),
-    Column("label", "model", None, "text"),
+    Column("label", "label", None, "text"),  # the run label, e.g. HINGE_32 e30
     Column("loss", "loss", None, "text"),
     Column("conditioning", "cond", None, "text"),
     Column("embed_dim", "emb", None, "number"),
@@ -422,7 +422,7 @@ def columns_for(rows: Iterable[ResultRow], registries: "Registries | None" = Non
     if any(r.experiment for r in rows):
         cols.insert(1, Column("experiment", "experiment", None, "text"))
     if len({r.model for r in rows}) > 1:
-        cols.insert(3, Column("model", "family", None, "text"))
+        cols.insert(3, Column("model", "model", None, "text"))  # the family, as in --model
     score_keys: set[str] = set()
     value_keys: set[str] = set()
     rating_keys: set[str] = set()

@@ -176,9 +176,6 @@ def parse_sort(spec: str | None, keys: Sequence[str], backend: str | None, desc:
     return out
 
 
-LS_TITLES = {"label": "label", "model": "model"}
-"""``ls`` headers named after their keys: ``label`` is the run label (``HINGE_32 e1``), ``model`` the family."""
-
 HIDDEN_BY_DEFAULT = ("diversity", "min_diversity", "epoch_seconds", "images_per_s")
 """Shown with --columns all (or by name); the default table keeps to the headline values."""
 
@@ -256,7 +253,7 @@ def run_ls(args: argparse.Namespace) -> int:
     table = Table(show_lines=False, header_style="bold")
     for c in chosen:
         arrow = {"lower": " ↓", "higher": " ↑"}.get(c.better or "", "")
-        table.add_column(LS_TITLES.get(c.key, c.title) + arrow, justify="right" if c.kind == "number" else "left", no_wrap=True)
+        table.add_column(c.title + arrow, justify="right" if c.kind == "number" else "left", no_wrap=True)
     for row in rows:
         table.add_row(*(_cell(row, c.key) for c in chosen))
     console.print(table)

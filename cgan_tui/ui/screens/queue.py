@@ -54,7 +54,7 @@ class QueueScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, key in (("run", "id"), ("model", "label"), ("family", "model"), ("status", "status"),
+        for label, key in (("run", "id"), ("label", "label"), ("model", "model"), ("status", "status"),
                            ("prio", "priority"), ("progress", "bar"), ("epoch", "epoch"), ("img/s", "speed"),
                            ("ETA", "eta"), ("worker", "worker"), ("tries", "attempts")):
             table.add_column(label, key=key)
