@@ -175,6 +175,7 @@ def load_results(
     from sqlalchemy import func, select
 
     from cgan_tui.store.tables import Checkpoint, Experiment, MetricValue, Rating, Run
+    from cgan_tui.store.queries import read  # short transactions, retried while SQLite is locked
 
     if registries is None:
         from cgan_tui.plugins import load_plugins
@@ -196,7 +197,7 @@ def load_results(
         experiments = conn.execute(select(Experiment.id, Experiment.name)).all()
         return runs, latest, milestones, rates, experiments
 
-    runs, latest_rows, milestones, rates, experiments = _read(store, fetch_index)
+    runs, latest_rows, milestones, rates, experiments = read(store, fetch_index)
     exp_names = dict(experiments)
     latest = dict(latest_rows)
     milestone_epochs: dict[int, set[int]] = {}
@@ -232,7 +233,7 @@ def load_results(
     # (run, epoch) -> (name, backend) -> (n, value, reason); the largest n wins, later rows win ties.
     per_epoch: dict[tuple[int, int], dict[tuple[str, str], tuple[int, float | None, str | None]]] = {}
     evaluated: set[tuple[int, int]] = set()
-    for run_id, epoch, name, backend, value, n, reason in _read(store, fetch_values):
+    for run_id, epoch, name, backend, value, n, reason in read(store, fetch_values):
         pair = (run_id, epoch)
         if pair not in wanted:
             continue
@@ -267,15 +268,6 @@ def load_results(
             _compute_scores(row, score_specs, options, by_backend)
             rows.append(row)
     return rows
-
-
-def _read(store: "Store", fn):
-    try:
-        from cgan_tui.store.queries import read
-    except ImportError:  # pragma: no cover - queries module not present
-        with store.session() as session:
-            return fn(session)
-    return read(store, fn)
 
 
 def _checkpoint_epochs(config_json: str) -> list[int]:
