@@ -23,6 +23,8 @@ from cgan_tui.specs import KINDS
 ENTRY_POINT_GROUP = "cgan_tui"
 DISABLE_ENV = "CGAN_TUI_DISABLE_PLUGINS"
 """Comma-separated plugin names to skip, like the CLI's ``-p no:NAME``."""
+EXTRA_PLUGINS_ENV = "CGAN_TUI_EXTRA_PLUGINS"
+"""Comma-separated ``module[:attr]`` registered in-process by every command (tests, embedding)."""
 
 T = TypeVar("T")
 
@@ -134,6 +136,23 @@ def disabled_from_env() -> set[str]:
     return {part.strip() for part in raw.split(",") if part.strip()}
 
 
+def extra_plugins_from_env() -> list[tuple[str, object]]:
+    """(name, plugin) pairs named by ``$CGAN_TUI_EXTRA_PLUGINS`` (``module`` or ``module:attr``)."""
+    import importlib
+
+    pairs = []
+    for spec in filter(None, (part.strip() for part in os.environ.get(EXTRA_PLUGINS_ENV, "").split(","))):
+        module_name, _, attr = spec.partition(":")
+        try:
+            obj: object = importlib.import_module(module_name)
+            for part in filter(None, attr.split(".")):
+                obj = getattr(obj, part)
+        except (ImportError, AttributeError) as exc:
+            raise PluginError(f"{EXTRA_PLUGINS_ENV}: cannot load {spec!r}: {exc}") from None
+        pairs.append((spec, obj))
+    return pairs
+
+
 def _entry_points() -> Iterable[metadata.EntryPoint]:
     return metadata.entry_points(group=ENTRY_POINT_GROUP)
 
@@ -153,8 +172,9 @@ def load_plugins(
 ) -> Registries:
     """Discover plugins, call every ``register_*`` hook per plugin, and build the registries.
 
-    ``disabled`` (plus ``$CGAN_TUI_DISABLE_PLUGINS``) names plugins to skip. ``extra`` adds
-    (name, module-or-object) pairs registered in-process, used by tests and embedding code.
+    ``disabled`` (plus ``$CGAN_TUI_DISABLE_PLUGINS``) names plugins to skip. ``extra`` (plus
+    ``$CGAN_TUI_EXTRA_PLUGINS``) adds (name, module-or-object) pairs registered in-process, used by
+    tests and embedding code.
     ``strict_disabled`` (the CLI's ``-p no:NAME``): a ``disabled`` name no plugin has is a
     ``UserError`` listing the plugins, so a typo does not leave that plugin quietly enabled.
     Hooks are called per plugin, in discovery order (built-ins first, so a third party can never
@@ -194,7 +214,10 @@ def load_plugins(
             continue
         loaded.append((info, plugin))
 
-    for name, plugin in extra:
+    extras = dict(extra)
+    for name, plugin in extra_plugins_from_env():
+        extras.setdefault(name, plugin)
+    for name, plugin in extras.items():
         module = getattr(plugin, "__name__", type(plugin).__name__)
         info = PluginInfo(name=name, module=module, package="(in-process)", version="")
         infos.append(info)

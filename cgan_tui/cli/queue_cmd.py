@@ -202,13 +202,13 @@ def _worker_in_process(args: argparse.Namespace, store, disabled: list[str]) -> 
     import logging
 
     from cgan_tui.plugins import load_plugins
-    from cgan_tui.runner.worker import POLL_S, Worker, extra_plugins_from_env, install_signal_handlers
+    from cgan_tui.runner.worker import POLL_S, Worker, install_signal_handlers
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     stop_event = threading.Event()
     if threading.current_thread() is threading.main_thread():
         install_signal_handlers(stop_event)
-    registries = load_plugins(disabled=disabled, extra=extra_plugins_from_env(), strict_disabled=True)
+    registries = load_plugins(disabled=disabled, strict_disabled=True)
     worker = Worker(
         store, registries, device=args.device, once=args.once, poll_s=args.poll or POLL_S,
         stale_after_s=args.stale_after, stop_event=stop_event,

@@ -5,7 +5,8 @@ requeued, stale or interrupted run continues instead of starting over), trains w
 ``RunRecorder`` writing rows as they come, and maps how training ended to a final status:
 
 - finished all epochs -> ``completed``
-- ``cancel_requested`` seen -> ``cancelled`` (checkpoints kept)
+- ``cancel_requested`` seen before the last step -> ``cancelled`` (checkpoints kept); seen only after
+  it -> ``completed`` (the request is cleared; see ``recorder`` for when a cancel is read)
 - the stop event (SIGTERM/SIGINT to a worker) -> ``stop_status`` (``queued``: resumes later)
 - ``Diverged`` (NaN/inf loss) -> ``diverged``, its message in ``Run.error``, last good checkpoint kept
 - any other exception -> ``failed`` with the full traceback in ``Run.error``; the caller goes on.
@@ -204,6 +205,10 @@ def execute_run(
             msg = f"training ended after epoch {epochs_done} of {config.epochs} without being stopped"
             return _fail(store, run_id, worker_id, logger, msg, epochs_done, RunStatus.failed)
         values: dict[str, Any] = {"status": status, "current_epoch": epochs_done, "error": notes}
+        if status == RunStatus.completed and q.cancel_requested(store, run_id):
+            # too late to cancel: the last step had already run (see recorder's cancel semantics)
+            values["cancel_requested"] = False
+            logger.info("cancel requested after the last training step; the run is complete and stays completed")
         if status == RunStatus.queued:
             values.update(worker_id=None, pid=None, hostname=None, heartbeat_at=None)
         else:

@@ -4,7 +4,13 @@
 progress is throttled to about one write per second (the UI polls it), every epoch writes its
 training statistics and sample grid before the epoch hooks run, every checkpoint gets its row, and
 ``should_stop`` looks at the stop event every step but at the database's ``cancel_requested``
-flag at most about once per second.
+flag at most about once per second within an epoch, and always before an epoch starts.
+
+Cancel semantics (docs/queue.md): a cancel is honoured at the first step boundary after the worker
+reads the flag, so it is never later than the start of the next epoch; the run ends ``cancelled``
+with the checkpoints of its completed epochs. A cancel that arrives while the last step of the last
+epoch is running (or during that epoch's evaluation) is too late: training is complete, the run ends
+``completed`` and the request is cleared with a note in the run log.
 
 Crash safety: the engine writes its checkpoint files *before* reporting the epoch, and overwrites
 ``last.pt`` every epoch. So that a worker killed at any instant resumes with exactly one stats row
@@ -62,7 +68,7 @@ class RunRecorder:
     hook_errors: list[str] = field(default_factory=list, init=False)
     epochs_recorded: list[int] = field(default_factory=list, init=False)
     _last_progress: float = field(default=0.0, init=False)
-    _last_cancel_check: float = field(default=0.0, init=False)
+    _last_cancel_check: float = field(default=float("-inf"), init=False)
     _pending: list[Any] = field(default_factory=list, init=False)
     _steps_per_epoch: int = field(default=0, init=False)
 
@@ -138,6 +144,7 @@ class RunRecorder:
             self._run_hook(hook, event)
         for cb in self.extra:
             cb.on_epoch_end(event)
+        self._last_cancel_check = float("-inf")  # the next epoch starts only after reading the flag
 
     def _run_hook(self, hook: EpochHook, event) -> None:
         """An epoch hook (evaluation) must never kill training: log the traceback, note it on the run."""

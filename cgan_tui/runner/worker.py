@@ -6,13 +6,13 @@ A heartbeat thread refreshes the run's ``heartbeat_at`` every few seconds. SIGTE
 event: the current run stops at its next step, goes back to ``queued`` (it resumes later from its
 last checkpoint) and the process exits 0.
 
-``$CGAN_TUI_EXTRA_PLUGINS=module[:attr],...`` registers extra in-process plugins (tests, embedding).
+``$CGAN_TUI_EXTRA_PLUGINS=module[:attr],...`` registers extra in-process plugins (tests, embedding;
+read by ``plugins.load_plugins`` for every command).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import signal
@@ -25,25 +25,9 @@ from typing import Sequence
 
 from cgan_tui.errors import UserError
 
-EXTRA_PLUGINS_ENV = "CGAN_TUI_EXTRA_PLUGINS"
 POLL_S = 2.0
 
 log = logging.getLogger("cgan_tui.worker")
-
-
-def extra_plugins_from_env() -> list[tuple[str, object]]:
-    """(name, plugin) pairs named by ``$CGAN_TUI_EXTRA_PLUGINS`` (``module`` or ``module:attr``)."""
-    pairs = []
-    for spec in filter(None, (part.strip() for part in os.environ.get(EXTRA_PLUGINS_ENV, "").split(","))):
-        module_name, _, attr = spec.partition(":")
-        try:
-            obj: object = importlib.import_module(module_name)
-            for part in filter(None, attr.split(".")):
-                obj = getattr(obj, part)
-        except (ImportError, AttributeError) as exc:
-            raise UserError(f"{EXTRA_PLUGINS_ENV}: cannot load {spec!r}: {exc}") from None
-        pairs.append((spec, obj))
-    return pairs
 
 
 def default_worker_id() -> str:
@@ -170,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cgan_tui.plugins import load_plugins
         from cgan_tui.store.db import open_store
 
-        registries = load_plugins(disabled=disabled_plugins(args), extra=extra_plugins_from_env(), strict_disabled=True)
+        registries = load_plugins(disabled=disabled_plugins(args), strict_disabled=True)
         store = open_store(args.db)
         worker = Worker(
             store, registries, worker_id=args.worker_id or default_worker_id(), device=args.device,

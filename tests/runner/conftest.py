@@ -13,7 +13,7 @@ from cgan_tui.config import RunConfig
 from cgan_tui.plugins import load_plugins
 from cgan_tui.store.db import open_store
 
-from runner_helpers import HERE, PLUGIN_MODULE, worker_env
+from runner_helpers import HERE, PLUGIN_MODULE, Gate, worker_env
 
 
 @pytest.fixture(scope="session")
@@ -49,11 +49,11 @@ def start_worker(db_url, tmp_path):
     """Start ``python -m cgan_tui.runner.worker`` with fast polling/heartbeats; all killed at teardown."""
     procs: list[subprocess.Popen] = []
 
-    def start(*args: str, name: str = "w") -> subprocess.Popen:
+    def start(*args: str, name: str = "w", env: dict[str, str] | None = None) -> subprocess.Popen:
         log = open(tmp_path / f"{name}-{len(procs)}.log", "wb")
         cmd = [sys.executable, "-m", "cgan_tui.runner.worker", "--db", db_url, "--poll", "0.2",
                "--heartbeat", "0.5", "--worker-id", f"{name}{len(procs)}", *args]
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=worker_env())
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env or worker_env())
         proc.log_path = log.name  # type: ignore[attr-defined]
         procs.append(proc)
         return proc
@@ -63,3 +63,11 @@ def start_worker(db_url, tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture
+def gate(tmp_path) -> Gate:
+    """Hold a ``test-gate`` run inside a training step (see ``runner_helpers.Gate``); released at teardown."""
+    g = Gate(tmp_path / "gate")
+    yield g
+    g.release()

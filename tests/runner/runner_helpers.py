@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -20,7 +21,11 @@ def worker_env() -> dict[str, str]:
     return env
 
 
-def wait_for(predicate: Callable[[], object], timeout: float = 60.0, interval: float = 0.05, what: str = ""):
+HANG_GUARD_S = 300.0
+"""Waits return as soon as their condition holds; the bound only turns a hang into a failure."""
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = HANG_GUARD_S, interval: float = 0.05, what: str = ""):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -28,3 +33,40 @@ def wait_for(predicate: Callable[[], object], timeout: float = 60.0, interval: f
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+
+
+class Gate:
+    """The test side of ``cgan_test_losses``' gate: hold a ``test-gate`` run inside a training step.
+
+    ``gate.hold(k)`` makes a run's k-th training step from now block (one step per epoch with
+    ``limit_train=64, batch_size=64``); ``wait_arrived()``
+    returns once a run is blocked there; ``release()`` lets it go on. ``env()`` is a worker environment that
+    points at this gate (in-process runs read ``os.environ``: use ``monkeypatch.setenv(*gate.env_pair)``).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def env_pair(self) -> tuple[str, str]:
+        return ("CGAN_TEST_GATE", str(self.folder))
+
+    def env(self) -> dict[str, str]:
+        env = worker_env()
+        env[self.env_pair[0]] = self.env_pair[1]
+        return env
+
+    def hold(self, step: int = 1) -> None:
+        (self.folder / "arrived").unlink(missing_ok=True)
+        tmp = self.folder / "hold.tmp"
+        tmp.write_text(f"{step} {uuid.uuid4().hex}")  # a new token: the loss counts steps afresh
+        os.replace(tmp, self.folder / "hold")
+
+    def wait_arrived(self, timeout: float = 300.0) -> int:
+        arrived = self.folder / "arrived"
+        wait_for(arrived.exists, timeout=timeout, interval=0.02, what=f"a run blocked at the gate in {self.folder}")
+        return int(arrived.read_text())
+
+    def release(self) -> None:
+        (self.folder / "hold").unlink(missing_ok=True)

@@ -146,47 +146,42 @@ def test_resume_refuses_completed_and_options(db_url, capsys):
 
 
 @pytest.mark.slow
-def test_ctrl_c_cancels_with_checkpoint_and_resume_finishes(db_url, fmnist_dir, capsys):
+def test_ctrl_c_cancels_with_checkpoint_and_resume_finishes(db_url, fmnist_dir, capsys, gate, tmp_path, monkeypatch):
     import signal
     import subprocess
     import sys
 
-    from runner_helpers import wait_for, worker_env
+    from runner_helpers import HANG_GUARD_S, wait_for
 
-    cmd = [sys.executable, "-m", "cgan_tui", "train", "--model", "seed004", "--epochs", "3", "--checkpoint-epochs", "3",
-           "--limit-train", "64", "--device", "cpu", "--metrics", "", "--data-dir", str(fmnist_dir), "--db", db_url]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=worker_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cmd = [sys.executable, "-m", "cgan_tui", "train", "--model", "seed004", "--loss", "test-gate", "--epochs", "3",
+           "--checkpoint-epochs", "3", "--limit-train", "64", "--batch-size", "64", "--device", "cpu", "--metrics", "",
+           "--data-dir", str(fmnist_dir), "--db", db_url]  # fmt: skip
+    gate.hold(1)  # blocked in epoch 1's only step: Ctrl-C lands mid-epoch
+    err_path = tmp_path / "train.err"
+    with open(err_path, "w") as err_file:
+        proc = subprocess.Popen(cmd, env=gate.env(), stdout=subprocess.DEVNULL, stderr=err_file, text=True)
     try:
-        store = wait_for(lambda: _opened(db_url), timeout=60, what="the database")
-        wait_for(lambda: (c := q.latest_checkpoint(store, 1)) is not None and c.epoch >= 1, timeout=120, what="epoch 1")
+        gate.wait_arrived()
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        wait_for(lambda: "stopping at the next step" in err_path.read_text(), timeout=HANG_GUARD_S, what="the Ctrl-C message")
+        gate.release()
+        proc.wait(timeout=HANG_GUARD_S)
     finally:
         if proc.poll() is None:
             proc.kill()
+    err = err_path.read_text()
     assert proc.returncode == 130, err
-    assert "stopping at the next step" in err
+    store = open_store(db_url)
     run = q.get_run(store, 1)
-    assert run.status == RunStatus.cancelled and 1 <= run.current_epoch < 3
-    stopped = q.latest_checkpoint(store, 1).epoch
+    assert (run.status, run.current_epoch) == (RunStatus.cancelled, 1)  # the step in flight finished epoch 1
+    assert q.latest_checkpoint(store, 1).epoch == 1
+    capsys.readouterr()
+    monkeypatch.setenv("CGAN_TUI_EXTRA_PLUGINS", "cgan_test_losses")  # the resumed run's loss, in-process
     assert main(["train", "--resume", "1", "--db", db_url]) == 0
     assert "completed" in capsys.readouterr().out
     assert [r.epoch for r in q.epoch_rows(store, 1)] == [1, 2, 3]
-    assert f"resume from epoch {stopped}" in (Path(q.checkpoints(store, 1)[0].path).parent / "run.log").read_text()
+    assert "resume from epoch 1" in (Path(q.checkpoints(store, 1)[0].path).parent / "run.log").read_text()
     store.dispose()
-
-
-def _opened(db_url):
-    try:
-        store = open_store(db_url, create=False)
-    except Exception:  # noqa: BLE001 - not created yet
-        return None
-    try:
-        q.get_run(store, 1)
-        return store
-    except Exception:  # noqa: BLE001 - no run yet
-        store.dispose()
-        return None
 
 
 def test_worker_on_a_missing_device_fails_no_queued_run(db_url, capsys):

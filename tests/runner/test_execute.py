@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cgan_tui.runner import queue, recorder
+from cgan_tui.runner import queue
 from cgan_tui.runner.execute import execute_run
 from cgan_tui.runner.logs import log_path
 from cgan_tui.store import queries as q
@@ -88,12 +88,12 @@ def test_stop_event_requeues_then_resumes_exactly(store, tiny, registries):
     assert q.get_run(store, rid).attempts == 2
 
 
-def test_cancel_running_keeps_checkpoint(store, tiny, registries, monkeypatch):
-    monkeypatch.setattr(recorder, "CANCEL_POLL_S", 0.0)
+def test_cancel_running_keeps_checkpoint(store, tiny, registries):
     rid = _claim(store, tiny, registries, epochs=3)
     other = queue.enqueue(store, tiny(), registries=registries)
     out = execute_run(store, rid, registries, worker_id="w", epoch_hooks=[],
                       extra_callbacks=OnEpoch(lambda e: queue.cancel(store, rid)))  # fmt: skip
+    # no poll-interval tuning needed: the flag is always read before the next epoch starts
     assert (out.status, out.epochs_done) == ("cancelled", 1)
     run = q.get_run(store, rid)
     assert run.status == RunStatus.cancelled and run.finished_at is not None
@@ -101,6 +101,43 @@ def test_cancel_running_keeps_checkpoint(store, tiny, registries, monkeypatch):
     assert q.get_run(store, other).status == RunStatus.queued
     queue.requeue(store, rid)
     assert q.get_run(store, rid).cancel_requested is False
+
+
+def _execute_at_gate(store, tiny, registries, gate, monkeypatch, epochs: int, cancel_at_step: int):
+    """Run a gated run in a thread; cancel it while step ``cancel_at_step`` is provably running."""
+    monkeypatch.setenv(*gate.env_pair)
+    rid = _claim(store, tiny, registries, loss="test-gate", epochs=epochs, checkpoint_epochs=(epochs,),
+                 batch_size=64)  # 64 images, batch 64: step k is epoch k  # fmt: skip
+    gate.hold(cancel_at_step)
+    outcome: list = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(execute_run(store, rid, registries, worker_id="w", epoch_hooks=[]))
+    )
+    worker.start()
+    try:
+        assert gate.wait_arrived() == cancel_at_step
+        assert queue.cancel(store, rid) == "cancel_requested"
+    finally:
+        gate.release()
+        worker.join()
+    return rid, outcome[0]
+
+
+def test_cancel_before_the_last_step_ends_cancelled_at_the_next_epoch(store, tiny, registries, gate, monkeypatch):
+    rid, out = _execute_at_gate(store, tiny, registries, gate, monkeypatch, epochs=3, cancel_at_step=1)
+    assert (out.status, out.epochs_done) == ("cancelled", 1)  # epoch 1 finished, epoch 2 never started
+    run = q.get_run(store, rid)
+    assert (run.status, run.current_epoch) == (RunStatus.cancelled, 1)
+    assert [r.epoch for r in q.epoch_rows(store, rid)] == [1]
+    assert Path(q.latest_checkpoint(store, rid).path).is_file()
+
+
+def test_cancel_during_the_last_step_is_too_late_and_completes(store, tiny, registries, gate, monkeypatch):
+    rid, out = _execute_at_gate(store, tiny, registries, gate, monkeypatch, epochs=2, cancel_at_step=2)
+    assert (out.status, out.epochs_done) == ("completed", 2)
+    run = q.get_run(store, rid)
+    assert (run.status, run.current_epoch, run.cancel_requested) == (RunStatus.completed, 2, False)
+    assert "cancel requested after the last training step" in log_path(store, rid).read_text()
 
 
 def test_nan_loss_diverges_and_raising_loss_fails(store, tiny, registries):

@@ -18,6 +18,8 @@ from cgan_tui.runner.executors import LocalPool, RayExecutor, default_workers, d
 from cgan_tui.store import queries as q
 from cgan_tui.store.tables import RunStatus, utcnow
 
+from runner_helpers import HANG_GUARD_S
+
 
 def test_enqueue_validates_before_storing(store, tiny, registries):
     with pytest.raises(UserError, match=r"unknown loss 'hnge'; valid: .*hinge"):
@@ -101,7 +103,7 @@ def test_claim_is_atomic_across_threads_and_processes(store, tiny, registries, d
     for t in threads:
         t.join()
     for p in procs:
-        out, _ = p.communicate(timeout=120)
+        out, _ = p.communicate(timeout=HANG_GUARD_S)
         assert p.returncode == 0
         got.extend(int(x) for x in out.split())
     assert sorted(got) == sorted(ids)  # every run claimed exactly once

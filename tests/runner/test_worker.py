@@ -21,18 +21,13 @@ from cgan_tui.store import queries as q
 from cgan_tui.store.db import open_store
 from cgan_tui.store.tables import RunStatus
 
-from runner_helpers import wait_for, worker_env
+from runner_helpers import HANG_GUARD_S, wait_for, worker_env
 
 pytestmark = pytest.mark.slow
 
 
 def _status(store, rid) -> RunStatus:
     return q.get_run(store, rid).status
-
-
-def _has_checkpoint(store, rid, epoch) -> bool:
-    latest = q.latest_checkpoint(store, rid)
-    return latest is not None and latest.epoch >= epoch
 
 
 def test_two_workers_six_runs_each_once_with_polling_reader(store, tiny, registries, db_url, tmp_path):
@@ -45,11 +40,13 @@ def test_two_workers_six_runs_each_once_with_polling_reader(store, tiny, registr
         nonlocal polls
         own = open_store(db_url)
         try:
-            while not done.is_set():
+            while True:  # at least one full poll, however fast the workers are
                 queue.queue_rows(own)
                 q.metric_rows(own, ids)
                 q.list_runs(own)
                 polls += 1
+                if done.is_set():
+                    break
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
         finally:
@@ -61,7 +58,7 @@ def test_two_workers_six_runs_each_once_with_polling_reader(store, tiny, registr
                      extra_args=["--poll", "0.2", "--heartbeat", "0.5"])  # fmt: skip
     pool.start()
     assert pool.alive() == 2
-    codes = pool.wait(timeout=240)
+    codes = pool.wait(timeout=HANG_GUARD_S)
     done.set()
     thread.join()
     logs = "".join(Path(s.log_path).read_text() for s in pool.status())
@@ -76,28 +73,39 @@ def test_two_workers_six_runs_each_once_with_polling_reader(store, tiny, registr
     assert len({q.get_run(store, rid).worker_id for rid in ids}) <= 2
 
 
-def test_sigterm_requeues_and_kill9_resumes_from_checkpoint(store, tiny, registries, start_worker):
-    rid = queue.enqueue(store, tiny(epochs=5, checkpoint_epochs=(5,)), registries=registries)
+def _gated(tiny, epochs: int):
+    """A run that the test's gate can hold mid-step: 64 images, batch 64, so step k is epoch k."""
+    return tiny(loss="test-gate", epochs=epochs, checkpoint_epochs=(epochs,), batch_size=64)
 
-    first = start_worker()
-    wait_for(lambda: _has_checkpoint(store, rid, 1), timeout=120, what="epoch 1 checkpoint")
+
+def test_sigterm_requeues_and_kill9_resumes_from_checkpoint(store, tiny, registries, start_worker, gate):
+    rid = queue.enqueue(store, _gated(tiny, 5), registries=registries)
+
+    gate.hold(2)  # blocked in epoch 2's only step: the signal lands mid-epoch
+    first = start_worker(env=gate.env())
+    gate.wait_arrived()
     first.send_signal(signal.SIGTERM)
-    assert first.wait(timeout=60) == 0
+    wait_for(lambda: "stopping after the current step" in Path(first.log_path).read_text(), timeout=HANG_GUARD_S,
+             what="the worker to take the signal")  # fmt: skip
+    gate.release()
+    assert first.wait(timeout=HANG_GUARD_S) == 0
     run = q.get_run(store, rid)
     assert run.status == RunStatus.queued and run.worker_id is None
-    stopped_at = q.latest_checkpoint(store, rid).epoch
-    assert 1 <= stopped_at < 5 and Path(q.latest_checkpoint(store, rid).path).is_file()
+    # the step in flight finished epoch 2; the stop was seen before epoch 3 began
+    assert q.latest_checkpoint(store, rid).epoch == 2 and Path(q.latest_checkpoint(store, rid).path).is_file()
 
-    second = start_worker()
-    wait_for(lambda: _has_checkpoint(store, rid, stopped_at + 1), timeout=120, what="a checkpoint after resuming")
+    gate.hold(2)  # the resumed run's second step is epoch 4: epoch 3 is complete when it blocks
+    second = start_worker(env=gate.env())
+    gate.wait_arrived()
     second.kill()  # SIGKILL: no chance to clean up
     second.wait()
-    time.sleep(1.2)  # let its last heartbeat age past --stale-after below
+    gate.release()
+    time.sleep(1.2)  # its last heartbeat ages past --stale-after below (the sweep's own rule, not a race)
     assert _status(store, rid) == RunStatus.running  # left behind by the dead worker
-    assert q.latest_checkpoint(store, rid).epoch < 5
+    assert q.latest_checkpoint(store, rid).epoch == 3
 
-    third = start_worker("--once", "--stale-after", "1")
-    assert third.wait(timeout=180) == 0
+    third = start_worker("--once", "--stale-after", "1", env=gate.env())
+    assert third.wait(timeout=HANG_GUARD_S) == 0
     run = q.get_run(store, rid)
     assert (run.status, run.attempts) == (RunStatus.completed, 3)
     assert [r.epoch for r in q.epoch_rows(store, rid)] == [1, 2, 3, 4, 5]
@@ -106,22 +114,24 @@ def test_sigterm_requeues_and_kill9_resumes_from_checkpoint(store, tiny, registr
     assert log_path(store, rid).read_text().count("resume from epoch") == 2
 
 
-def test_cancel_queued_and_running(store, tiny, registries, db_url, capsys, tmp_path):
-    long = queue.enqueue(store, tiny(epochs=6, checkpoint_epochs=(6,)), priority=5, registries=registries)
+def test_cancel_queued_and_running(store, tiny, registries, db_url, capsys, tmp_path, gate):
+    long = queue.enqueue(store, _gated(tiny, 6), priority=5, registries=registries)
     waiting = queue.enqueue(store, tiny(), priority=1, registries=registries)
     other = queue.enqueue(store, tiny(), registries=registries)
-    pool = LocalPool(db_url, workers=1, env=worker_env(), log_dir=tmp_path / "logs",
+    gate.hold(1)
+    pool = LocalPool(db_url, workers=1, env=gate.env(), log_dir=tmp_path / "logs",
                      extra_args=["--poll", "0.2", "--heartbeat", "0.5"])  # fmt: skip
     pool.start()
-    wait_for(lambda: _has_checkpoint(store, long, 1), timeout=120, what="first epoch of the long run")
+    gate.wait_arrived()  # the long run is inside its first step
     assert cli_main(["queue", "cancel", str(waiting), str(long), "--db", db_url]) == 0
     out = capsys.readouterr().out
     assert f"run {waiting}: cancelled" in out and f"run {long}: cancel requested" in out
-    wait_for(lambda: _status(store, other) == RunStatus.completed, timeout=120, what="the other run")
-    pool.stop(timeout=60)  # SIGTERM; an idle worker exits 0
+    gate.release()
+    wait_for(lambda: _status(store, other) == RunStatus.completed, timeout=HANG_GUARD_S, what="the other run")
+    pool.stop(timeout=HANG_GUARD_S)  # SIGTERM; an idle worker exits 0
     assert pool.alive() == 0 and [w.returncode for w in pool.status()] == [0]
     run = q.get_run(store, long)
-    assert run.status == RunStatus.cancelled and run.current_epoch < 6
+    assert (run.status, run.current_epoch) == (RunStatus.cancelled, 1)  # read before epoch 2 began
     assert Path(q.latest_checkpoint(store, long).path).is_file()
     w = q.get_run(store, waiting)
     assert (w.status, w.attempts) == (RunStatus.cancelled, 0)
@@ -133,7 +143,7 @@ def test_cli_worker_survives_diverged_and_failing_runs(store, tiny, registries, 
     good = queue.enqueue(store, tiny(), priority=1, registries=registries)
     proc = subprocess.run(
         [sys.executable, "-m", "cgan_tui", "worker", "--once", "--workers", "1", "--db", db_url],
-        env=worker_env(), capture_output=True, text=True, timeout=240,
+        env=worker_env(), capture_output=True, text=True, timeout=HANG_GUARD_S,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "executed 3 run(s)" in proc.stderr

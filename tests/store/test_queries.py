@@ -151,18 +151,22 @@ def test_writes_retry_when_sqlite_refuses_at_once(db_url, monkeypatch):
     rid = q.create_run(store, _cfg())
     store.engine.dispose()
     event.listen(store.engine, "connect", lambda conn, _r: conn.execute("PRAGMA busy_timeout = 0"))
-    sleeps: list[float] = []
-    real_sleep = time.sleep
-    monkeypatch.setattr(q.time, "sleep", lambda s: (sleeps.append(s), real_sleep(s)))
-
     holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None, timeout=0, check_same_thread=False)
     holder.execute("BEGIN EXCLUSIVE")
-    release = threading.Timer(0.4, lambda: holder.execute("COMMIT"))
-    release.start()
+    sleeps: list[float] = []
+    real_sleep = time.sleep
+
+    def back_off(seconds: float) -> None:
+        """The writer met the lock and backs off: release it now (an event, not a timer)."""
+        if not sleeps:
+            holder.execute("COMMIT")
+        sleeps.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(q.time, "sleep", back_off)
     try:
         q.upsert_metric(store, rid, 1, "fid", 12.5, backend="inception", n_samples=10)
     finally:
-        release.join()
         holder.close()
     assert sleeps, "the first attempt should have met the lock"
     assert [m.value for m in q.metric_rows(store, [rid])] == [12.5]

@@ -133,14 +133,30 @@ def make_app(registries, tmp_path):
     return factory
 
 
-async def wait_for(pilot, predicate, timeout: float = 30.0, what: str = "condition") -> None:
-    """Let the app run (workers, polls) until ``predicate()`` holds; fail with ``what`` after ``timeout``."""
+HANG_GUARD_S = 300.0
+"""A wait's upper bound only turns a hang into a failure: waits return as soon as their condition holds,
+so a slow or busy machine makes a test slower, never red. Whatever it waits for (a poll, a thread worker,
+a database write) is an event the app produces, not a duration."""
+
+
+def app_state(app) -> str:
+    """What the app shows, for a failed wait's message: the screen stack, toasts, running workers, form errors."""
+    screens = " > ".join(type(s).__name__ for s in app.screen_stack)
+    toasts = [str(n.message) for n in getattr(app, "_notifications", [])]
+    workers = [w.name or str(w) for w in app.workers if w.is_running]
+    errors = [str(w.render()) for w in app.screen.query("#form-error")]
+    return f"screens: {screens}; toasts: {toasts}; running workers: {workers}; form errors: {errors}"
+
+
+async def wait_for(pilot, predicate, timeout: float = HANG_GUARD_S, what: str = "condition") -> None:
+    """Let the app run (workers, polls) until ``predicate()`` holds; a hang fails after ``timeout``
+    with the app's state in the message."""
     import time
 
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}; {app_state(pilot.app)}")
         await pilot.pause(0.05)
 
 

@@ -27,6 +27,14 @@ def stored_grid(url: str, run_id: int, epoch: int) -> bytes:
         store.dispose()
 
 
+def stored_ratings(url: str, run_id: int, epoch: int) -> dict[str, int]:
+    store = open_store(url)
+    try:
+        return {r.criterion: r.value for r in queries.ratings(store, [run_id]) if r.epoch == epoch}
+    finally:
+        store.dispose()
+
+
 async def test_open_run_and_move_epoch_slider(ui_db, make_app):
     app = make_app(ui_db.url)
     async with app.run_test(size=(160, 50)) as pilot:
@@ -92,7 +100,7 @@ async def test_rate_a_model_and_see_final_score(ui_db, make_app):
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, RateScreen), what="rate screen")
         await pilot.press("4", "5", "3", "4")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: len(stored_ratings(ui_db.url, row.run_id, row.epoch)) == 4, what="4 ratings stored")
         await pilot.press("escape")
 
         def final_of():
@@ -101,10 +109,8 @@ async def test_rate_a_model_and_see_final_score(ui_db, make_app):
 
         await wait_for(pilot, lambda: final_of() is not None, what="final score")
         research = final_of()
-        store = open_store(ui_db.url)
-        stored = {r.criterion: r.value for r in queries.ratings(store, [row.run_id]) if r.epoch == row.epoch}
-        store.dispose()
-        assert stored == {"sharpness": 4, "structure": 5, "detail": 3, "class_fit": 4}
+        assert stored_ratings(ui_db.url, row.run_id, row.epoch) == {"sharpness": 4, "structure": 5, "detail": 3,
+                                                                     "class_fit": 4}  # fmt: skip
         await pilot.press("o")  # preset research -> commercial: visual ratings weigh more
         await wait_for(pilot, lambda: final_of() is not None and final_of() != research, what="preset change")
         assert results.preset == "commercial"
