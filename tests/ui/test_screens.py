@@ -138,6 +138,10 @@ async def test_enqueue_from_form_appears_in_queue(ui_db, make_app):
         form.query_one("#f-embed_dims").value = "10, 32"
         form.query_one("#f-n_seeds").value = "2"
         form.query_one("#f-epochs").value = "3"
+        # Textual's Button ignores clicks for 0.2 s after a press (its "-active" effect): on a fast
+        # machine the second click came within that and was swallowed. Wait for the button to take clicks.
+        submit = form.query_one("#submit")
+        await wait_for(pilot, lambda: not submit.has_class("-active"), what="the Queue button to take a click again")
         await pilot.click("#submit")
         queue = None
 
