@@ -71,3 +71,20 @@ def fmnist_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def db_url(tmp_path: Path) -> str:
     """A fresh SQLite database URL in a temp folder (artifacts go beside it)."""
     return f"sqlite:///{tmp_path / 'experiments.db'}"
+
+
+# --------------------------------------------------------------------------------------------
+# Parallel runs (pytest-xdist, `./dev test` uses `-n 2 --dist loadgroup`): tests are independent,
+# except that the TUI tests share one session fixture (real trained runs, built once per process) and
+# the tests that start worker processes size their threads for a machine of their own. Each of those
+# two sets runs in one xdist process; everything else is spread over both.
+XDIST_GROUPS = {"ui": ("tests/ui/",), "worker-processes": ("tests/runner/test_worker.py",)}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        rel = Path(str(item.path)).relative_to(root).as_posix()
+        for group, prefixes in XDIST_GROUPS.items():
+            if rel.startswith(prefixes):
+                item.add_marker(pytest.mark.xdist_group(group))
