@@ -295,8 +295,6 @@ def structural_weights(tmp_path_factory) -> dict[str, Path]:
 def test_fetched_files_give_is_lpips_and_combined_in_ls_and_export(
     env, monkeypatch, structural_weights, registries, balanced_real, db_url, capsys
 ):
-    import torch
-
     from cgan_tui.config import RunConfig
     from cgan_tui.gan.evaluation import evaluate
     from cgan_tui.runner.evaluate_hook import store_results
@@ -314,7 +312,6 @@ def test_fetched_files_give_is_lpips_and_combined_in_ls_and_export(
     assert not weights.status("fid-inception").found  # FID comes from torch-fidelity's features then
 
     n = 20
-    torch.set_num_threads(min(2, torch.get_num_threads()))
     gen = ReplayGenerator(balanced_real.images, balanced_real.labels, transform=lambda x: x.flip(-1))
     results = evaluate(gen, RunConfig(latent_dim=8), registries, epoch=1, n=n, device="cpu",
                        metrics=["fid", "is", "lpips"], real=balanced_real)  # fmt: skip
