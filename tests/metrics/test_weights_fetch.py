@@ -265,6 +265,36 @@ def test_setup_step_is_best_effort_and_quiet_when_present(env, monkeypatch, caps
     assert capsys.readouterr().err == ""
 
 
+def test_progress_bar_on_a_terminal(env, monkeypatch):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    publish(monkeypatch, "lpips-alex", PAYLOAD)
+    out, err = io.StringIO(), Terminal()
+    with FileServer({ALEX: PAYLOAD}) as server:
+        assert wf.run_fetch(["lpips-alex"], mirror=server.url(), timeout=10, out=out, err=err) == 0
+    assert "lpips-alex" in err.getvalue() and "3.1/3.1 MB" in err.getvalue()  # rich's DownloadColumn
+    assert out.getvalue().startswith("lpips-alex: downloaded 3.1 MB")
+
+
+def test_fetch_module_is_torch_free():
+    code = "import sys, cgan_tui.gan.weights_fetch; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_real_files_where_present_have_the_published_hash():
+    """On a machine where the real files were fetched (by torchvision, torch-fidelity or us)."""
+    present = [weights.status(n) for n in weights.downloadable() if weights.status(n).found]
+    if not present:
+        pytest.skip("no real IS/LPIPS weight file on this machine")
+    for st in present:
+        digest = hashlib.sha256(st.path.read_bytes()).hexdigest()
+        assert wf.digest_matches(digest, st.spec.sha256), (st.path, digest)
+
+
 # ---------------------------------------------- fetched files feed IS, LPIPS and the combined score
 
 
