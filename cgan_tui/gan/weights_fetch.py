@@ -27,6 +27,7 @@ import socket
 import ssl
 import sys
 import tempfile
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -110,6 +111,8 @@ def describe(exc: BaseException, timeout: float) -> str:
         if isinstance(inner, BaseException):
             return describe(inner, timeout)
         return str(inner)
+    if isinstance(exc, LookupTimeout):
+        return str(exc)
     if isinstance(exc, socket.gaierror):
         return "host name not resolved (no network or DNS?)"
     if isinstance(exc, ConnectionRefusedError):
@@ -134,12 +137,41 @@ def digest_matches(digest: str, published: str | None) -> bool:
     return published is None or digest.startswith(published.lower())
 
 
+class LookupTimeout(socket.gaierror):
+    """The host name lookup did not finish within the time-out."""
+
+
+def resolve_host(url: str, timeout: float) -> None:
+    """Look the URL's host up within ``timeout``: the resolver ignores socket time-outs, and with an
+    unreachable DNS server it can block for tens of seconds per lookup."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return
+    outcome: list[BaseException | None] = []
+
+    def lookup() -> None:
+        try:
+            socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+            outcome.append(None)
+        except OSError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=lookup, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        raise LookupTimeout(f"host name lookup of {parts.hostname} took over {timeout:g} s (no network or DNS?)")
+    if outcome[0] is not None:
+        raise outcome[0]
+
+
 def download(url: str, dest: Path, *, sha256: str | None, timeout: float, name: str,
              progress: ProgressFactory | None = None) -> str:  # fmt: skip
     """Stream ``url`` into ``dest`` atomically; returns the full SHA-256. ``FetchError`` on any failure."""
     request = urllib.request.Request(url, headers={"User-Agent": "cgan-tui (weights fetch)"})
     tmp: str | None = None
     try:
+        resolve_host(url, timeout)
         with urllib.request.urlopen(request, timeout=timeout) as resp:
             length = resp.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
@@ -242,16 +274,20 @@ def progress_factory(bar) -> ProgressFactory:
     return start
 
 
+def fetch_with_bar(names: list[str], *, mirror: str | None, timeout: float, stream=None):
+    """``fetch_many`` with a rich progress bar on ``stream`` (stderr) when it is a terminal."""
+    bar = rich_progress(stream)
+    if bar is None:
+        return fetch_many(names, mirror=mirror, timeout=timeout)
+    with bar:
+        return fetch_many(names, mirror=mirror, timeout=timeout, progress=progress_factory(bar))
+
+
 def run_fetch(names: list[str], *, mirror: str | None, timeout: float, out=None, err=None) -> int:
-    """Fetch with a progress bar on a terminal; one line per file; 0 when all are present after it."""
+    """Fetch, then one line per file; 0 when all are present after it, 1 when any failed."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
-    bar = rich_progress(err)
-    if bar is None:
-        done, failed = fetch_many(names, mirror=mirror, timeout=timeout)
-    else:
-        with bar:
-            done, failed = fetch_many(names, mirror=mirror, timeout=timeout, progress=progress_factory(bar))
+    done, failed = fetch_with_bar(names, mirror=mirror, timeout=timeout, stream=err)
     for item in done:
         print(item.line(), file=out)
     for exc in failed:
@@ -265,13 +301,7 @@ def setup(timeout: float = SETUP_TIMEOUT) -> int:
     if not names:
         return 0
     try:
-        mirror = mirror_from_env()
-        bar = rich_progress()
-        if bar is None:
-            done, failed = fetch_many(names, mirror=mirror, timeout=timeout)
-        else:
-            with bar:
-                done, failed = fetch_many(names, mirror=mirror, timeout=timeout, progress=progress_factory(bar))
+        done, failed = fetch_with_bar(names, mirror=mirror_from_env(), timeout=timeout)
     except UserError as exc:  # a bad mirror variable
         print(f"[weights] IS/LPIPS weights not fetched: {exc}", file=sys.stderr)
         return 0

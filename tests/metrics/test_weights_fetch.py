@@ -213,6 +213,18 @@ def test_a_silent_server_times_out(env):
     assert files_under(folder, hub) == []
 
 
+def test_a_hanging_name_lookup_is_bounded_too(env, monkeypatch):
+    """Resolvers ignore socket time-outs; an unreachable DNS server must not hang the fetch."""
+    release = threading.Event()
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: release.wait(60) and [])
+    try:
+        with pytest.raises(wf.FetchError, match=r"host name lookup of download.pytorch.org took over 0.2 s"):
+            wf.fetch("lpips-alex", timeout=0.2)
+    finally:
+        release.set()
+    assert files_under(*env) == []
+
+
 def test_bad_arguments_are_one_line_errors(env, capsys):
     for argv, text in (
         (["weights", "fetch"], "name the weight files to fetch or give --all; downloadable: torch-fidelity-inception, lpips-alex"),
