@@ -147,11 +147,17 @@ def resolve_host(url: str, timeout: float) -> None:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(parts.hostname):  # only the proxy is looked up then
+        parts = urllib.parse.urlsplit(proxy if "://" in proxy else "http://" + proxy)
+        if not parts.hostname:
+            return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     outcome: list[BaseException | None] = []
 
     def lookup() -> None:
         try:
-            socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+            socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
             outcome.append(None)
         except OSError as exc:
             outcome.append(exc)
@@ -180,8 +186,8 @@ def download(url: str, dest: Path, *, sha256: str | None, timeout: float, name: 
                 free = shutil.disk_usage(dest.parent).free
                 raise FetchError(name, url, f"not enough disk space in {dest.parent}: needs {total / 1e6:.1f} MB, "
                                             f"{free / 1e6:.1f} MB free")  # fmt: skip
-            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
             advance = progress(name, total) if progress is not None else None
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
             hasher = hashlib.sha256()
             got = 0
             with os.fdopen(fd, "wb") as out:

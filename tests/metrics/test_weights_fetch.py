@@ -90,10 +90,14 @@ def files_under(*folders: Path) -> list[Path]:
     return sorted(p for f in folders if f.exists() for p in f.rglob("*") if p.is_file())
 
 
+PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+
+
 @pytest.fixture
 def env(weights_env, tmp_path, monkeypatch):
-    """Empty weights folder and torch hub; no mirror from the caller's environment."""
-    monkeypatch.delenv(wf.MIRROR_ENV, raising=False)
+    """Empty weights folder and torch hub; no mirror or proxy from the caller's environment."""
+    for var in (wf.MIRROR_ENV, *PROXY_VARS):
+        monkeypatch.delenv(var, raising=False)
     return weights_env, tmp_path / "torch" / "hub" / "checkpoints"
 
 
@@ -240,9 +244,7 @@ def test_bad_arguments_are_one_line_errors(env, capsys):
 
 
 def _cli(args: list[str], **env: str) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **env}
-    full_env.pop(wf.MIRROR_ENV, None)
-    full_env.update(env)
+    full_env = {k: v for k, v in os.environ.items() if k not in (wf.MIRROR_ENV, *PROXY_VARS)} | env
     return subprocess.run([sys.executable, "-m", "cgan_tui", *args], capture_output=True, text=True, env=full_env, timeout=120)
 
 
