@@ -84,12 +84,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     weights = subparsers.add_parser(
         "weights",
-        help="pretrained weight files the metrics use: status, import, classifier training",
+        help="pretrained weight files the metrics use: status, fetch, import, classifier training",
         description="Lists every weight file (used by, status, size, where it was looked for).",
     )
     add_common(weights)
     weights.set_defaults(func=run_weights)
     wsub = weights.add_subparsers(dest="weights_command", metavar="SUBCOMMAND")
+    fetch = wsub.add_parser(
+        "fetch",
+        help="download missing standard weights (ImageNet AlexNet, torch-fidelity Inception), hash-checked",
+        description="Downloads each missing file from the URL its library uses (torchvision, torch-fidelity), "
+        "checks its published SHA-256 and writes it atomically into torch's hub checkpoints folder. "
+        "Files already present anywhere looked in are not downloaded again. Offline: one line per file "
+        "with the URL, the reason and the `cgan-tui weights import NAME FILE` alternative; exit status 1.",
+    )
+    fetch.add_argument("names", nargs="*", metavar="NAME", help="weight files to fetch (see `cgan-tui weights`)")
+    fetch.add_argument("--all", action="store_true", help="every downloadable weight file")
+    fetch.add_argument("--mirror", metavar="URL", help="replace everything before the file name of each URL "
+                       "(http://, https:// or file://; default $CGAN_TUI_WEIGHTS_MIRROR)")  # fmt: skip
+    fetch.add_argument("--timeout", type=float, default=None, metavar="S",
+                       help="seconds a connect or one read may take (default 30)")  # fmt: skip
+    fetch.set_defaults(func=run_weights_fetch)
     imp = wsub.add_parser("import", help="copy a weight file into place (checked to load first)")
     imp.add_argument("name", metavar="NAME")
     imp.add_argument("path", metavar="PATH")
@@ -465,6 +480,18 @@ def run_weights(args: argparse.Namespace) -> int:
         table.add_row(st.spec.name, st.spec.used_by, status, _size(st.size), where)
     _console().print(table)
     return 0
+
+
+def run_weights_fetch(args: argparse.Namespace) -> int:
+    from cgan_tui.gan import weights_fetch as wf
+
+    if args.names and args.all:
+        raise UserError("give weight names or --all, not both")
+    if args.timeout is not None and not args.timeout > 0:
+        raise UserError(f"--timeout must be a number of seconds > 0 (got {args.timeout:g})")
+    names = wf.resolve_names(args.names, args.all)
+    mirror = args.mirror or wf.mirror_from_env()
+    return wf.run_fetch(names, mirror=mirror, timeout=args.timeout or wf.DEFAULT_TIMEOUT)
 
 
 def run_weights_import(args: argparse.Namespace) -> int:

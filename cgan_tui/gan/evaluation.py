@@ -95,6 +95,13 @@ def _inception(ctx: "MetricContext"):
 
 
 def _inception_logits(ctx: "MetricContext"):
+    if weights.status("fid-inception").path is None:  # FID runs on torch-fidelity's network too:
+        try:  # IS shares its model and its one pass over the samples
+            shared = ctx.extractor("inception")
+        except WeightsUnavailable:
+            shared = None
+        if isinstance(shared, feat.TorchFidelityInception):
+            return shared
     try:
         return feat.TorchFidelityInception(ctx.device)
     except WeightsUnavailable as exc:

@@ -126,19 +126,27 @@ class TorchFidelityInception(nn.Module):
             "inception-v3-compat", ["2048", "logits_unbiased"], feature_extractor_weights_path=str(path)
         ).to(self.device).eval()
         self.name = "torch-fidelity-inception"
+        self._last: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
 
-    def _both(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _both(self, images: torch.Tensor) -> torch.Tensor:
         x = as_uint8(images).to(self.device)
         if x.shape[1] == 1:
             x = x.expand(-1, 3, -1, -1)
         feats, logits = self.net(x)
-        return feats.reshape(x.shape[0], -1), logits
+        return torch.cat([feats.reshape(x.shape[0], -1), logits], dim=1)
+
+    def features_and_logits(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One pass for both (IS and FID share it); the last input's result is kept for the other call."""
+        if self._last is None or self._last[0] is not images:
+            both = _batched(self._both, images, self.batch, self.device)
+            self._last = (images, both[:, : self.num_features], both[:, self.num_features :])
+        return self._last[1], self._last[2]
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return _batched(lambda b: self._both(b)[0], images, self.batch, self.device)
+        return self.features_and_logits(images)[0]
 
     def logits(self, images: torch.Tensor) -> torch.Tensor:
-        return _batched(lambda b: self._both(b)[1], images, self.batch, self.device)
+        return self.features_and_logits(images)[1]
 
 
 class ClassifierFeatures(nn.Module):

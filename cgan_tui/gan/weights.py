@@ -1,14 +1,20 @@
 """Registry of the pretrained weight files the metrics need: where each is looked for, found or not.
 
 Torch-free at import (``cgan-tui weights`` and the TUI list them without PyTorch); validating a file
-imports torch lazily. Nothing here downloads: files come from the set-up step
-(``python -m cgan_tui.gan.weights_setup``), ``cgan-tui weights import NAME PATH`` or training
-(the classifier). A metric whose file is missing raises ``WeightsUnavailable`` and is stored as
-unavailable with the reason, never replaced by a stand-in.
+imports torch lazily. Nothing here downloads: files come from the set-up steps
+(``python -m cgan_tui.gan.weights_setup``, ``python -m cgan_tui.gan.weights_fetch --setup``),
+``cgan-tui weights fetch NAME``, ``cgan-tui weights import NAME PATH`` or training (the classifier).
+A metric whose file is missing raises ``WeightsUnavailable`` and is stored as unavailable with the
+reason, never replaced by a stand-in.
 
-Places looked in, in order: ``$CGAN_TUI_WEIGHTS`` (default ``~/.cache/cgan_tui/weights``) and, for
-files torchvision/torch-fidelity fetch themselves, torch's hub checkpoint folder
-(``$TORCH_HOME/hub/checkpoints``, default ``~/.cache/torch/hub/checkpoints``).
+The two ImageNet files that torchvision and torch-fidelity download themselves carry their official
+``url`` and published ``sha256`` here (the one home of that data); ``cgan-tui weights fetch``
+(``cgan_tui.gan.weights_fetch``) downloads them from there, or from a mirror, on request only.
+
+Places looked in, in order: for files torchvision/torch-fidelity fetch themselves, torch's hub
+checkpoint folder first (``$TORCH_HOME/hub/checkpoints``, default ``~/.cache/torch/hub/checkpoints``;
+fetches and imports go there, so those libraries find the files too); then ``$CGAN_TUI_WEIGHTS``
+(default ``~/.cache/cgan_tui/weights``).
 """
 
 from __future__ import annotations
@@ -79,6 +85,15 @@ class WeightFile:
     requires_package: str | None = None
     sidecar_suffixes: tuple[str, ...] = ()
     """Files next to it that travel with it on import (the classifier's ``.json`` accuracy record)."""
+    url: str | None = None
+    """Where the owning library downloads it (``cgan-tui weights fetch``); None: not downloadable."""
+    sha256: str | None = None
+    """Published SHA-256 of the download: the full hex digest, or the prefix the library puts in the
+    file name (torch.hub's ``check_hash`` rule: the file's digest must start with it)."""
+
+    @property
+    def downloadable(self) -> bool:
+        return self.url is not None
 
     def install_path(self) -> Path:
         return self.candidates()[0]
@@ -143,8 +158,12 @@ TORCH_FIDELITY_INCEPTION = WeightFile(
     used_by="is (backend inception; needs logits), fid/kid via torch-fidelity",
     candidates=_in_dirs("weights-inception-2015-12-05-6726825d.pth", hub=True),
     validate=lazy("cgan_tui.gan.features:validate_state_dict"),
-    how_to_get="needs internet once (torch-fidelity downloads it) or `cgan-tui weights import torch-fidelity-inception FILE`",
+    how_to_get="`cgan-tui weights fetch torch-fidelity-inception` (needs internet once) "
+    "or `cgan-tui weights import torch-fidelity-inception FILE`",
     requires_package="torch_fidelity",
+    # torch_fidelity/feature_extractor_inceptionv3.py URL_INCEPTION_V3 (torch-fidelity 0.4.0)
+    url="https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/weights-inception-2015-12-05-6726825d.pth",
+    sha256="6726825d",
 )
 LPIPS_ALEX = WeightFile(
     name="lpips-alex",
@@ -152,7 +171,10 @@ LPIPS_ALEX = WeightFile(
     used_by="lpips, lpips_diversity (backend lpips): torchvision AlexNet ImageNet backbone",
     candidates=_in_dirs("alexnet-owt-7be5be79.pth", hub=True),
     validate=lazy("cgan_tui.gan.features:validate_alexnet"),
-    how_to_get="needs internet once (torchvision downloads it) or `cgan-tui weights import lpips-alex FILE`",
+    how_to_get="`cgan-tui weights fetch lpips-alex` (needs internet once) or `cgan-tui weights import lpips-alex FILE`",
+    # torchvision.models.AlexNet_Weights.IMAGENET1K_V1.url (torchvision 0.29)
+    url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
+    sha256="7be5be79",
 )
 LPIPS_ALEX_LINEAR = WeightFile(
     name="lpips-alex-linear",
@@ -183,6 +205,11 @@ def get(name: str) -> WeightFile:
         return REGISTRY[name]
     except KeyError:
         raise UserError(f"unknown weight file {name!r}; valid: {', '.join(REGISTRY)}") from None
+
+
+def downloadable() -> list[str]:
+    """Names of the files ``cgan-tui weights fetch`` can download (registry order)."""
+    return [name for name, spec in REGISTRY.items() if spec.downloadable]
 
 
 def status(name: str) -> WeightStatus:
@@ -251,6 +278,7 @@ __all__ = [
     "weights_dir",
     "torch_hub_checkpoints",
     "get",
+    "downloadable",
     "status",
     "all_status",
     "require",
