@@ -64,10 +64,10 @@ class CompareScreen(Screen):
                 with Vertical(classes="compare-col"):
                     yield SampleGrid(self.app.services.image_renderer, id=f"compare-grid-{i}")
         yield EpochSlider(id="compare-slider")
-        yield Static(Text(self.app.services.image_footer), classes="renderer-line")
         with Horizontal(id="compare-bottom"):
             yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
             yield Curves("G loss", id="compare-plot")
+        yield Static(Text(self.app.services.image_footer), classes="renderer-line")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -69,7 +69,6 @@ class RunDetailScreen(Screen):
             with Vertical(id="detail-left"):
                 yield SampleGrid(self.app.services.image_renderer, id="detail-grid")
                 yield EpochSlider(id="detail-slider")
-                yield Static(Text(self.app.services.image_footer), classes="renderer-line")
             with Vertical(id="detail-plots"):
                 yield Curves("G/D loss", id="loss-plot")
                 yield Curves("metric", id="metric-plot")
@@ -80,6 +79,7 @@ class RunDetailScreen(Screen):
                 yield Static("", id="detail-checkpoints")
             with TabPane("Log", id="tab-log"):
                 yield Static("", id="detail-log")
+        yield Static(Text(self.app.services.image_footer), classes="renderer-line")
         yield Footer()
 
     def on_mount(self) -> None:

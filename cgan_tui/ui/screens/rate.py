@@ -48,7 +48,7 @@ class RateScreen(Screen):
         self.values: dict[str, int] = {}
         self.current = 0
         self.grid: GridImage | None = None
-        self.label = 0
+        self.class_label = 0
         self.first_sample = 0
         self.loaded = False
 
@@ -56,7 +56,9 @@ class RateScreen(Screen):
         yield Header()
         yield Static(f"rate run {self.run_id} epoch {self.epoch} {self.label}", classes="screen-title")
         yield ClassRow(self.app.services.image_renderer, id="rate-row")
-        with VerticalScroll(id="rate-body"):
+        body = VerticalScroll(id="rate-body")
+        body.can_focus = False  # its arrow-key scrolling would shadow the criterion/class keys
+        with body:
             yield Static("", id="rate-criteria")
         yield Static(Text(self.app.services.image_footer), classes="renderer-line")
         yield Footer()
@@ -86,12 +88,12 @@ class RateScreen(Screen):
     def _show_row(self) -> None:
         title = f"epoch {self.epoch}" if self.grid else f"no sample grid stored for epoch {self.epoch}"
         row = self.query_one(ClassRow)
-        row.show(self.grid, self.label, self.first_sample, title + " · ←→ class, [ ] samples")
+        row.show(self.grid, self.class_label, self.first_sample, title + " · ←→ class, [ ] samples")
         self.first_sample = row.first_sample
 
     def action_label(self, delta: int) -> None:
         rows = self.grid.rows if self.grid is not None else 1
-        self.label = (self.label + delta) % rows
+        self.class_label = (self.class_label + delta) % rows
         self._show_row()
 
     def action_samples(self, delta: int) -> None:

@@ -35,7 +35,7 @@ class ZoomSource:
 
 class ZoomScreen(Screen):
     BINDINGS = [
-        Binding("escape", "close", "Back"),
+        Binding("escape", "close", "Back", show=False),
         Binding("z", "close", "Grid"),
         Binding("up", "label(-1)", "◀ Class", key_display="↑"),
         Binding("down", "label(1)", "Class ▶", key_display="↓"),
@@ -58,7 +58,9 @@ class ZoomScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", classes="screen-title", id="zoom-title")
-        with VerticalScroll(id="zoom-rows"):
+        rows = VerticalScroll(id="zoom-rows")
+        rows.can_focus = False  # its arrow-key scrolling would shadow the class/epoch keys
+        with rows:
             for i, _ in enumerate(self.sources):
                 yield ClassRow(self.app.services.image_renderer, id=f"zoom-row-{i}")
         yield Static(Text(self.app.services.image_footer), id="zoom-renderer", classes="renderer-line")

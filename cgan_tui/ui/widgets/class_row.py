@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from cgan_tui.ui.grid_tiles import GridImage, class_name, compose_tiles
 from cgan_tui.ui.widgets.pixels import make_picture, set_picture
-from cgan_tui.ui.widgets.sample_grid import GAP, fit, window
+from cgan_tui.ui.widgets.sample_grid import GAP, fit, span, window
 
 
 class ClassRow(Vertical):
@@ -65,5 +65,5 @@ class ClassRow(Vertical):
         set_picture(picture, image)
         caption.update(Text(
             f"{self.title} · class {self.label} {class_name(self.label)} · "
-            f"samples {samples[0] + 1}-{samples[-1] + 1} of {self.grid.cols} · 1 pixel per half-cell"
+            f"sample {span(samples, self.grid.cols, 1)} · 1 pixel per half-cell"
         ))  # fmt: skip

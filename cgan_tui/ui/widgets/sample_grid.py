@@ -28,6 +28,12 @@ def fit(available: int, tile: int, gap: int = GAP) -> int:
     return max(1, (available + gap) // (tile + gap))
 
 
+def span(indices: range, total: int, base: int = 0) -> str:
+    """``3-5 of 8`` (or ``3 of 8``) for the shown ``indices``, counted from ``base``."""
+    first, last = indices[0] + base, indices[-1] + base
+    return f"{first}{'' if first == last else f'-{last}'} of {total}"
+
+
 def window(first: int, shown: int, total: int) -> int:
     """Clamp a window's first index so it stays inside ``total``."""
     return max(0, min(first, total - shown))
@@ -95,6 +101,5 @@ class SampleGrid(Vertical):
         image = compose_tiles([[self.grid.tile(r, c) for c in samples] for r in classes], w, h, GAP)
         set_picture(picture, image)
         caption.update(Text(
-            f"{self.caption} · classes {classes[0]}-{classes[-1]}/{self.grid.rows} "
-            f"samples {samples[0] + 1}-{samples[-1] + 1}/{self.grid.cols}"
-        ))  # fmt: skip
+            f"{self.caption} · class {span(classes, self.grid.rows)} · sample {span(samples, self.grid.cols, 1)}"
+        ))
