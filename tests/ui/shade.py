@@ -12,6 +12,7 @@ import sys
 
 RAMP = " .:-=+*#%@"  # dark -> light (a light garment on a black background)
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
+OTHER_CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-ln-z]")  # cursor moves etc.: not part of the text
 
 
 def _apply(params: list[int], fg, bg):
@@ -39,7 +40,7 @@ def _luma(rgb) -> float:
 
 def shade(text: str) -> str:
     out_lines = []
-    for line in text.splitlines():
+    for line in OTHER_CSI.sub("", text).splitlines():
         fg = bg = None
         out = []
         pos = 0
