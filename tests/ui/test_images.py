@@ -224,3 +224,11 @@ async def test_rate_screen_shows_one_class_row_at_full_resolution(ui_db, make_ap
         assert screen.query_one(ClassRow).label == 9
         await pilot.press("5")  # rating still works
         await wait_for(pilot, lambda: app.services.ratings(run_id, 2).get("sharpness") == 5, what="rating saved")
+
+
+def test_shade_turns_halfcell_cells_into_text():
+    from .shade import shade
+
+    white_over_black = "\x1b[1;1H\x1b[38;2;255;255;255;48;2;0;0;0m▀\x1b[0m"
+    white = "\x1b[38;2;255;255;255;48;2;255;255;255m▀▀\x1b[0m"
+    assert shade(f"{white_over_black}{white} ok\n\x1b[38;2;0;0;0;48;2;0;0;0m▀") == "=@@ ok\n"
