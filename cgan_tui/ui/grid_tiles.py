@@ -13,9 +13,8 @@ from functools import cached_property
 
 from PIL import Image
 
-CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")  # fmt: skip
-"""Fashion-MNIST class names by label (the same list as ``gan.data``, which the UI may not import)."""
+from cgan_tui.classes import CLASS_NAMES
+
 
 MAX_GAP = 4
 
