@@ -9,30 +9,36 @@ from functools import partial
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """Resolve the DB URL, build the services and run the app; plugins load in a background thread."""
+    """Resolve the DB URL, choose the image renderer, build the services and run the app."""
     from cgan_tui.cli import disabled_plugins
+    from cgan_tui.ui import renderers
     from cgan_tui.ui.services import Services
 
-    renderer = os.environ.get("CGAN_TUI_IMAGES", "auto")
+    renderers.parse(os.environ.get(renderers.ENV_VAR))  # a bad value fails here, before any probing
+    choice: list[renderers.Choice] = []
+    # The renderer must be detected (and textual-image must measure the cells) before Textual takes the
+    # terminal over. Probing mostly waits for the terminal's answers, so it runs while this thread
+    # imports the app.
+    probe = threading.Thread(target=lambda: choice.append(_choose(renderers)), name="image-probe", daemon=True)
+    probe.start()
+    from cgan_tui.ui.app import CganApp
+
+    probe.join()
     services = Services(
         db_url=getattr(args, "db", None),  # resolved and opened in a thread, after the first frame
         plugin_loader=partial(_load_plugins, disabled_plugins(args)),
-        image_renderer=renderer,
+        image_renderer=choice[0].name if choice else "halfcell",
+        image_reason=choice[0].reason if choice else "terminal probe failed",
     )
-    probe = None
-    if renderer == "auto":
-        # textual-image must probe the terminal before Textual takes it over. The probe mostly waits
-        # for the terminal's answers, so it runs in a thread while this one imports the app.
-        from cgan_tui.ui.widgets.sample_grid import preload_image_support
-
-        probe = threading.Thread(target=preload_image_support, name="image-probe", daemon=True)
-        probe.start()
-    from cgan_tui.ui.app import CganApp
-
-    if probe is not None:
-        probe.join()
     CganApp(services).run()
     return 0
+
+
+def _choose(renderers):
+    choice = renderers.choose(os.environ.get(renderers.ENV_VAR))
+    if renderers.RENDERERS[choice.name].widget_class is not None:
+        renderers.graphics_widgets()
+    return choice
 
 
 def _load_plugins(disabled: list[str]):

@@ -17,16 +17,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from cgan_tui.classes import CLASS_NAMES  # noqa: F401  (re-exported: gan.data.CLASS_NAMES)
 from cgan_tui.errors import UserError
 
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 CACHE_DIR = Path.home() / ".cache" / "cgan_tui" / "data"
 ENV_VAR = "CGAN_TUI_DATA"
 PREFIX = {"train": "train", "test": "t10k"}
-CLASS_NAMES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)  # fmt: skip
 
 
 class DataNotFound(UserError):

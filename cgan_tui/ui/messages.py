@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from cgan_tui.ui.grid_tiles import GridImage
 
 
 @dataclass
@@ -52,11 +55,11 @@ class RunLoaded(Message):
 
 @dataclass
 class GridLoaded(Message):
-    """PNG bytes of one run's sample grid at one epoch (None when that epoch has no grid)."""
+    """One run's sample grid at one epoch (None when that epoch has no grid)."""
 
     run_id: int
     epoch: int
-    png: bytes | None
+    grid: "GridImage | None"
 
 
 @dataclass

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from cgan_tui.store.db import Store
     from cgan_tui.plugins import Registries
     from cgan_tui.results import ResultRow
+    from cgan_tui.ui.grid_tiles import GridImage
 
 LOG_TAIL_LINES = 40
 
@@ -71,15 +72,17 @@ class Services:
     ``./experiments.db``). Resolving and opening it imports SQLAlchemy, so it happens in ``connect()``,
     which the app calls from a thread: the first frame never waits for the database layer.
 
-    ``image_renderer``: ``auto`` (best the terminal supports), ``halfcell`` or ``unicode`` (forced:
-    deterministic snapshots). ``poll_interval`` seconds between database polls.
+    ``image_renderer``: ``halfcell``, ``sixel`` or ``kitty`` (``ui.renderers``; the CLI detects it before
+    the app starts), ``image_reason`` why (shown in the picture screens' renderer line).
+    ``poll_interval`` seconds between database polls.
     """
 
     db_url: str | None
     plugin_loader: Callable[[], "Registries"] | None = None
     executor_factory: Callable[..., Any] | None = None
     grids_dir: Path = field(default_factory=default_grids_dir)
-    image_renderer: str = "auto"
+    image_renderer: str = "halfcell"
+    image_reason: str = "default"
     poll_interval: float = 1.5
     page_size: int = 100
     rater: str = "me"
@@ -168,11 +171,19 @@ class Services:
 
         return queries.grid_epochs(self.store, run_id)
 
-    def grid_png(self, run_id: int, epoch: int) -> bytes | None:
+    def grid_image(self, run_id: int, epoch: int) -> "GridImage | None":
+        """The grid with its layout (rows x cols), for cutting it into samples."""
         from cgan_tui.store import queries
+        from cgan_tui.ui.grid_tiles import GridImage
 
         row = queries.grid(self.store, run_id, epoch)
-        return None if row is None else bytes(row.png)
+        return None if row is None else GridImage(bytes(row.png), rows=row.rows, cols=row.cols)
+
+    @property
+    def image_footer(self) -> str:
+        from cgan_tui.ui.renderers import Choice
+
+        return Choice(self.image_renderer, self.image_reason).footer()
 
     def checkpoints(self, run_id: int):
         from cgan_tui.store import queries

@@ -3,7 +3,8 @@
     .venv/bin/python tests/ui/capture.py [OUT_DIR]
 
 Trains the same three tiny real runs as the UI tests (into a temp database), drives the app with
-Pilot exactly as a user would, and writes one ``.txt`` file per screen (the screen as plain text).
+Pilot exactly as a user would, and writes one ``.txt`` file per screen (the screen as plain text;
+half-cell pictures become shade characters, see ``tests/ui/shade.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rich.console import Console  # noqa: E402
 
 from tests.conftest import make_fmnist_dir  # noqa: E402
 from tests.ui import conftest as ui  # noqa: E402
+from tests.ui.shade import shade  # noqa: E402
 
 
 async def shot(pilot) -> str:
@@ -34,12 +36,12 @@ async def shot(pilot) -> str:
 
 
 def screen_text(app) -> str:
-    """The current screen as plain text (what export_screenshot draws, without the SVG)."""
+    """The current screen as plain text (what export_screenshot draws, without the SVG); pictures shaded."""
     width, height = app.size
     console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True,
                       legacy_windows=False, safe_box=False, color_system="truecolor")  # fmt: skip
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return "\n".join(line.rstrip() for line in console.export_text(styles=False).splitlines())
+    return shade(console.export_text(styles=True))
 
 
 def build_db() -> tuple[str, list[int], object]:
@@ -83,7 +85,10 @@ async def capture(out: Path, url: str, ids: list[int], registries, size=(132, 42
                           and app.screen.query_one("SampleGrid").png is not None, what="detail")  # fmt: skip
         await pilot.pause(0.3)
         shots["detail"] = await shot(pilot)
-        await pilot.press("escape")
+        await pilot.press("z", "down")  # class 1 (trousers) at full resolution
+        await pilot.pause(1.0)
+        shots["zoom"] = await shot(pilot)
+        await pilot.press("escape", "escape")
         await pilot.press("home", "space", "down", "space", "v")
         await pilot.pause(1.5)
         shots["compare"] = await shot(pilot)

@@ -78,3 +78,51 @@ def test_plugins_snapshot(snapshot_db, make_app, stable_registries, snap_compare
                        and app.screen.query_one("#plugins-table").row_count > 0, what="plugins")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
+def _zoom_ready(app, run_ids, compare: bool = False):
+    from cgan_tui.ui.screens.zoom import ZoomScreen
+    from cgan_tui.ui.widgets.class_row import ClassRow
+
+    async def ready(pilot):
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        if compare:
+            await pilot.press("space", "down", "space", "v")
+            await wait_for(pilot, lambda: len(app.screen.query("SampleGrid")) == 2
+                           and all(g.png is not None for g in app.screen.query("SampleGrid")), what="compare")
+        else:
+            app.push_screen(RunDetailScreen(run_ids[0], 2))
+            await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None
+                           and app.screen.query_one("SampleGrid").png is not None, what="detail")
+        await pilot.press("z", "down")  # class 1
+        await wait_for(pilot, lambda: isinstance(app.screen, ZoomScreen) and app.screen.loaded
+                       and all(r.label == 1 and r.shown for r in app.screen.query(ClassRow)), what="zoom")
+        await pilot.pause(0.2)
+
+    return ready
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)], ids=["160x48", "80x24"])
+def test_detail_zoom_snapshot(snapshot_db, make_app, stable_registries, snap_compare, size):
+    app = make_app(snapshot_db.url, plugin_loader=lambda: stable_registries)
+    assert snap_compare(app, terminal_size=size, run_before=_zoom_ready(app, snapshot_db.run_ids))
+
+
+def test_compare_zoom_snapshot(snapshot_db, make_app, stable_registries, snap_compare):
+    app = make_app(snapshot_db.url, plugin_loader=lambda: stable_registries)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_zoom_ready(app, snapshot_db.run_ids, compare=True))
+
+
+def test_rate_snapshot(snapshot_db, make_app, stable_registries, snap_compare):
+    from cgan_tui.ui.screens.rate import RateScreen
+
+    app = make_app(snapshot_db.url, plugin_loader=lambda: stable_registries)
+
+    async def ready(pilot):
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        app.push_screen(RateScreen(snapshot_db.run_ids[0], 2, "bce embedding e2"))
+        await wait_for(pilot, lambda: isinstance(app.screen, RateScreen) and app.screen.loaded, what="rate")
+        await pilot.press("right", "right")  # class 2
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)

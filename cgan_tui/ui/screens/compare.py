@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from cgan_tui.errors import UserError
 from cgan_tui.results import ResultRow, columns_for, format_value
 from cgan_tui.ui import messages as msg
+from cgan_tui.ui.grid_tiles import GridImage
 from cgan_tui.ui.screens.results import HIDDEN_BY_DEFAULT
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
@@ -39,13 +40,18 @@ class CompareScreen(Screen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("left", "epoch(-1)", "◀ Epoch"),
         Binding("right", "epoch(1)", "Epoch ▶"),
+        Binding("up", "classes(-1)", "Classes", key_display="↑↓"),
+        Binding("down", "classes(1)", "Classes", show=False),
+        Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),
+        Binding("right_square_bracket", "samples(1)", "Samples", show=False),
+        Binding("z", "zoom", "Zoom"),
     ]
 
     def __init__(self, rows: list[ResultRow], backend: str = "inception") -> None:
         super().__init__()
         self.rows = rows
         self.backend = backend
-        self.grids: dict[tuple[int, int], bytes | None] = {}
+        self.grids: dict[tuple[int, int], GridImage | None] = {}
         self.epochs_by_run: dict[int, list[int]] = {}
 
     def compose(self) -> ComposeResult:
@@ -61,6 +67,7 @@ class CompareScreen(Screen):
         with Horizontal(id="compare-bottom"):
             yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
             yield Curves("G loss", id="compare-plot")
+        yield Static(Text(self.app.services.image_footer), classes="renderer-line")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -120,19 +127,48 @@ class CompareScreen(Screen):
                 key = (row.run_id, epoch)
                 if key not in self.grids:
                     has = epoch in self.epochs_by_run.get(row.run_id, [])
-                    self.grids[key] = services.grid_png(row.run_id, epoch) if has else None
+                    self.grids[key] = services.grid_image(row.run_id, epoch) if has else None
                 out[row.run_id] = self.grids[key]
         except UserError as exc:
             self.post_message(msg.Notice(str(exc), "error"))
             return
         self.app.call_from_thread(self._show, epoch, out)
 
-    def _show(self, epoch: int, pngs: dict[int, bytes | None]) -> None:
+    def _show(self, epoch: int, grids: dict[int, GridImage | None]) -> None:
         for i, row in enumerate(self.rows):
-            png = pngs.get(row.run_id)
-            caption = f"r{row.run_id} {row.label.rsplit(' ', 1)[0]} @ e{epoch}" if png else f"r{row.run_id}: no grid at e{epoch}"
-            self.query_one(f"#compare-grid-{i}", SampleGrid).show(png, caption)
+            grid = grids.get(row.run_id)
+            caption = f"r{row.run_id} {row.label.rsplit(' ', 1)[0]} @ e{epoch}" if grid else f"r{row.run_id}: no grid at e{epoch}"
+            self.query_one(f"#compare-grid-{i}", SampleGrid).show(grid, caption)
         self.query_one("#compare-plot", Curves).marker = epoch
 
     def action_epoch(self, delta: int) -> None:
         self.query_one(EpochSlider).action_move(delta)
+
+    def action_classes(self, delta: int) -> None:
+        for grid in self.query(SampleGrid):
+            grid.scroll_classes(delta)
+
+    def action_samples(self, delta: int) -> None:
+        for grid in self.query(SampleGrid):
+            grid.scroll_samples(delta)
+
+    def action_zoom(self) -> None:
+        """Every compared model's same class row at full resolution, stacked."""
+        epoch = self.query_one(EpochSlider).epoch
+        if epoch is None:
+            self.notify("no sample grids to zoom into yet", severity="warning")
+            return
+        from cgan_tui.ui.screens.zoom import ZoomScreen, ZoomSource
+
+        sources = [ZoomSource(f"r{r.run_id} {r.label.rsplit(' ', 1)[0]}", r.run_id,
+                              tuple(self.epochs_by_run.get(r.run_id, ()))) for r in self.rows]  # fmt: skip
+        first = self.query_one("#compare-grid-0", SampleGrid).first_class
+        self.app.push_screen(ZoomScreen(sources, epoch, first), self._zoom_closed)
+
+    def _zoom_closed(self, result: tuple[int, int] | None) -> None:
+        if result is not None:
+            epoch, label = result
+            for grid in self.query(SampleGrid):
+                grid.first_class = label
+            self.query_one(EpochSlider).select(epoch)
+            self._fetch(epoch)

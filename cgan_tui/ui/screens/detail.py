@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from cgan_tui.errors import UserError
 from cgan_tui.ui import messages as msg
+from cgan_tui.ui.grid_tiles import GridImage
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
@@ -42,6 +43,11 @@ class RunDetailScreen(Screen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("left", "epoch(-1)", "◀ Epoch"),
         Binding("right", "epoch(1)", "Epoch ▶"),
+        Binding("up", "classes(-1)", "Classes", key_display="↑↓"),
+        Binding("down", "classes(1)", "Classes", show=False),
+        Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),
+        Binding("right_square_bracket", "samples(1)", "Samples", show=False),
+        Binding("z", "zoom", "Zoom"),
         Binding("m", "next_metric", "Metric"),
         Binding("r", "rate", "Rate"),
         Binding("ctrl+r", "reload", "Reload", show=False),
@@ -54,7 +60,7 @@ class RunDetailScreen(Screen):
         self.data: msg.RunLoaded | None = None
         self.metric_keys: list[str] = []
         self.metric_index = 0
-        self.grids: dict[int, bytes | None] = {}
+        self.grids: dict[int, GridImage | None] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -73,6 +79,7 @@ class RunDetailScreen(Screen):
                 yield Static("", id="detail-checkpoints")
             with TabPane("Log", id="tab-log"):
                 yield Static("", id="detail-log")
+        yield Static(Text(self.app.services.image_footer), classes="renderer-line")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -179,22 +186,49 @@ class RunDetailScreen(Screen):
     @work(thread=True, group="detail-grid")
     def _fetch_grid(self, epoch: int) -> None:
         try:
-            png = self.app.services.grid_png(self.run_id, epoch)
+            grid = self.app.services.grid_image(self.run_id, epoch)
         except UserError as exc:
             self.post_message(msg.Notice(str(exc), "error"))
             return
-        self.post_message(msg.GridLoaded(self.run_id, epoch, png))
+        self.post_message(msg.GridLoaded(self.run_id, epoch, grid))
 
     def on_grid_loaded(self, message: msg.GridLoaded) -> None:
-        self.grids[message.epoch] = message.png
+        self.grids[message.epoch] = message.grid
         if message.epoch == self.slider.epoch:
             self._show_grid(message.epoch)
 
     def _show_grid(self, epoch: int) -> None:
-        self.query_one(SampleGrid).show(self.grids.get(epoch), f"samples at epoch {epoch} (rows: classes 0-9)")
+        self.query_one(SampleGrid).show(self.grids.get(epoch), f"epoch {epoch}")
 
     def action_epoch(self, delta: int) -> None:
         self.slider.action_move(delta)
+
+    def action_classes(self, delta: int) -> None:
+        self.query_one(SampleGrid).scroll_classes(delta)
+
+    def action_samples(self, delta: int) -> None:
+        self.query_one(SampleGrid).scroll_samples(delta)
+
+    def action_zoom(self) -> None:
+        """Full resolution: the grid's first shown class row, at the slider's epoch."""
+        epoch = self.slider.epoch
+        if epoch is None or self.data is None:
+            self.notify("no sample grid to zoom into yet", severity="warning")
+            return
+        from cgan_tui.ui.screens.zoom import ZoomScreen, ZoomSource
+
+        run = self.data.run
+        source = ZoomSource(f"run {run.id} {run.loss} {run.conditioning}", run.id, tuple(self.data.grid_epochs))
+        grid = self.query_one(SampleGrid)
+        self.app.push_screen(ZoomScreen([source], epoch, grid.first_class), self._zoom_closed)
+
+    def _zoom_closed(self, result: tuple[int, int] | None) -> None:
+        if result is not None:
+            epoch, label = result
+            self.slider.select(epoch)
+            grid = self.query_one(SampleGrid)
+            grid.first_class = label
+            grid.show(grid.grid, grid.caption)
 
     def action_next_metric(self) -> None:
         self.metric_index += 1

@@ -1,4 +1,7 @@
-"""Rate: score one model's sample grid 1..5 on each criterion with the number keys."""
+"""Rate: score one model's sample grid 1..5 on each criterion with the number keys.
+
+The samples are shown at full resolution, one class row at a time (``←``/``→`` cycle the classes,
+``[``/``]`` page the samples), so a rating is never given from a thumbnail."""
 
 from __future__ import annotations
 
@@ -6,14 +9,15 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cgan_tui.errors import UserError
 from cgan_tui.scoring import RATING_CRITERIA
 from cgan_tui.ui import messages as msg
-from cgan_tui.ui.widgets.sample_grid import SampleGrid
+from cgan_tui.ui.grid_tiles import GridImage
+from cgan_tui.ui.widgets.class_row import ClassRow
 
 HELP = {
     "sharpness": "edges crisp, not blurry",
@@ -32,6 +36,10 @@ class RateScreen(Screen):
         Binding("1", "rate(1)", "Rate 1-5"),
         *[Binding(str(n), f"rate({n})", str(n), show=False) for n in range(2, 6)],
         Binding("down", "criterion(1)", "Criterion", key_display="↑↓"),
+        Binding("left", "label(-1)", "◀ Class"),
+        Binding("right", "label(1)", "Class ▶"),
+        Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),
+        Binding("right_square_bracket", "samples(1)", "Samples", show=False),
     ]
 
     def __init__(self, run_id: int, epoch: int, label: str = "") -> None:
@@ -39,13 +47,20 @@ class RateScreen(Screen):
         self.run_id, self.epoch, self.label = run_id, epoch, label
         self.values: dict[str, int] = {}
         self.current = 0
+        self.grid: GridImage | None = None
+        self.class_label = 0
+        self.first_sample = 0
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"rate run {self.run_id} epoch {self.epoch} {self.label}", classes="screen-title")
-        with Horizontal(id="rate-body"):
-            yield SampleGrid(self.app.services.image_renderer, id="rate-grid")
+        yield ClassRow(self.app.services.image_renderer, id="rate-row")
+        body = VerticalScroll(id="rate-body")
+        body.can_focus = False  # its arrow-key scrolling would shadow the criterion/class keys
+        with body:
             yield Static("", id="rate-criteria")
+        yield Static(Text(self.app.services.image_footer), classes="renderer-line")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -57,17 +72,34 @@ class RateScreen(Screen):
         services = self.app.services
         try:
             values = services.ratings(self.run_id, self.epoch)
-            png = services.grid_png(self.run_id, self.epoch)
+            grid = services.grid_image(self.run_id, self.epoch)
         except UserError as exc:
             self.post_message(msg.Notice(str(exc), "error"))
             return
-        self.app.call_from_thread(self._loaded, values, png)
+        self.app.call_from_thread(self._loaded, values, grid)
 
-    def _loaded(self, values: dict[str, int], png: bytes | None) -> None:
+    def _loaded(self, values: dict[str, int], grid: GridImage | None) -> None:
         self.values.update(values)
-        caption = f"epoch {self.epoch}" if png else f"no sample grid stored for epoch {self.epoch}"
-        self.query_one(SampleGrid).show(png, caption)
+        self.grid = grid
+        self.loaded = True
+        self._show_row()
         self._draw()
+
+    def _show_row(self) -> None:
+        title = f"epoch {self.epoch}" if self.grid else f"no sample grid stored for epoch {self.epoch}"
+        row = self.query_one(ClassRow)
+        row.show(self.grid, self.class_label, self.first_sample, title + " · ←→ class, [ ] samples")
+        self.first_sample = row.first_sample
+
+    def action_label(self, delta: int) -> None:
+        rows = self.grid.rows if self.grid is not None else 1
+        self.class_label = (self.class_label + delta) % rows
+        self._show_row()
+
+    def action_samples(self, delta: int) -> None:
+        shown = self.query_one(ClassRow).shown or 1
+        self.first_sample = max(0, self.first_sample + delta * shown)
+        self._show_row()
 
     def _draw(self) -> None:
         text = Text()
@@ -76,8 +108,8 @@ class RateScreen(Screen):
             pointer = "▶ " if i == self.current else "  "
             stars = ("★" * value + "☆" * (5 - value)) if value else "☆☆☆☆☆ (not rated)"
             style = "bold reverse" if i == self.current else ""
-            text.append(f"{pointer}{criterion:<10} {stars}\n", style=style)
-            text.append(f"    {HELP.get(criterion, '')}\n\n", style="dim")
+            text.append(f"{pointer}{criterion:<10} {stars:<17}", style=style)
+            text.append(f"  {HELP.get(criterion, '')}\n", style="dim")
         done = sum(1 for c in RATING_CRITERIA if c in self.values)
         text.append(f"{done}/{len(RATING_CRITERIA)} rated; the final score needs all four.\n", style="italic")
         self.query_one("#rate-criteria", Static).update(text)

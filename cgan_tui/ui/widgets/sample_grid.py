@@ -1,89 +1,105 @@
-"""A fixed-noise sample grid (PNG bytes) drawn as a terminal image.
+"""The sample-grid overview: as many samples per class as fit at a readable scale.
 
-``auto`` picks Kitty/Sixel where the terminal has them and half-cell blocks otherwise (textual-image);
-``halfcell``/``unicode`` force a renderer so snapshots are stable. textual-image probes the terminal
-when imported: that must happen before Textual starts, and with the TTY hidden when stdin is not a
-TTY (the probe would crash with termios.error), see ``preload_image_support``.
+Shrinking all 10x8 samples into a side panel leaves ~6x6 pixels per garment, too few to judge. This
+view never goes below ``READABLE_SCALE`` (2 cells per 3 image pixels: a 28x28 sample is 19 columns x
+10 rows in half-cell blocks) and shows the window of classes x samples that fits; ``↑``/``↓`` scroll
+the classes, ``[``/``]`` the samples, and the zoom screen shows a class row at full resolution.
 """
 
 from __future__ import annotations
 
-import io
-import os
-import sys
-from contextlib import contextmanager
-from typing import Iterator
+import math
 
+from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widget import Widget
 from textual.widgets import Static
 
-RENDERERS = {
-    "auto": "Image",
-    "halfcell": "HalfcellImage",
-    "unicode": "UnicodeImage",
-    "sixel": "SixelImage",
-    "tgp": "TGPImage",
-}
-"""``Services.image_renderer`` value -> textual_image.widget class name."""
+from cgan_tui.ui.grid_tiles import GridImage, compose_tiles
+from cgan_tui.ui.widgets.pixels import make_picture, set_picture
+
+READABLE_SCALE = 2 / 3
+GAP = 1
 
 
-@contextmanager
-def _tty_hidden_unless_interactive() -> Iterator[None]:
-    """Hide stdout's TTY from textual-image's import-time probe when stdin is not a TTY."""
-    interactive = sys.stdin is not None and sys.stdin.isatty()
-    if interactive:
-        yield
-        return
-    saved = sys.__stdout__
-    with open(os.devnull, "w") as devnull:
-        sys.__stdout__ = devnull  # type: ignore[misc]
-        try:
-            yield
-        finally:
-            sys.__stdout__ = saved  # type: ignore[misc]
+def fit(available: int, tile: int, gap: int = GAP) -> int:
+    """How many ``tile``-pixel tiles with ``gap`` between them fit in ``available`` pixels (at least 1)."""
+    return max(1, (available + gap) // (tile + gap))
 
 
-def preload_image_support() -> None:
-    """Import textual-image (and let it probe the terminal) before the app starts."""
-    with _tty_hidden_unless_interactive():
-        import textual_image.widget  # noqa: F401
+def span(indices: range, total: int, base: int = 0) -> str:
+    """``3-5 of 8`` (or ``3 of 8``) for the shown ``indices``, counted from ``base``."""
+    first, last = indices[0] + base, indices[-1] + base
+    return f"{first}{'' if first == last else f'-{last}'} of {total}"
 
 
-def image_class(renderer: str) -> type[Widget]:
-    if renderer not in RENDERERS:
-        from cgan_tui.errors import UserError
-
-        raise UserError(f"unknown image renderer {renderer!r}; valid: {', '.join(RENDERERS)}")
-    with _tty_hidden_unless_interactive():
-        import textual_image.widget as tiw
-    return getattr(tiw, RENDERERS[renderer])
-
-
-def decode_png(png: bytes):
-    """PNG bytes -> a PIL image in RGB (PIL is torch-free)."""
-    from PIL import Image
-
-    image = Image.open(io.BytesIO(png))
-    image.load()
-    return image.convert("RGB")
+def window(first: int, shown: int, total: int) -> int:
+    """Clamp a window's first index so it stays inside ``total``."""
+    return max(0, min(first, total - shown))
 
 
 class SampleGrid(Vertical):
-    """Caption plus the image; ``show(png, caption)`` swaps the picture without rebuilding the widget."""
+    """Caption plus picture. ``show(grid, caption)`` swaps the grid and keeps the class/sample window."""
 
-    def __init__(self, renderer: str = "auto", **kwargs) -> None:
+    def __init__(self, renderer: str = "halfcell", **kwargs) -> None:
         super().__init__(**kwargs)
         self.renderer = renderer
-        self.png: bytes | None = None
+        self.grid: GridImage | None = None
+        self.caption = "no sample grid yet"
+        self.first_class = 0
+        self.first_sample = 0
+        self.shown = (0, 0)  # classes, samples in view
+
+    @property
+    def png(self) -> bytes | None:
+        return self.grid.png if self.grid is not None else None
 
     def compose(self) -> ComposeResult:
-        yield Static("no sample grid yet", classes="grid-caption")
-        yield image_class(self.renderer)(classes="grid-image")
+        yield Static(self.caption, classes="grid-caption")
+        yield make_picture(self.renderer, classes="grid-image")
 
-    def show(self, png: bytes | None, caption: str) -> None:
-        self.png = png
-        self.query_one(".grid-caption", Static).update(caption)
-        image = self.query_one(".grid-image")
-        image.image = decode_png(png) if png else None  # type: ignore[attr-defined]
+    def show(self, grid: GridImage | None, caption: str) -> None:
+        self.grid, self.caption = grid, caption
+        self._draw()
+
+    def scroll_classes(self, delta: int) -> None:
+        self.first_class += delta * max(1, self.shown[0])
+        self._draw()
+
+    def scroll_samples(self, delta: int) -> None:
+        self.first_sample += delta * max(1, self.shown[1])
+        self._draw()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        if not self.is_mounted:
+            return
+        caption = self.query_one(".grid-caption", Static)
+        picture = self.query_one(".grid-image")
+        if self.grid is None:
+            caption.update(Text(self.caption))
+            set_picture(picture, None)
+            return
+        try:
+            tile_w, tile_h, _ = self.grid.geometry
+        except ValueError as exc:
+            caption.update(Text(f"{self.caption}: {exc}"))
+            set_picture(picture, None)
+            return
+        w, h = math.ceil(tile_w * READABLE_SCALE), math.ceil(tile_h * READABLE_SCALE)
+        region = self.content_region
+        n_cls = min(self.grid.rows, fit(2 * max(region.height - 1, 1), h))
+        n_smp = min(self.grid.cols, fit(region.width, w))
+        self.first_class = window(self.first_class, n_cls, self.grid.rows)
+        self.first_sample = window(self.first_sample, n_smp, self.grid.cols)
+        self.shown = (n_cls, n_smp)
+        classes = range(self.first_class, self.first_class + n_cls)
+        samples = range(self.first_sample, self.first_sample + n_smp)
+        image = compose_tiles([[self.grid.tile(r, c) for c in samples] for r in classes], w, h, GAP)
+        set_picture(picture, image)
+        caption.update(Text(
+            f"{self.caption} · class {span(classes, self.grid.rows)} · sample {span(samples, self.grid.cols, 1)}"
+        ))
