@@ -27,6 +27,7 @@ class RowLike(Protocol):
     scores: dict[str, float | None]
     unavailable: dict[str, str]
     n_samples: dict[str, int]
+    pending: set[str]
 
     def get(self, key: str) -> Any: ...
 
@@ -42,7 +43,9 @@ def compact_n(n: int) -> str:
 
 def is_unavailable(row: RowLike, key: str) -> bool:
     """True when ``key`` is missing *with a stored reason* (n/a), not merely not computed yet."""
-    return row.get(key) is None and bool(row.unavailable.get(key)) and (key in row.values or key in row.scores)
+    if row.get(key) is not None or key in row.pending or not row.unavailable.get(key):
+        return False
+    return key in row.values or key in row.scores
 
 
 def missing_text(row: RowLike, key: str) -> str:

@@ -86,6 +86,8 @@ class ResultRow:
     n_samples: dict[str, int] = field(default_factory=dict)
     current_epoch: int = 0
     error: str | None = None
+    pending: set[str] = field(default_factory=set)
+    """Score keys missing only because an input is not computed yet (shown ``—``, not ``n/a``)."""
 
     @property
     def label(self) -> str:
@@ -360,6 +362,8 @@ def _compute_scores(row: ResultRow, specs: list, options: Mapping[str, Any], gro
             if value is None:
                 if key not in row.unavailable:
                     row.unavailable[key] = _missing_inputs(spec, view, reasons, row.ratings, backend)
+                    if _waiting(spec, view, view_keys, row):
+                        row.pending.add(key)
                 reasons[spec.name] = f"{key} missing ({row.unavailable[key]})"
 
 
@@ -370,6 +374,22 @@ def _view_keys(grouped: Mapping[str, Mapping[str, tuple[str, float | None]]], ba
         for name, (key, _value) in grouped.get(wanted, {}).items():
             keys[name] = key
     return keys
+
+
+def _waiting(spec, view: Mapping[str, Any], view_keys: Mapping[str, str], row: ResultRow) -> bool:
+    """True when a missing score only waits for inputs not computed yet (none of them is n/a)."""
+    waiting = False
+    for need in spec.needs:
+        if need == "ratings":
+            waiting = waiting or bool(scoring.missing_criteria(row.ratings))
+            continue
+        if view.get(need) is not None:
+            continue
+        key = view_keys.get(need)
+        if key is not None and key in row.unavailable and key not in row.pending:
+            return False  # an input cannot be computed here: the score cannot either
+        waiting = True
+    return waiting
 
 
 def _missing_inputs(spec, view, reasons, ratings, backend) -> str:
