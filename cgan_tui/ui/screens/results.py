@@ -220,7 +220,7 @@ class ResultsScreen(Screen):
         value = row.get(col.key)
         where = f"run {row.run_id} epoch {row.epoch} ({row.label}) · {col.title}"
         if value is None and col.kind == "number" and col.key not in ("run_id", "epoch", "embed_dim"):
-            detail.update(f"{where}: {missing_text(row, col.key)} — {row.why_missing(col.key)}")
+            detail.update(f"{where}: missing ({missing_text(row, col.key)}) — {row.why_missing(col.key)}")
         else:
             n = row.n_samples.get(col.key)
             reference = self.references.get(col.key)
