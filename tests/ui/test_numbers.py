@@ -95,3 +95,13 @@ async def test_compare_grid_metrics_and_title_share_one_epoch(snapshot_db, make_
         await wait_for(pilot, lambda: shows(2), what="metrics of both runs at e2")
         await pilot.press("left")
         await wait_for(pilot, lambda: shows(1), what="metrics of both runs at e1")
+
+
+def test_detail_curves_keep_one_sample_count():
+    from types import SimpleNamespace as Row
+
+    from cgan_tui.ui.screens.detail import metric_series
+
+    rows = [Row(name="fid", backend="inception", epoch=e, n_samples=n, value=v)
+            for e, n, v in ((1, 100, 90.0), (2, 100, 80.0), (3, 100, 70.0), (3, 1000, 40.0))]  # fmt: skip
+    assert metric_series(rows) == {"fid@inception": {1: 90.0, 2: 80.0, 3: 70.0}}  # not 40 at n=1,000 in one curve
