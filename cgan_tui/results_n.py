@@ -149,7 +149,8 @@ def mixed_n_message(rows: Iterable["ResultRow"], value_key: str) -> str | None:
     ns = sorted({row.n_samples.get(value_key) for row in rows if row.get(value_key) is not None} - {None, 0})
     if len(ns) < 2:
         return None
-    return f"{value_key} was taken at n = {', '.join(map(str, ns))}: groups are split by n (values at different n are not comparable)"
+    listed = ", ".join(map(str, ns))
+    return f"{value_key} was taken at n = {listed}: groups are split by n (values at different n are not comparable)"
 
 
 def table_n(store: "Store") -> int | None:

@@ -38,7 +38,8 @@ def best_per_row(rows: list[ResultRow | None], key: str, better: str | None) -> 
 
 
 class CompareScreen(Screen):
-    """``rows`` are the marked models; the slider moves every grid to the same epoch."""
+    """``rows`` are the marked models; ``all_rows`` every model (to find each run's model at the
+    slider's epoch); the slider moves grids, metrics and title to the same epoch."""
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
@@ -46,7 +47,9 @@ class CompareScreen(Screen):
         Binding("right", "epoch(1)", "Epoch ▶"),
     ]
 
-    def __init__(self, rows: list[ResultRow], backend: str = "inception", all_rows: list[ResultRow] | None = None) -> None:
+    def __init__(
+        self, rows: list[ResultRow], backend: str = "inception", all_rows: list[ResultRow] | None = None
+    ) -> None:
         super().__init__()
         self.rows = rows
         self.backend = backend
