@@ -88,14 +88,12 @@ class CompareScreen(Screen):
         """The metrics of every compared run's model at the current epoch."""
         table = self.query_one("#compare-table", DataTable)
         table.clear(columns=True)
-        table.add_column(f"metric @ e{self.epoch}", key="metric")
         models = self.at_epoch(self.epoch)
-        for i, row in enumerate(self.rows):
-            table.add_column(f"{_name(row)} r{row.run_id}", key=f"m{i}")
         present = [m for m in models if m is not None]
         columns = [c for c in columns_for(present, self.app.registries) if c.kind == "number"] if present else []
         refs = reference_ns(present, [c.key for c in columns])
         skip = {"run_id", "epoch", "embed_dim", *HIDDEN_BY_DEFAULT}
+        body: list[tuple[str, list[Text]]] = []
         for col in columns:
             if col.key in skip or all(m.get(col.key) is None for m in present):
                 continue
@@ -106,9 +104,16 @@ class CompareScreen(Screen):
                 text = cell_text(model, col.key, refs.get(col.key)) if model is not None else "—"
                 cells.append(Text(f"{BEST} {text}", style="bold green") if i in best else Text(f"  {text}"))
             arrow = {"lower": " ↓", "higher": " ↑"}.get(col.better or "", "")
-            table.add_row(col.title + arrow, *cells, key=col.key)
+            body.append((col.key, [Text(col.title + arrow), *cells]))
         if not present:
-            table.add_row("no evaluated model at this epoch", *("—" for _ in self.rows))
+            body.append(("none", [Text("no evaluated model at this epoch"), *(Text("  —") for _ in self.rows)]))
+        headers = [f"metric @ e{self.epoch}", *(f"{_name(row)} r{row.run_id}" for row in self.rows)]
+        # explicit widths, as in ResultsTable: auto widths are measured on idle and can lag a refill
+        for i, title in enumerate(headers):
+            width = max([len(title), *(cells[i].cell_len for _, cells in body)])
+            table.add_column(title, key="metric" if i == 0 else f"m{i - 1}", width=width)
+        for key, cells in body:
+            table.add_row(*cells, key=key)
 
     @work(thread=True, exclusive=True, group="compare-load")
     def _load(self) -> None:
