@@ -154,27 +154,24 @@ def mixed_n_message(rows: Iterable["ResultRow"], value_key: str) -> str | None:
 
 
 def table_n(store: "Store") -> int | None:
-    """The sample count most evaluated models in the database have (models counted per run and epoch,
-    over every non-training value): what a user-started evaluation defaults to, so it stays comparable."""
-    from sqlalchemy import distinct, func, select  # noqa: F401
+    """The sample count most evaluated models in the database have their FID at (else any non-training
+    value at): what a user-started evaluation defaults to, so that it stays comparable."""
+    from sqlalchemy import select
 
     from cgan_tui.store.queries import read
     from cgan_tui.store.tables import MetricValue
 
     def fetch(session) -> list:
-        models = func.count(distinct(MetricValue.run_id * 1_000_000 + MetricValue.epoch))
-        is_fid = MetricValue.name == "fid"
         return session.connection().execute(
-            select(is_fid, MetricValue.n_samples, models)
+            select(MetricValue.run_id, MetricValue.epoch, MetricValue.n_samples, MetricValue.name == "fid")
             .where(MetricValue.backend != "train", MetricValue.n_samples > 0, MetricValue.value.is_not(None))
-            .group_by(is_fid, MetricValue.n_samples)
+            .distinct()
         ).all()
 
-    rows = read(store, fetch)
-    fid = {int(n): int(c) for f, n, c in rows if f}  # FID is the headline value: its n decides
-    if fid:
-        return most_common_n(fid)
-    counts: Counter[int] = Counter()
-    for _f, n, c in rows:
-        counts[int(n)] += int(c)
-    return most_common_n(counts)
+    fid: dict[int, set] = {}
+    other: dict[int, set] = {}
+    for run_id, epoch, n, is_fid in read(store, fetch):
+        (fid if is_fid else other).setdefault(int(n), set()).add((run_id, epoch))
+        other.setdefault(int(n), set()).add((run_id, epoch))
+    counts = fid or other  # FID is the headline value: its n decides when there is one
+    return most_common_n({n: len(models) for n, models in counts.items()})
