@@ -370,7 +370,7 @@ def run_eval(args: argparse.Namespace) -> int:
         store.dispose()
     width = max((len(r.key) for r in results), default=10)
     for r in results:
-        text = f"{r.value:.4f}" if r.value is not None else f"unavailable: {r.unavailable}"
+        text = f"{r.value:.4f}" if r.value is not None else f"{UNAVAILABLE}: {r.unavailable}"
         print(f"  {r.key:<{width}}  {text}  (n={r.n_samples})")
     print(f"evaluated in {seconds:.1f} s; stored {len(results)} values")
     return 0
