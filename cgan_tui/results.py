@@ -10,7 +10,9 @@ the attribute name (``loss``, ``embed_dim``, ``epoch``, ``status``, ``label``, .
 Which epochs are "models": the run's checkpoint epochs (its config), milestone checkpoints and rated
 epochs that have any non-training value; a run with none of those yet (queued, running before its
 first checkpoint, or evaluation switched off) gets one row at its latest epoch, so it still shows.
-When a value exists at several sample counts, the largest n is shown (its n is in ``n_samples``).
+When a model has values at several sample counts, those at the table's reference n (the n most
+models have FID at) are shown, else those at its largest n; its n is in ``n_samples`` (see ``cgan_tui.results_n``).
+Scores carry the n of their inputs and are computed only from inputs of one n.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
-from cgan_tui import scoring
+from cgan_tui import results_n, scoring
+from cgan_tui.formatting import NOT_YET, format_number
 
 if TYPE_CHECKING:
     from cgan_tui.plugins import Registries
@@ -30,7 +33,7 @@ TRAIN_BACKEND = "train"
 SHARED_BACKENDS = ("lpips", "pixel")
 """Backends whose values every score backend's view includes (LPIPS enters both combined scores)."""
 RATING_BACKEND = "rating"
-MISSING = "—"
+MISSING = NOT_YET
 
 KNOWN_BETTER: dict[str, str] = {
     "fid": "lower",
@@ -57,8 +60,6 @@ DISPLAY = {
     "class_acc": "acc", "diversity": "div", "min_diversity": "min div", "mode_collapse": "collapsed",
     "g_loss": "G loss", "d_loss": "D loss", "images_per_s": "img/s", "epoch_seconds": "epoch s",
 }  # fmt: skip
-COUNT_VALUES = {"mode_collapse"}
-"""Values that are counts (stored as floats): shown without decimals."""
 BACKEND_ABBREV = {"inception": "inc", "classifier": "cls", "lpips": "", "pixel": "", "train": "", "rating": ""}
 BACKEND_ORDER = {"inception": 0, "lpips": 1, "pixel": 2, "classifier": 3, RATING_BACKEND: 8, TRAIN_BACKEND: 9}
 
@@ -85,6 +86,8 @@ class ResultRow:
     n_samples: dict[str, int] = field(default_factory=dict)
     current_epoch: int = 0
     error: str | None = None
+    pending: set[str] = field(default_factory=set)
+    """Score keys missing only because an input is not computed yet (shown ``—``, not ``n/a``)."""
 
     @property
     def label(self) -> str:
@@ -155,6 +158,8 @@ class AggregateRow:
     mean: float | None
     std: float | None
     best: float | None
+    sample_n: int | None = None
+    """The sample count the values were taken at (groups are split by it); None: no values or no n."""
 
 
 # -------------------------------------------------------------------------------------------- load
@@ -230,19 +235,17 @@ def load_results(
             ).where(MetricValue.epoch.in_(epochs_needed)).order_by(MetricValue.id)  # type: ignore[attr-defined]
         ).all()
 
-    # (run, epoch) -> (name, backend) -> (n, value, reason); the largest n wins, later rows win ties.
-    per_epoch: dict[tuple[int, int], dict[tuple[str, str], tuple[int, float | None, str | None]]] = {}
+    # (run, epoch) -> (name, backend) -> n -> (value, reason); later rows win ties.
+    per_epoch: dict[tuple[int, int], dict[tuple[str, str], results_n.Candidates]] = {}
     evaluated: set[tuple[int, int]] = set()
     for run_id, epoch, name, backend, value, n, reason in read(store, fetch_values):
         pair = (run_id, epoch)
         if pair not in wanted:
             continue
-        slot = per_epoch.setdefault(pair, {})
-        old = slot.get((name, backend))
-        if old is None or n >= old[0]:
-            slot[(name, backend)] = (n, value, reason)
+        per_epoch.setdefault(pair, {}).setdefault((name, backend), {})[n] = (value, reason)
         if backend != TRAIN_BACKEND:
             evaluated.add(pair)
+    reference = results_n.table_reference(per_epoch.values())
 
     score_specs = _ordered_scores(registries)
     options = {"preset": preset, "weights": weights, "weights_resolved": w}
@@ -257,7 +260,10 @@ def load_results(
                 experiment=exp_names.get(exp_id), current_epoch=current_epoch or 0, error=error,
             )
             by_backend: dict[str, dict[str, tuple[str, float | None]]] = {}
-            for (name, backend), (n, value, reason) in per_epoch.get((run_id, epoch), {}).items():
+            slot = per_epoch.get((run_id, epoch), {})
+            preferred = results_n.model_n(slot, reference)
+            for (name, backend), by_n in slot.items():
+                n, value, reason = results_n.choose(by_n, preferred)
                 key = f"{name}@{backend}"
                 row.values[key] = value
                 row.n_samples[key] = n
@@ -333,21 +339,57 @@ def _compute_scores(row: ResultRow, specs: list, options: Mapping[str, Any], gro
     grouped = _group(row) if grouped is None else grouped
     for backend in score_backends(row, grouped):
         view, reasons = backend_view(row, backend, grouped)
+        view_keys = _view_keys(grouped, backend)
         opts = {**options, "backend": backend}
         for spec in specs:
             key = f"{spec.name}@{backend}"
-            try:
-                value = spec.compute(view, row.ratings, opts)
-            except Exception as exc:  # noqa: BLE001 - a broken score plugin must not break the table
+            n, conflict = results_n.inputs_n(spec.needs, view_keys, row.n_samples)
+            if conflict:  # never mix sample counts in one score
                 value = None
-                row.unavailable[key] = f"score '{spec.name}' raised {type(exc).__name__}: {exc}"
+                row.unavailable[key] = conflict
+            else:
+                try:
+                    value = spec.compute(view, row.ratings, opts)
+                except Exception as exc:  # noqa: BLE001 - a broken score plugin must not break the table
+                    value = None
+                    row.unavailable[key] = f"score '{spec.name}' raised {type(exc).__name__}: {exc}"
             value = None if value is None or (isinstance(value, float) and not math.isfinite(value)) else float(value)
             row.scores[key] = value
+            view_keys[spec.name] = key
+            if n:
+                row.n_samples[key] = n
             view[spec.name] = value
             if value is None:
                 if key not in row.unavailable:
                     row.unavailable[key] = _missing_inputs(spec, view, reasons, row.ratings, backend)
+                    if _waiting(spec, view, view_keys, row):
+                        row.pending.add(key)
                 reasons[spec.name] = f"{key} missing ({row.unavailable[key]})"
+
+
+def _view_keys(grouped: Mapping[str, Mapping[str, tuple[str, float | None]]], backend: str) -> dict[str, str]:
+    """Bare name -> the key its value came from in ``backend_view`` (own backend over shared ones)."""
+    keys: dict[str, str] = {}
+    for wanted in (*SHARED_BACKENDS, backend):
+        for name, (key, _value) in grouped.get(wanted, {}).items():
+            keys[name] = key
+    return keys
+
+
+def _waiting(spec, view: Mapping[str, Any], view_keys: Mapping[str, str], row: ResultRow) -> bool:
+    """True when a missing score only waits for inputs not computed yet (none of them is n/a)."""
+    waiting = False
+    for need in spec.needs:
+        if need == "ratings":
+            waiting = waiting or bool(scoring.missing_criteria(row.ratings))
+            continue
+        if view.get(need) is not None:
+            continue
+        key = view_keys.get(need)
+        if key is not None and key in row.unavailable and key not in row.pending:
+            return False  # an input cannot be computed here: the score cannot either
+        waiting = True
+    return waiting
 
 
 def _missing_inputs(spec, view, reasons, ratings, backend) -> str:
@@ -477,6 +519,8 @@ def _sortable(value: Any) -> Any:
 def sort_rows(rows: Sequence[ResultRow], keys: Sequence[tuple[str, bool]]) -> list[ResultRow]:
     """Stable multi-key sort; each key is ``(column key, descending)``; missing values always last.
 
+    Values taken at another n than the column's reference n sort after those at it (``results_n``).
+
     One pass per key, from the last key to the first (each pass is stable), each pass extracting its
     key once per row; 10,000 rows take a few milliseconds per key.
     """
@@ -490,17 +534,8 @@ def sort_rows(rows: Sequence[ResultRow], keys: Sequence[tuple[str, bool]]) -> li
                 missing.append(row)
             else:
                 present.append((_sortable(value), row))
-        try:
-            present.sort(key=_first, reverse=descending)
-        except TypeError:  # mixed types in one column: compare as text
-            present = [(str(v), r) for v, r in present]
-            present.sort(key=_first, reverse=descending)
-        result = [r for _, r in present] + missing
+        result = results_n.order_present(present, key, descending) + missing
     return result
-
-
-def _first(pair: tuple[Any, ResultRow]) -> Any:
-    return pair[0]
 
 
 TEXT_FIELDS = ("label", "loss", "conditioning", "status", "model", "experiment")
@@ -527,24 +562,20 @@ def aggregate(
     """Mean, sample standard deviation and best value of ``value_key`` per value of column ``by``.
 
     Rows missing the value are left out of the numbers (``n`` counts only present values); groups
-    whose rows are all missing still appear with ``n == 0``. ``better`` defaults to the key's known
+    whose rows are all missing still appear with ``n == 0``. Values taken at different sample counts
+    are never pooled: a group appears once per sample count (``sample_n``). ``better`` defaults to the key's known
     direction (lower for FID/combined, higher for IS...).
     """
     better = better or direction_of(value_key) or "lower"
-    groups: dict[Any, list[float]] = {}
-    for row in rows:
-        values = groups.setdefault(row.get(by), [])
-        value = row.get(value_key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-            values.append(float(value))
+    groups = results_n.aggregate_groups(rows, by, value_key)
     out = []
-    for group in sorted(groups, key=_group_order):
-        values = groups[group]
+    for group, sample_n in sorted(groups, key=lambda g: (_group_order(g[0]), -(g[1] or 0))):
+        values = groups[(group, sample_n)]
         n = len(values)
         mean = sum(values) / n if n else None
         std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n >= 2 and mean is not None else None
         best = (min(values) if better == "lower" else max(values)) if n else None
-        out.append(AggregateRow(group=group, n=n, mean=mean, std=std, best=best))
+        out.append(AggregateRow(group=group, n=n, mean=mean, std=std, best=best, sample_n=sample_n))
     return out
 
 
@@ -557,25 +588,8 @@ def _group_order(group: Any) -> tuple:
 
 
 def format_value(value: Any, key: str = "") -> str:
-    """Human text for a cell: numbers with sensible precision, None as an em dash."""
-    if value is None:
-        return MISSING
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        if key.partition("@")[0] in COUNT_VALUES and value.is_integer():
-            return str(int(value))
-        magnitude = abs(value)
-        if magnitude != 0 and magnitude < 0.01:
-            return f"{value:.2e}"
-        if magnitude < 10:
-            return f"{value:.3f}"
-        return f"{value:.2f}"
-    return str(value)
+    """Human text for a number (``cgan_tui.formatting.format_number``); None as ``—``."""
+    return format_number(value, key)
 
 
 __all__ = [

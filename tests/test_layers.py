@@ -87,6 +87,8 @@ TORCH_FREE_PACKAGES = ("ui", "store", "builtin")
 TORCH_FREE_MODULES = (
     "cgan_tui",
     "cgan_tui.results",
+    "cgan_tui.results_n",
+    "cgan_tui.formatting",
     "cgan_tui.runner.queue",
     "cgan_tui.runner.executors",
     "cgan_tui.config",
@@ -98,6 +100,7 @@ TORCH_FREE_MODULES = (
     "cgan_tui.scoring",
     "cgan_tui.cli",
     "cgan_tui.cli.plugins_cmd",
+    "cgan_tui.cli.ls_view",
 )
 
 

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from cgan_tui.errors import UserError
 
-UNAVAILABLE = "n/a"
+from cgan_tui.formatting import NOT_AVAILABLE as UNAVAILABLE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,7 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ls.add_argument("--filter", default="", metavar="TEXT", help="rows whose label/loss/conditioning/status contain TEXT")
     ls.add_argument("--loss", help="only this loss")
     ls.add_argument("--status", help="only this run status")
-    ls.add_argument("--columns", metavar="A,B", help="columns to show (keys or short names; 'all' for every column)")
+    ls.add_argument("--columns", metavar="A,B", help="columns to show (keys or short names; 'all' for every column, "
+                    "whatever the width)")
+    ls.add_argument("--width", type=int, metavar="N", help="fit the table to N characters (default: the terminal's "
+                    "width; unlimited into a pipe or file)")
     _add_score_options(ls)
     ls.add_argument("--aggregate", metavar="BY", help="mean/std/best per group: loss, embed_dim, conditioning, ...")
     ls.add_argument("--value", metavar="KEY", help="value aggregated by --aggregate (default: combined, else fid)")
@@ -49,11 +52,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "eval",
         help="evaluate a run's checkpoint now and store the metrics",
         description="Generate N class-balanced samples from a checkpoint's generator and compute every enabled "
-        "metric (default N: 10,000 on CUDA, 1,000 on CPU). Values are stored with backend and N.",
+        "metric. Default N: the N most models in the database were evaluated at (values at different N are not "
+        "comparable), else 10,000 on CUDA and 1,000 on CPU. Values are stored with backend and N.",
     )
     ev.add_argument("run_id", type=int, metavar="RUN_ID")
     ev.add_argument("--epoch", type=int, help="checkpoint epoch (default: the newest checkpoint)")
-    ev.add_argument("--n", type=int, help="number of generated samples")
+    ev.add_argument("--n", type=int, help="number of generated samples (default: the table's n)")
     ev.add_argument("--metrics", metavar="A,B", help="metric or backend names (default: all)")
     ev.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     ev.add_argument("--no-train-classifier", action="store_true",
@@ -147,12 +151,13 @@ def _registries(args: argparse.Namespace):
     return load_plugins(disabled=disabled_plugins(args))
 
 
-def _console():
+def _console(width: int | None = None):
     from rich.console import Console
 
     # a terminal gets its own width; a pipe or file gets whole rows, never squashed columns
-    width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 10_000
-    return Console(width=max(width, 80), soft_wrap=False)
+    if width is None:
+        width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 10_000
+    return Console(width=max(width, 40), soft_wrap=False)
 
 
 # ---------------------------------------------------------------------------------------------- ls
@@ -214,19 +219,11 @@ def _default_columns(cols, backend: str | None) -> list:
     return base + shown
 
 
-def _cell(row, key: str) -> str:
-    from cgan_tui.results import format_value
-
-    value = row.get(key)
-    if value is None and key in row.unavailable and key in row.values:
-        return UNAVAILABLE
-    return format_value(value, key)
-
-
 def run_ls(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from cgan_tui import results
+    from cgan_tui.cli import ls_view
 
     preset, weights = _score_args(args)
     registries = _registries(args)
@@ -261,31 +258,32 @@ def run_ls(args: argparse.Namespace) -> int:
                                     else results.column_for(k, registries)) for k in wanted]  # fmt: skip
     else:
         chosen = _default_columns(cols, args.backend)
-    console = _console()
+        by_key = {c.key: c for c in cols}
+        chosen += [by_key[k] for k, _ in sort if k in by_key and by_key[k] not in chosen]  # the sort key shows
+    console = _console(args.width)
     if not rows:
         console.print("no models yet: train with `cgan-tui train ...` or enqueue with `cgan-tui queue add ...`")
         return 0
+    grid = ls_view.cells(rows, chosen)
+    hidden = []
+    if not args.columns:  # a column set that fits: never narrowed, the ones left out named below
+        combined = [c.key for c in chosen if c.key.startswith("combined@")]
+        preferred = [c for c in combined if args.backend and c.endswith("@" + args.backend)] or combined[:1]
+        keep = ["run_id", "label", *(k for k, _ in sort), *preferred, "status"]
+        shown, hidden = ls_view.fit_columns(chosen, grid, console.width, keep)
+        chosen = [chosen[i] for i in shown]
+        grid = [[r[i] for i in shown] for r in grid]
     table = Table(show_lines=False, header_style="bold")
     for c in chosen:
-        arrow = {"lower": " ↓", "higher": " ↑"}.get(c.better or "", "")
-        table.add_column(c.title + arrow, justify="right" if c.kind == "number" else "left", no_wrap=True)
-    for row in rows:
-        table.add_row(*(_cell(row, c.key) for c in chosen))
+        table.add_column(ls_view.header(c), justify="right" if c.kind == "number" else "left", no_wrap=True)
+    for cells in grid:
+        table.add_row(*cells)
     console.print(table)
-    reasons: dict[str, str] = {}
-    for row in rows:
-        for c in chosen:
-            if c.key in row.unavailable and row.get(c.key) is None and c.key in row.values:
-                reasons.setdefault(c.key, row.unavailable[c.key])
-    for key, reason in reasons.items():
-        console.print(f"{UNAVAILABLE} {key}: {reason}", highlight=False, soft_wrap=True)
-    shown_keys = {c.key for c in chosen}
-    explained: set[str] = set()
-    for row in rows:  # one explanation per missing score column, from the first row missing it
-        for key, value in row.scores.items():
-            if value is None and key in shown_keys and key not in explained:
-                explained.add(key)
-                console.print(f"— {key} (e.g. {row.label}): {row.why_missing(key)}", highlight=False, soft_wrap=True)
+    for line in ls_view.notes(rows, chosen, grid):  # wrapped at the table's width
+        console.print(line, highlight=False, markup=False)
+    if hidden:
+        console.print(f"{len(hidden)} more columns fit a wider terminal (--columns all, or --columns A,B): "
+                      + ", ".join(c.key for c in hidden), highlight=False, markup=False)  # fmt: skip
     return 0
 
 
@@ -295,6 +293,8 @@ def _check_ls_args(args: argparse.Namespace, registries) -> None:
 
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit must be >= 1 (got {args.limit})")
+    if args.width is not None and args.width < 40:
+        raise UserError(f"--width must be >= 40 (got {args.width})")
     statuses = [s.value for s in RunStatus]
     if args.status and args.status.casefold() not in statuses:
         raise UserError(f"unknown status {args.status!r}; valid: {', '.join(statuses)}")
@@ -315,12 +315,20 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace) -> int
         candidates = [k for k in keys if k.startswith("combined@")] or [k for k in keys if k.startswith("fid@")]
         preferred = [k for k in candidates if args.backend and k.endswith("@" + args.backend)]
         value_key = (preferred or candidates or ["g_loss@train"])[0]
+    from cgan_tui import results_n
+    from cgan_tui.formatting import compact_n
+
     table = Table(title=f"{value_key} by {by}", header_style="bold")
-    for title in (by, "n", "mean", "std", "best"):
+    for title in (by, "at n", "models", "mean", "std", "best"):
         table.add_column(title, justify="left" if title == by else "right")
     for agg in results.aggregate(rows, by, value_key):
-        table.add_row(str(agg.group), str(agg.n), *(results.format_value(v) for v in (agg.mean, agg.std, agg.best)))
-    _console().print(table)
+        table.add_row(str(agg.group), compact_n(agg.sample_n) if agg.sample_n else results.MISSING, str(agg.n),
+                      *(results.format_value(v, value_key) for v in (agg.mean, agg.std, agg.best)))  # fmt: skip
+    console = _console()
+    console.print(table)
+    mixed = results_n.mixed_n_message(rows, value_key)
+    if mixed:
+        console.print(mixed, highlight=False, soft_wrap=True)
     return 0
 
 
@@ -352,7 +360,10 @@ def run_eval(args: argparse.Namespace) -> int:
         ckpt = max(rows, key=lambda c: (c.epoch, c.kind == "milestone"))
         device = pick_device(args.device)
         generator, config = load_generator(ckpt.path, registries, device)
-        n = args.n or default_n(device)
+        from cgan_tui.results_n import table_n
+
+        table = None if args.n else table_n(store)  # stay comparable with the models already evaluated
+        n = args.n or table or default_n(device)
         if n < 10:
             raise UserError(f"--n must be at least 10, got {n}")
         # on demand: --metrics, else the run's own selection; a run with evaluation off still gets all
@@ -360,7 +371,8 @@ def run_eval(args: argparse.Namespace) -> int:
         allow_train = not args.no_train_classifier
         if allow_train and weights.status("classifier").path is None:
             print("training the Fashion-MNIST classifier first (one time, a few minutes on CPU) ...", flush=True)
-        note = "" if args.n else f" (default on {device.type}; --n to change)"
+        note = ("" if args.n else f" (the n most models here have; --n to change)" if table
+                else f" (default on {device.type}; --n to change)")  # fmt: skip
         print(f"run {run.id} {config.label} epoch {ckpt.epoch}: n={n}{note}, device {device}", flush=True)
         started = time.perf_counter()
         results = evaluate(
@@ -373,7 +385,7 @@ def run_eval(args: argparse.Namespace) -> int:
         store.dispose()
     width = max((len(r.key) for r in results), default=10)
     for r in results:
-        text = f"{r.value:.4f}" if r.value is not None else f"unavailable: {r.unavailable}"
+        text = f"{r.value:.4f}" if r.value is not None else f"{UNAVAILABLE}: {r.unavailable}"
         print(f"  {r.key:<{width}}  {text}  (n={r.n_samples})")
     print(f"evaluated in {seconds:.1f} s; stored {len(results)} values")
     return 0
@@ -384,6 +396,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def run_rate(args: argparse.Namespace) -> int:
     from cgan_tui import results
+    from cgan_tui.formatting import missing_text
     from cgan_tui.store import queries as q
 
     given = {c: getattr(args, c) for c in ("sharpness", "structure", "detail", "class_fit") if getattr(args, c) is not None}
@@ -402,7 +415,7 @@ def run_rate(args: argparse.Namespace) -> int:
     for row in rows:
         finals = {k: v for k, v in row.scores.items() if k.startswith("final@")}
         for key, value in finals.items():
-            text = f"{value:.2f}" if value is not None else f"— ({row.why_missing(key)})"
+            text = f"{value:.2f}" if value is not None else f"{missing_text(row, key)} ({row.why_missing(key)})"
             print(f"  {key} [{preset}]: {text}")
         if not finals:
             print("  final score: needs an evaluated model (cgan-tui eval RUN_ID) and all four ratings")
@@ -412,26 +425,49 @@ def run_rate(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------ export
 
 
+EXPORT_SUFFIXES = (":n", ":unavailable")
+"""CSV columns next to each value/score ``KEY``: ``KEY:n`` (its sample count) and ``KEY:unavailable``."""
+
+
 def export_rows(rows, fmt: str) -> str:
-    """Results rows as CSV (flat columns) or JSON (plus n_samples and unavailable reasons)."""
-    from cgan_tui import results
+    """Results rows as CSV or JSON, both with every value's n and the reason a value is n/a.
+
+    CSV: base columns, then for each value or score ``KEY``: ``KEY`` (the number, ``n/a`` when it
+    cannot be computed here, ``—`` when not computed yet), ``KEY:n`` and ``KEY:unavailable`` (the
+    reason when n/a); ratings have only ``KEY``. JSON: one object per row with the same values (null
+    when missing), ``n_samples``, ``unavailable`` and ``missing`` (key -> ``n/a`` or ``—``).
+    """
+    from cgan_tui import formatting, results
 
     cols = results.columns_for(rows)
-    keys = list(results.BASE_KEYS) + [c.key for c in cols if c.key not in results.BASE_KEYS]
+    value_keys = [c.key for c in cols if c.key not in results.BASE_KEYS]
     if fmt == "json":
         data = []
         for row in rows:
             item = row.to_dict()
             item["n_samples"] = dict(row.n_samples)
-            item["unavailable"] = dict(row.unavailable)
+            item["unavailable"] = {k: v for k, v in row.unavailable.items() if formatting.is_unavailable(row, k)}
+            item["missing"] = {k: formatting.missing_text(row, k) for k in value_keys
+                               if row.get(k) is None and (k in row.values or k in row.scores)}  # fmt: skip
             data.append(item)
         return json.dumps(data, indent=2, default=str) + "\n"
+    keys = list(results.BASE_KEYS)
+    for key in value_keys:
+        keys.append(key)
+        if not key.endswith("@" + results.RATING_BACKEND):
+            keys.extend(key + suffix for suffix in EXPORT_SUFFIXES)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
         flat = row.to_dict()
-        writer.writerow({k: ("" if flat.get(k) is None else flat.get(k)) for k in keys})
+        out = {k: ("" if flat.get(k) is None else flat.get(k)) for k in results.BASE_KEYS}
+        for key in value_keys:
+            value = row.get(key)
+            out[key] = formatting.missing_text(row, key) if value is None else value
+            out[key + ":n"] = row.n_samples.get(key, "")
+            out[key + ":unavailable"] = row.unavailable[key] if formatting.is_unavailable(row, key) else ""
+        writer.writerow(out)
     return buf.getvalue()
 
 

@@ -19,6 +19,7 @@ import threading
 from typing import Any
 
 from cgan_tui.errors import UserError
+from cgan_tui.formatting import NOT_AVAILABLE
 
 RESUMABLE = ("queued", "failed", "diverged", "cancelled")
 
@@ -287,7 +288,7 @@ def run_show(args: argparse.Namespace) -> int:
                        f"{_num(r['epoch_seconds'], '.1f'):>8} {_num(r['images_per_s'], '.0f'):>7}")  # fmt: skip
     out.append("metrics:" if data["metrics"] else "metrics: (none)")
     for m in data["metrics"]:
-        value = _num(m["value"]) if m["value"] is not None else f"unavailable: {m['unavailable'] or '?'}"
+        value = _num(m["value"]) if m["value"] is not None else f"{NOT_AVAILABLE}: {m['unavailable'] or '?'}"
         out.append(f"  epoch {m['epoch']:>3}  {m['name']:<20} {value:<12} backend {m['backend']}  n {m['n_samples']}")
     out.append("grids: " + (", ".join(f"epoch {e}" for e in data["grids"]) or "(none)"))
     out.append("checkpoints:" if data["checkpoints"] else "checkpoints: (none)")

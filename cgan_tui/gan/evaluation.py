@@ -339,6 +339,9 @@ def evaluate(
             )
             continue
         for name, value in values.items():
+            if isinstance(value, MetricUnavailable):  # one value of a metric cannot be computed here
+                results.append(MetricResult(name, None, metric.backend, ctx.n, value.reason, metric.name))
+                continue
             ok = value is not None and torch.isfinite(torch.tensor(float(value))).item()
             results.append(
                 MetricResult(name, float(value) if ok else None, metric.backend, ctx.n,
@@ -355,8 +358,17 @@ def fid_inception(ctx: MetricContext) -> dict[str, float]:
     return {"fid": fidlib.fid_from_summary(ctx.real_summary("inception"), ctx.fake_features("inception"))}
 
 
-def kid_inception(ctx: MetricContext) -> dict[str, float]:
-    mean, std = fidlib.kid(ctx.real_summary("inception").kid_features, ctx.fake_features("inception"))
+def kid_inception(ctx: MetricContext) -> dict[str, Any]:
+    """KID over 100 subsets of min(1000, n/2); with too few samples for subsets, the mean over the
+    whole sets and no std (stored as unavailable with the reason)."""
+    real, fake = ctx.real_summary("inception").kid_features, ctx.fake_features("inception")
+    m = fidlib.kid_subset_size(len(real), len(fake))
+    if m is None:
+        mean, _ = fidlib.kid(real, fake, subsets=1, subset_size=max(len(real), len(fake)))
+        reason = (f"n={len(fake)} is too small for KID subsets (needs n >= {2 * fidlib.KID_MIN_SUBSET}): "
+                  "no spread to report")  # fmt: skip
+        return {"kid": mean, "kid_std": MetricUnavailable(reason)}
+    mean, std = fidlib.kid(real, fake, subset_size=m)
     return {"kid": mean, "kid_std": std}
 
 

@@ -18,6 +18,16 @@ from cgan_tui.gan.features import RealSummary
 
 KID_SUBSET = 1000
 KID_SUBSETS = 100
+KID_MIN_SUBSET = 10
+"""Below subsets of 10 (n < 20 samples) KID's spread over subsets says nothing: the std is not stored."""
+
+
+def kid_subset_size(n_real: int, n_fake: int) -> int | None:
+    """KID as published (Binkowski et al. 2018; torchmetrics needs ``subset_size < n``): subsets of
+    ``min(1000, n/2)`` of each set, so the 100 subsets differ and their std measures something.
+    None when that is below ``KID_MIN_SUBSET`` (the std would be meaningless)."""
+    m = min(KID_SUBSET, n_real // 2, n_fake // 2)
+    return m if m >= KID_MIN_SUBSET else None
 
 
 def frechet_distance_to_summary(real: RealSummary, fake_features: torch.Tensor) -> float:

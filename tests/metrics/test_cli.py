@@ -83,7 +83,7 @@ def test_eval_stores_inception_fid_and_classifier_metrics_with_n(trained, eval_w
     assert main(["rate", str(run_id), "--epoch", "1", "--sharpness", "4", "--structure", "3", "--detail", "4",
                  "--class-fit", "5", "--db", url]) == 0  # fmt: skip
     out = capsys.readouterr().out
-    assert "final@inception [research]: —" in out and "is@inception unavailable" in out
+    assert "final@inception [research]: n/a" in out and "is@inception unavailable" in out
 
     assert main(["export", "--format", "json", "--db", url]) == 0
     [row] = json.loads(capsys.readouterr().out)
@@ -97,7 +97,8 @@ def test_eval_stores_inception_fid_and_classifier_metrics_with_n(trained, eval_w
     assert main(["export", "--format", "csv", "--db", url]) == 0
     [csv_row] = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert csv_row["label"] == "LSGAN_10 e1" and float(csv_row["class_acc@classifier"]) == pytest.approx(acc.value)
-    assert csv_row["is@inception"] == ""
+    assert csv_row["is@inception"] == "n/a" and "logits" in csv_row["is@inception:unavailable"]
+    assert csv_row["class_acc@classifier:n"] == "10" and csv_row["class_acc@classifier:unavailable"] == ""
 
 
 def test_eval_without_checkpoint_or_with_bad_input_is_a_one_line_error(trained, eval_weights, capsys):
@@ -143,7 +144,7 @@ def test_ls_sorts_filters_and_aggregates(db_url, capsys):
     assert "combined@inception by embed_dim" in out
     line32 = next(line for line in out.splitlines() if line.startswith("│ 32"))
     cells = [c.strip() for c in line32.split("│")[1:-1]]
-    assert cells[1] == "2"  # two models with embed dim 32
+    assert cells[1] == "100" and cells[2] == "2"  # two models with embed dim 32, at n=100
 
 
 def test_weights_lists_missing_files_with_places_and_import_checks_files(weights_env, tmp_path, capsys):

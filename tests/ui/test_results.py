@@ -142,7 +142,7 @@ async def test_aggregate_by_loss(ui_db, make_app, registries):
         await pilot.press("a")
         await pilot.pause()
         table = app.screen.query_one("#aggregate-table")
-        groups = {str(table.get_row_at(i)[0]): int(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        groups = {str(table.get_row_at(i)[0]): int(table.get_row_at(i)[2]) for i in range(table.row_count)}
         assert groups == {loss: sum(1 for r in rows if r.loss == loss) for loss in {r.loss for r in rows}}
         await pilot.press("g")  # by embed dim
         await pilot.pause()

@@ -68,15 +68,20 @@ async def test_compare_two_models(ui_db, make_app):
     async with app.run_test(size=(170, 55)) as pilot:
         await wait_for(pilot, lambda: results_loaded(app), what="results")
         results = app.screen
-        await pilot.press("f")  # sort by FID: rows 0 and 1 are the two best models
-        first, second = results.table.shown[0], results.table.shown[1]
-        await pilot.press("space", "down", "space", "v")
+        await pilot.press("f")  # sort by FID: the best model and the best model of another run
+        first = results.table.shown[0]
+        down = next(i for i, r in enumerate(results.table.shown) if r.run_id != first.run_id)
+        second = results.table.shown[down]
+        await pilot.press("space", *(["down"] * down), "space", "v")
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), what="compare")
         screen = app.screen
         assert [(r.run_id, r.epoch) for r in screen.rows] == [(first.run_id, first.epoch), (second.run_id, second.epoch)]
         table = screen.query_one("#compare-table")
         fid_row = [str(c) for c in table.get_row("fid@inception")][1:]
-        assert fid_row[0].startswith(BEST) and not fid_row[1].startswith(BEST)  # lower FID is better
+        # one epoch for all: the first model's; the other run's model at that epoch
+        other = next(r for r in results.rows if r.run_id == second.run_id and r.epoch == first.epoch)
+        assert fid_row[0].startswith(BEST) == (first.get("fid@inception") <= other.get("fid@inception"))
+        assert f"{other.get('fid@inception'):.2f}" in fid_row[1]
         grids = list(screen.query(SampleGrid))
         await wait_for(pilot, lambda: all(g.png is not None for g in grids), what="grids")
         slider = screen.query_one(EpochSlider)

@@ -8,7 +8,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from cgan_tui.results import Column, ResultRow, aggregate, format_value
+from cgan_tui.formatting import compact_n
+from cgan_tui.results import MISSING, Column, ResultRow, aggregate, format_value
+from cgan_tui.results_n import mixed_n_message
 
 GROUPS = ("loss", "embed_dim", "conditioning", "model", "epoch")
 
@@ -49,15 +51,18 @@ class AggregateScreen(Screen):
             self.query_one("#aggregate-title", Static).update("no numeric values to aggregate yet")
             return
         col = self.values[self.value_index]
+        mixed = mixed_n_message(self.rows, col.key)
         self.query_one("#aggregate-title", Static).update(
             f"{col.title} by {group} ({len(self.rows)} models; g: group by, v: value; "
             f"{'lower' if col.better == 'lower' else 'higher' if col.better == 'higher' else 'no'} is better)"
+            + (f" — {mixed}" if mixed else "")
         )
-        table.add_columns(group, "n", "mean ± std", "best")
+        table.add_columns(group, "at n", "models", "mean ± std", "best")
         for agg in aggregate(self.rows, group, col.key, col.better):
             mean = format_value(agg.mean, col.key)
             spread = f" ± {format_value(agg.std, col.key)}" if agg.std is not None else ""
-            table.add_row(str(agg.group), str(agg.n), mean + spread, format_value(agg.best, col.key))
+            at_n = compact_n(agg.sample_n) if agg.sample_n else MISSING
+            table.add_row(str(agg.group), at_n, str(agg.n), mean + spread, format_value(agg.best, col.key))
 
     def action_group(self) -> None:
         self.group_index = (self.group_index + 1) % len(GROUPS)

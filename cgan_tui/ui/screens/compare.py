@@ -1,5 +1,8 @@
 """Compare 2-4 models: sample grids side by side at one epoch, a metrics table with the best marked,
-and their loss curves overlaid."""
+and their loss curves overlaid.
+
+One epoch at a time: the slider's epoch is the grids' epoch, the metrics' epoch (each run's model at
+that epoch, ``—`` where it has none) and the title's; it starts at the first marked model's epoch."""
 
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from cgan_tui.errors import UserError
-from cgan_tui.results import ResultRow, columns_for, format_value
+from cgan_tui.formatting import cell_text
+from cgan_tui.results import ResultRow, columns_for
+from cgan_tui.results_n import reference_ns
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.grid_tiles import GridImage
 from cgan_tui.ui.screens.results import HIDDEN_BY_DEFAULT
@@ -23,9 +28,9 @@ from cgan_tui.ui.widgets.sample_grid import SampleGrid
 BEST = "★"
 
 
-def best_per_row(rows: list[ResultRow], key: str, better: str | None) -> set[int]:
+def best_per_row(rows: list[ResultRow | None], key: str, better: str | None) -> set[int]:
     """Indices of the best model(s) for ``key`` (ties all marked); none when no direction or < 2 values."""
-    values = [(i, r.get(key)) for i, r in enumerate(rows)]
+    values = [(i, r.get(key)) for i, r in enumerate(rows) if r is not None]
     present = [(i, v) for i, v in values if isinstance(v, (int, float))]
     if better not in ("lower", "higher") or len(present) < 2:
         return set()
@@ -34,7 +39,8 @@ def best_per_row(rows: list[ResultRow], key: str, better: str | None) -> set[int
 
 
 class CompareScreen(Screen):
-    """``rows`` are the marked models; the slider moves every grid to the same epoch."""
+    """``rows`` are the marked models; ``all_rows`` every model (to find each run's model at the
+    slider's epoch); the slider moves grids, metrics and title to the same epoch."""
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
@@ -47,18 +53,28 @@ class CompareScreen(Screen):
         Binding("z", "zoom", "Zoom"),
     ]
 
-    def __init__(self, rows: list[ResultRow], backend: str = "inception") -> None:
+    def __init__(
+        self, rows: list[ResultRow], backend: str = "inception", all_rows: list[ResultRow] | None = None
+    ) -> None:
         super().__init__()
         self.rows = rows
         self.backend = backend
+        self.models = {(r.run_id, r.epoch): r for r in (all_rows or rows)}
+        self.models.update({(r.run_id, r.epoch): r for r in rows})
+        self.epoch = rows[0].epoch
         self.grids: dict[tuple[int, int], GridImage | None] = {}
         self.epochs_by_run: dict[int, list[int]] = {}
 
+    def at_epoch(self, epoch: int) -> list[ResultRow | None]:
+        """Each compared run's model at ``epoch`` (None where the run has no model there)."""
+        return [self.models.get((r.run_id, epoch)) for r in self.rows]
+
+    def title_text(self) -> str:
+        return f"compare at epoch {self.epoch}: " + " · ".join(f"{_name(r)} (run {r.run_id})" for r in self.rows)
+
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(
-            "compare " + " · ".join(f"{r.label} (run {r.run_id})" for r in self.rows), classes="screen-title"
-        )
+        yield Static(self.title_text(), classes="screen-title", id="compare-title")
         with Horizontal(id="compare-grids"):
             for i, row in enumerate(self.rows):
                 with Vertical(classes="compare-col"):
@@ -76,22 +92,35 @@ class CompareScreen(Screen):
         self._load()
 
     def _fill_table(self) -> None:
+        """The metrics of every compared run's model at the current epoch."""
         table = self.query_one("#compare-table", DataTable)
-        table.add_column("metric", key="metric")
-        for i, row in enumerate(self.rows):
-            table.add_column(f"{row.label} r{row.run_id}", key=f"m{i}")
-        columns = [c for c in columns_for(self.rows, self.app.registries) if c.kind == "number"]
+        table.clear(columns=True)
+        models = self.at_epoch(self.epoch)
+        present = [m for m in models if m is not None]
+        columns = [c for c in columns_for(present, self.app.registries) if c.kind == "number"] if present else []
+        refs = reference_ns(present, [c.key for c in columns])
         skip = {"run_id", "epoch", "embed_dim", *HIDDEN_BY_DEFAULT}
+        body: list[tuple[str, list[Text]]] = []
         for col in columns:
-            if col.key in skip or all(r.get(col.key) is None for r in self.rows):
+            if col.key in skip or all(m.get(col.key) is None for m in present):
                 continue
-            best = best_per_row(self.rows, col.key, col.better)
+            ns = {m.n_samples.get(col.key) for m in present if m.get(col.key) is not None}
+            best = best_per_row(models, col.key, col.better) if len(ns) <= 1 else set()  # never across n
             cells = []
-            for i, row in enumerate(self.rows):
-                text = format_value(row.get(col.key), col.key)
+            for i, model in enumerate(models):
+                text = cell_text(model, col.key, refs.get(col.key)) if model is not None else "—"
                 cells.append(Text(f"{BEST} {text}", style="bold green") if i in best else Text(f"  {text}"))
             arrow = {"lower": " ↓", "higher": " ↑"}.get(col.better or "", "")
-            table.add_row(col.title + arrow, *cells, key=col.key)
+            body.append((col.key, [Text(col.title + arrow), *cells]))
+        if not present:
+            body.append(("none", [Text("no evaluated model at this epoch"), *(Text("  —") for _ in self.rows)]))
+        headers = [f"metric @ e{self.epoch}", *(f"{_name(row)} r{row.run_id}" for row in self.rows)]
+        # explicit widths, as in ResultsTable: auto widths are measured on idle and can lag a refill
+        for i, title in enumerate(headers):
+            width = max([len(title), *(cells[i].cell_len for _, cells in body)])
+            table.add_column(title, key="metric" if i == 0 else f"m{i - 1}", width=width)
+        for key, cells in body:
+            table.add_row(*cells, key=key)
 
     @work(thread=True, exclusive=True, group="compare-load")
     def _load(self) -> None:
@@ -106,7 +135,9 @@ class CompareScreen(Screen):
 
     def _loaded(self, epochs: dict[int, list[int]], curves: dict[int, list]) -> None:
         self.epochs_by_run = epochs
-        union = sorted({e for es in epochs.values() for e in es})
+        # every epoch with a grid or an evaluated model: the first model's epoch is always a stop
+        union = sorted({e for es in epochs.values() for e in es}
+                       | {e for (run, e) in self.models if run in {r.run_id for r in self.rows}})  # fmt: skip
         self.query_one("#compare-plot", Curves).plot(
             "G loss per epoch (overlaid)",
             {f"r{r.run_id} {r.label}": ([e.epoch for e in curves[r.run_id]], [e.g_loss for e in curves[r.run_id]])
@@ -116,6 +147,9 @@ class CompareScreen(Screen):
 
     @on(EpochSlider.Changed)
     def _epoch_changed(self, event: EpochSlider.Changed) -> None:
+        self.epoch = event.epoch
+        self.query_one("#compare-title", Static).update(self.title_text())
+        self._fill_table()
         self._fetch(event.epoch)
 
     @work(thread=True, exclusive=True, group="compare-grids")
@@ -135,9 +169,11 @@ class CompareScreen(Screen):
         self.app.call_from_thread(self._show, epoch, out)
 
     def _show(self, epoch: int, grids: dict[int, GridImage | None]) -> None:
+        if epoch != self.epoch:  # a slower fetch for an epoch the slider has left
+            return
         for i, row in enumerate(self.rows):
             grid = grids.get(row.run_id)
-            caption = f"r{row.run_id} {row.label.rsplit(' ', 1)[0]} @ e{epoch}" if grid else f"r{row.run_id}: no grid at e{epoch}"
+            caption = f"r{row.run_id} {_name(row)} @ e{epoch}" if grid else f"r{row.run_id}: no grid at e{epoch}"
             self.query_one(f"#compare-grid-{i}", SampleGrid).show(grid, caption)
         self.query_one("#compare-plot", Curves).marker = epoch
 
@@ -160,7 +196,7 @@ class CompareScreen(Screen):
             return
         from cgan_tui.ui.screens.zoom import ZoomScreen, ZoomSource
 
-        sources = [ZoomSource(f"r{r.run_id} {r.label.rsplit(' ', 1)[0]}", r.run_id,
+        sources = [ZoomSource(f"r{r.run_id} {_name(r)}", r.run_id,
                               tuple(self.epochs_by_run.get(r.run_id, ()))) for r in self.rows]  # fmt: skip
         first = self.query_one("#compare-grid-0", SampleGrid).first_class
         self.app.push_screen(ZoomScreen(sources, epoch, first), self._zoom_closed)
@@ -172,3 +208,8 @@ class CompareScreen(Screen):
                 grid.first_class = label
             self.query_one(EpochSlider).select(epoch)
             self._fetch(epoch)
+
+
+def _name(row: ResultRow) -> str:
+    """The label without its epoch (the screen shows one epoch for all)."""
+    return row.label.rsplit(" ", 1)[0]

@@ -23,16 +23,19 @@ TRAIN_BACKEND = "train"
 
 
 def metric_series(metrics: list) -> dict[str, dict[int, float]]:
-    """MetricValue rows -> key (name@backend) -> epoch -> value (largest n per epoch), training stats excluded."""
-    best_n: dict[tuple[str, int], int] = {}
-    out: dict[str, dict[int, float]] = {}
+    """MetricValue rows -> key (name@backend) -> epoch -> value, training stats excluded. One curve is
+    one sample count: the n that covers the most epochs (ties: the larger), as values at different n
+    are not comparable (``cgan_tui.results_n``)."""
+    by_n: dict[str, dict[int, dict[int, float]]] = {}
     for row in metrics:
         if row.backend == TRAIN_BACKEND or row.value is None:
             continue
         key = f"{row.name}@{row.backend}"
-        if row.n_samples >= best_n.get((key, row.epoch), -1):
-            best_n[(key, row.epoch)] = row.n_samples
-            out.setdefault(key, {})[row.epoch] = float(row.value)
+        by_n.setdefault(key, {}).setdefault(row.n_samples, {})[row.epoch] = float(row.value)
+    out: dict[str, dict[int, float]] = {}
+    for key, curves in by_n.items():
+        n = max(curves, key=lambda k: (len(curves[k]), k))
+        out[key] = curves[n]
     return out
 
 

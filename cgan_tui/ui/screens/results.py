@@ -9,7 +9,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cgan_tui.errors import UserError
+from cgan_tui.formatting import OTHER_N_MARK, compact_n, missing_text
 from cgan_tui.results import Column, ResultRow, columns_for, filter_rows, score_backends, sort_rows
+from cgan_tui.results_n import reference_ns
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.filtering import parse_filter
@@ -19,6 +21,8 @@ from cgan_tui.ui.widgets.results_table import ResultsTable
 BACKENDS = ("inception", "classifier")
 HIDDEN_BY_DEFAULT = ("epoch_seconds@train", "images_per_s@train", "d_conditioning", "planned_epochs")
 """Wall-clock statistics vary run to run and say nothing about the model: shown on request (k)."""
+NARROW = 120
+"""Below this width the columns a ranking needs come first: run, label, status, sort keys, combined."""
 PRESET_NAMES = tuple(PRESETS)
 EMPTY_HINT = (
     "No runs yet. Press 2 for the queue, then n for a new run or g to load a grid "
@@ -70,6 +74,7 @@ class ResultsScreen(Screen):
         self._columns_key: tuple | None = None
         self._backends: tuple[int, list[str]] | None = None
         self.status_counts: dict[str, int] = {}
+        self.references: dict[str, int | None] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -161,7 +166,10 @@ class ResultsScreen(Screen):
         ]
 
     def visible_columns(self) -> list[Column]:
-        return [c for c in self.all_columns() if c.key not in self.hidden]
+        columns = [c for c in self.all_columns() if c.key not in self.hidden]
+        if self.app.size.width >= NARROW:
+            return columns
+        return narrow_order(columns, [k for k, _ in self.sort_keys], self.backend)
 
     def refresh_view(self) -> None:
         try:
@@ -175,7 +183,9 @@ class ResultsScreen(Screen):
         pages = max(1, -(-len(self.view) // size))
         self.page = min(self.page, pages - 1)
         page_rows = self.view[self.page * size:(self.page + 1) * size]
-        self.table.show(page_rows, self.visible_columns(), self.sort_keys, self.marked)
+        columns = self.visible_columns()
+        self.references = reference_ns(self.view, [c.key for c in columns])
+        self.table.show(page_rows, columns, self.sort_keys, self.marked, self.references)
         self._update_status(pages)
         self._update_detail()
 
@@ -210,10 +220,14 @@ class ResultsScreen(Screen):
         value = row.get(col.key)
         where = f"run {row.run_id} epoch {row.epoch} ({row.label}) · {col.title}"
         if value is None and col.kind == "number" and col.key not in ("run_id", "epoch", "embed_dim"):
-            detail.update(f"{where}: missing — {row.why_missing(col.key)}")
+            detail.update(f"{where}: missing ({missing_text(row, col.key)}) — {row.why_missing(col.key)}")
         else:
             n = row.n_samples.get(col.key)
+            reference = self.references.get(col.key)
             extra = f" (n={n})" if n else ""
+            if n and reference and n != reference:
+                extra += (f" {OTHER_N_MARK} most models have n={compact_n(reference)}: "
+                          "not comparable, sorted after them")  # fmt: skip
             error = f" · error: {row.error}" if row.error and col.key == "status" else ""
             detail.update(f"{where}: {value}{extra}{error}")
 
@@ -370,7 +384,7 @@ class ResultsScreen(Screen):
         chosen = [by_key[k] for k in self.marked if k in by_key]
         from cgan_tui.ui.screens.compare import CompareScreen
 
-        self.app.push_screen(CompareScreen(chosen, self.backend))
+        self.app.push_screen(CompareScreen(chosen, self.backend, self.rows))
 
     def action_rate(self) -> None:
         row = self.table.current_row()
@@ -397,6 +411,19 @@ class ResultsScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.poll(force=True)
+
+    def on_resize(self) -> None:
+        if self.loaded:
+            self.refresh_view()
+
+
+def narrow_order(columns: list[Column], sort_keys: list[str], backend: str) -> list[Column]:
+    """Columns for a narrow terminal: run, label, status, the sort keys and the combined score first
+    (run and label stay fixed when scrolling right), then the rest in their usual order."""
+    first = ["run_id", "label", "status", *sort_keys, f"combined@{backend}"]
+    by_key = {c.key: c for c in columns}
+    head = [by_key[k] for k in dict.fromkeys(first) if k in by_key]
+    return head + [c for c in columns if c not in head]
 
 
 def _swap_backend(key: str, backend: str) -> str:

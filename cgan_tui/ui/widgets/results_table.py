@@ -8,7 +8,8 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
-from cgan_tui.results import MISSING, Column, ResultRow, format_value
+from cgan_tui.formatting import OTHER_N_MARK, cell_text, missing_text
+from cgan_tui.results import BASE_KEYS, Column, ResultRow, format_value
 
 ARROWS = {False: "▲", True: "▼"}
 MARK = "●"
@@ -43,8 +44,12 @@ class ResultsTable(DataTable):
         columns: Sequence[Column],
         sort_keys: Sequence[tuple[str, bool]] = (),
         marked: Iterable[tuple[int, int]] = (),
+        references: dict[str, int | None] | None = None,
     ) -> None:
-        """Replace the table's content, keeping the cursor on the same model and column if still shown."""
+        """Replace the table's content, keeping the cursor on the same model and column if still shown.
+
+        ``references`` is each column's reference n (``cgan_tui.results_n``): values taken at another n
+        are marked. The run and label columns stay in place when scrolling right."""
         marked = set(marked)
         old_key = self._cursor_row_key()
         old_col = self.cursor_coordinate.column
@@ -53,7 +58,9 @@ class ResultsTable(DataTable):
         self.clear(columns=True)
         self.shown = list(rows)
         self.columns_shown = list(columns)
-        grid = [[self._cell(row, col, (row.run_id, row.epoch) in marked) for col in columns] for row in rows]
+        refs = references or {}
+        grid = [[self._cell(row, col, (row.run_id, row.epoch) in marked, refs.get(col.key)) for col in columns]
+                for row in rows]  # fmt: skip
         headers = [self._header(col, sort_pos) for col in columns]
         # Explicit widths: DataTable measures auto-width columns on idle, and a repaint that lands
         # between add_row and that measurement can leave columns drawn at their header width.
@@ -61,6 +68,7 @@ class ResultsTable(DataTable):
             width = max([headers[i].cell_len, *(cells[i].cell_len for cells in grid)])
             self.add_column(headers[i], key=col.key, width=width)
         self._column_keys = keys
+        self.fixed_columns = next((i + 1 for i, c in enumerate(columns) if c.key == "label"), 0)
         for row, cells in zip(rows, grid):
             self.add_row(*cells, key=row_key(row))
         self._restore_cursor(old_key, old_col)
@@ -73,16 +81,20 @@ class ResultsTable(DataTable):
         return label
 
     @staticmethod
-    def _cell(row: ResultRow, col: Column, is_marked: bool) -> Text:
+    def _cell(row: ResultRow, col: Column, is_marked: bool, reference: int | None = None) -> Text:
         value = row.get(col.key)
+        justify = "right" if col.kind == "number" else "left"
         if col.key == "run_id":
             text = Text(f"{MARK if is_marked else ' '}{value}", style="bold magenta" if is_marked else "")
             return text
         if value is None:
-            return Text(MISSING, style="dim", justify="right" if col.kind == "number" else "left")
+            return Text(missing_text(row, col.key), style="dim", justify=justify)
         if col.key == "status":
             return Text(str(value), style=STATUS_STYLE.get(str(value), ""))
-        return Text(format_value(value, col.key), justify="right" if col.kind == "number" else "left")
+        if col.key in BASE_KEYS:
+            return Text(format_value(value, col.key), justify=justify)
+        text = cell_text(row, col.key, reference)
+        return Text(text, style="yellow" if text.endswith(OTHER_N_MARK) else "", justify=justify)
 
     def current_row(self) -> ResultRow | None:
         index = self.cursor_coordinate.row

@@ -1,0 +1,100 @@
+"""How numbers and missing values are written, everywhere (CLI tables, TUI, exports): one home.
+
+Two kinds of missing value, never confused:
+
+* ``n/a`` (``NOT_AVAILABLE``): cannot be computed here; the stored reason says why (weights missing,
+  n too small, a score whose inputs were taken at different n).
+* ``—`` (``NOT_YET``): not computed yet (no evaluation at that epoch, a score waiting for ratings).
+
+A value with a sample count is written with its n after a middle dot: ``352.94·1k``. A value taken at
+another n than most models of that column (see ``cgan_tui.results_n``) also gets ``OTHER_N_MARK``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol
+
+NOT_AVAILABLE = "n/a"
+NOT_YET = "—"
+N_SEPARATOR = "·"
+OTHER_N_MARK = "*"
+OTHER_N_NOTE = f"{OTHER_N_MARK} taken at another sample count n than most models: sorted after them, not comparable"
+
+
+class RowLike(Protocol):
+    values: dict[str, float | None]
+    scores: dict[str, float | None]
+    unavailable: dict[str, str]
+    n_samples: dict[str, int]
+    pending: set[str]
+
+    def get(self, key: str) -> Any: ...
+
+
+def compact_n(n: int) -> str:
+    """1000 -> ``1k``, 1500 -> ``1.5k``, 10000 -> ``10k``, 50000 -> ``50k``, 17 -> ``17``."""
+    if n >= 1_000_000 and n % 100_000 == 0:
+        return f"{n / 1_000_000:g}M"
+    if n >= 1000 and n % 100 == 0:
+        return f"{n / 1000:g}k"
+    return str(n)
+
+
+def is_unavailable(row: RowLike, key: str) -> bool:
+    """True when ``key`` is missing *with a stored reason* (n/a), not merely not computed yet."""
+    if row.get(key) is not None or key in row.pending or not row.unavailable.get(key):
+        return False
+    return key in row.values or key in row.scores
+
+
+def missing_text(row: RowLike, key: str) -> str:
+    """``n/a`` for a value that cannot be computed here, ``—`` for one not computed yet."""
+    return NOT_AVAILABLE if is_unavailable(row, key) else NOT_YET
+
+
+def value_n(row: RowLike, key: str) -> int | None:
+    """The sample count a value (or score) was taken at; None for values without one (losses, ratings)."""
+    n = row.n_samples.get(key)
+    return n if n else None
+
+
+def cell_text(row: RowLike, key: str, reference_n: int | None = None, show_n: bool = True) -> str:
+    """A table cell: the number with its n (``38.15·1k``), ``*`` when n differs from ``reference_n``;
+    ``n/a``/``—`` when missing."""
+    value = row.get(key)
+    if value is None:
+        return missing_text(row, key)
+    text = format_number(value, key)
+    n = value_n(row, key) if show_n else None
+    if n is not None:
+        text += N_SEPARATOR + compact_n(n)
+        if reference_n is not None and n != reference_n:
+            text += OTHER_N_MARK
+    return text
+
+
+COUNT_VALUES = {"mode_collapse"}
+"""Values that are counts (stored as floats): shown without decimals."""
+
+
+def format_number(value: Any, key: str = "") -> str:
+    """Human text for a number with sensible precision; None as ``—`` (use ``cell_text`` for rows)."""
+    if value is None:
+        return NOT_YET
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if key.partition("@")[0] in COUNT_VALUES and value.is_integer():
+            return str(int(value))
+        magnitude = abs(value)
+        if magnitude != 0 and magnitude < 0.01:
+            return f"{value:.2e}"
+        if magnitude < 10:
+            return f"{value:.3f}"
+        return f"{value:.2f}"
+    return str(value)
