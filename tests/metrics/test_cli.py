@@ -34,7 +34,7 @@ def eval_weights(tmp_path, tiny_classifier, monkeypatch):
     folder = tmp_path / "w"
     folder.mkdir()
     src, _ = tiny_classifier
-    for name in ("fmnist_classifier.pt", "fmnist_classifier.json"):
+    for name in ("fmnist_classifier_v2.pt", "fmnist_classifier_v2.json"):
         shutil.copy(src / name, folder / name)
     if REAL_FID is not None:
         (folder / "default_1.pt").symlink_to(REAL_FID)
@@ -158,14 +158,14 @@ def test_weights_lists_missing_files_with_places_and_import_checks_files(weights
     assert "not a valid classifier weight file" in capsys.readouterr().err
     assert main(["weights", "import", "nope", str(bogus)]) == 2
     assert "unknown weight file 'nope'" in capsys.readouterr().err
-    assert not (weights_env / "fmnist_classifier.pt").exists()
+    assert not (weights_env / "fmnist_classifier_v2.pt").exists()
 
 
 def test_weights_import_installs_a_valid_classifier(weights_env, tiny_classifier, capsys):
     src, info = tiny_classifier
-    assert main(["weights", "import", "classifier", str(src / "fmnist_classifier.pt")]) == 0
-    assert (weights_env / "fmnist_classifier.pt").is_file()
-    assert json.loads((weights_env / "fmnist_classifier.json").read_text())["test_accuracy"] == info.test_accuracy
+    assert main(["weights", "import", "classifier", str(src / "fmnist_classifier_v2.pt")]) == 0
+    assert (weights_env / "fmnist_classifier_v2.pt").is_file()
+    assert json.loads((weights_env / "fmnist_classifier_v2.json").read_text())["test_accuracy"] == info.test_accuracy
     assert weights.status("classifier").found
     capsys.readouterr()
     assert main(["weights"]) == 0
