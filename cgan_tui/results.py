@@ -424,8 +424,10 @@ def _value_hint(row: ResultRow, key: str) -> str:
     reason = row.unavailable.get(key) if key in row.values else None
     if not reason:
         return f"not computed yet: cgan-tui eval {row.run_id} --epoch {row.epoch}"
-    short = reason.split(" (", 1)[0].split("; ", 1)[0].rstrip(":. ")
-    return f"{short}; `cgan-tui weights` says how to get it"
+    if "weights" in reason or "pip install" in reason:  # a missing file: the weights listing says how to get it
+        short = reason.split(" (", 1)[0].split("; ", 1)[0].rstrip(":. ")
+        return f"{short}; `cgan-tui weights` says how to get it"
+    return reason if len(reason) <= 140 else reason[:139] + "…"
 
 
 # ----------------------------------------------------------------------------------------- columns

@@ -258,6 +258,8 @@ def run_ls(args: argparse.Namespace) -> int:
                                     else results.column_for(k, registries)) for k in wanted]  # fmt: skip
     else:
         chosen = _default_columns(cols, backend)
+        by_key = {c.key: c for c in cols}
+        chosen += [by_key[k] for k, _ in sort if k in by_key and by_key[k] not in chosen]  # a sort key is shown
     console = _console()
     if not rows:
         console.print("no models yet: train with `cgan-tui train ...` or enqueue with `cgan-tui queue add ...`")

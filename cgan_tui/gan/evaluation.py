@@ -432,6 +432,10 @@ def lpips_diversity_classifier(ctx: MetricContext) -> dict[str, float]:
     """Classifier LPIPS between generated images of the same class, paired as ``lpips_diversity``."""
     ext = ctx.extractor("classifier")
     a, b = fidlib.within_class_pairs(ctx.fake_labels, ctx.num_classes)
+    if len(a) == 0:
+        raise MetricUnavailable(
+            f"lpips_diversity needs at least 2 samples per class (n={ctx.n} gives {ctx.n // ctx.num_classes}); use n >= 20"
+        )
     dev = ctx.fake_images.device
     d = ext.lpips(ctx.fake_images[a.to(dev)], ctx.fake_images[b.to(dev)])
     return {"lpips_diversity": float(d.mean())}
