@@ -207,15 +207,17 @@ def test_first_run_shows_combined_at_classifier_without_other_commands(fmnist_di
     monkeypatch.delenv("CGAN_TUI_EVAL", raising=False)
     url = f"sqlite:///{tmp_path / 'experiments.db'}"
     assert main(["train", "--loss", "hinge", "--embed-dim", "32", "--epochs", "1", "--limit-train", "512",
-                 "--data-dir", str(fmnist_dir), "--db", url, "--eval-n", "100"]) == 0  # fmt: skip
+                 "--data-dir", str(fmnist_dir), "--db", url]) == 0  # fmt: skip
     capsys.readouterr()
     store = open_store(url, create=False)
     try:
-        stored = [m for m in queries.metric_rows(store) if m.backend == "classifier"]
+        stored = [m for m in queries.metric_rows(store) if m.backend != "train"]
     finally:
         store.dispose()
+    assert {m.backend for m in stored} == {"classifier"}  # a debug run: Inception/LPIPS keep their policy
     assert {m.name for m in stored} >= {"fid", "is", "lpips", "lpips_diversity", "class_acc"}
     assert {m.backbone for m in stored} == {backbones.current("classifier")}  # the hash is stored
+    assert {m.n_samples for m in stored} == {1000}  # the CPU default n
 
     assert main(["ls", "--sort", "combined", "--db", url]) == 0
     out = capsys.readouterr().out
@@ -224,23 +226,6 @@ def test_first_run_shows_combined_at_classifier_without_other_commands(fmnist_di
     combined = row[header.index("combined cls")]
     assert float(combined) > 0
     assert "n/a" not in out and "needs" not in out  # nothing missing that is shown
-
-
-@pytest.mark.slow
-def test_debug_run_with_default_settings_gets_classifier_values(fmnist_dir, tmp_path, weights_env, monkeypatch):
-    """Without --eval-n: the default n (1,000 on CPU; the fixture has 200 real test images)."""
-    monkeypatch.delenv("CGAN_TUI_EVAL", raising=False)
-    url = f"sqlite:///{tmp_path / 'experiments.db'}"
-    assert main(["train", "--model", "seed004", "--loss", "lsgan", "--epochs", "1", "--limit-train", "64",
-                 "--data-dir", str(fmnist_dir), "--db", url]) == 0  # fmt: skip
-    store = open_store(url, create=False)
-    try:
-        [row] = load_results(store)
-    finally:
-        store.dispose()
-    assert row.scores["combined@classifier"] is not None
-    assert row.n_samples["fid@classifier"] == 1000
-    assert not any(k.endswith("@inception") or k.endswith("@lpips") for k in row.values)  # current policy
 
 
 def test_ls_sorts_combined_then_fid_numerically_missing_last(db_url, weights_env, capsys):

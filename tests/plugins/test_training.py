@@ -35,8 +35,7 @@ def run(cfg, regs, tmp_path):
     return load_checkpoint(result.last_checkpoint), epochs
 
 
-def test_cli_trains_and_evaluates_with_installed_plugins(plugin_site, fmnist_dir, tmp_path, subprocess_env, run_cli,
-                                                        monkeypatch):
+def test_cli_trains_and_evaluates_with_installed_plugins(plugin_site, fmnist_dir, tmp_path, subprocess_env, run_cli):
     """`cgan-tui train --loss rsgan --metrics precision_recall`: a loss and a metric from installed packages."""
     evaluating = (ROOT / "cgan_tui" / "runner" / "evaluate_hook.py").exists()
     extra_env = {}
