@@ -30,8 +30,8 @@ ARCH = "fmnist-cnn3-v2"
 NUM_FEATURES = 128
 TRAIN_COMMAND = "cgan-tui weights train-classifier --epochs {epochs} --seed {seed}"
 """Recorded in the sidecar: the command that reproduces the file."""
-DEFAULT_EPOCHS = 5
-SHIFT = 2
+DEFAULT_EPOCHS = 7
+SHIFT = 1
 """Training augmentation: random translation by up to this many pixels (plus horizontal flips)."""
 
 

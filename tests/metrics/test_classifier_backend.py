@@ -47,7 +47,7 @@ def test_shipped_classifier_is_found_without_training(weights_env):
 def test_shipped_classifier_accuracy_on_fixture(test_split):
     """Its recorded test accuracy beats the old network's 91.2 %, and the fixture's real test images agree."""
     info = classifier.read_info(SHIPPED_CLASSIFIER)
-    assert info.test_accuracy >= 0.92 and info.n_test == 10_000 and info.n_train == 60_000  # old network: 0.912
+    assert info.test_accuracy >= 0.929 and info.n_test == 10_000 and info.n_train == 60_000  # old network: 0.912
     acc = classifier.accuracy(classifier.load(SHIPPED_CLASSIFIER), test_split.images, test_split.labels)
     assert acc > 0.8  # 200 images: a loose check that the file is the trained network
 
