@@ -22,11 +22,17 @@ TRAIN_BACKEND = "train"
 
 
 def metric_series(metrics: list) -> dict[str, dict[int, float]]:
-    """MetricValue rows -> key (name@backend) -> epoch -> value (largest n per epoch), training stats excluded."""
+    """MetricValue rows -> key (name@backend) -> epoch -> value (largest n per epoch), training stats
+    excluded, and for a versioned backend (the classifier) only values of the network in use now."""
+    from cgan_tui.gan import backbones
+
+    current = backbones.current_all()
     best_n: dict[tuple[str, int], int] = {}
     out: dict[str, dict[int, float]] = {}
     for row in metrics:
         if row.backend == TRAIN_BACKEND or row.value is None:
+            continue
+        if row.backend in current and (getattr(row, "backbone", "") or "") != current[row.backend]:
             continue
         key = f"{row.name}@{row.backend}"
         if row.n_samples >= best_n.get((key, row.epoch), -1):
