@@ -274,11 +274,14 @@ def upsert_metric(
     backend: str,
     n_samples: int = 0,
     unavailable: str | None = None,
+    backbone: str = "",
 ) -> None:
-    """Store one value; an existing row with the same run/epoch/name/backend/n_samples is replaced."""
+    """Store one value; an existing row with the same run/epoch/name/backend/n_samples/backbone is replaced."""
     write(
         store,
-        lambda s: _upsert_metric_in(s, int(run_id), int(epoch), name, value, backend, int(n_samples), unavailable),
+        lambda s: _upsert_metric_in(
+            s, int(run_id), int(epoch), name, value, backend, int(n_samples), unavailable, backbone
+        ),
     )
 
 
