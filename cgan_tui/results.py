@@ -13,6 +13,9 @@ first checkpoint, or evaluation switched off) gets one row at its latest epoch, 
 When a model has values at several sample counts, those at the table's reference n (the n most
 models have FID at) are shown, else those at its largest n; its n is in ``n_samples`` (see ``cgan_tui.results_n``).
 Scores carry the n of their inputs and are computed only from inputs of one n.
+Values of a backend with a versioned backbone (the classifier) are read only when they were produced
+by the backbone file in use now (``MetricValue.backbone``, see ``cgan_tui.gan.backbones``): numbers
+from two different networks never meet in one sort.
 """
 
 from __future__ import annotations
@@ -62,6 +65,10 @@ DISPLAY = {
 }  # fmt: skip
 BACKEND_ABBREV = {"inception": "inc", "classifier": "cls", "lpips": "", "pixel": "", "train": "", "rating": ""}
 BACKEND_ORDER = {"inception": 0, "lpips": 1, "pixel": 2, "classifier": 3, RATING_BACKEND: 8, TRAIN_BACKEND: 9}
+SCORE_BACKEND_PREFERENCE = ("inception", "classifier")
+"""The backend a results view opens on: the first of these where some model has a combined score."""
+OFFLINE_BACKEND = "classifier"
+"""The backend whose weights ship with the package: ``combined`` exists there on every install."""
 
 
 @dataclass
@@ -84,6 +91,8 @@ class ResultRow:
     ratings: dict[str, float] = field(default_factory=dict)
     scores: dict[str, float | None] = field(default_factory=dict)
     n_samples: dict[str, int] = field(default_factory=dict)
+    missing_input: dict[str, str] = field(default_factory=dict)
+    """Missing score key -> key of its first missing input ("ratings" for ratings)."""
     current_epoch: int = 0
     error: str | None = None
     pending: set[str] = field(default_factory=set)
@@ -179,6 +188,7 @@ def load_results(
     """
     from sqlalchemy import func, select
 
+    from cgan_tui.gan import backbones
     from cgan_tui.store.tables import Checkpoint, Experiment, MetricValue, Rating, Run
     from cgan_tui.store.queries import read  # short transactions, retried while SQLite is locked
 
@@ -231,17 +241,21 @@ def load_results(
         return session.connection().execute(
             select(
                 MetricValue.run_id, MetricValue.epoch, MetricValue.name, MetricValue.backend,
-                MetricValue.value, MetricValue.n_samples, MetricValue.unavailable,
+                MetricValue.value, MetricValue.n_samples, MetricValue.unavailable, MetricValue.backbone,
             ).where(MetricValue.epoch.in_(epochs_needed)).order_by(MetricValue.id)  # type: ignore[attr-defined]
         ).all()
+
+    current_backbone = backbones.current_all()  # backend -> hash of the file in use now
 
     # (run, epoch) -> (name, backend) -> n -> (value, reason); later rows win ties.
     per_epoch: dict[tuple[int, int], dict[tuple[str, str], results_n.Candidates]] = {}
     evaluated: set[tuple[int, int]] = set()
-    for run_id, epoch, name, backend, value, n, reason in read(store, fetch_values):
+    for run_id, epoch, name, backend, value, n, reason, backbone in read(store, fetch_values):
         pair = (run_id, epoch)
         if pair not in wanted:
             continue
+        if backend in current_backbone and (backbone or "") != current_backbone[backend]:
+            continue  # produced by another version of this backend's network: not comparable
         per_epoch.setdefault(pair, {}).setdefault((name, backend), {})[n] = (value, reason)
         if backend != TRAIN_BACKEND:
             evaluated.add(pair)
@@ -364,6 +378,9 @@ def _compute_scores(row: ResultRow, specs: list, options: Mapping[str, Any], gro
                     row.unavailable[key] = _missing_inputs(spec, view, reasons, row.ratings, backend)
                     if _waiting(spec, view, view_keys, row):
                         row.pending.add(key)
+                first = _first_missing(spec, view, row.ratings, backend, grouped)
+                if first is not None:
+                    row.missing_input[key] = first
                 reasons[spec.name] = f"{key} missing ({row.unavailable[key]})"
 
 
@@ -392,6 +409,18 @@ def _waiting(spec, view: Mapping[str, Any], view_keys: Mapping[str, str], row: R
     return waiting
 
 
+def _first_missing(spec, view, ratings, backend: str, grouped) -> str | None:
+    """The key of the first input ``spec`` lacks in ``backend``'s view (own value over shared ones)."""
+    for need in spec.needs:
+        if need == "ratings":
+            if scoring.missing_criteria(ratings):
+                return "ratings"
+        elif view.get(need) is None:
+            owners = [b for b in (*SHARED_BACKENDS, backend) if need in grouped.get(b, {})]
+            return f"{need}@{owners[-1] if owners else backend}"
+    return None
+
+
 def _missing_inputs(spec, view, reasons, ratings, backend) -> str:
     parts = []
     for need in spec.needs:
@@ -402,6 +431,45 @@ def _missing_inputs(spec, view, reasons, ratings, backend) -> str:
         elif view.get(need) is None:
             parts.append(reasons.get(need, f"{need}@{backend} not computed yet"))
     return "needs " + "; ".join(parts) if parts else "inputs out of range"
+
+
+def default_backend(rows: Iterable[ResultRow]) -> str:
+    """The score backend a results view opens on: the first of ``SCORE_BACKEND_PREFERENCE`` where
+    some model has ``combined``, else the offline backend (where it appears once a run is evaluated)."""
+    rows = list(rows)
+    for backend in SCORE_BACKEND_PREFERENCE:
+        key = f"combined@{backend}"
+        if any(r.scores.get(key) is not None for r in rows):
+            return backend
+    return OFFLINE_BACKEND
+
+
+def missing_hint(row: ResultRow, key: str) -> str:
+    """One short line: why ``key`` is missing for ``row`` (its first missing input) and the command
+    that fixes it. Scores are followed down to the value they lack (final -> combined -> is)."""
+    asked, seen = key, set()
+    while row.scores.get(key, 0.0) is None and key not in seen:
+        seen.add(key)
+        needs = row.missing_input.get(key)
+        if needs is None:
+            break
+        if needs == "ratings":
+            missing = ", ".join(scoring.missing_criteria(row.ratings))
+            return f"{asked} needs ratings of {missing}: cgan-tui rate {row.run_id} --epoch {row.epoch} --{missing.split(',')[0].replace('_', '-')} N ..."
+        key = needs
+    if key == asked:
+        return f"{key}: {_value_hint(row, key)}"
+    return f"{asked} needs {key}: {_value_hint(row, key)}"
+
+
+def _value_hint(row: ResultRow, key: str) -> str:
+    reason = row.unavailable.get(key) if key in row.values else None
+    if not reason:
+        return f"not computed yet: cgan-tui eval {row.run_id} --epoch {row.epoch}"
+    if "weights" in reason or "pip install" in reason:  # a missing file: the weights listing says how to get it
+        short = reason.split(" (", 1)[0].split("; ", 1)[0].rstrip(":. ")
+        return f"{short}; `cgan-tui weights` says how to get it"
+    return reason if len(reason) <= 140 else reason[:139] + "…"
 
 
 # ----------------------------------------------------------------------------------------- columns
@@ -608,6 +676,8 @@ __all__ = [
     "format_value",
     "score_backends",
     "backend_view",
+    "default_backend",
+    "missing_hint",
     "BASE_KEYS",
     "MISSING",
 ]

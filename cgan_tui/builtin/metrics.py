@@ -2,8 +2,9 @@
 
 Backends: ``inception`` (standard FID Inception features: FID, KID; IS needs torch-fidelity's
 logits), ``lpips`` (AlexNet-LPIPS: to-real distance as in seed 000, and within-class diversity),
-``pixel`` (seed 004's PSNR) and ``classifier`` (our Fashion-MNIST CNN: domain FID and IS, class
-consistency, per-class diversity with a mode-collapse count). ``available()`` only checks files,
+``pixel`` (seed 004's PSNR) and ``classifier`` (our Fashion-MNIST CNN, shipped in the package: domain
+FID, IS and LPIPS, so ``combined@classifier`` exists on every install; class consistency, per-class
+diversity with a mode-collapse count). ``available()`` only checks files,
 so a missing weight is reported without loading anything.
 """
 
@@ -123,6 +124,25 @@ METRICS = [
         better_by_value={"is": "higher", "is_std": "lower"},
         every_epoch=True,
         description="Domain Inception Score from the Fashion-MNIST classifier's logits",
+    ),
+    Metric(
+        name="classifier_lpips",
+        backend="classifier",
+        compute=lazy(E + "lpips_classifier"),
+        better="lower",
+        better_by_value={"lpips": "lower"},
+        every_epoch=True,
+        description="LPIPS (uniform weights) on the classifier's conv layers, sample vs real of its class; "
+        "not comparable with AlexNet-LPIPS",
+    ),
+    Metric(
+        name="classifier_lpips_diversity",
+        backend="classifier",
+        compute=lazy(E + "lpips_diversity_classifier"),
+        better="higher",
+        better_by_value={"lpips_diversity": "higher"},
+        every_epoch=True,
+        description="Mean classifier-LPIPS between samples of the same class",
     ),
     Metric(
         name="class_acc",

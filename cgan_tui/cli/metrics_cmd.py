@@ -60,8 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("--n", type=int, help="number of generated samples (default: the table's n)")
     ev.add_argument("--metrics", metavar="A,B", help="metric or backend names (default: all)")
     ev.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
-    ev.add_argument("--no-train-classifier", action="store_true",
-                    help="do not train the Fashion-MNIST classifier when missing (its metrics become unavailable)")  # fmt: skip
+    ev.add_argument("--no-train-classifier", action="store_true", help=argparse.SUPPRESS)  # no-op: the classifier ships
     add_common(ev)
     ev.set_defaults(func=run_eval)
 
@@ -113,11 +112,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("name", metavar="NAME")
     imp.add_argument("path", metavar="PATH")
     imp.set_defaults(func=run_weights_import)
-    tc = wsub.add_parser("train-classifier", help="train the Fashion-MNIST classifier (a few minutes on CPU)")
-    tc.add_argument("--epochs", type=int, default=None, help="training epochs (default 4)")
+    tc = wsub.add_parser(
+        "train-classifier",
+        help="retrain the Fashion-MNIST classifier (reproduces the shipped one; minutes on CPU)",
+        description="Trains the classifier the shipped file was made with (same seed and epochs by default) and "
+        "writes it to the weights folder, where it takes precedence over the shipped file; its values are "
+        "stored with its own hash, so they never mix with the shipped network's.",
+    )
+    tc.add_argument("--epochs", type=int, default=None, help="training epochs (default: as the shipped file)")
     tc.add_argument("--data-dir", help="folder with the Fashion-MNIST IDX files")
-    tc.add_argument("--device", default="auto")
+    tc.add_argument("--device", default="cpu", help="cpu (default: the shipped file was trained on CPU) | auto | cuda")
     tc.add_argument("--seed", type=int, default=0)
+    tc.add_argument("--out", metavar="FILE", help="write here instead of the weights folder (not used unless imported)")
     tc.set_defaults(func=run_train_classifier)
 
 
@@ -201,8 +207,11 @@ HIDDEN_BY_DEFAULT = ("diversity", "min_diversity", "epoch_seconds", "images_per_
 
 
 def _default_columns(cols, backend: str | None) -> list:
+    """Base columns, then ``backend``'s values and scores plus the shared backends' values (a shared
+    value the backend has its own version of, e.g. lpips@lpips next to lpips@classifier, is left out)."""
     from cgan_tui import results
 
+    keys = {c.key for c in cols}
     base = [c for c in cols if c.key in results.BASE_KEYS]
     shown = []
     for c in cols:
@@ -213,7 +222,9 @@ def _default_columns(cols, backend: str | None) -> list:
             continue
         if b == "train" and name not in ("g_loss", "d_loss"):
             continue
-        if backend and b not in (backend, "lpips", "pixel", "train"):
+        if backend and b not in (backend, *results.SHARED_BACKENDS, "train"):
+            continue
+        if backend and b in results.SHARED_BACKENDS and f"{name}@{backend}" in keys:
             continue
         shown.append(c)
     return base + shown
@@ -239,9 +250,10 @@ def run_ls(args: argparse.Namespace) -> int:
     keys = [c.key for c in cols] + [k for k in results.known_keys(registries) if k not in present]
     equals = {k: v for k, v in (("loss", args.loss), ("status", args.status)) if v}
     rows = results.filter_rows(rows, args.filter, **equals)
+    backend = args.backend or results.default_backend(rows)
     if args.aggregate:
-        return _print_aggregate(rows, keys, args)
-    sort = parse_sort(args.sort, keys, args.backend, args.desc)
+        return _print_aggregate(rows, keys, args, backend)
+    sort = parse_sort(args.sort, keys, backend, args.desc)
     for key, _ in sort:  # a sort key without values yet still gets its (empty) column
         if key not in present and key not in results.BASE_KEYS:
             cols.append(results.column_for(key, registries))
@@ -253,22 +265,23 @@ def run_ls(args: argparse.Namespace) -> int:
         chosen = cols
     elif args.columns:
         by_key = {c.key: c for c in cols}
-        wanted = [resolve_key(p.strip(), keys, args.backend) for p in args.columns.split(",") if p.strip()]
+        wanted = [resolve_key(p.strip(), keys, backend) for p in args.columns.split(",") if p.strip()]
         chosen = [by_key.get(k) or (results.Column(k, k, None, "text") if k in results.BASE_KEYS
                                     else results.column_for(k, registries)) for k in wanted]  # fmt: skip
     else:
-        chosen = _default_columns(cols, args.backend)
+        chosen = _default_columns(cols, backend)
         by_key = {c.key: c for c in cols}
         chosen += [by_key[k] for k, _ in sort if k in by_key and by_key[k] not in chosen]  # the sort key shows
     console = _console(args.width)
     if not rows:
         console.print("no models yet: train with `cgan-tui train ...` or enqueue with `cgan-tui queue add ...`")
         return 0
+    console.print(_backend_line(backend, args.backend is not None), highlight=False, soft_wrap=True)
     grid = ls_view.cells(rows, chosen)
     hidden = []
     if not args.columns:  # a column set that fits: never narrowed, the ones left out named below
         combined = [c.key for c in chosen if c.key.startswith("combined@")]
-        preferred = [c for c in combined if args.backend and c.endswith("@" + args.backend)] or combined[:1]
+        preferred = [c for c in combined if c.endswith("@" + backend)] or combined[:1]
         keep = ["run_id", "label", *(k for k, _ in sort), *preferred, "status"]
         shown, hidden = ls_view.fit_columns(chosen, grid, console.width, keep)
         chosen = [chosen[i] for i in shown]
@@ -279,12 +292,48 @@ def run_ls(args: argparse.Namespace) -> int:
     for cells in grid:
         table.add_row(*cells)
     console.print(table)
-    for line in ls_view.notes(rows, chosen, grid):  # wrapped at the table's width
+    hint = _first_missing_hint(rows, chosen, backend)  # one short line: the first missing input and its fix
+    if hint:
+        console.print(hint, highlight=False, soft_wrap=True)
+    for line in ls_view.notes(rows, chosen, grid, waiting=False):  # each n/a reason once, the * legend
         console.print(line, highlight=False, markup=False)
     if hidden:
         console.print(f"{len(hidden)} more columns fit a wider terminal (--columns all, or --columns A,B): "
                       + ", ".join(c.key for c in hidden), highlight=False, markup=False)  # fmt: skip
     return 0
+
+
+def _backend_line(backend: str, chosen: bool) -> str:
+    """The first line of ``ls``: which backend the scores and short keys (fid, combined) refer to."""
+    from cgan_tui.gan import backbones
+
+    digest = backbones.current(backend)
+    network = f", network {digest}" if digest else ""
+    how = "--backend" if chosen else "default: the first with a combined score; --backend to choose"
+    return f"backend {backend}{network} ({how})"
+
+
+def _first_missing_hint(rows, chosen, backend: str) -> str | None:
+    """One short line for the first missing value shown: the backend's combined score when a row
+    lacks it, else the first unavailable value; the first missing input and the command that fixes it."""
+    from cgan_tui import results
+
+    shown = {c.key for c in chosen}
+    priority = [k for k in (f"combined@{backend}", f"final@{backend}") if k in shown]
+    for key in priority:
+        for row in rows:
+            if row.get(key) is None and not _is_final_unrated(row, key):
+                return f"— {row.label} (run {row.run_id}): {results.missing_hint(row, key)}"
+    for row in rows:
+        for c in chosen:
+            if c.key in row.values and row.get(c.key) is None and c.key in row.unavailable:
+                return f"{UNAVAILABLE} {row.label} (run {row.run_id}): {results.missing_hint(row, c.key)}"
+    return None
+
+
+def _is_final_unrated(row, key: str) -> bool:
+    """A final score missing only for want of ratings is the normal state, not worth a line."""
+    return key.startswith("final@") and row.missing_input.get(key) == "ratings"
 
 
 def _check_ls_args(args: argparse.Namespace, registries) -> None:
@@ -303,17 +352,17 @@ def _check_ls_args(args: argparse.Namespace, registries) -> None:
         raise UserError(f"unknown backend {args.backend!r}; valid: {', '.join(backends) or 'none (no metrics loaded)'}")
 
 
-def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace) -> int:
+def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, backend: str | None = None) -> int:
     from rich.table import Table
 
     from cgan_tui import results
 
     by = resolve_key(args.aggregate, keys)
     if args.value:
-        value_key = resolve_key(args.value, keys, args.backend)
+        value_key = resolve_key(args.value, keys, backend)
     else:
         candidates = [k for k in keys if k.startswith("combined@")] or [k for k in keys if k.startswith("fid@")]
-        preferred = [k for k in candidates if args.backend and k.endswith("@" + args.backend)]
+        preferred = [k for k in candidates if backend and k.endswith("@" + backend)]
         value_key = (preferred or candidates or ["g_loss@train"])[0]
     from cgan_tui import results_n
     from cgan_tui.formatting import compact_n
@@ -368,16 +417,13 @@ def run_eval(args: argparse.Namespace) -> int:
             raise UserError(f"--n must be at least 10, got {n}")
         # on demand: --metrics, else the run's own selection; a run with evaluation off still gets all
         metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else (config.metrics or None)
-        allow_train = not args.no_train_classifier
-        if allow_train and weights.status("classifier").path is None:
-            print("training the Fashion-MNIST classifier first (one time, a few minutes on CPU) ...", flush=True)
         note = ("" if args.n else f" (the n most models here have; --n to change)" if table
                 else f" (default on {device.type}; --n to change)")  # fmt: skip
         print(f"run {run.id} {config.label} epoch {ckpt.epoch}: n={n}{note}, device {device}", flush=True)
         started = time.perf_counter()
         results = evaluate(
             generator, config, registries, epoch=ckpt.epoch, n=n, device=device, metrics=metrics,
-            feature_cache=StoreFeatureCache(store), allow_train_classifier=allow_train,
+            feature_cache=StoreFeatureCache(store),
         )  # fmt: skip
         seconds = time.perf_counter() - started
         store_results(store, run.id, ckpt.epoch, results)
@@ -539,18 +585,29 @@ def run_weights_import(args: argparse.Namespace) -> int:
 
 
 def run_train_classifier(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from cgan_tui.gan import classifier
+    from cgan_tui.gan.backbones import short_sha256
     from cgan_tui.gan.device import pick_device
 
+    if args.epochs is not None and args.epochs < 1:
+        raise UserError(f"--epochs must be >= 1 (got {args.epochs})")
     device = pick_device(args.device)
-    epochs = args.epochs or 4
-    print(f"training the Fashion-MNIST classifier on {device} ({epochs} epochs) ...", flush=True)
+    epochs = args.epochs or classifier.DEFAULT_EPOCHS
+    out = Path(args.out).expanduser() if args.out else None
+    print(f"training the Fashion-MNIST classifier on {device} ({epochs} epochs, seed {args.seed}) ...", flush=True)
     info = classifier.train_classifier(
-        args.data_dir, epochs=epochs, seed=args.seed, device=device,
+        args.data_dir, epochs=epochs, seed=args.seed, device=device, out=out,
         on_epoch=lambda e, loss: print(f"  epoch {e}/{epochs}: loss {loss:.4f}", flush=True),
     )  # fmt: skip
     from cgan_tui.gan import weights
 
+    path = out or weights.CLASSIFIER.install_path()
+    shipped = classifier.read_info(weights.CLASSIFIER.candidates()[-1])
+    same = " (same file as the shipped one)" if shipped and shipped.sha256 == info.sha256 else ""
     print(f"test accuracy {info.test_accuracy:.4f} on {info.n_test} images; {info.seconds:.0f} s; "
-          f"saved to {weights.status('classifier').path}")  # fmt: skip
+          f"hash {short_sha256(path)}{same}; saved to {path}")  # fmt: skip
+    if out is None:
+        print("it now takes precedence over the shipped classifier; delete it to go back", flush=True)
     return 0

@@ -55,6 +55,8 @@ class MetricResult:
     n_samples: int
     unavailable: str | None = None
     metric: str = ""
+    backbone: str = ""
+    """Short SHA-256 of the backbone weights that produced the value ("" for unversioned backends)."""
 
     @property
     def key(self) -> str:
@@ -118,7 +120,7 @@ def _inception_logits(ctx: "MetricContext"):
 def _classifier(ctx: "MetricContext"):
     from cgan_tui.gan import classifier
 
-    return classifier.extractor(ctx.device, data_dir=ctx.data_dir, allow_train=ctx.allow_train_classifier)
+    return classifier.extractor(ctx.device)
 
 
 DEFAULT_EXTRACTORS: dict[str, ExtractorFactory] = {
@@ -144,7 +146,6 @@ class MetricContext:
         feature_cache: FeatureCacheLike | None = None,
         extractors: Mapping[str, ExtractorFactory] | None = None,
         seed: int = EVAL_SEED,
-        allow_train_classifier: bool = False,
         num_classes: int = NUM_CLASSES,
     ) -> None:
         self.generator = generator
@@ -155,7 +156,6 @@ class MetricContext:
         self.cache = feature_cache if feature_cache is not None else MemoryFeatureCache()
         self.factories = {**DEFAULT_EXTRACTORS, **(extractors or {})}
         self.seed = seed
-        self.allow_train_classifier = allow_train_classifier
         self.num_classes = num_classes
         self._real = real
         self._fake: tuple[torch.Tensor, torch.Tensor] | None = None
@@ -220,6 +220,10 @@ class MetricContext:
                 self._extractor_errors[key] = exc
                 raise
         return self._extractors[key]
+
+    def backbone(self, key: str) -> str:
+        """The ``backbone_hash`` of extractor ``key`` if it was built and has one, else ""."""
+        return str(getattr(self._extractors.get(key), "backbone_hash", "") or "")
 
     def fake_features(self, key: str) -> torch.Tensor:
         if key not in self._fake_features:
@@ -306,7 +310,6 @@ def evaluate(
     extractors: Mapping[str, ExtractorFactory] | None = None,
     real: Any = None,
     every_epoch_only: bool = False,
-    allow_train_classifier: bool = False,
     context: MetricContext | None = None,
 ) -> list[MetricResult]:
     """Compute every selected metric for ``generator`` at ``epoch``; never raises for missing weights."""
@@ -315,7 +318,7 @@ def evaluate(
     selected = select_metrics(registries.metrics, metrics, every_epoch_only)
     ctx = context or MetricContext(
         generator, latent_dim=int(config.latent_dim), n=n, device=device, real=real, data_dir=config.data_dir,
-        feature_cache=feature_cache, extractors=extractors, allow_train_classifier=allow_train_classifier,
+        feature_cache=feature_cache, extractors=extractors,
     )  # fmt: skip
     results: list[MetricResult] = []
     for metric in selected:
@@ -333,9 +336,10 @@ def evaluate(
             except Exception as exc:  # noqa: BLE001 - one broken metric must not lose the others
                 log.exception("metric %s failed", metric.name)
                 reason = f"error: {type(exc).__name__}: {exc}"
+        backbone = _backbone(ctx, metric.backend)
         if reason is not None:
             results.extend(
-                MetricResult(v, None, metric.backend, ctx.n, reason, metric.name) for v in value_names(metric)
+                MetricResult(v, None, metric.backend, ctx.n, reason, metric.name, backbone) for v in value_names(metric)
             )
             continue
         for name, value in values.items():
@@ -345,10 +349,21 @@ def evaluate(
             ok = value is not None and torch.isfinite(torch.tensor(float(value))).item()
             results.append(
                 MetricResult(name, float(value) if ok else None, metric.backend, ctx.n,
-                             None if ok else "not a finite number", metric.name)  # fmt: skip
+                             None if ok else "not a finite number", metric.name, backbone)  # fmt: skip
             )
         log.info("metric %s (%s) n=%d took %.2fs", metric.name, metric.backend, ctx.n, time.perf_counter() - started)
     return results
+
+
+def _backbone(ctx: MetricContext, backend: str) -> str:
+    """The backbone hash a value of ``backend`` is stored with: the hash of the extractor of the same
+    key when the backend has a versioned backbone (``cgan_tui.gan.backbones``), else ""."""
+    from cgan_tui.gan import backbones
+
+    expected = backbones.current(backend)
+    if expected is None:
+        return ""
+    return ctx.backbone(backend) or expected
 
 
 # ------------------------------------------------------------------------ built-in metric bodies
@@ -422,6 +437,27 @@ def fid_classifier(ctx: MetricContext) -> dict[str, float]:
 def is_classifier(ctx: MetricContext) -> dict[str, float]:
     mean, std = fidlib.inception_score(ctx.fake_logits("classifier"))
     return {"is": mean, "is_std": std}
+
+
+def lpips_classifier(ctx: MetricContext) -> dict[str, float]:
+    """LPIPS on the classifier's conv layers, paired exactly as ``lpips_to_real`` (lower = closer)."""
+    ext = ctx.extractor("classifier")
+    fi, ri = fidlib.pair_by_class(ctx.fake_labels, ctx.real.labels, ctx.num_classes)
+    d = ext.lpips(ctx.fake_images[fi.to(ctx.fake_images.device)], ctx.real.images[ri])
+    return {"lpips": float(d.mean())}
+
+
+def lpips_diversity_classifier(ctx: MetricContext) -> dict[str, float]:
+    """Classifier LPIPS between generated images of the same class, paired as ``lpips_diversity``."""
+    ext = ctx.extractor("classifier")
+    a, b = fidlib.within_class_pairs(ctx.fake_labels, ctx.num_classes)
+    if len(a) == 0:
+        raise MetricUnavailable(
+            f"lpips_diversity needs at least 2 samples per class (n={ctx.n} gives {ctx.n // ctx.num_classes}); use n >= 20"
+        )
+    dev = ctx.fake_images.device
+    d = ext.lpips(ctx.fake_images[a.to(dev)], ctx.fake_images[b.to(dev)])
+    return {"lpips_diversity": float(d.mean())}
 
 
 def class_acc(ctx: MetricContext) -> dict[str, float]:

@@ -10,7 +10,7 @@ class logits expose ``logits(images)``.
   layer exists in that file, so no Inception Score from it.
 * ``TorchFidelityInception``: torch-fidelity's extractor (2048-d + logits) when the package and its
   weights file are present; gives the standard IS.
-* ``ClassifierFeatures``: our Fashion-MNIST CNN (penultimate layer + logits).
+* ``ClassifierFeatures``: our Fashion-MNIST CNN (penultimate layer + logits; conv layers for LPIPS).
 
 A missing weight file raises ``WeightsUnavailable`` (metrics store that as unavailable).
 """
@@ -150,7 +150,10 @@ class TorchFidelityInception(nn.Module):
 
 
 class ClassifierFeatures(nn.Module):
-    """Penultimate-layer features and logits of our Fashion-MNIST classifier."""
+    """Penultimate-layer features, logits and conv-layer LPIPS of our Fashion-MNIST classifier.
+
+    ``backbone_hash`` (the weight file's short SHA-256) is stored with every value it produces.
+    """
 
     backend = "classifier"
 
@@ -161,6 +164,7 @@ class ClassifierFeatures(nn.Module):
         self.num_features = int(model.num_features)
         self.batch = batch or default_batch(self.device, 1000, 5000)
         self.name = f"classifier-{tag}" if tag else "classifier"
+        self.backbone_hash = tag
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return _batched(lambda b: self.model.features(as_unit_range(b)), images, self.batch, self.device)
@@ -173,6 +177,34 @@ class ClassifierFeatures(nn.Module):
         with torch.no_grad():
             logits = self.model.head(feats)
         return feats, logits
+
+    def lpips(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """Per-pair LPIPS on this network's conv layers (uniform weights), shape ``(N,)``."""
+        out = []
+        with torch.no_grad():
+            for start in range(0, a.shape[0], self.batch):
+                xa = as_unit_range(a[start : start + self.batch].to(self.device))
+                xb = as_unit_range(b[start : start + self.batch].to(self.device))
+                out.append(lpips_distance(self.model.conv_layers(xa), self.model.conv_layers(xb)))
+        return torch.cat(out) if out else torch.empty(0, device=self.device)
+
+
+def lpips_distance(layers_a: list[torch.Tensor], layers_b: list[torch.Tensor], eps: float = 1e-10) -> torch.Tensor:
+    """The LPIPS construction with uniform layer weights (Zhang et al. 2018, "baseline" variant).
+
+    Each layer's activations are unit-normalised over channels at every position; the squared
+    difference is summed over channels, averaged over positions, and summed over the layers with
+    uniform weights 1 (what ``lpips.LPIPS(lpips=False)`` does on AlexNet), giving one distance per
+    image pair: 0 for identical inputs, symmetric, at most 4 per layer.
+    """
+    total = None
+    for fa, fb in zip(layers_a, layers_b):
+        na = fa / (fa.pow(2).sum(dim=1, keepdim=True).sqrt() + eps)
+        nb = fb / (fb.pow(2).sum(dim=1, keepdim=True).sqrt() + eps)
+        d = (na - nb).pow(2).sum(dim=1).mean(dim=(1, 2))
+        total = d if total is None else total + d
+    assert total is not None, "no layers"
+    return total
 
 
 class Identity(nn.Module):

@@ -3,9 +3,9 @@
 Torch-free at import (``cgan-tui weights`` and the TUI list them without PyTorch); validating a file
 imports torch lazily. Nothing here downloads: files come from the set-up steps
 (``python -m cgan_tui.gan.weights_setup``, ``python -m cgan_tui.gan.weights_fetch --setup``),
-``cgan-tui weights fetch NAME``, ``cgan-tui weights import NAME PATH`` or training (the classifier).
-A metric whose file is missing raises ``WeightsUnavailable`` and is stored as unavailable with the
-reason, never replaced by a stand-in.
+``cgan-tui weights fetch NAME`` or ``cgan-tui weights import NAME PATH``; the classifier ships inside
+the package. A metric whose file is missing raises ``WeightsUnavailable`` and is stored as
+unavailable with the reason, never replaced by a stand-in.
 
 The two ImageNet files that torchvision and torch-fidelity download themselves carry their official
 ``url`` and published ``sha256`` here (the one home of that data); ``cgan-tui weights fetch``
@@ -187,13 +187,18 @@ LPIPS_ALEX_LINEAR = WeightFile(
 )
 CLASSIFIER = WeightFile(
     name="classifier",
-    filename="fmnist_classifier.pt",
-    used_by="fid, is, class_acc, diversity, mode_collapse (backend classifier)",
-    candidates=_in_dirs("fmnist_classifier.pt"),
+    filename="fmnist_classifier_v2.pt",
+    used_by="fid, is, lpips, lpips_diversity, class_acc, diversity, mode_collapse (backend classifier)",
+    candidates=_in_dirs(
+        "fmnist_classifier_v2.pt", lambda: Path(__file__).resolve().parent / "assets" / "fmnist_classifier.pt"
+    ),
     validate=lazy("cgan_tui.gan.classifier:validate_file"),
-    how_to_get="trained on first use, or `cgan-tui weights train-classifier` (a few minutes on CPU)",
+    how_to_get="shipped in the package (cgan_tui/gan/assets/fmnist_classifier.pt; reinstall cgan-tui if it is "
+    "missing); a file trained by `cgan-tui weights train-classifier` or imported takes precedence",
     sidecar_suffixes=(".json",),
 )
+"""The user's folder first (a retrained or imported file, an explicit choice), then the shipped file.
+The name carries the architecture version, so a file of an older version is never picked up."""
 
 REGISTRY: dict[str, WeightFile] = {
     w.name: w for w in (FID_INCEPTION, TORCH_FIDELITY_INCEPTION, LPIPS_ALEX, LPIPS_ALEX_LINEAR, CLASSIFIER)

@@ -6,12 +6,14 @@ Policy (documented in docs/metrics.md):
 * at checkpoint epochs (``event.is_checkpoint_epoch``): every enabled metric;
 * sample count ``config.eval_n``, else 10,000 on CUDA and 1,000 on CPU (logged with each evaluation);
 * ``config.metrics`` selects metrics (names or backends); ``()`` turns evaluation off for the run;
-* debug runs (``limit_train`` below 10,000) with neither ``metrics`` nor ``eval_n`` set are not
-  evaluated (tiny test runs stay fast); ``cgan-tui eval RUN_ID`` evaluates them on demand;
+* debug runs (``limit_train`` below 10,000) with neither ``metrics`` nor ``eval_n`` set get only the
+  classifier backend (``ALWAYS_BACKENDS``), at checkpoint epochs: FID, IS, LPIPS and so
+  ``combined@classifier`` for every run, at a cost of seconds; ``cgan-tui eval RUN_ID`` adds the rest;
 * ``CGAN_TUI_EVAL=off`` switches the hook off everywhere.
 
-Values whose weights are missing are stored with ``value=None`` and the reason. Real-data
-statistics live in the FeatureCache table, so every run and epoch after the first reuses them.
+Values whose weights are missing are stored with ``value=None`` and the reason; classifier values
+carry the classifier file's hash (``backbone``). Real-data statistics live in the FeatureCache
+table, so every run and epoch after the first reuses them.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ log = logging.getLogger(__name__)
 
 EVAL_ENV = "CGAN_TUI_EVAL"
 DEBUG_LIMIT = 10_000
-"""Runs trained on fewer images than this are debug runs: not evaluated unless asked."""
+"""Runs trained on fewer images than this are debug runs: only ``ALWAYS_BACKENDS`` are evaluated."""
+ALWAYS_BACKENDS = ("classifier",)
+"""Backends evaluated at every checkpoint epoch of every run (cheap, weights shipped in the package)."""
 
 
 class StoreFeatureCache(CacheCounter):
@@ -78,22 +82,27 @@ def evaluation_enabled(config) -> bool:
         return False
     if config.metrics is not None:
         return len(config.metrics) > 0
-    if config.eval_n is not None:
-        return True
-    return config.limit_train is None or config.limit_train >= DEBUG_LIMIT
+    return True
+
+
+def is_debug_run(config) -> bool:
+    """A run on few images with no evaluation settings of its own: only ``ALWAYS_BACKENDS``."""
+    if config.metrics is not None or config.eval_n is not None:
+        return False
+    return config.limit_train is not None and config.limit_train < DEBUG_LIMIT
 
 
 def store_results(store: Store, run_id: int, epoch: int, results: Iterable) -> int:
-    """Write MetricResults grouped per (backend, n) in one transaction each; returns rows written."""
-    groups: dict[tuple[str, int], list] = defaultdict(list)
+    """Write MetricResults grouped per (backend, n, backbone) in one transaction each; returns rows written."""
+    groups: dict[tuple[str, int, str], list] = defaultdict(list)
     for r in results:
-        groups[(r.backend, r.n_samples)].append(r)
+        groups[(r.backend, r.n_samples, getattr(r, "backbone", ""))].append(r)
     count = 0
-    for (backend, n), items in groups.items():
+    for (backend, n, backbone), items in groups.items():
         q.upsert_metrics(
             store, run_id, epoch,
             {r.name: r.value for r in items},
-            backend=backend, n_samples=n,
+            backend=backend, n_samples=n, backbone=backbone,
             unavailable={r.name: r.unavailable for r in items if r.unavailable},
         )  # fmt: skip
         count += len(items)
@@ -113,21 +122,24 @@ def after_epoch(store: Store, run_id: int, config, event, registries) -> None:
         return
     from cgan_tui.gan.evaluation import default_n, evaluate
 
+    full = bool(event.is_checkpoint_epoch)
+    debug = is_debug_run(config)
+    if debug and not full:
+        return
     device = _device_of(event.generator)
     n = config.eval_n or default_n(device)
-    full = bool(event.is_checkpoint_epoch)
+    metrics = list(ALWAYS_BACKENDS) if debug else config.metrics
     started = time.perf_counter()
     results = evaluate(
         event.generator, config, registries,
-        epoch=event.epoch, n=n, device=device, metrics=config.metrics,
+        epoch=event.epoch, n=n, device=device, metrics=metrics,
         feature_cache=StoreFeatureCache(store), every_epoch_only=not full,
-        allow_train_classifier=config.limit_train is None,
     )  # fmt: skip
     written = store_results(store, run_id, event.epoch, results)
     missing = sorted({r.key for r in results if r.value is None})
     log.info(
         "run %s epoch %d: %s evaluation, n=%d on %s%s, %d values in %.1fs%s",
-        run_id, event.epoch, "full" if full else "every-epoch", n, device,
+        run_id, event.epoch, "debug-run (classifier)" if debug else "full" if full else "every-epoch", n, device,
         "" if config.eval_n else " (default: 10,000 on CUDA, 1,000 on CPU; set eval_n to change)",
         written, time.perf_counter() - started,
         f"; unavailable: {', '.join(missing)}" if missing else "",

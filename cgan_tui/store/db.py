@@ -10,6 +10,7 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
@@ -172,15 +173,37 @@ def _our_tables() -> list:
     return [SQLModel.metadata.tables[name] for name in names]
 
 
-MIGRATIONS: dict[int, list[str]] = {}
-"""version -> SQL statements upgrading a database from that version to the next."""
+def _metricvalue_backbone(conn) -> None:
+    """1 -> 2: add ``metricvalue.backbone`` and make it part of the unique identity.
+
+    SQLite cannot change a table's constraints in place: the table is rebuilt from the current
+    model (same ids), old rows get backbone "" (they predate versioned backbones)."""
+    from cgan_tui.store.tables import MetricValue
+
+    table = MetricValue.__table__
+    conn.exec_driver_sql("ALTER TABLE metricvalue RENAME TO metricvalue_v1")
+    for index in table.indexes:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
+    table.create(conn)
+    cols = "id, run_id, epoch, name, value, backend, n_samples, unavailable, created_at"
+    conn.exec_driver_sql(f"INSERT INTO metricvalue ({cols}, backbone) SELECT {cols}, '' FROM metricvalue_v1")
+    conn.exec_driver_sql("DROP TABLE metricvalue_v1")
+
+
+MIGRATIONS: dict[int, list[str | Callable[[Any], None]]] = {1: [_metricvalue_backbone]}
+"""version -> SQL statements (or functions of the connection) upgrading a database to the next version."""
 
 
 def _migrate(engine: Engine, version: int) -> None:
     with engine.begin() as conn:
+        # another process may have migrated since the version was read: read it again in this transaction
+        version = int(conn.exec_driver_sql("SELECT version FROM schemainfo WHERE id = 1").scalar() or version)
         while version < SCHEMA_VERSION:
-            for statement in MIGRATIONS.get(version, []):
-                conn.exec_driver_sql(statement)
+            for step in MIGRATIONS.get(version, []):
+                if callable(step):
+                    step(conn)
+                else:
+                    conn.exec_driver_sql(step)
             version += 1
         conn.exec_driver_sql(f"UPDATE schemainfo SET version = {SCHEMA_VERSION} WHERE id = 1")
 

@@ -243,6 +243,7 @@ def _upsert_metric_in(
     backend: str,
     n_samples: int,
     unavailable: str | None,
+    backbone: str = "",
 ) -> None:
     existing = session.exec(
         select(MetricValue).where(
@@ -251,9 +252,12 @@ def _upsert_metric_in(
             MetricValue.name == name,
             MetricValue.backend == backend,
             MetricValue.n_samples == n_samples,
+            MetricValue.backbone == backbone,
         )
     ).first()
-    row = existing or MetricValue(run_id=run_id, epoch=epoch, name=name, backend=backend, n_samples=n_samples)
+    row = existing or MetricValue(
+        run_id=run_id, epoch=epoch, name=name, backend=backend, n_samples=n_samples, backbone=backbone
+    )
     row.value = None if value is None else float(value)
     row.unavailable = unavailable
     row.created_at = utcnow()
@@ -270,11 +274,14 @@ def upsert_metric(
     backend: str,
     n_samples: int = 0,
     unavailable: str | None = None,
+    backbone: str = "",
 ) -> None:
-    """Store one value; an existing row with the same run/epoch/name/backend/n_samples is replaced."""
+    """Store one value; an existing row with the same run/epoch/name/backend/n_samples/backbone is replaced."""
     write(
         store,
-        lambda s: _upsert_metric_in(s, int(run_id), int(epoch), name, value, backend, int(n_samples), unavailable),
+        lambda s: _upsert_metric_in(
+            s, int(run_id), int(epoch), name, value, backend, int(n_samples), unavailable, backbone
+        ),
     )
 
 
@@ -287,14 +294,15 @@ def upsert_metrics(
     backend: str,
     n_samples: int = 0,
     unavailable: Mapping[str, str] | None = None,
+    backbone: str = "",
 ) -> None:
-    """Several values of one (run, epoch, backend, n) in a single transaction."""
+    """Several values of one (run, epoch, backend, n, backbone) in a single transaction."""
     reasons = dict(unavailable or {})
 
     def apply(session: Session) -> None:
         for name, value in values.items():
             _upsert_metric_in(
-                session, int(run_id), int(epoch), name, value, backend, int(n_samples), reasons.get(name)
+                session, int(run_id), int(epoch), name, value, backend, int(n_samples), reasons.get(name), backbone
             )
 
     write(store, apply)

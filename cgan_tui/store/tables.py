@@ -15,7 +15,8 @@ from typing import Any, Optional
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: ``MetricValue.backbone`` (hash of the network behind a value), part of its identity."""
 
 
 def utcnow() -> datetime:
@@ -107,9 +108,11 @@ class MetricValue(SQLModel, table=True):
     """One value. ``value`` is NULL when the metric could not run; ``unavailable`` says why.
 
     Training statistics use backend ``train`` (g_loss, d_loss, epoch_seconds, images_per_s).
+    ``backbone`` is the short SHA-256 of the weights behind a value of a versioned backend (the
+    classifier), "" otherwise: values of two different networks are two rows, never one.
     """
 
-    __table_args__ = (UniqueConstraint("run_id", "epoch", "name", "backend", "n_samples"),)
+    __table_args__ = (UniqueConstraint("run_id", "epoch", "name", "backend", "n_samples", "backbone"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="run.id", index=True)
@@ -120,6 +123,7 @@ class MetricValue(SQLModel, table=True):
     n_samples: int = 0
     unavailable: Optional[str] = None
     created_at: datetime = Field(default_factory=utcnow)
+    backbone: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class SampleGrid(SQLModel, table=True):

@@ -22,8 +22,14 @@ def add_run(store, status="completed", experiment=None, **config):
     return queries.create_run(store, cfg, status=status, experiment=experiment)
 
 
-def add_values(store, run_id, epoch, backend, n=100, unavailable=None, **values):
-    queries.upsert_metrics(store, run_id, epoch, values, backend=backend, n_samples=n, unavailable=unavailable)
+def add_values(store, run_id, epoch, backend, n=100, unavailable=None, backbone=None, **values):
+    """Values as the evaluation stores them: a versioned backend's carry the current network's hash."""
+    from cgan_tui.gan import backbones
+
+    if backbone is None:
+        backbone = backbones.current(backend) or ""
+    queries.upsert_metrics(store, run_id, epoch, values, backend=backend, n_samples=n, unavailable=unavailable,
+                           backbone=backbone)  # fmt: skip
 
 
 # ------------------------------------------------------------------------ evaluation fixtures
@@ -98,14 +104,23 @@ def weights_env(tmp_path, monkeypatch):
     return folder
 
 
+SHIPPED_CLASSIFIER = Path(__file__).resolve().parents[2] / "cgan_tui" / "gan" / "assets" / "fmnist_classifier.pt"
+
+
 @pytest.fixture(scope="session")
-def tiny_classifier(fmnist_dir, tmp_path_factory):
-    """A classifier trained for a few seconds on the 640-image fixture; (weights dir, info)."""
-    from cgan_tui.gan import classifier
+def tiny_classifier(tmp_path_factory):
+    """A weights folder holding a copy of the shipped classifier (user-folder name), and its info.
+
+    (The name is historical: the shipped network replaced the classifier tests once trained.)"""
+    import shutil
+
+    from cgan_tui.gan import classifier, weights
 
     folder = tmp_path_factory.mktemp("clf_weights")
-    info = classifier.train_classifier(fmnist_dir, epochs=3, seed=0, out=folder / "fmnist_classifier.pt")
-    return folder, info
+    dest = folder / weights.CLASSIFIER.filename
+    shutil.copy(SHIPPED_CLASSIFIER, dest)
+    shutil.copy(SHIPPED_CLASSIFIER.with_suffix(".json"), dest.with_suffix(".json"))
+    return folder, classifier.read_info(dest)
 
 
 @pytest.fixture(scope="session")

@@ -19,11 +19,11 @@ REAL_FID = weights.status("fid-inception").path  # looked up before any test cha
 
 @pytest.fixture(scope="module")
 def trained(fmnist_dir, tmp_path_factory):
-    """One 1-epoch seed004 run on 64 images (evaluation hook off: tiny run), its DB URL and id."""
+    """One 1-epoch seed004 run on 64 images (evaluation hook off: --metrics=), its DB URL and id."""
     folder = tmp_path_factory.mktemp("cli_db")
     url = f"sqlite:///{folder / 'experiments.db'}"
     rc = main(["train", "--model", "seed004", "--loss", "lsgan", "--epochs", "1", "--limit-train", "64",
-               "--data-dir", str(fmnist_dir), "--db", url])  # fmt: skip
+               "--data-dir", str(fmnist_dir), "--db", url, "--metrics="])  # fmt: skip
     assert rc == 0
     return url, 1
 
@@ -34,7 +34,7 @@ def eval_weights(tmp_path, tiny_classifier, monkeypatch):
     folder = tmp_path / "w"
     folder.mkdir()
     src, _ = tiny_classifier
-    for name in ("fmnist_classifier.pt", "fmnist_classifier.json"):
+    for name in ("fmnist_classifier_v2.pt", "fmnist_classifier_v2.json"):
         shutil.copy(src / name, folder / name)
     if REAL_FID is not None:
         (folder / "default_1.pt").symlink_to(REAL_FID)
@@ -71,10 +71,18 @@ def test_eval_stores_inception_fid_and_classifier_metrics_with_n(trained, eval_w
     assert rows[("is", "inception")].value is None and "logits" in rows[("is", "inception")].unavailable
     assert rows[("lpips", "lpips")].value is None and "alexnet" in rows[("lpips", "lpips")].unavailable
 
-    # ls shows the model with its values, the unavailable ones as n/a with the reason under the table
+    # ls opens on the classifier backend (combined exists there), says so, one line for what is missing
     assert main(["ls", "--db", url, "--sort", "fid"]) == 0
     out = capsys.readouterr().out
-    assert "LSGAN_10 e1" in out and "n/a" in out and "n/a is@inception:" in out
+    assert out.startswith("backend classifier") and "LSGAN_10 e1" in out and "combined cls" in out
+    [line] = [line for line in out.splitlines() if line.startswith("n/a")]  # n=10: 1 sample per class
+    assert line.startswith("n/a LSGAN_10 e1 (run 1): ") and "needs at least 2 samples per class" in line
+    # the inception backend: unavailable values as n/a, one line with the first missing input and the fix
+    assert main(["ls", "--db", url, "--sort", "fid", "--backend", "inception"]) == 0
+    out = capsys.readouterr().out
+    assert "n/a" in out and "cgan-tui weights" in out
+    [hint] = [line for line in out.splitlines() if "needs" in line]
+    assert "combined@inception needs " + ("is@inception" if REAL_FID is not None else "fid@inception") in hint
     assert main(["ls", "--db", url, "--columns", "label,class_acc,mode_collapse", "--backend", "classifier"]) == 0
     out = capsys.readouterr().out
     assert "acc cls" in out and f"{acc.value:.3f}" in out
@@ -159,14 +167,14 @@ def test_weights_lists_missing_files_with_places_and_import_checks_files(weights
     assert "not a valid classifier weight file" in capsys.readouterr().err
     assert main(["weights", "import", "nope", str(bogus)]) == 2
     assert "unknown weight file 'nope'" in capsys.readouterr().err
-    assert not (weights_env / "fmnist_classifier.pt").exists()
+    assert not (weights_env / "fmnist_classifier_v2.pt").exists()
 
 
 def test_weights_import_installs_a_valid_classifier(weights_env, tiny_classifier, capsys):
     src, info = tiny_classifier
-    assert main(["weights", "import", "classifier", str(src / "fmnist_classifier.pt")]) == 0
-    assert (weights_env / "fmnist_classifier.pt").is_file()
-    assert json.loads((weights_env / "fmnist_classifier.json").read_text())["test_accuracy"] == info.test_accuracy
+    assert main(["weights", "import", "classifier", str(src / "fmnist_classifier_v2.pt")]) == 0
+    assert (weights_env / "fmnist_classifier_v2.pt").is_file()
+    assert json.loads((weights_env / "fmnist_classifier_v2.json").read_text())["test_accuracy"] == info.test_accuracy
     assert weights.status("classifier").found
     capsys.readouterr()
     assert main(["weights"]) == 0
@@ -194,8 +202,9 @@ def test_ls_sorts_by_known_keys_before_any_values_exist(db_url, capsys):
         out = capsys.readouterr().out
         assert sorted(r[1] for r in _table_rows(out)) == ["BCE_32 e0", "HINGE_32 e0"], out
         header = _header(out)
-        wanted = {"combined@inception": "combined inc", "fid": "FID inc", "fid@classifier": "FID cls",
-                  "-final": "final inc"}[key]  # fmt: skip
+        # nothing has a combined score yet: short names mean the classifier backend (the offline one)
+        wanted = {"combined@inception": "combined inc", "fid": "FID cls", "fid@classifier": "FID cls",
+                  "-final": "final cls"}[key]  # fmt: skip
         assert any(h.startswith(wanted) for h in header), header
         assert all("—" in r for r in _table_rows(out))  # the column is there, every value missing
     assert main(["ls", "--db", db_url, "--sort", "fdi"]) == 2

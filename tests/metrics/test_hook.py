@@ -23,7 +23,7 @@ def _event(generator, epoch, checkpoint):
     "config,env,expected",
     [
         (RunConfig(), None, True),  # a full run
-        (RunConfig(limit_train=512), None, False),  # a debug run: only when asked
+        (RunConfig(limit_train=512), None, True),  # a debug run: the classifier backend at checkpoints
         (RunConfig(limit_train=512, eval_n=100), None, True),
         (RunConfig(limit_train=512, metrics=("psnr",)), None, True),
         (RunConfig(metrics=()), None, False),
@@ -57,6 +57,7 @@ def test_after_epoch_writes_every_epoch_then_full_rows_and_caches_reals(
     with store.session() as s:
         cached = s.query(FeatureCache).all()
     assert len(cached) == 1 and cached[0].backend.startswith("classifier-") and cached[0].n == 20
+    assert {m.backbone for m in rows.values() if m.backend == "classifier"} == {cached[0].backend.split("-", 1)[1]}
 
     cache_gets = []
     real_get = StoreFeatureCache.get
@@ -71,11 +72,25 @@ def test_after_epoch_writes_every_epoch_then_full_rows_and_caches_reals(
     assert cache_gets  # ... because the cached summary was read
 
 
-def test_hook_does_nothing_for_debug_runs(store, registries, balanced_real, monkeypatch):
+def test_debug_runs_get_only_the_classifier_backend_at_checkpoint_epochs(store, registries, balanced_real,
+                                                                        fmnist_dir, weights_env, monkeypatch):
+    """limit_train < 10,000 and no eval settings: nothing between checkpoints; at a checkpoint the
+    classifier backend (shipped weights) with its hash, so combined@classifier exists; no Inception."""
+    from cgan_tui.gan import backbones
+    from cgan_tui.results import load_results
+
     monkeypatch.delenv("CGAN_TUI_EVAL", raising=False)
-    cfg = RunConfig(latent_dim=8, limit_train=64)
+    cfg = RunConfig(latent_dim=8, limit_train=64, epochs=2, checkpoint_epochs=(2,), data_dir=str(fmnist_dir))
     run_id = queries.create_run(store, cfg)
-    after_epoch(store, run_id, cfg, _event(ReplayGenerator(balanced_real.images, balanced_real.labels), 1, True),
-                registries)  # fmt: skip
+    gen = ReplayGenerator(balanced_real.images, balanced_real.labels)
+    after_epoch(store, run_id, cfg, _event(gen, 1, False), registries)
     assert queries.metric_rows(store, [run_id]) == []
+    after_epoch(store, run_id, cfg, _event(gen, 2, True), registries)
+    rows = queries.metric_rows(store, [run_id])
+    assert {m.backend for m in rows} == {"classifier"}
+    assert {m.name for m in rows} >= {"fid", "is", "lpips", "lpips_diversity", "class_acc"}
+    assert {m.backbone for m in rows} == {backbones.current("classifier")}
+    assert {m.n_samples for m in rows} == {1000}  # the CPU default
+    [row] = load_results(store, registries)
+    assert row.scores["combined@classifier"] is not None
     assert evaluate_hook.DEBUG_LIMIT == 10_000

@@ -32,17 +32,23 @@ class Noise(nn.Module):
 
 
 def random_classifier(ctx):
-    """An untrained classifier of the real interface (the trained one takes minutes to build)."""
-    from cgan_tui.gan.classifier import FashionClassifier
-    from cgan_tui.gan.features import ClassifierFeatures
+    """The classifier in use: here an untrained network of the real architecture, installed by
+    ``setting`` as the user's classifier file (so its hash is the current backbone)."""
+    from cgan_tui.gan import classifier
 
-    torch.manual_seed(0)
-    return ClassifierFeatures(FashionClassifier(), ctx.device, tag="random-test")
+    return classifier.extractor(ctx.device)
 
 
 @pytest.fixture
-def setting(with_plugins, fmnist_dir):
+def setting(with_plugins, fmnist_dir, tmp_path, monkeypatch):
+    from cgan_tui.gan import classifier, weights
     from cgan_tui.gan.data import load_fashion_mnist
+
+    monkeypatch.setenv("CGAN_TUI_WEIGHTS", str(tmp_path / "weights"))
+    (tmp_path / "weights").mkdir()
+    torch.manual_seed(0)
+    torch.save({"arch": classifier.ARCH, "state_dict": classifier.FashionClassifier().state_dict()},
+               weights.CLASSIFIER.install_path())  # an untrained network takes precedence over the shipped one
 
     regs = load_plugins()
     real = load_fashion_mnist(fmnist_dir, "test", device="cpu", limit=100)
@@ -96,7 +102,8 @@ def test_metric_becomes_a_sortable_column(setting, db_url):
                 continue  # a model not evaluated yet: its values are missing
             results, _ = evaluate(generator, cfg, regs, real, cache)
             for r in results.values():
-                queries.upsert_metric(store, run_id, 1, r.name, r.value, backend=r.backend, n_samples=r.n_samples)
+                queries.upsert_metric(store, run_id, 1, r.name, r.value, backend=r.backend, n_samples=r.n_samples,
+                                      backbone=r.backbone)  # as the hook stores it: the classifier's hash
         rows = load_results(store, regs)
         columns = {c.key: c for c in columns_for(rows, regs)}
         assert columns["precision@classifier"].better == "higher"

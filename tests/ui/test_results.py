@@ -161,3 +161,35 @@ async def test_column_chooser_hides_a_column(ui_db, make_app):
         await pilot.press("escape")
         await pilot.pause()
         assert "status" not in [str(k.value) for k in app.screen.table.columns]
+
+
+async def test_opens_on_the_backend_where_combined_exists(tmp_path, make_app):
+    """Only the classifier backend has all of FID, IS and LPIPS: the app opens there and says so;
+    `b` switches (and then stays where the user put it)."""
+    from cgan_tui.config import RunConfig
+    from cgan_tui.gan import backbones
+    from cgan_tui.store import queries
+
+    url = f"sqlite:///{tmp_path / 'experiments.db'}"
+    store = open_store(url)
+    run = queries.create_run(store, RunConfig(loss="hinge", embed_dim=32, epochs=1, checkpoint_epochs=()),
+                             status="completed")  # fmt: skip
+    queries.upsert_metrics(store, run, 1, {"fid": 12.5, "is": 7.25, "lpips": 0.8}, backend="classifier",
+                           n_samples=1000, backbone=backbones.current("classifier"))  # fmt: skip
+    queries.upsert_metrics(store, run, 1, {"fid": 80.0, "is": None}, backend="inception", n_samples=1000,
+                           unavailable={"is": "Inception Score needs Inception class logits: x (y)"})  # fmt: skip
+    store.dispose()
+    app = make_app(url)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        assert app.screen.backend == "classifier"
+        assert "backend classifier" in str(app.screen.query_one("#results-status").render())
+        keys = [c.key for c in app.screen.visible_columns()]
+        assert "combined@classifier" in keys and "combined@inception" not in keys
+        await pilot.press("c")
+        assert app.screen.sort_keys == [("combined@classifier", False)]
+        await pilot.press("b")
+        assert app.screen.backend == "inception" and app.screen.sort_keys == [("combined@inception", False)]
+        app.screen.poll(force=True)
+        await pilot.pause()
+        assert app.screen.backend == "inception"

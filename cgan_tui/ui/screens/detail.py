@@ -23,12 +23,18 @@ TRAIN_BACKEND = "train"
 
 
 def metric_series(metrics: list) -> dict[str, dict[int, float]]:
-    """MetricValue rows -> key (name@backend) -> epoch -> value, training stats excluded. One curve is
-    one sample count: the n that covers the most epochs (ties: the larger), as values at different n
-    are not comparable (``cgan_tui.results_n``)."""
+    """MetricValue rows -> key (name@backend) -> epoch -> value, training stats excluded, and for a
+    versioned backend (the classifier) only values of the network in use now. One curve is one sample
+    count: the n that covers the most epochs (ties: the larger), as values at different n are not
+    comparable (``cgan_tui.results_n``)."""
+    from cgan_tui.gan import backbones
+
+    current = backbones.current_all()
     by_n: dict[str, dict[int, dict[int, float]]] = {}
     for row in metrics:
         if row.backend == TRAIN_BACKEND or row.value is None:
+            continue
+        if row.backend in current and (getattr(row, "backbone", "") or "") != current[row.backend]:
             continue
         key = f"{row.name}@{row.backend}"
         by_n.setdefault(key, {}).setdefault(row.n_samples, {})[row.epoch] = float(row.value)

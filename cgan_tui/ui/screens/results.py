@@ -10,7 +10,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import OTHER_N_MARK, compact_n, missing_text
-from cgan_tui.results import Column, ResultRow, columns_for, filter_rows, score_backends, sort_rows
+from cgan_tui.results import (
+    Column, ResultRow, columns_for, default_backend, filter_rows, missing_hint, score_backends, sort_rows,
+)
 from cgan_tui.results_n import reference_ns
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
@@ -61,6 +63,8 @@ class ResultsScreen(Screen):
         self.sort_keys: list[tuple[str, bool]] = []
         self.filter_text = ""
         self.backend = BACKENDS[0]
+        self.backend_chosen = False
+        """False until the user switches (b): until then the backend follows where combined exists."""
         self.preset = PRESET_NAMES[0]
         self.weights: tuple[float, float] | None = None
         self.hidden: set[str] = set(HIDDEN_BY_DEFAULT)
@@ -143,6 +147,8 @@ class ResultsScreen(Screen):
     def on_results_loaded(self, message: msg.ResultsLoaded) -> None:
         self.rows = message.rows
         self._columns_key = self._backends = None
+        if not self.backend_chosen:
+            self._switch_backend(default_backend(self.rows))
         self.status_counts = message.status_counts
         self.loaded = True
         self.refresh_view()
@@ -220,7 +226,7 @@ class ResultsScreen(Screen):
         value = row.get(col.key)
         where = f"run {row.run_id} epoch {row.epoch} ({row.label}) · {col.title}"
         if value is None and col.kind == "number" and col.key not in ("run_id", "epoch", "embed_dim"):
-            detail.update(f"{where}: missing ({missing_text(row, col.key)}) — {row.why_missing(col.key)}")
+            detail.update(f"{where}: missing ({missing_text(row, col.key)}) — {missing_hint(row, col.key)}")
         else:
             n = row.n_samples.get(col.key)
             reference = self.references.get(col.key)
@@ -313,10 +319,15 @@ class ResultsScreen(Screen):
             self._backends = (id(self.rows), [*BACKENDS, *sorted(found - set(BACKENDS))])
         return self._backends[1]
 
+    def _switch_backend(self, backend: str) -> None:
+        self.backend = backend
+        self._columns_key = None
+        self.sort_keys = [(_swap_backend(k, backend), d) for k, d in self.sort_keys]
+
     def action_backend(self) -> None:
         backends = self.backends()
-        self.backend = backends[(backends.index(self.backend) + 1) % len(backends)]
-        self.sort_keys = [(_swap_backend(k, self.backend), d) for k, d in self.sort_keys]
+        self.backend_chosen = True
+        self._switch_backend(backends[(backends.index(self.backend) + 1) % len(backends)])
         self.refresh_view()
 
     def action_preset(self) -> None:
