@@ -62,17 +62,17 @@ def fit_columns(
 
 
 def notes(
-    rows: Sequence["ResultRow"], cols: Sequence["Column"], grid: Sequence[Sequence[str]], *, waiting: bool = True
+    rows: Sequence["ResultRow"], cols: Sequence["Column"], grid: Sequence[Sequence[str]], *, scores: bool = True
 ) -> list[str]:
     """Lines under the table: each distinct reason a shown value is n/a once (with every key it
-    explains), each distinct reason a shown score is not computed yet once (``waiting``; ``ls`` says
-    that in its one hint line instead), and the ``*`` legend."""
+    explains), each distinct reason a shown score is not computed yet once, and the ``*`` legend.
+    ``scores=False`` leaves scores out (``ls`` explains a missing score in one short hint line instead)."""
     keys = [c.key for c in cols]
     unavailable: dict[str, list[str]] = {}
     pending: dict[str, tuple[list[str], str]] = {}
     for row in rows:
         for key in keys:
-            if row.get(key) is not None or key not in row.unavailable:
+            if row.get(key) is not None or key not in row.unavailable or (not scores and key in row.scores):
                 continue
             reason = row.unavailable[key]
             if formatting.is_unavailable(row, key):
@@ -84,8 +84,7 @@ def notes(
                 if key not in found[0]:
                     found[0].append(key)
     lines = [f"{formatting.NOT_AVAILABLE} {', '.join(k)}: {reason}" for reason, k in unavailable.items()]
-    if waiting:
-        lines += [f"{formatting.NOT_YET} {', '.join(k)} (e.g. {label}): {reason}" for reason, (k, label) in pending.items()]
+    lines += [f"{formatting.NOT_YET} {', '.join(k)} (e.g. {label}): {reason}" for reason, (k, label) in pending.items()]
     if any(cell.endswith(formatting.OTHER_N_MARK) for r in grid for cell in r):
         refs = results_n.reference_ns(rows, keys)
         shown = ", ".join(f"{k} n={n}" for k, n in refs.items() if n)

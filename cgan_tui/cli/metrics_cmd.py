@@ -276,7 +276,7 @@ def run_ls(args: argparse.Namespace) -> int:
     if not rows:
         console.print("no models yet: train with `cgan-tui train ...` or enqueue with `cgan-tui queue add ...`")
         return 0
-    console.print(_backend_line(backend, args.backend is not None), highlight=False, soft_wrap=True)
+    console.print(_backend_line(backend, args.backend is not None), highlight=False, markup=False)
     grid = ls_view.cells(rows, chosen)
     hidden = []
     if not args.columns:  # a column set that fits: never narrowed, the ones left out named below
@@ -294,8 +294,8 @@ def run_ls(args: argparse.Namespace) -> int:
     console.print(table)
     hint = _first_missing_hint(rows, chosen, backend)  # one short line: the first missing input and its fix
     if hint:
-        console.print(hint, highlight=False, soft_wrap=True)
-    for line in ls_view.notes(rows, chosen, grid, waiting=False):  # each n/a reason once, the * legend
+        console.print(hint, highlight=False, markup=False)
+    for line in ls_view.notes(rows, chosen, grid, scores=False):  # each n/a reason of a value once; the * legend
         console.print(line, highlight=False, markup=False)
     if hidden:
         console.print(f"{len(hidden)} more columns fit a wider terminal (--columns all, or --columns A,B): "
@@ -314,8 +314,8 @@ def _backend_line(backend: str, chosen: bool) -> str:
 
 
 def _first_missing_hint(rows, chosen, backend: str) -> str | None:
-    """One short line for the first missing value shown: the backend's combined score when a row
-    lacks it, else the first unavailable value; the first missing input and the command that fixes it."""
+    """One short line when a row lacks the backend's combined (or final) score: its first missing
+    input and the command that fixes it."""
     from cgan_tui import results
 
     shown = {c.key for c in chosen}
@@ -324,11 +324,7 @@ def _first_missing_hint(rows, chosen, backend: str) -> str | None:
         for row in rows:
             if row.get(key) is None and not _is_final_unrated(row, key):
                 return f"— {row.label} (run {row.run_id}): {results.missing_hint(row, key)}"
-    for row in rows:
-        for c in chosen:
-            if c.key in row.values and row.get(c.key) is None and c.key in row.unavailable:
-                return f"{UNAVAILABLE} {row.label} (run {row.run_id}): {results.missing_hint(row, c.key)}"
-    return None
+    return None  # values that are n/a are explained by the notes, each reason once (ls_view.notes)
 
 
 def _is_final_unrated(row, key: str) -> bool:

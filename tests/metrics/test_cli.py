@@ -75,13 +75,13 @@ def test_eval_stores_inception_fid_and_classifier_metrics_with_n(trained, eval_w
     assert main(["ls", "--db", url, "--sort", "fid"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("backend classifier") and "LSGAN_10 e1" in out and "combined cls" in out
-    [line] = [line for line in out.splitlines() if line.startswith("n/a")]  # n=10: 1 sample per class
-    assert line.startswith("n/a LSGAN_10 e1 (run 1): ") and "needs at least 2 samples per class" in line
+    [line] = [line for line in out.splitlines() if line.startswith("n/a lpips_diversity@classifier")]  # n=10
+    assert "needs at least 2 samples per class" in line  # each reason once, under the table
     # the inception backend: unavailable values as n/a, one line with the first missing input and the fix
     assert main(["ls", "--db", url, "--sort", "fid", "--backend", "inception"]) == 0
     out = capsys.readouterr().out
     assert "n/a" in out and "cgan-tui weights" in out
-    [hint] = [line for line in out.splitlines() if "needs" in line]
+    [hint] = [line for line in out.splitlines() if line.startswith("— ")]  # the one line for the missing score
     assert "combined@inception needs " + ("is@inception" if REAL_FID is not None else "fid@inception") in hint
     assert main(["ls", "--db", url, "--columns", "label,class_acc,mode_collapse", "--backend", "classifier"]) == 0
     out = capsys.readouterr().out
