@@ -375,7 +375,8 @@ def test_fetched_files_give_is_lpips_and_combined_in_ls_and_export(
     assert main(["ls", "--db", db_url, "--sort", "combined", "--columns", "label,combined@inception,final@inception"]) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("│"))
     cells = [c.strip() for c in row.split("│")[1:-1]]
-    assert all(c.replace(".", "", 1).replace("-", "", 1).isdigit() for c in cells[1:]), cells
+    values = [c.split("·")[0] for c in cells[1:]]  # value·n
+    assert all(v.replace(".", "", 1).replace("-", "", 1).isdigit() for v in values), cells
     assert main(["export", "--format", "json", "--db", db_url]) == 0
     item = json.loads(capsys.readouterr().out)[0]
     expected = item["fid@inception"] + 10 / max(item["is@inception"], 0.1) + 10 * item["lpips@lpips"]
