@@ -282,7 +282,8 @@ def run_ls(args: argparse.Namespace) -> int:
     if not args.columns:  # a column set that fits: never narrowed, the ones left out named below
         combined = [c.key for c in chosen if c.key.startswith("combined@")]
         preferred = [c for c in combined if c.endswith("@" + backend)] or combined[:1]
-        keep = ["run_id", "label", *(k for k, _ in sort), *preferred, "status"]
+        fid = [k for k in (f"fid@{backend}",) if k in {c.key for c in chosen}]  # the other headline ranking
+        keep = ["run_id", "label", *(k for k, _ in sort), *preferred, *fid, "status"]
         shown, hidden = ls_view.fit_columns(chosen, grid, console.width, keep)
         chosen = [chosen[i] for i in shown]
         grid = [[r[i] for i in shown] for r in grid]
