@@ -6,6 +6,15 @@ otherwise generates class-patterned images, so tests run on any machine and neve
 
 from __future__ import annotations
 
+import os
+
+# Before numpy/torch load (they read it once): one OpenMP/BLAS thread per process. The suite runs two
+# pytest-xdist processes on a 2-core machine, and many tests start subprocesses (workers, CLI runs) on
+# top; with torch's default of one thread per core every process spins for cores that are busy, and the
+# suite burned twice the CPU time (measured on tests/metrics under load: user 209 s -> 113 s, wall
+# 596 s -> 279 s with this line). Children inherit it. An explicit OMP_NUM_THREADS still wins.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import gzip
 import struct
 from pathlib import Path
