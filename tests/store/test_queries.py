@@ -163,7 +163,9 @@ def test_writes_retry_when_sqlite_refuses_at_once(db_url, monkeypatch):
         sleeps.append(seconds)
         real_sleep(seconds)
 
-    monkeypatch.setattr(q.time, "sleep", back_off)
+    from cgan_tui.store import guard
+
+    monkeypatch.setattr(guard.time, "sleep", back_off)
     try:
         q.upsert_metric(store, rid, 1, "fid", 12.5, backend="inception", n_samples=10)
     finally:
