@@ -451,15 +451,27 @@ def latest_checkpoint(store: Store, run_id: int, kinds: Iterable[str] | None = N
 # ------------------------------------------------------------------------------------------ ratings
 
 
+def check_rateable(store: Store, run_id: int, epoch: int) -> None:
+    """Refuse a rating of a model nobody can have looked at: the (run, epoch) must have a sample grid.
+
+    The one check the CLI (``rate``) and the TUI (rate screen) share; ``UserError`` names the epochs
+    that can be rated."""
+    run = get_run(store, run_id)
+    have = grid_epochs(store, int(run_id))
+    if int(epoch) in have:
+        return
+    valid = ", ".join(map(str, have)) if have else "none yet (the run has no samples: train it first)"
+    reached = f"run {run_id} reached epoch {run.current_epoch} of {run.epochs}"
+    raise UserError(f"run {run_id} has no samples at epoch {epoch} ({reached}); epochs that can be rated: {valid}")
+
+
 def add_rating(store: Store, run_id: int, epoch: int, criterion: str, value: int, rater: str = "me") -> None:
     """Store a human rating 1..5 of a model's grid (replacing this rater's earlier one)."""
     if criterion not in RATING_CRITERIA:
         raise UserError(f"unknown rating criterion {criterion!r}; valid: {', '.join(RATING_CRITERIA)}")
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
         raise UserError(f"rating for {criterion} must be an integer 1..5, got {value!r}")
-    run = get_run(store, run_id)
-    if not 1 <= int(epoch) <= run.epochs:
-        raise UserError(f"epoch must be 1..{run.epochs} for run {run_id}, got {epoch}")
+    check_rateable(store, run_id, epoch)
     if not rater:
         raise UserError("rater name must not be empty")
 
@@ -523,6 +535,7 @@ __all__ = [
     "checkpoints",
     "latest_checkpoint",
     "add_rating",
+    "check_rateable",
     "ratings",
     "status_counts",
 ]
