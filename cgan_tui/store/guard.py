@@ -257,15 +257,15 @@ def attempt_loop(store: "Store", attempt: Callable[[], T], *, what: str = "write
             raise StoreWriteError(kind, message(kind, store, exc.strerror or str(exc))) from None
         tries += 1
         waited = time.monotonic() - started
-        if waited >= bound or any(e.is_set() for e in _stop_events):
-            raise StoreWriteError(LOCKED, message(LOCKED, store, "locked", waited_s=waited))
-        if not reported:
+        if not reported:  # said before giving up too: the user sees that it waited, and for whom
             holders = lock_holders(store)
             _reporter(f"waiting for the database lock{' held by ' + holders if holders else ''}… {waited:.0f} s (gives up after {bound:g} s)")
             reported = True
         elif waited >= next_report:
             _reporter(f"waiting for the database lock… {waited:.0f} s")
             next_report += PROGRESS_EVERY_S
+        if waited >= bound or any(e.is_set() for e in _stop_events):
+            raise StoreWriteError(LOCKED, message(LOCKED, store, "locked", waited_s=waited))
         # a lock SQLite refused at once (a stale snapshot) is retried quickly; a busy wait already slept
         time.sleep(min(0.05 * tries, 0.25))
 
