@@ -69,10 +69,19 @@ def _check_sqlite_file(path: Path) -> None:
         raise StoreError(f"database path {path} is a folder; give a file path or a database URL")
     if not os.access(path, os.R_OK):
         raise StoreError(f"database {path} is not readable (permission denied)")
-    with path.open("rb") as fh:
-        header = fh.read(16)
-    if header and header != b"SQLite format 3\x00":
-        raise StoreError(f"{path} is not a SQLite database (corrupt or another file type); it was left untouched")
+    # Read through SQLite, never with open()/close() of our own: closing any descriptor of the file
+    # drops every POSIX lock this process holds on it, including those of SQLite connections already
+    # open here (another process could then write under them, and they see "disk I/O error").
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_SLICE_MS / 1000)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise StoreError(f"{path} is not a SQLite database (corrupt or another file type); it was left untouched") from None
+        # locked, unreadable -wal: open_store's own attempt explains (or waits)
 
 
 def _parse_url(url: str):

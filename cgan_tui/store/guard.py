@@ -196,7 +196,7 @@ def lock_holders(store: "Store") -> str:
 
 def _cmdline(pid: int) -> str:
     try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        raw = " ".join(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split())
     except OSError:
         return ""
     return f" ({raw[:60]}{'…' if len(raw) > 60 else ''})" if raw else ""

@@ -102,6 +102,40 @@ def lock(tmp_path) -> Callable[[Path], LockHolder]:
         holder.release()
 
 
+LOCKER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.read()  # held until the test closes our stdin
+conn.execute("ROLLBACK")
+"""
+
+
+@pytest.fixture
+def lock_process():
+    """``lock_process(path)`` -> a separate process holding the write lock until ``.release()``."""
+    procs: list[subprocess.Popen] = []
+
+    def take(path: Path) -> subprocess.Popen:
+        proc = subprocess.Popen([sys.executable, "-c", LOCKER, str(path)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)  # fmt: skip
+        assert proc.stdout.readline().strip() == "locked"  # type: ignore[union-attr]
+
+        def release() -> None:
+            if proc.poll() is None:
+                proc.stdin.close()  # type: ignore[union-attr]
+                proc.wait(timeout=60)
+
+        proc.release = release  # type: ignore[attr-defined]
+        procs.append(proc)
+        return proc
+
+    yield take
+    for proc in procs:
+        proc.release()  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="session")
 def registries():
     import cgan_test_losses

@@ -147,7 +147,9 @@ class QueueScreen(Screen):
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
         row = self.current_row()
-        if row is not None:
+        if row is not None and row.id == self.confirm_cancel:
+            self._ask_cancel(row)  # a redraw of the table must not hide the question
+        elif row is not None:
             self.query_one("#queue-detail", Static).update(f"run {row.id} {row.label}: {progress_text(row)}")
 
     # ------------------------------------------------------------------ actions
@@ -182,13 +184,16 @@ class QueueScreen(Screen):
             return
         if row.status == "running":
             self.confirm_cancel = row.id
-            self.query_one("#queue-detail", Static).update(
-                Text(f"run {row.id} is running (epoch {row.current_epoch}/{row.epochs}): press y to cancel it, "
-                     "any other key keeps it", style="bold yellow")  # fmt: skip
-            )
+            self._ask_cancel(row)
             return
         self.confirm_cancel = None
         self._act(f"cancel run {row.id}", self.app.services.cancel, row.id)
+
+    def _ask_cancel(self, row) -> None:
+        self.query_one("#queue-detail", Static).update(
+            Text(f"run {row.id} is running (epoch {row.current_epoch}/{row.epochs}): press y to cancel it, "
+                 "any other key keeps it", style="bold yellow")  # fmt: skip
+        )
 
     def action_confirm(self) -> None:
         run_id, self.confirm_cancel = self.confirm_cancel, None

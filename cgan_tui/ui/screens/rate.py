@@ -140,10 +140,7 @@ class RateScreen(Screen):
         self._draw()
 
     def action_rate(self, value: int) -> None:
-        if not self.loaded:
-            self.notify("still loading this model's ratings; rate in a moment", severity="warning")
-            return
-        if self.refused:
+        if self.refused:  # known once loaded; before that the write itself runs the same check
             self.notify(self.refused, severity="error")
             return
         criterion = RATING_CRITERIA[self.current]
