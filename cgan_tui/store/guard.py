@@ -88,7 +88,9 @@ def lock_wait_s() -> float:
 
 # ------------------------------------------------------------------------------- classification
 def _text(exc: BaseException) -> str:
-    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
+    """The driver's own first line (SQLAlchemy adds the SQL and a link on further lines)."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def classify(exc: BaseException) -> str:
