@@ -87,7 +87,11 @@ def db_url(tmp_path: Path) -> str:
 # except that the TUI tests share one session fixture (real trained runs, built once per process) and
 # the tests that start worker processes size their threads for a machine of their own. Each of those
 # two sets runs in one xdist process; everything else is spread over both.
-XDIST_GROUPS = {"ui": ("tests/ui/",), "worker-processes": ("tests/runner/test_worker.py",)}
+XDIST_GROUPS = {
+    "ui": ("tests/ui/",),
+    "worker-processes": ("tests/runner/test_worker.py",),
+    "reliability": ("tests/reliability/",),  # holds locks, mounts tmpfs, starts workers: one process
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

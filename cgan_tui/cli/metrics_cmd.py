@@ -404,6 +404,9 @@ def run_eval(args: argparse.Namespace) -> int:
             raise UserError(f"run {args.run_id} has no checkpoint file {want}; checkpoint epochs: "
                             f"{', '.join(map(str, have)) or 'none (train it first)'}")  # fmt: skip
         ckpt = max(rows, key=lambda c: (c.epoch, c.kind == "milestone"))
+        from cgan_tui.store.guard import check_writable
+
+        check_writable(store, "the evaluation")  # before minutes of compute whose results could not be saved
         device = pick_device(args.device)
         generator, config = load_generator(ckpt.path, registries, device)
         from cgan_tui.results_n import table_n
@@ -441,6 +444,7 @@ def run_rate(args: argparse.Namespace) -> int:
     from cgan_tui import results
     from cgan_tui.formatting import missing_text
     from cgan_tui.store import queries as q
+    from cgan_tui.store.guard import StoreWriteError
 
     given = {c: getattr(args, c) for c in ("sharpness", "structure", "detail", "class_fit") if getattr(args, c) is not None}
     if not given:
@@ -448,8 +452,15 @@ def run_rate(args: argparse.Namespace) -> int:
     preset, weights = _score_args(args)
     store = _open(args)
     try:
+        q.check_rateable(store, args.run_id, args.epoch)
+        saved: list[str] = []
         for criterion, value in given.items():
-            q.add_rating(store, args.run_id, args.epoch, criterion, value, rater=args.rater)
+            try:
+                q.add_rating(store, args.run_id, args.epoch, criterion, value, rater=args.rater)
+            except StoreWriteError as exc:
+                done = f" (saved before it: {', '.join(saved)})" if saved else ""
+                raise StoreWriteError(exc.kind, f"rating {criterion}={value} not saved: {exc}{done}") from None
+            saved.append(f"{criterion}={value}")
         rows = [r for r in results.load_results(store, _registries(args), preset=preset, weights=weights)
                 if r.run_id == args.run_id and r.epoch == args.epoch]  # fmt: skip
     finally:

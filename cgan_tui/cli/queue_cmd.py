@@ -202,7 +202,7 @@ def _worker_in_process(args: argparse.Namespace, store, disabled: list[str]) -> 
     import logging
 
     from cgan_tui.plugins import load_plugins
-    from cgan_tui.runner.worker import POLL_S, Worker, install_signal_handlers
+    from cgan_tui.runner.worker import EXIT_CANNOT_WRITE, POLL_S, Worker, install_signal_handlers
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     stop_event = threading.Event()
@@ -215,5 +215,8 @@ def _worker_in_process(args: argparse.Namespace, store, disabled: list[str]) -> 
     )  # fmt: skip
     n = worker.run()
     store.dispose()
+    if worker.gave_up:
+        print(f"cgan-tui: error: worker gave up after {n} run(s): {worker.gave_up}", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
     print(f"worker {worker.worker_id}: executed {n} run(s)", file=sys.stderr)
     return 0

@@ -137,6 +137,9 @@ def run_train(args: argparse.Namespace) -> int:
 
     registries = load_plugins(disabled=disabled_plugins(args), strict_disabled=True)
     store = open_store(getattr(args, "db", None))
+    from cgan_tui.store.guard import check_writable
+
+    check_writable(store, "training")  # before any compute: a read-only or locked database says so now
     run_ids = _plan(args, store, registries)
     worker_id = f"cli-{socket.gethostname()}-{os.getpid()}"
     stop_event = threading.Event()

@@ -356,11 +356,18 @@ def _checkpoint_bytes(state: _State) -> bytes:
 
 
 def _atomic_write(path: Path, payload: bytes) -> None:
+    """Write beside ``path`` and rename: a crash or full disk leaves the previous complete file in place.
+
+    A failed write removes its partial file and names it in the error (a bare ENOSPC names none)."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(payload)
-        fh.flush()
-        os.fsync(fh.fileno())
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(tmp)) from exc
     os.replace(tmp, path)
 
 

@@ -35,6 +35,7 @@ from cgan_tui.errors import UserError
 from cgan_tui.runner.logs import capture_package_logs, close_run_log, open_run_log
 from cgan_tui.runner.recorder import EpochHook, RunRecorder
 from cgan_tui.store import queries as q
+from cgan_tui.store.guard import FULL, StoreWriteError, classify
 from cgan_tui.store.db import Store
 from cgan_tui.store.tables import Run, RunStatus, utcnow
 
@@ -188,9 +189,14 @@ def execute_run(
         except Diverged as exc:
             epochs_done = max(exc.epoch - 1, start_epoch)
             return _fail(store, run_id, worker_id, logger, f"diverged: {exc}", epochs_done, RunStatus.diverged)
+        except StoreWriteError:
+            raise  # the database cannot record anything: the caller says so (one line) and stops
         except Exception as exc:  # noqa: BLE001 - a failing run must not take the worker down
             epochs_done = max(recorder.epochs_recorded, default=start_epoch)
             text = str(exc) if isinstance(exc, UserError) else traceback.format_exc()
+            if isinstance(exc, OSError) and classify(exc) == FULL:
+                text = (f"disk full while writing {exc.filename or 'a run file'} after epoch {epochs_done} "
+                        f"({exc.strerror}); free space and requeue: it resumes from its last complete checkpoint")
             return _fail(store, run_id, worker_id, logger, text, epochs_done, RunStatus.failed)
 
         epochs_done = result.epochs_done

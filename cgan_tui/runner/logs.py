@@ -20,6 +20,21 @@ def log_path(store: Store, run_id: int) -> Path:
     return store.artifacts / f"run_{int(run_id):05d}" / LOG_NAME
 
 
+class _RunLogHandler(logging.FileHandler):
+    """A run log on a full or vanished disk says so in one line, once, instead of a traceback per record."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        if not self.failed:
+            import sys
+
+            self.failed = True
+            error = sys.exc_info()[1]
+            print(f"cgan-tui: run log {self.baseFilename} cannot be written ({error}); the run's rows still go "
+                  "to the database", file=sys.stderr)  # fmt: skip
+
+
 def open_run_log(store: Store, run_id: int) -> logging.Logger:
     """A logger writing to the run's ``run.log`` (created with its folder); close with ``close_run_log``."""
     path = store.run_dir(run_id) / LOG_NAME
@@ -27,7 +42,7 @@ def open_run_log(store: Store, run_id: int) -> logging.Logger:
     logger.setLevel(logging.INFO)
     logger.propagate = False
     close_run_log(logger)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = _RunLogHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%S"))
     logger.addHandler(handler)
     return logger

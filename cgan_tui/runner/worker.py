@@ -6,6 +6,11 @@ A heartbeat thread refreshes the run's ``heartbeat_at`` every few seconds. SIGTE
 event: the current run stops at its next step, goes back to ``queued`` (it resumes later from its
 last checkpoint) and the process exits 0.
 
+A database the worker cannot write (read-only, full, gone, or locked longer than
+``$CGAN_TUI_LOCK_WAIT_S``) makes it give up: one log line, exit status 3 (see docs/queue.md). The
+run it held stays ``running`` until the stale sweep of another worker requeues it; it resumes from
+its last complete checkpoint.
+
 ``$CGAN_TUI_EXTRA_PLUGINS=module[:attr],...`` registers extra in-process plugins (tests, embedding;
 read by ``plugins.load_plugins`` for every command).
 """
@@ -26,6 +31,8 @@ from typing import Sequence
 from cgan_tui.errors import UserError
 
 POLL_S = 2.0
+EXIT_CANNOT_WRITE = 3
+"""Exit status of a worker that gave up because the database cannot take its writes."""
 
 log = logging.getLogger("cgan_tui.worker")
 
@@ -48,12 +55,20 @@ class Worker:
     heartbeat_s: float | None = None
     max_runs: int | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
+    gave_up: str | None = None
+    """Why the worker stopped early: the one-line ``StoreWriteError`` (None: it did not)."""
 
     def run(self) -> int:
         from cgan_tui.runner.execute import execute_run
         from cgan_tui.runner.heartbeat import HEARTBEAT_S, Heartbeat
         from cgan_tui.runner.queue import STALE_AFTER_S, claim_next, requeue_stale
+        from cgan_tui.store.guard import StoreWriteError, abort_waits_on, check_writable
 
+        abort_waits_on(self.stop_event)  # SIGTERM also ends a wait for a database lock
+        try:
+            check_writable(self.store, "the worker")
+        except StoreWriteError as exc:
+            return self._give_up(exc)
         stale = self.stale_after_s if self.stale_after_s is not None else STALE_AFTER_S
         executed = 0
         data_cache: dict = {}
@@ -65,6 +80,9 @@ class Worker:
                     for run_id in requeue_stale(self.store, stale):
                         log.warning("requeued stale run %s", run_id)
                     run = claim_next(self.store, self.worker_id, os.getpid(), socket.gethostname())
+                except StoreWriteError as exc:
+                    self._give_up(exc)
+                    break
                 except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
                     log.exception("worker %s: queue access failed; retrying", self.worker_id)
                     self.stop_event.wait(self.poll_s)
@@ -84,6 +102,9 @@ class Worker:
                     )  # fmt: skip
                     log.info("worker %s: run %s -> %s after epoch %s", self.worker_id, run.id,
                              outcome.status, outcome.epochs_done)  # fmt: skip
+                except StoreWriteError as exc:  # its outcome cannot be stored: the stale sweep requeues it
+                    self._give_up(exc, run.id)
+                    break
                 except Exception:  # noqa: BLE001 - e.g. the database vanished mid-run
                     log.exception("worker %s: run %s could not be executed", self.worker_id, run.id)
                     _mark_failed(self.store, int(run.id), self.worker_id)
@@ -91,6 +112,16 @@ class Worker:
                     heartbeat.watch(None)
                 executed += 1
         return executed
+
+    def _give_up(self, exc: Exception, run_id: int | None = None) -> int:
+        held = f" (run {run_id} stays running until a stale sweep requeues it)" if run_id is not None else ""
+        if self.stop_event.is_set():
+            self.gave_up = None  # stopped by a signal while waiting: a normal stop
+            log.warning("worker %s: stopped while waiting for the database%s", self.worker_id, held)
+            return 0
+        self.gave_up = f"{exc}{held}"
+        log.error("worker %s: giving up: %s", self.worker_id, self.gave_up)
+        return 0
 
 
 def _mark_failed(store, run_id: int, worker_id: str) -> None:
@@ -165,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         n = worker.run()
         log.info("worker %s: executed %d run(s) in %.1fs; exiting", worker.worker_id, n, time.monotonic() - started)
         store.dispose()
+        if worker.gave_up:
+            return EXIT_CANNOT_WRITE
     except UserError as exc:
         print(f"cgan-tui worker: error: {exc}", file=sys.stderr)
         return 2

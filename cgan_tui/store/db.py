@@ -24,6 +24,9 @@ from cgan_tui.store.tables import SCHEMA_VERSION, SchemaInfo
 DB_ENV = "CGAN_TUI_DB"
 DEFAULT_DB = "experiments.db"
 BUSY_TIMEOUT_S = 30.0
+BUSY_SLICE_MS = 1000
+"""SQLite's own busy wait per attempt; ``store.guard`` loops (bounded by $CGAN_TUI_LOCK_WAIT_S, with a
+progress line) around it, so a waiting writer reports and can stop."""
 
 
 class StoreError(UserError, RuntimeError):
@@ -49,7 +52,7 @@ def artifacts_dir(url: str) -> Path:
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_SLICE_MS}")
     cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = NORMAL")
     cur.execute("PRAGMA foreign_keys = ON")
@@ -66,10 +69,19 @@ def _check_sqlite_file(path: Path) -> None:
         raise StoreError(f"database path {path} is a folder; give a file path or a database URL")
     if not os.access(path, os.R_OK):
         raise StoreError(f"database {path} is not readable (permission denied)")
-    with path.open("rb") as fh:
-        header = fh.read(16)
-    if header and header != b"SQLite format 3\x00":
-        raise StoreError(f"{path} is not a SQLite database (corrupt or another file type); it was left untouched")
+    # Read through SQLite, never with open()/close() of our own: closing any descriptor of the file
+    # drops every POSIX lock this process holds on it, including those of SQLite connections already
+    # open here (another process could then write under them, and they see "disk I/O error").
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_SLICE_MS / 1000)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise StoreError(f"{path} is not a SQLite database (corrupt or another file type); it was left untouched") from None
+        # locked, unreadable -wal: open_store's own attempt explains (or waits)
 
 
 def _parse_url(url: str):
@@ -107,6 +119,8 @@ class Store:
 
     url: str
     engine: Engine
+    file_identity: tuple[int, int] | None = None
+    """(st_dev, st_ino) of the SQLite file when opened: a deleted or replaced file is refused later."""
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -133,7 +147,9 @@ def open_store(url: str | None = None, create: bool = True) -> Store:
         if path and path != ":memory:" and not Path(path).exists():  # reading must not leave an empty file
             raise StoreError(f"no database at {path}; check --db, or run `cgan-tui train` / `cgan-tui queue add` first")
     engine = make_engine(url)
-    try:
+    store = Store(url=url, engine=engine)
+
+    def check_and_create() -> None:
         existing = set(inspect(engine).get_table_names())
         if "schemainfo" in existing:
             with Session(engine) as session:
@@ -158,14 +174,25 @@ def open_store(url: str | None = None, create: bool = True) -> Store:
                 if session.get(SchemaInfo, 1) is None:
                     session.add(SchemaInfo(id=1, version=SCHEMA_VERSION))
                     session.commit()
+
+    from cgan_tui.store.guard import attempt_loop
+
+    try:
+        attempt_loop(store, check_and_create, what="opening", only_locks=True)
     except (DatabaseError, OperationalError) as exc:
         engine.dispose()
         message = str(getattr(exc, "orig", exc)) or type(exc).__name__
+        folder = Path(parsed.database).parent if parsed.get_backend_name() == "sqlite" and parsed.database else None
+        if "unable to open" in message and folder is not None and not os.access(folder, os.W_OK):
+            message += f" (folder {folder} is read-only: SQLite needs to write its -wal/-shm files beside the database)"
         raise StoreError(f"cannot open database {url}: {message}") from None
     except StoreError:
         engine.dispose()
         raise
-    return Store(url=url, engine=engine)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        st = Path(parsed.database).stat()
+        store.file_identity = (st.st_dev, st.st_ino)
+    return store
 
 
 def _our_tables() -> list:

@@ -1,23 +1,23 @@
 """Named queries the workers, the CLI and the TUI share; the only place that writes rows.
 
 Every function takes a ``Store`` and opens its own short session, so callers never hold a
-transaction across training steps. Writes retry a few times on SQLite's "database is locked" (the
-engine's busy timeout covers ordinary waits; the retry covers the cases SQLite refuses at once, such
-as a read snapshot that went stale before its write). Torch-free: the TUI imports this module.
+transaction across training steps. Every write and read goes through ``store.guard``: a locked
+database is waited for (bounded, with a progress line), any other fault is one ``StoreWriteError``
+line. Torch-free: the TUI imports this module.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence, TypeVar
 
 from sqlalchemy import delete, func
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from cgan_tui.config import RunConfig
 from cgan_tui.errors import UserError
+from cgan_tui.store import guard
 from cgan_tui.store.db import Store
 from cgan_tui.store.tables import (
     RATING_CRITERIA,
@@ -37,52 +37,46 @@ TRAIN_BACKEND = "train"
 """Backend of the per-epoch training statistics (MetricValue rows with n_samples 0)."""
 TRAIN_STATS = ("g_loss", "d_loss", "epoch_seconds", "images_per_s")
 
-WRITE_RETRIES = 8
-RETRY_BASE_S = 0.05
 
 
 class NoSuchRun(UserError, LookupError):
     """A run id that is not in the database; the message lists the ids that are."""
 
 
-def _is_locked(exc: OperationalError) -> bool:
-    text = str(getattr(exc, "orig", exc)).lower()
-    return "database is locked" in text or "database table is locked" in text or "busy" in text
+def write(store: Store, fn: Callable[[Session], T], what: str = "write") -> T:
+    """Run ``fn(session)`` in one short transaction and commit; it lands or raises ``StoreWriteError``.
 
-
-def write(store: Store, fn: Callable[[Session], T]) -> T:
-    """Run ``fn(session)`` in one short transaction and commit, retrying when SQLite is locked.
-
-    ``fn`` must be safe to repeat: on a retry it runs again in a fresh session. A unique-key race
-    (two writers inserting the same metric) is retried too: the second attempt sees the row.
+    A locked database is waited for (bounded, visibly: ``store.guard``); read-only, full and vanished
+    databases raise at once with a one-line message. ``fn`` must be safe to repeat: on a retry it runs
+    again in a fresh session. A unique-key race (two writers inserting the same metric) is retried
+    too: the second attempt sees the row.
     """
-    for attempt in range(WRITE_RETRIES):
-        try:
-            with store.session() as session:
-                result = fn(session)
-                session.commit()
-                return result
-        except OperationalError as exc:
-            if not _is_locked(exc) or attempt == WRITE_RETRIES - 1:
-                raise
-        except IntegrityError:
-            if attempt >= 2:
-                raise
-        time.sleep(RETRY_BASE_S * (2**attempt))
-    raise AssertionError("unreachable")
+    integrity_failures = 0
+
+    def attempt() -> T:
+        nonlocal integrity_failures
+        while True:
+            try:
+                with store.session() as session:
+                    result = fn(session)
+                    session.commit()
+                    return result
+            except IntegrityError:
+                integrity_failures += 1
+                if integrity_failures > 2:
+                    raise
+
+    return guard.attempt_loop(store, attempt, what=what)
 
 
 def read(store: Store, fn: Callable[[Session], T]) -> T:
-    """Run a read-only ``fn(session)``; retried like writes (a WAL reader rarely sees "locked")."""
-    for attempt in range(WRITE_RETRIES):
-        try:
-            with store.session() as session:
-                return fn(session)
-        except OperationalError as exc:
-            if not _is_locked(exc) or attempt == WRITE_RETRIES - 1:
-                raise
-        time.sleep(RETRY_BASE_S * (2**attempt))
-    raise AssertionError("unreachable")
+    """Run a read-only ``fn(session)``, waiting on locks like ``write`` (a WAL reader rarely sees one)."""
+
+    def attempt() -> T:
+        with store.session() as session:
+            return fn(session)
+
+    return guard.attempt_loop(store, attempt, what="read")
 
 
 # --------------------------------------------------------------------------------------------- runs
@@ -457,15 +451,27 @@ def latest_checkpoint(store: Store, run_id: int, kinds: Iterable[str] | None = N
 # ------------------------------------------------------------------------------------------ ratings
 
 
+def check_rateable(store: Store, run_id: int, epoch: int) -> None:
+    """Refuse a rating of a model nobody can have looked at: the (run, epoch) must have a sample grid.
+
+    The one check the CLI (``rate``) and the TUI (rate screen) share; ``UserError`` names the epochs
+    that can be rated."""
+    run = get_run(store, run_id)
+    have = grid_epochs(store, int(run_id))
+    if int(epoch) in have:
+        return
+    valid = ", ".join(map(str, have)) if have else "none yet (the run has no samples: train it first)"
+    reached = f"run {run_id} reached epoch {run.current_epoch} of {run.epochs}"
+    raise UserError(f"run {run_id} has no samples at epoch {epoch} ({reached}); epochs that can be rated: {valid}")
+
+
 def add_rating(store: Store, run_id: int, epoch: int, criterion: str, value: int, rater: str = "me") -> None:
     """Store a human rating 1..5 of a model's grid (replacing this rater's earlier one)."""
     if criterion not in RATING_CRITERIA:
         raise UserError(f"unknown rating criterion {criterion!r}; valid: {', '.join(RATING_CRITERIA)}")
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
         raise UserError(f"rating for {criterion} must be an integer 1..5, got {value!r}")
-    run = get_run(store, run_id)
-    if not 1 <= int(epoch) <= run.epochs:
-        raise UserError(f"epoch must be 1..{run.epochs} for run {run_id}, got {epoch}")
+    check_rateable(store, run_id, epoch)
     if not rater:
         raise UserError("rater name must not be empty")
 
@@ -529,6 +535,7 @@ __all__ = [
     "checkpoints",
     "latest_checkpoint",
     "add_rating",
+    "check_rateable",
     "ratings",
     "status_counts",
 ]

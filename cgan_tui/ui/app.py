@@ -17,6 +17,12 @@ from cgan_tui.ui import messages as msg
 from cgan_tui.ui.services import Services
 
 
+GONE_HINT = (
+    "Rows written before it went away are in that file (if it still exists); nothing was written after. "
+    "Quit and start cgan-tui again to use the database now at that path."
+)
+
+
 class CganApp(App):
     """Results (start), Queue and Plugins are modes; detail/compare/rate/forms are pushed on top."""
 
@@ -45,6 +51,18 @@ class CganApp(App):
 
     def on_mount(self) -> None:
         self.sub_title = "opening database…"
+        self.set_interval(self.services.poll_interval, self._watch_store_file)
+
+    def _watch_store_file(self) -> None:
+        """A database deleted or replaced under the app: say so once, full screen, and stop polling."""
+        if self.store_error is not None:
+            return
+        gone = self.services.store_gone()
+        if gone is not None:
+            from cgan_tui.ui.screens.message import MessageScreen
+
+            self.store_error = gone
+            self.push_screen(MessageScreen(gone, title="the database went away", hint=GONE_HINT))
 
     def on_ready(self) -> None:
         # Started after the first frame: importing the database layer and the plugins in a thread
@@ -56,6 +74,10 @@ class CganApp(App):
     @work(thread=True, exclusive=True, group="open-store")
     def _open_store(self) -> None:
         try:
+            from cgan_tui.store import guard  # imported here, in a thread: the first frame never waits for it
+
+            # a write waiting for another process's lock says so on screen, not on the hidden stderr
+            self._previous_reporter = guard.set_reporter(lambda line: self.post_message(msg.Notice(line, "warning")))
             self.services.connect()
             self.call_from_thread(setattr, self, "sub_title", self.services.display_name)
         except UserError as exc:
@@ -122,4 +144,8 @@ class CganApp(App):
         self.push_screen(mode)
 
     def on_unmount(self) -> None:
+        if hasattr(self, "_previous_reporter"):
+            from cgan_tui.store import guard
+
+            guard.set_reporter(self._previous_reporter)
         self.services.close()

@@ -7,6 +7,7 @@ Everything here is torch-free at import and safe to call from Textual thread wor
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass, field
@@ -33,7 +34,11 @@ def default_grids_dir() -> Path:
 
 
 def probe_sqlite(url: str, timeout_s: float = 1.0) -> None:
-    """Fail fast on a locked SQLite file (the store's own busy timeout would wait 30 s)."""
+    """Fail fast on a locked SQLite file (every write would wait and then give up).
+
+    Reads are tried first (a rollback-journal database under an exclusive lock refuses them); then
+    the write lock is taken and released at once, because in WAL mode readers never block and a
+    lock held by another writer only shows when writing. A read-only file passes: it opens for reading."""
     from sqlalchemy.engine import make_url
 
     from cgan_tui.store.db import StoreError
@@ -44,19 +49,35 @@ def probe_sqlite(url: str, timeout_s: float = 1.0) -> None:
     path = Path(parsed.database)
     if not path.exists() or path.is_dir():
         return  # open_store reports these
+
+    def locked() -> StoreError:
+        from cgan_tui.store.db import Store
+        from cgan_tui.store.guard import lock_holders
+
+        holders = lock_holders(Store(url=url, engine=None))  # type: ignore[arg-type]
+        return StoreError(
+            f"database {path} is locked by {holders or 'another process'} (a write lock held > {timeout_s:g} s); "
+            "close that program or wait, then start cgan-tui again. Nothing was changed."
+        )
+
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout_s)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         finally:
             conn.close()
+        if not os.access(path, os.W_OK):
+            return
+        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout_s, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
-            raise StoreError(
-                f"database {path} is locked by another process (an exclusive lock held > {timeout_s:g} s); "
-                "close that program or wait, then start cgan-tui again. Nothing was changed."
-            ) from None
-        # anything else (not a database, unreadable) is open_store's job to explain
+            raise locked() from None
+        # anything else (read-only, not a database, unreadable) is open_store's job to explain
     except sqlite3.DatabaseError:
         pass
 
@@ -125,6 +146,29 @@ class Services:
     @property
     def store(self) -> Store:
         return self.connect()
+
+    def store_gone(self) -> str | None:
+        """Why the opened SQLite file can no longer be used (deleted or replaced), else None (cheap: a stat)."""
+        from cgan_tui.store.guard import StoreWriteError, check_file_still_there
+
+        if self._store is None:
+            return None
+        try:
+            check_file_still_there(self._store)
+        except StoreWriteError as exc:
+            return str(exc)
+        return None
+
+    def rateable(self, run_id: int, epoch: int) -> str | None:
+        """Why (run, epoch) cannot be rated (the CLI's check, ``queries.check_rateable``), else None."""
+        from cgan_tui.errors import UserError
+        from cgan_tui.store import queries
+
+        try:
+            queries.check_rateable(self.store, run_id, epoch)
+        except UserError as exc:
+            return str(exc)
+        return None
 
     def registries(self) -> "Registries":
         """Plugins, loaded once (first call pays; the app calls it from a background thread)."""

@@ -100,6 +100,9 @@ def test_grids_and_checkpoints(store):
 
 def test_ratings_validate_and_replace(store):
     rid = q.create_run(store, _cfg())
+    with pytest.raises(UserError, match=r"no samples at epoch 3 .*epochs that can be rated: none yet"):
+        q.add_rating(store, rid, 3, "sharpness", 4)  # nobody can have looked at a model without samples
+    q.save_grid(store, rid, 3, b"png", 10, 8)
     q.add_rating(store, rid, 3, "sharpness", 4)
     q.add_rating(store, rid, 3, "sharpness", 2)
     q.add_rating(store, rid, 3, "class_fit", 5, rater="other")
@@ -109,7 +112,7 @@ def test_ratings_validate_and_replace(store):
         q.add_rating(store, rid, 3, "beauty", 3)
     with pytest.raises(UserError, match="1..5"):
         q.add_rating(store, rid, 3, "detail", 6)
-    with pytest.raises(UserError, match="epoch must be 1..3"):
+    with pytest.raises(UserError, match="no samples at epoch 4 .*epochs that can be rated: 3"):
         q.add_rating(store, rid, 4, "detail", 3)
     with pytest.raises(UserError, match="no run"):
         q.add_rating(store, rid + 5, 1, "detail", 3)
@@ -163,7 +166,9 @@ def test_writes_retry_when_sqlite_refuses_at_once(db_url, monkeypatch):
         sleeps.append(seconds)
         real_sleep(seconds)
 
-    monkeypatch.setattr(q.time, "sleep", back_off)
+    from cgan_tui.store import guard
+
+    monkeypatch.setattr(guard.time, "sleep", back_off)
     try:
         q.upsert_metric(store, rid, 1, "fid", 12.5, backend="inception", n_samples=10)
     finally:

@@ -51,8 +51,13 @@ class GridPickerScreen(ModalScreen[list]):
     def _enqueue(self, path: Path) -> None:
         try:
             ids = self.app.services.enqueue_grid(path)
-        except UserError as exc:
-            self.app.call_from_thread(self.query_one("#form-error", Static).update, f"{exc}")
+        except UserError as exc:  # the list stays open: choose the file again to retry
+            self.app.call_from_thread(self.query_one("#form-error", Static).update, f"not queued: {exc}")
+            return
+        except Exception as exc:  # noqa: BLE001 - report, never crash the app
+            self.app.call_from_thread(
+                self.query_one("#form-error", Static).update, f"not queued: {type(exc).__name__}: {exc}"
+            )
             return
         self.app.call_from_thread(self.dismiss, ids)
 

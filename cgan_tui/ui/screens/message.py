@@ -19,15 +19,16 @@ class MessageScreen(Screen):
 
     BINDINGS = [Binding("q", "app.quit", "Quit"), Binding("escape", "app.quit", "Quit", show=False)]
 
-    def __init__(self, text: str, title: str = "cgan-tui cannot use this database") -> None:
+    def __init__(self, text: str, title: str = "cgan-tui cannot use this database", hint: str = HINT) -> None:
         super().__init__()
         self.text = text
         self.title_text = title
+        self.hint = hint
 
     def compose(self) -> ComposeResult:
         with Middle():
             with Center():
-                yield Static(f"[b]{self.title_text}[/b]\n\n{_escape(self.text)}\n\n[dim]{HINT}[/dim]", id="message-box")
+                yield Static(f"[b]{self.title_text}[/b]\n\n{_escape(self.text)}\n\n[dim]{_escape(self.hint)}[/dim]", id="message-box")
         yield Footer()
 
 

@@ -147,7 +147,11 @@ class NewRunScreen(ModalScreen[list]):
         try:
             ids = self.app.services.enqueue(configs, priority=priority, experiment=experiment)
         except UserError as exc:
-            self.app.call_from_thread(self.set_error, str(exc))
+            from cgan_tui.store.guard import StoreWriteError  # the database layer is loaded by now
+
+            # a database fault keeps the form filled in: submit again to retry
+            text = f"not queued: {exc} (enter retries)" if isinstance(exc, StoreWriteError) else str(exc)
+            self.app.call_from_thread(self.set_error, text)
             return
         except Exception as exc:  # noqa: BLE001
             self.app.call_from_thread(self.set_error, f"could not queue: {type(exc).__name__}: {exc}")

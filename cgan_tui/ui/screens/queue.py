@@ -35,6 +35,7 @@ class QueueScreen(Screen):
         Binding("plus,equals_sign", "priority(1)", "Prio +"),
         Binding("minus", "priority(-1)", "Prio -"),
         Binding("u", "requeue", "Requeue id"),
+        Binding("y", "confirm", "Confirm", show=False),
         Binding("escape", "app.show_mode('results')", "Back", show=False),
     ]
 
@@ -42,6 +43,8 @@ class QueueScreen(Screen):
         super().__init__()
         self.rows: list = []
         self.n_workers = 0
+        self.confirm_cancel: int | None = None
+        """Run id a ``x`` on a running run asked about; ``y`` cancels it, any other action forgets it."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -85,10 +88,11 @@ class QueueScreen(Screen):
         self.post_message(msg.QueueLoaded(rows, services.workers_running))
 
     def on_queue_loaded(self, message: msg.QueueLoaded) -> None:
+        followed = self.current_id()  # read before the rows change: the cursor follows the run, not the row number
         self.rows = message.rows
         self.n_workers = message.workers
         self._draw_running()
-        self._draw_table()
+        self._draw_table(followed)
         running = sum(1 for r in self.rows if r.status == "running")
         queued = len(self.rows) - running
         self.query_one("#queue-status", Static).update(
@@ -110,9 +114,8 @@ class QueueScreen(Screen):
                 box.mount(RunProgress(row, id=f"progress-{row.id}"))
         box.display = bool(running)
 
-    def _draw_table(self) -> None:
+    def _draw_table(self, old: int | None) -> None:
         table = self.query_one(DataTable)
-        old = self.current_id()
         table.clear()
         for row in self.rows:
             table.add_row(
@@ -144,36 +147,66 @@ class QueueScreen(Screen):
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
         row = self.current_row()
-        if row is not None:
+        if row is not None and row.id == self.confirm_cancel:
+            self._ask_cancel(row)  # a redraw of the table must not hide the question
+        elif row is not None:
             self.query_one("#queue-detail", Static).update(f"run {row.id} {row.label}: {progress_text(row)}")
 
     # ------------------------------------------------------------------ actions
     @work(thread=True, group="queue-action")
-    def _act(self, description: str, fn, *args) -> None:
+    def _act(self, description: str, fn, *args, done: str | None = None) -> None:
+        """Run one action; it either reports ``done`` (default: the description) with its result or, in
+        one line, that it was not done and why."""
         try:
             result = fn(*args)
         except UserError as exc:
-            self.post_message(msg.Notice(str(exc), "error"))
+            self.post_message(msg.Notice(f"{description}: not done: {exc}", "error"))
             return
         except Exception as exc:  # noqa: BLE001 - report, never crash the UI
-            self.post_message(msg.Notice(f"{description} failed: {type(exc).__name__}: {exc}", "error"))
+            self.post_message(msg.Notice(f"{description}: not done: {type(exc).__name__}: {exc}", "error"))
             return
-        text = description if result is None else f"{description}: {result}"
+        text = (done or description) if result is None else f"{done or description}: {result}"
         self.post_message(msg.Notice(text))
         self.app.call_from_thread(self.poll)
 
     def action_start_workers(self) -> None:
-        self._act("started a local worker; alive", self.app.services.start_workers, 1)
+        self.confirm_cancel = None
+        self._act("start a local worker", self.app.services.start_workers, 1, done="started a local worker; alive")
 
     def action_stop_workers(self) -> None:
-        self._act("stopped local workers (their runs return to the queue)", self.app.services.stop_workers)
+        self.confirm_cancel = None
+        self._act("stop local workers", self.app.services.stop_workers,
+                  done="stopped local workers (their runs return to the queue)")
 
     def action_cancel(self) -> None:
         row = self.current_row()
-        if row is not None:
-            self._act(f"run {row.id}", self.app.services.cancel, row.id)
+        if row is None:
+            return
+        if row.status == "running":
+            self.confirm_cancel = row.id
+            self._ask_cancel(row)
+            return
+        self.confirm_cancel = None
+        self._act(f"cancel run {row.id}", self.app.services.cancel, row.id)
+
+    def _ask_cancel(self, row) -> None:
+        self.query_one("#queue-detail", Static).update(
+            Text(f"run {row.id} is running (epoch {row.current_epoch}/{row.epochs}): press y to cancel it, "
+                 "any other key keeps it", style="bold yellow")  # fmt: skip
+        )
+
+    def action_confirm(self) -> None:
+        run_id, self.confirm_cancel = self.confirm_cancel, None
+        if run_id is not None:
+            self._act(f"cancel run {run_id}", self.app.services.cancel, run_id)
+
+    def on_key(self, event) -> None:
+        if self.confirm_cancel is not None and event.key not in ("y", "x"):
+            self.confirm_cancel = None
+            self.query_one("#queue-detail", Static).update("cancel not confirmed; the run goes on")
 
     def action_priority(self, delta: int) -> None:
+        self.confirm_cancel = None
         row = self.current_row()
         if row is not None:
             self._act(f"run {row.id} priority {row.priority + delta}", self.app.services.reprioritise,
@@ -194,7 +227,7 @@ class QueueScreen(Screen):
         except ValueError:
             self.notify(f"requeue needs a run id (a number), got {event.value!r}", severity="error")
             return
-        self._act(f"run {run_id} requeued", self.app.services.requeue, run_id)
+        self._act(f"requeue run {run_id}", self.app.services.requeue, run_id, done=f"run {run_id} requeued")
 
     def action_new_run(self) -> None:
         from cgan_tui.ui.screens.new_run import NewRunScreen

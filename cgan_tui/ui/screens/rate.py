@@ -28,7 +28,11 @@ HELP = {
 
 
 class RateScreen(Screen):
-    """Up/down pick a criterion, 1-5 rate it (and move on); each rating is saved at once."""
+    """Up/down pick a criterion, 1-5 rate it (and move on); each rating is saved at once.
+
+    Stars are drawn as saved only after the write committed: until then the criterion shows
+    "saving…", and a write that did not land shows "NOT SAVED" with its one-line reason; ``r``
+    retries every unsaved rating. A (run, epoch) without samples cannot be rated (the CLI's check)."""
 
     BINDINGS = [
         Binding("escape", "done", "Done"),
@@ -40,12 +44,19 @@ class RateScreen(Screen):
         Binding("right", "label(1)", "Class ▶"),
         Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),
         Binding("right_square_bracket", "samples(1)", "Samples", show=False),
+        Binding("r", "retry", "Retry unsaved"),
     ]
 
     def __init__(self, run_id: int, epoch: int, label: str = "") -> None:
         super().__init__()
         self.run_id, self.epoch, self.label = run_id, epoch, label
         self.values: dict[str, int] = {}
+        """Ratings known to be stored (loaded, or committed by a save)."""
+        self.pending: dict[str, int] = {}
+        self.failed: dict[str, tuple[int, str]] = {}
+        """criterion -> (value, why) for writes that did not land."""
+        self.refused: str | None = None
+        """Why this (run, epoch) cannot be rated (no samples), from ``queries.check_rateable``."""
         self.current = 0
         self.grid: GridImage | None = None
         self.class_label = 0
@@ -73,14 +84,16 @@ class RateScreen(Screen):
         try:
             values = services.ratings(self.run_id, self.epoch)
             grid = services.grid_image(self.run_id, self.epoch)
+            refused = services.rateable(self.run_id, self.epoch)
         except UserError as exc:
             self.post_message(msg.Notice(str(exc), "error"))
             return
-        self.app.call_from_thread(self._loaded, values, grid)
+        self.app.call_from_thread(self._loaded, values, grid, refused)
 
-    def _loaded(self, values: dict[str, int], grid: GridImage | None) -> None:
+    def _loaded(self, values: dict[str, int], grid: GridImage | None, refused: str | None = None) -> None:
         self.values.update(values)
         self.grid = grid
+        self.refused = refused
         self.loaded = True
         self._show_row()
         self._draw()
@@ -103,13 +116,21 @@ class RateScreen(Screen):
 
     def _draw(self) -> None:
         text = Text()
+        if self.refused:
+            text.append(f"cannot rate: {self.refused}\n\n", style="bold red")
         for i, criterion in enumerate(RATING_CRITERIA):
             value = self.values.get(criterion)
             pointer = "▶ " if i == self.current else "  "
             stars = ("★" * value + "☆" * (5 - value)) if value else "☆☆☆☆☆ (not rated)"
             style = "bold reverse" if i == self.current else ""
             text.append(f"{pointer}{criterion:<10} {stars:<17}", style=style)
-            text.append(f"  {HELP.get(criterion, '')}\n", style="dim")
+            if criterion in self.pending:
+                text.append(f"  saving {self.pending[criterion]}…\n", style="yellow")
+            elif criterion in self.failed:
+                value, why = self.failed[criterion]
+                text.append(f"  {value} NOT SAVED (r retries): {why}\n", style="bold red")
+            else:
+                text.append(f"  {HELP.get(criterion, '')}\n", style="dim")
         done = sum(1 for c in RATING_CRITERIA if c in self.values)
         text.append(f"{done}/{len(RATING_CRITERIA)} rated; the final score needs all four.\n", style="italic")
         self.query_one("#rate-criteria", Static).update(text)
@@ -119,18 +140,49 @@ class RateScreen(Screen):
         self._draw()
 
     def action_rate(self, value: int) -> None:
+        if self.refused:  # known once loaded; before that the write itself runs the same check
+            self.notify(self.refused, severity="error")
+            return
         criterion = RATING_CRITERIA[self.current]
-        self.values[criterion] = value
-        self._save(criterion, value)
+        self._start_save(criterion, value)
         self.current = min(self.current + 1, len(RATING_CRITERIA) - 1)
         self._draw()
+
+    def action_retry(self) -> None:
+        failed, self.failed = self.failed, {}
+        for criterion, (value, _why) in failed.items():
+            self._start_save(criterion, value)
+        if not failed:
+            self.notify("nothing to retry: every rating shown is saved")
+        self._draw()
+
+    def _start_save(self, criterion: str, value: int) -> None:
+        self.pending[criterion] = value
+        self.failed.pop(criterion, None)
+        self._save(criterion, value)
 
     @work(thread=True, group="rate-save")
     def _save(self, criterion: str, value: int) -> None:
         try:
             self.app.services.rate(self.run_id, self.epoch, criterion, value)
         except UserError as exc:
-            self.post_message(msg.Notice(str(exc), "error"))
+            self.app.call_from_thread(self._saved, criterion, value, str(exc))
+        except Exception as exc:  # noqa: BLE001 - report, never crash the app
+            self.app.call_from_thread(self._saved, criterion, value, f"{type(exc).__name__}: {exc}")
+        else:
+            self.app.call_from_thread(self._saved, criterion, value, None)
+
+    def _saved(self, criterion: str, value: int, error: str | None) -> None:
+        if self.pending.get(criterion) == value:
+            del self.pending[criterion]
+        elif criterion in self.pending:
+            return  # a newer value for this criterion is still being saved
+        if error is None:
+            self.values[criterion] = value
+        else:
+            self.failed[criterion] = (value, error)
+            self.notify(f"rating {criterion}={value} NOT saved: {error}", severity="error")
+        self._draw()
 
     def action_done(self) -> None:
         self.dismiss(dict(self.values))

@@ -1,0 +1,311 @@
+"""Every write lands or says so: the one home for bounded, visible waits and database fault messages.
+
+``queries.write``/``read`` run each attempt through ``attempt_loop``: a locked database is retried
+for at most ``lock_wait_s()`` seconds (``$CGAN_TUI_LOCK_WAIT_S``, default 30) while a progress line
+("waiting for the database lock… 5 s") goes to the installed reporter (stderr for the CLI and
+workers, a notification in the app); every other operational fault is classified at once into
+locked / read-only / disk full / gone and raised as ``StoreWriteError`` whose ``str()`` is the whole
+one-line message. SQLite's own busy timeout is kept short (``SLICE_S``) so control comes back here
+often enough to report and to stop on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, TypeVar
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from cgan_tui.store.db import StoreError
+
+if TYPE_CHECKING:
+    from cgan_tui.store.db import Store
+
+T = TypeVar("T")
+
+LOCK_WAIT_ENV = "CGAN_TUI_LOCK_WAIT_S"
+DEFAULT_LOCK_WAIT_S = 30.0
+SLICE_S = 1.0
+"""SQLite busy timeout per attempt: how often a waiting writer gets control back."""
+PROGRESS_EVERY_S = 5.0
+MIN_FREE_BYTES = 1 << 20
+"""A write probe refuses a file system with less free space than this (a cheap disk-full check)."""
+
+LOCKED, READ_ONLY, FULL, GONE, OTHER = "locked", "read-only", "disk full", "gone", "error"
+
+
+class StoreWriteError(StoreError):
+    """A database operation did not happen; ``kind`` is locked/read-only/disk full/gone/error."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+# ----------------------------------------------------------------------------- progress and stop
+Reporter = Callable[[str], None]
+
+
+def _stderr_reporter(line: str) -> None:
+    print(f"cgan-tui: {line}", file=sys.stderr, flush=True)
+
+
+_reporter: Reporter = _stderr_reporter
+_stop_events: list[threading.Event] = []
+
+
+def set_reporter(reporter: Reporter | None) -> Reporter:
+    """Install where waiting lines go (None: stderr); returns the previous reporter."""
+    global _reporter
+    previous, _reporter = _reporter, reporter or _stderr_reporter
+    return previous
+
+
+def abort_waits_on(event: threading.Event) -> None:
+    """A set ``event`` (a worker's SIGTERM) ends any wait at its next slice with a ``StoreWriteError``."""
+    if event not in _stop_events:
+        _stop_events.append(event)
+
+
+def lock_wait_s() -> float:
+    """The bound on waiting for a lock: ``$CGAN_TUI_LOCK_WAIT_S`` (seconds) or 30."""
+    raw = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_WAIT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        raise StoreError(f"{LOCK_WAIT_ENV} must be a number of seconds, got {raw!r}") from None
+    if value < 0:
+        raise StoreError(f"{LOCK_WAIT_ENV} must be >= 0 seconds, got {raw!r}")
+    return value
+
+
+# ------------------------------------------------------------------------------- classification
+def _text(exc: BaseException) -> str:
+    """The driver's own first line (SQLAlchemy adds the SQL and a link on further lines)."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def classify(exc: BaseException) -> str:
+    """locked / read-only / disk full / gone / error for a DB-API or SQLAlchemy exception or OSError."""
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            return FULL
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return READ_ONLY
+        return OTHER
+    text = _text(exc).lower()
+    if "locked" in text or "busy" in text:
+        return LOCKED
+    if "readonly" in text or "read-only" in text or "read only" in text:
+        return READ_ONLY
+    if "full" in text or "no space" in text or "too large" in text:
+        return FULL
+    if (
+        "closed the connection" in text
+        or "could not connect" in text
+        or "connection refused" in text
+        or "terminating connection" in text
+        or "server has gone away" in text
+        or "lost connection" in text
+        or "connection is closed" in text
+        or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+    ):
+        return GONE
+    return OTHER
+
+
+def _sqlite_path(store: "Store") -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(store.url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _where(store: "Store") -> str:
+    path = _sqlite_path(store)
+    if path is not None:
+        return f"database {path}"
+    from sqlalchemy.engine import make_url
+
+    return f"database {make_url(store.url).render_as_string(hide_password=True)}"
+
+
+def message(kind: str, store: "Store", detail: str, waited_s: float | None = None) -> str:
+    """The one line a user sees for a fault of ``kind`` (what happened, why, what to do)."""
+    where = _where(store)
+    if kind == LOCKED:
+        holders = lock_holders(store)
+        who = f" by {holders}" if holders else " by another process"
+        waited = f" after waiting {waited_s:.0f} s" if waited_s is not None else ""
+        return (
+            f"{where} is locked{who}; gave up{waited} ({LOCK_WAIT_ENV} sets the bound). "
+            "Nothing was saved; retry when it is released."
+        )
+    if kind == READ_ONLY:
+        return f"{where} is read-only ({detail}); nothing was saved. Make it writable or use another --db."
+    if kind == FULL:
+        return f"the disk holding {where} is full ({detail}); nothing was saved. Free space, then retry."
+    if kind == GONE:
+        return f"{where} is gone ({detail}); nothing was saved. Check the server or file, then retry."
+    return f"{where}: {detail}; nothing was saved."
+
+
+def lock_holders(store: "Store") -> str:
+    """Best effort: 'process 123 (python -m cgan_tui worker)' for whoever holds SQLite's write lock.
+
+    Reads /proc/locks (Linux): WAL writers lock byte 120 of the -shm file, rollback-journal writers
+    lock the database file itself; our own process is left out. '' when nothing can be told."""
+    path = _sqlite_path(store)
+    if path is None:
+        return ""
+    try:
+        targets = {}
+        for candidate, wal in ((path, False), (path.with_name(path.name + "-shm"), True)):
+            if candidate.exists():
+                st = candidate.stat()
+                targets[(os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)] = wal
+        pids: list[int] = []
+        with open("/proc/locks", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) < 8 or parts[1] == "->":
+                    continue
+                if parts[3] != "WRITE":
+                    continue
+                pid = int(parts[4]) if parts[4].lstrip("-").isdigit() else -1
+                maj, mnr, ino = parts[5].split(":")
+                key = (int(maj, 16), int(mnr, 16), int(ino))
+                if key not in targets or pid in (-1, os.getpid()):
+                    continue
+                if targets[key] and parts[6] != "120":
+                    continue
+                if pid not in pids:
+                    pids.append(pid)
+        return ", ".join(f"process {pid}{_cmdline(pid)}" for pid in pids[:3])
+    except (OSError, ValueError):
+        return ""
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        raw = " ".join(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split())
+    except OSError:
+        return ""
+    return f" ({raw[:60]}{'…' if len(raw) > 60 else ''})" if raw else ""
+
+
+def check_file_still_there(store: "Store") -> None:
+    """Refuse to go on when the SQLite file was deleted or replaced after it was opened.
+
+    SQLite keeps writing into the unlinked file, so without this check every later write would be
+    silently lost."""
+    path = _sqlite_path(store)
+    identity = getattr(store, "file_identity", None)
+    if path is None or identity is None:
+        return
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise StoreWriteError(GONE, message(GONE, store, "the file was deleted while cgan-tui had it open")) from None
+    except OSError as exc:
+        raise StoreWriteError(OTHER, message(OTHER, store, str(exc))) from None
+    if (st.st_dev, st.st_ino) != identity:
+        raise StoreWriteError(
+            GONE, message(GONE, store, "the file was replaced by another one while cgan-tui had it open; restart to use the new one")
+        )
+
+
+# ------------------------------------------------------------------------------------ the loop
+def attempt_loop(store: "Store", attempt: Callable[[], T], *, what: str = "write", only_locks: bool = False) -> T:
+    """Call ``attempt()`` until it succeeds, waiting (bounded, visibly) while the database is locked.
+
+    Any other operational fault, an ``OSError`` from the file system, or the end of the wait raises
+    ``StoreWriteError`` with a one-line message (``only_locks``: re-raised as they are, for callers
+    with messages of their own). ``attempt`` must be safe to repeat."""
+    bound = lock_wait_s()
+    started = time.monotonic()
+    next_report = PROGRESS_EVERY_S
+    reported = False
+    tries = 0
+    while True:
+        check_file_still_there(store)
+        try:
+            result = attempt()
+            if reported:
+                _reporter(f"database lock released after {time.monotonic() - started:.0f} s; {what} saved")
+            return result
+        except DBAPIError as exc:
+            kind = classify(exc)
+            if not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+                raise
+            if kind != LOCKED:
+                if only_locks:
+                    raise
+                raise StoreWriteError(kind, message(kind, store, _text(exc))) from None
+        except OSError as exc:
+            if only_locks:
+                raise
+            kind = classify(exc)
+            raise StoreWriteError(kind, message(kind, store, exc.strerror or str(exc))) from None
+        tries += 1
+        waited = time.monotonic() - started
+        if not reported:  # said before giving up too: the user sees that it waited, and for whom
+            holders = lock_holders(store)
+            _reporter(f"waiting for the database lock{' held by ' + holders if holders else ''}… {waited:.0f} s (gives up after {bound:g} s)")
+            reported = True
+        elif waited >= next_report:
+            _reporter(f"waiting for the database lock… {waited:.0f} s")
+            next_report += PROGRESS_EVERY_S
+        if waited >= bound or any(e.is_set() for e in _stop_events):
+            raise StoreWriteError(LOCKED, message(LOCKED, store, "locked", waited_s=waited))
+        # a lock SQLite refused at once (a stale snapshot) is retried quickly; a busy wait already slept
+        time.sleep(min(0.05 * tries, 0.25))
+
+
+def check_writable(store: "Store", what: str = "this command") -> None:
+    """Fail before expensive work when the database cannot take a write: an empty update, rolled back.
+
+    Waits for a lock like any write (bounded, visibly); refuses read-only, gone and nearly full
+    (< 1 MiB free) databases with the same one-line messages."""
+    from sqlalchemy import text
+
+    path = _sqlite_path(store)
+    if path is not None:
+        try:
+            free = os.statvfs(path.parent).f_bavail * os.statvfs(path.parent).f_frsize
+        except OSError:
+            free = MIN_FREE_BYTES
+        if free < MIN_FREE_BYTES:
+            raise StoreWriteError(FULL, message(FULL, store, f"{free} bytes free; {what} would not be saved"))
+
+    def probe() -> None:
+        with store.engine.connect() as conn:
+            if store.engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.execute(text("UPDATE schemainfo SET version = version WHERE id = 1"))
+            conn.rollback()
+
+    attempt_loop(store, probe, what="write check")
+
+
+__all__ = [
+    "StoreWriteError",
+    "LOCK_WAIT_ENV",
+    "attempt_loop",
+    "check_writable",
+    "classify",
+    "lock_holders",
+    "set_reporter",
+    "abort_waits_on",
+    "lock_wait_s",
+]
