@@ -78,7 +78,10 @@ def db_url(tmp_path: Path) -> str:
 # except that the TUI tests share one session fixture (real trained runs, built once per process) and
 # the tests that start worker processes size their threads for a machine of their own. Each of those
 # two sets runs in one xdist process; everything else is spread over both.
-XDIST_GROUPS = {"ui": ("tests/ui/",), "worker-processes": ("tests/runner/test_worker.py",)}
+XDIST_GROUPS = {
+    "ui": ("tests/ui/",),
+    "worker-processes": ("tests/runner/test_worker.py", "tests/runner/test_postgres_workers.py"),
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -88,3 +91,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for group, prefixes in XDIST_GROUPS.items():
             if rel.startswith(prefixes):
                 item.add_marker(pytest.mark.xdist_group(group))
+
+
+# --------------------------------------------------------------------------------------------
+# PostgreSQL: one real server per test process (started on first use), a fresh database per test.
+@pytest.fixture(scope="session")
+def pg_server():
+    from tests import pg_server as pg
+
+    why = pg.missing()
+    if why:
+        pytest.skip(why)
+    server = pg.start_server()
+    yield server
+    pg.stop_server(server)
+
+
+@pytest.fixture
+def pg_url(pg_server, tmp_path, monkeypatch) -> str:
+    """A new empty PostgreSQL database (dropped afterwards) as a plain ``postgresql://`` URL with a
+    password; its artifacts go to this test's temp folder through ``$CGAN_TUI_ARTIFACTS``."""
+    monkeypatch.setenv("CGAN_TUI_ARTIFACTS", str(tmp_path / "artifacts"))
+    name, janitor = pg_server.fresh_database()
+    with janitor:
+        yield pg_server.url(name)

@@ -76,7 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, inside the handler below
         return code
     except UserError as exc:
-        print(f"cgan-tui: error: {exc}", file=sys.stderr)
+        from cgan_tui.redact import redact
+
+        print(f"cgan-tui: error: {redact(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cgan-tui: interrupted", file=sys.stderr)

@@ -204,7 +204,10 @@ def _worker_in_process(args: argparse.Namespace, store, disabled: list[str]) -> 
     from cgan_tui.plugins import load_plugins
     from cgan_tui.runner.worker import POLL_S, Worker, install_signal_handlers
 
+    from cgan_tui.redact import redact_logging
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    redact_logging()
     stop_event = threading.Event()
     if threading.current_thread() is threading.main_thread():
         install_signal_handlers(stop_event)

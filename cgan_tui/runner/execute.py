@@ -32,6 +32,7 @@ from typing import Any, Sequence
 
 import cgan_tui
 from cgan_tui.errors import UserError
+from cgan_tui.redact import redact
 from cgan_tui.runner.logs import capture_package_logs, close_run_log, open_run_log
 from cgan_tui.runner.recorder import EpochHook, RunRecorder
 from cgan_tui.store import queries as q
@@ -225,6 +226,7 @@ def execute_run(
 def _fail(
     store: Store, run_id: int, worker_id: str, logger: logging.Logger, text: str, epochs_done: int, status: RunStatus
 ) -> RunOutcome:
+    text = redact(text)  # a traceback may quote a database URL
     logger.error(f"{status.value} after epoch {epochs_done}: {text}")
     recorded = _finish(
         store, run_id, worker_id, status=status, error=text, finished_at=utcnow(), current_epoch=epochs_done

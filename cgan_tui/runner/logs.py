@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from cgan_tui.redact import RedactingFilter
 from cgan_tui.store.db import Store
 
 LOG_NAME = "run.log"
@@ -29,6 +30,7 @@ def open_run_log(store: Store, run_id: int) -> logging.Logger:
     close_run_log(logger)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%S"))
+    handler.addFilter(RedactingFilter())  # a logged traceback may quote a database URL
     logger.addHandler(handler)
     return logger
 

@@ -97,11 +97,12 @@ def _mark_failed(store, run_id: int, worker_id: str) -> None:
     """Never leave a run ``running`` behind a live worker that gave up on it."""
     import traceback
 
+    from cgan_tui.redact import redact
     from cgan_tui.runner.execute import _finish
     from cgan_tui.store.tables import RunStatus, utcnow
 
     try:
-        _finish(store, run_id, worker_id, status=RunStatus.failed, error=traceback.format_exc(), finished_at=utcnow())
+        _finish(store, run_id, worker_id, status=RunStatus.failed, error=redact(traceback.format_exc()), finished_at=utcnow())
     except Exception:  # noqa: BLE001 - the stale sweep will requeue it eventually
         log.exception("worker %s: could not mark run %s failed", worker_id, run_id)
 
@@ -145,7 +146,10 @@ def install_signal_handlers(stop_event: threading.Event) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from cgan_tui.redact import redact, redact_logging
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    redact_logging()
     args = build_parser().parse_args(argv)
     stop_event = threading.Event()
     install_signal_handlers(stop_event)
@@ -166,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.info("worker %s: executed %d run(s) in %.1fs; exiting", worker.worker_id, n, time.monotonic() - started)
         store.dispose()
     except UserError as exc:
-        print(f"cgan-tui worker: error: {exc}", file=sys.stderr)
+        print(f"cgan-tui worker: error: {redact(exc)}", file=sys.stderr)
         return 2
     return 0
 

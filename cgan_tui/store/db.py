@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, Oper
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from cgan_tui.errors import UserError
+from cgan_tui.redact import redact
 from cgan_tui.store import tables
 from cgan_tui.store.tables import SCHEMA_VERSION, SchemaInfo
 
@@ -36,6 +37,17 @@ def database_url(value: str | None = None) -> str:
     if "://" in raw:
         return raw
     return f"sqlite:///{Path(raw).expanduser().resolve()}"
+
+
+def _with_installed_driver(url: str) -> str:
+    """``postgresql://`` means SQLAlchemy's psycopg2 driver; use psycopg 3 when only that is installed
+    (what ``pip install cgan-tui[postgres]``/``./dev`` install), so plain URLs from the docs just work."""
+    import importlib.util
+
+    if url.startswith(("postgresql://", "postgres://")) and importlib.util.find_spec("psycopg2") is None:
+        if importlib.util.find_spec("psycopg") is not None:
+            return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
 
 
 def artifacts_dir(url: str) -> Path:
@@ -76,7 +88,7 @@ def _parse_url(url: str):
     try:
         return make_url(url)
     except ArgumentError:
-        raise StoreError(f"--db {url!r} is neither a SQLite path nor a database URL like postgresql://user@host/db") from None
+        raise StoreError(f"--db {redact(url)!r} is neither a SQLite path nor a database URL like postgresql://user@host/db") from None
 
 
 def make_engine(url: str) -> Engine:
@@ -89,14 +101,14 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(_with_installed_driver(url), pool_pre_ping=True)
     except NoSuchModuleError:
         raise StoreError(
-            f"unknown database kind {parsed.drivername!r} in {url}; use a SQLite path or e.g. postgresql://..."
+            f"unknown database kind {parsed.drivername!r} in {redact(url)}; use a SQLite path or e.g. postgresql://..."
         ) from None
     except ImportError as exc:  # the dialect exists but its driver package is not installed
         raise StoreError(
-            f"database {parsed.render_as_string(hide_password=True)} needs the Python driver {exc.name or exc}, "
+            f"database {redact(url)} needs the Python driver {exc.name or exc}, "
             "which is not installed (pip install it, or use a SQLite path)"
         ) from None
 
@@ -140,18 +152,18 @@ def open_store(url: str | None = None, create: bool = True) -> Store:
                 info = session.exec(select(SchemaInfo)).first()
             if info is not None and info.version > SCHEMA_VERSION:
                 raise StoreError(
-                    f"database {url} has schema version {info.version}, newer than this cgan-tui "
+                    f"database {redact(url)} has schema version {info.version}, newer than this cgan-tui "
                     f"understands ({SCHEMA_VERSION}); upgrade cgan-tui. The database was not modified."
                 )
             if info is not None and info.version < SCHEMA_VERSION:
                 _migrate(engine, info.version)
         elif existing and "run" not in existing:
             raise StoreError(
-                f"database {url} holds tables that are not cgan-tui's ({', '.join(sorted(existing)[:5])}); "
+                f"database {redact(url)} holds tables that are not cgan-tui's ({', '.join(sorted(existing)[:5])}); "
                 "use another --db. It was not modified."
             )
         elif not create and not existing:
-            raise StoreError(f"database {url} is empty; run `cgan-tui train` or `cgan-tui queue add` first")
+            raise StoreError(f"database {redact(url)} is empty; run `cgan-tui train` or `cgan-tui queue add` first")
         if create:
             SQLModel.metadata.create_all(engine, tables=_our_tables())
             with Session(engine) as session:
@@ -160,8 +172,8 @@ def open_store(url: str | None = None, create: bool = True) -> Store:
                     session.commit()
     except (DatabaseError, OperationalError) as exc:
         engine.dispose()
-        message = str(getattr(exc, "orig", exc)) or type(exc).__name__
-        raise StoreError(f"cannot open database {url}: {message}") from None
+        message = " ".join(str(getattr(exc, "orig", exc)).split()) or type(exc).__name__  # one line
+        raise StoreError(f"cannot open database {redact(url)}: {redact(message)}") from None
     except StoreError:
         engine.dispose()
         raise

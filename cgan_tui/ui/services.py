@@ -7,6 +7,7 @@ Everything here is torch-free at import and safe to call from Textual thread wor
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from dataclasses import dataclass, field
@@ -105,10 +106,12 @@ class Services:
         """The database as the header shows it: the file name for SQLite, else the URL without password."""
         from sqlalchemy.engine import make_url
 
+        from cgan_tui.redact import redact
+
         parsed = make_url(self.url)
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             return Path(parsed.database).name
-        return parsed.render_as_string(hide_password=True)
+        return redact(self.url)
 
     # ------------------------------------------------------------------ store and plugins
     def connect(self) -> Store:
@@ -296,7 +299,7 @@ CHANGE_SQL = """
 SELECT
   (SELECT count(*) FROM run),
   (SELECT coalesce(sum(current_epoch), 0) FROM run),
-  (SELECT group_concat(status, ',') FROM run),
+{status_counts}
   (SELECT max(id) FROM metricvalue),
   (SELECT max(created_at) FROM metricvalue),
   (SELECT count(*) FROM rating),
@@ -305,9 +308,20 @@ SELECT
 """
 
 
+@functools.cache
+def _change_sql() -> str:
+    """CHANGE_SQL with one count per run status (portable: PostgreSQL has no ``group_concat``); built
+    on first use so importing this module does not import the table models."""
+    from cgan_tui.store.tables import RunStatus
+
+    return CHANGE_SQL.format(
+        status_counts="\n".join(f"  (SELECT count(*) FROM run WHERE status = '{s.name}')," for s in RunStatus)
+    )
+
+
 def change_token(store: "Store") -> tuple:
     """A cheap fingerprint of everything the results table shows: reload only when it moves."""
     from sqlalchemy import text
 
     with store.engine.connect() as conn:
-        return tuple(conn.execute(text(CHANGE_SQL)).one())
+        return tuple(conn.execute(text(_change_sql())).one())
