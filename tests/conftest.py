@@ -80,7 +80,10 @@ def db_url(tmp_path: Path) -> str:
 # two sets runs in one xdist process; everything else is spread over both.
 XDIST_GROUPS = {
     "ui": ("tests/ui/",),
-    "worker-processes": ("tests/runner/test_worker.py", "tests/runner/test_postgres_workers.py"),
+    # the Ray tests start actors on the same cores: never beside the worker-process tests
+    "worker-processes": (
+        "tests/runner/test_worker.py", "tests/runner/test_postgres_workers.py", "tests/runner/test_ray_executor.py",
+    ),
 }
 
 

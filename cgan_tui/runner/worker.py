@@ -145,6 +145,22 @@ def install_signal_handlers(stop_event: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+def worker_from_args(args: argparse.Namespace, stop_event: threading.Event) -> Worker:
+    """The ``Worker`` a parsed command line describes (its store opened, plugins loaded): shared by
+    worker processes and Ray actors, so both run the very same loop."""
+    from cgan_tui.cli import disabled_plugins
+    from cgan_tui.plugins import load_plugins
+    from cgan_tui.store.db import open_store
+
+    registries = load_plugins(disabled=disabled_plugins(args), strict_disabled=True)
+    store = open_store(args.db)
+    return Worker(
+        store, registries, worker_id=args.worker_id or default_worker_id(), device=args.device,
+        once=args.once, poll_s=args.poll, stale_after_s=args.stale_after, heartbeat_s=args.heartbeat,
+        max_runs=args.max_runs, stop_event=stop_event,
+    )  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from cgan_tui.redact import redact, redact_logging
 
@@ -154,17 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop_event = threading.Event()
     install_signal_handlers(stop_event)
     try:
-        from cgan_tui.cli import disabled_plugins
-        from cgan_tui.plugins import load_plugins
-        from cgan_tui.store.db import open_store
-
-        registries = load_plugins(disabled=disabled_plugins(args), strict_disabled=True)
-        store = open_store(args.db)
-        worker = Worker(
-            store, registries, worker_id=args.worker_id or default_worker_id(), device=args.device,
-            once=args.once, poll_s=args.poll, stale_after_s=args.stale_after, heartbeat_s=args.heartbeat,
-            max_runs=args.max_runs, stop_event=stop_event,
-        )  # fmt: skip
+        worker = worker_from_args(args, stop_event)
+        store = worker.store
         started = time.monotonic()
         n = worker.run()
         log.info("worker %s: executed %d run(s) in %.1fs; exiting", worker.worker_id, n, time.monotonic() - started)
