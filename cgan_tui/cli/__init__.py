@@ -30,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cgan-tui {__version__}")
     add_common(parser)
+    parser.add_argument(
+        "--executor", default=None, metavar="KIND",
+        help="what the queue screen's w key starts: local worker processes (default) or ray actors ($RAY_ADDRESS)",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -19,6 +19,22 @@ class WorkerStatus:
 class Executor(ABC):
     """Runs worker loops somewhere; the UI and the CLI only talk to this interface."""
 
+    cli_options: tuple[str, ...] = ()
+    """``cgan-tui worker`` options only this kind understands (given to another kind: a UserError)."""
+
+    @classmethod
+    @abstractmethod
+    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> "Executor":
+        """Build from ``cgan-tui worker``'s parsed options (``options``: this kind's ``cli_options``)."""
+
+    def describe(self) -> str:
+        """Where the workers run, for one line on the terminal."""
+        return type(self).__name__
+
+    def wait(self, timeout: float | None = None) -> list[int | None]:
+        """Block until every worker exits (``--once``); their exit codes (None: still running)."""
+        raise NotImplementedError
+
     @abstractmethod
     def start(self, n: int | None = None) -> None:
         """Start ``n`` workers (default: the executor's own choice); returns at once."""

@@ -58,6 +58,13 @@ class LocalPool(Executor):
     python: str = sys.executable
     _procs: list[tuple[subprocess.Popen, str | None, Path | None, IO | None]] = field(default_factory=list, init=False)
 
+    @classmethod
+    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> "LocalPool":
+        return cls(db_url, workers=workers, once=once, extra_args=extra_args)
+
+    def describe(self) -> str:
+        return f"logs in {self._log_dir()}"
+
     def _log_dir(self) -> Path:
         if self.log_dir is not None:
             return Path(self.log_dir)

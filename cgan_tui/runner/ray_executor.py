@@ -98,6 +98,17 @@ class RayExecutor(Executor):
     _infos: list[Any] = field(default_factory=list, init=False)
     _owns_ray: bool = field(default=False, init=False)
 
+    cli_options = ("address", "gpus_per_run", "cpus_per_run")
+    log_to_driver: bool = False  # True in the CLI: actor output on the terminal (never in the TUI)
+
+    @classmethod
+    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> "RayExecutor":
+        given = {k: v for k, v in options.items() if v is not None}
+        return cls(db_url, workers=workers, once=once, extra_args=extra_args, log_to_driver=True, **given)
+
+    def describe(self) -> str:
+        return f"Ray actors at {self.address or os.environ.get('RAY_ADDRESS') or 'a local Ray instance'}"
+
     def __post_init__(self) -> None:
         if self.gpus_per_run < 0 or self.cpus_per_run <= 0:
             raise UserError(
@@ -120,14 +131,15 @@ class RayExecutor(Executor):
         ray = self._ray()
         if ray.is_initialized():
             return ray
+        address = self.address or os.environ.get("RAY_ADDRESS")  # Ray's own variable (e.g. for the TUI)
         try:
-            if self.address:
-                ray.init(address=self.address, log_to_driver=True)
+            if address:
+                ray.init(address=address, log_to_driver=self.log_to_driver)
             else:  # the embedded default: a small local instance
-                ray.init(num_cpus=self.num_cpus, include_dashboard=False, log_to_driver=True,
+                ray.init(num_cpus=self.num_cpus, include_dashboard=False, log_to_driver=self.log_to_driver,
                          object_store_memory=128 * 1024**2)  # fmt: skip
         except ConnectionError as exc:
-            raise UserError(f"cannot reach the Ray cluster at {self.address}: {exc}") from None
+            raise UserError(f"cannot reach the Ray cluster at {address}: {exc}") from None
         self._owns_ray = True
         return ray
 

@@ -81,6 +81,7 @@ class Services:
     db_url: str | None
     plugin_loader: Callable[[], "Registries"] | None = None
     executor_factory: Callable[..., Any] | None = None
+    executor: str = "local"  # a name in runner.executors.EXECUTORS (the `w` key starts this kind)
     grids_dir: Path = field(default_factory=default_grids_dir)
     image_renderer: str = "halfcell"
     image_reason: str = "default"
@@ -281,9 +282,9 @@ class Services:
         if self._pool is None:
             factory = self.executor_factory
             if factory is None:
-                from cgan_tui.runner.executors import LocalPool
+                from cgan_tui.runner.executors import EXECUTORS
 
-                factory = LocalPool
+                factory = EXECUTORS[self.executor]
             self._pool = factory(self.url)
         self._pool.start(n)
         return self.workers_running

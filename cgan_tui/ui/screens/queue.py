@@ -163,10 +163,11 @@ class QueueScreen(Screen):
         self.app.call_from_thread(self.poll)
 
     def action_start_workers(self) -> None:
-        self._act("started a local worker; alive", self.app.services.start_workers, 1)
+        self._act(f"started a {self.app.services.executor} worker; alive", self.app.services.start_workers, 1)
 
     def action_stop_workers(self) -> None:
-        self._act("stopped local workers (their runs return to the queue)", self.app.services.stop_workers)
+        self._act(f"stopped {self.app.services.executor} workers (their runs return to the queue)",
+                  self.app.services.stop_workers)
 
     def action_cancel(self) -> None:
         row = self.current_row()
