@@ -395,7 +395,9 @@ def run_eval(args: argparse.Namespace) -> int:
     store = _open(args)
     try:
         run = q.get_run(store, args.run_id)
-        rows = [c for c in q.checkpoints(store, args.run_id) if os.path.isfile(c.path)]
+        from cgan_tui.artifacts import exists
+
+        rows = [c for c in q.checkpoints(store, args.run_id) if exists(c.path)]
         if args.epoch is not None:
             rows = [c for c in rows if c.epoch == args.epoch]
         if not rows:
@@ -405,7 +407,7 @@ def run_eval(args: argparse.Namespace) -> int:
                             f"{', '.join(map(str, have)) or 'none (train it first)'}")  # fmt: skip
         ckpt = max(rows, key=lambda c: (c.epoch, c.kind == "milestone"))
         device = pick_device(args.device)
-        generator, config = load_generator(ckpt.path, registries, device)
+        generator, config = load_generator(store.artifact_store.fetch(ckpt.path), registries, device)
         from cgan_tui.results_n import table_n
 
         table = None if args.n else table_n(store)  # stay comparable with the models already evaluated

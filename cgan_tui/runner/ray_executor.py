@@ -169,8 +169,10 @@ class RayExecutor(Executor):
             self._runs.append(actor.run.remote())
 
     def request_stop(self) -> None:
-        """Ask every actor to stop after its current step (runs go back to the queue); returns at once."""
-        for actor in self._actors:
+        """Ask every live actor to stop after its current step (runs go back to the queue); returns at once."""
+        for actor, code in zip(self._actors, self._codes()):
+            if code is not None:
+                continue  # its loop has ended already
             try:
                 actor.stop.remote()
             except Exception:  # noqa: BLE001 - an actor that is already gone has nothing to stop

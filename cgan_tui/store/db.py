@@ -17,6 +17,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine, select
 
+from cgan_tui.artifacts import ArtifactStore
+from cgan_tui.artifacts import from_environment as artifacts_from_environment
 from cgan_tui.errors import UserError
 from cgan_tui.redact import redact
 from cgan_tui.store import tables
@@ -50,13 +52,24 @@ def _with_installed_driver(url: str) -> str:
     return url
 
 
-def artifacts_dir(url: str) -> Path:
-    """Folder for checkpoints and logs: beside the SQLite file (``NAME_artifacts/``), else ./cgan_artifacts."""
+def default_artifacts(url: str) -> Path:
+    """Where run files go unless ``--artifacts``/``$CGAN_TUI_ARTIFACTS`` say otherwise: beside the
+    SQLite file (``NAME_artifacts/``), else ./cgan_artifacts."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         db_path = Path(parsed.database)
         return db_path.with_name(db_path.stem + "_artifacts")
-    return Path(os.environ.get("CGAN_TUI_ARTIFACTS", "cgan_artifacts")).resolve()
+    return Path("cgan_artifacts").resolve()
+
+
+def artifact_store(url: str) -> ArtifactStore:
+    """The artifact root for a database: ``$CGAN_TUI_ARTIFACTS`` (a folder or fsspec URL), else the default."""
+    return artifacts_from_environment(default_artifacts(url))
+
+
+def artifacts_dir(url: str) -> Path:
+    """The local folder for this database's run files (the root, or a remote root's staging folder)."""
+    return artifact_store(url).local_root
 
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -119,18 +132,23 @@ class Store:
 
     url: str
     engine: Engine
+    artifact_store: ArtifactStore | None = None  # default: from $CGAN_TUI_ARTIFACTS / beside the database
+
+    def __post_init__(self) -> None:
+        if self.artifact_store is None:
+            self.artifact_store = artifact_store(self.url)
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
     @property
     def artifacts(self) -> Path:
-        return artifacts_dir(self.url)
+        """The local folder of run files (the artifact root, or its staging folder when remote)."""
+        return self.artifact_store.local_root  # type: ignore[union-attr]
 
     def run_dir(self, run_id: int) -> Path:
-        path = self.artifacts / f"run_{run_id:05d}"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        """The local folder a run's files are written into (created)."""
+        return self.artifact_store.run_dir(run_id)  # type: ignore[union-attr]
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -220,4 +238,4 @@ def _migrate(engine: Engine, version: int) -> None:
         conn.exec_driver_sql(f"UPDATE schemainfo SET version = {SCHEMA_VERSION} WHERE id = 1")
 
 
-__all__ = ["Store", "StoreError", "open_store", "database_url", "artifacts_dir", "tables"]
+__all__ = ["Store", "StoreError", "open_store", "database_url", "artifacts_dir", "artifact_store", "tables"]

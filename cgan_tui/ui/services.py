@@ -195,15 +195,15 @@ class Services:
         return queries.checkpoints(self.store, run_id)
 
     def relative_artifact(self, path: str) -> str:
-        """A checkpoint path relative to the artifacts folder (shorter, and the same on every machine)."""
-        try:
-            return str(Path(path).relative_to(self.store.artifacts))
-        except ValueError:
-            return path
+        """A checkpoint location relative to the artifact root (shorter, and the same on every machine)."""
+        root = str(self.store.artifact_store).rstrip("/") + "/"
+        return path[len(root):] if path.startswith(root) else path
 
     def log_tail(self, run_id: int, lines: int = LOG_TAIL_LINES) -> str:
         """Last lines of the run's log file beside its checkpoints ('' when there is none yet)."""
-        path = self.store.artifacts / f"run_{run_id:05d}" / "run.log"
+        from cgan_tui.runner.logs import log_path, tail
+
+        path = log_path(self.store, run_id)
         try:
             with path.open("rb") as fh:
                 fh.seek(0, 2)
@@ -211,7 +211,7 @@ class Services:
                 fh.seek(max(0, size - 16384))
                 text = fh.read().decode("utf-8", "replace")
         except OSError:
-            return ""
+            return "\n".join(tail(self.store, run_id, lines))  # a remote artifact root, or nothing yet
         return "\n".join(text.splitlines()[-lines:])
 
     # ------------------------------------------------------------------ ratings
