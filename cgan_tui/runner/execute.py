@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import cgan_tui
+from cgan_tui.artifacts import exists as artifact_exists
 from cgan_tui.errors import UserError
 from cgan_tui.redact import redact
-from cgan_tui.artifacts import exists as artifact_exists
 from cgan_tui.runner.logs import capture_package_logs, close_run_log, open_run_log, publish_log
 from cgan_tui.runner.recorder import EpochHook, RunRecorder
 from cgan_tui.store import queries as q
