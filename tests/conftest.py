@@ -113,8 +113,9 @@ def pg_server():
 @pytest.fixture
 def pg_url(pg_server, tmp_path, monkeypatch) -> str:
     """A new empty PostgreSQL database (dropped afterwards) as a plain ``postgresql://`` URL with a
-    password; its artifacts go to this test's temp folder through ``$CGAN_TUI_ARTIFACTS``."""
-    monkeypatch.setenv("CGAN_TUI_ARTIFACTS", str(tmp_path / "artifacts"))
+    password; its artifacts go to this test's temp folder through ``$CGAN_TUI_ARTIFACTS`` (as a
+    ``file://`` URL: worker processes started by the tests inherit it)."""
+    monkeypatch.setenv("CGAN_TUI_ARTIFACTS", f"file://{tmp_path / 'artifacts'}")
     name, janitor = pg_server.fresh_database()
     with janitor:
         yield pg_server.url(name)
