@@ -89,7 +89,10 @@ def db_url(tmp_path: Path) -> str:
 # two sets runs in one xdist process; everything else is spread over both.
 XDIST_GROUPS = {
     "ui": ("tests/ui/",),
-    "worker-processes": ("tests/runner/test_worker.py",),
+    # the Ray tests start actors on the same cores: never beside the worker-process tests
+    "worker-processes": (
+        "tests/runner/test_worker.py", "tests/runner/test_postgres_workers.py", "tests/runner/test_ray_executor.py",
+    ),
     "reliability": ("tests/reliability/",),  # holds locks, mounts tmpfs, starts workers: one process
 }
 
@@ -101,3 +104,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for group, prefixes in XDIST_GROUPS.items():
             if rel.startswith(prefixes):
                 item.add_marker(pytest.mark.xdist_group(group))
+
+
+# --------------------------------------------------------------------------------------------
+# PostgreSQL: one real server per test process (started on first use), a fresh database per test.
+@pytest.fixture(scope="session")
+def pg_server():
+    from tests import pg_server as pg
+
+    why = pg.missing()
+    if why:
+        pytest.skip(why)
+    server = pg.start_server()
+    yield server
+    pg.stop_server(server)
+
+
+@pytest.fixture
+def pg_url(pg_server, tmp_path, monkeypatch) -> str:
+    """A new empty PostgreSQL database (dropped afterwards) as a plain ``postgresql://`` URL with a
+    password; its artifacts go to this test's temp folder through ``$CGAN_TUI_ARTIFACTS`` (as a
+    ``file://`` URL: worker processes started by the tests inherit it)."""
+    monkeypatch.setenv("CGAN_TUI_ARTIFACTS", f"file://{tmp_path / 'artifacts'}")
+    name, janitor = pg_server.fresh_database()
+    with janitor:
+        yield pg_server.url(name)

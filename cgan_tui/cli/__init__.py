@@ -30,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cgan-tui {__version__}")
     add_common(parser)
+    parser.add_argument(
+        "--executor", default=None, metavar="KIND",
+        help="what the queue screen's w key starts: local worker processes (default) or ray actors ($RAY_ADDRESS)",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -42,6 +46,13 @@ def add_common(parser: argparse.ArgumentParser) -> None:
         "--db",
         default=argparse.SUPPRESS,
         help="database URL or SQLite path (default: $CGAN_TUI_DB or ./experiments.db)",
+    )
+    parser.add_argument(
+        "--artifacts",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="where checkpoints and run logs go: a folder or an fsspec URL such as s3://bucket/prefix "
+        "(default: $CGAN_TUI_ARTIFACTS, else beside a SQLite file, else ./cgan_artifacts)",
     )
     parser.add_argument(
         "-p",
@@ -68,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _use_artifacts(getattr(args, "artifacts", None))
         if args.command is None:
             from cgan_tui.cli.app_cmd import run_app
 
@@ -76,7 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, inside the handler below
         return code
     except UserError as exc:
-        print(f"cgan-tui: error: {exc}", file=sys.stderr)
+        from cgan_tui.redact import redact
+
+        print(f"cgan-tui: error: {redact(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cgan-tui: interrupted", file=sys.stderr)
@@ -85,6 +99,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `cgan-tui ls | head`: the reader left; stop quietly like other Unix tools do.
         _silence_stdout()
         return 141
+
+
+def _use_artifacts(value: str | None) -> None:
+    """``--artifacts`` becomes ``$CGAN_TUI_ARTIFACTS`` for this process and every worker it starts
+    (subprocesses inherit it, Ray actors get the driver's CGAN_TUI_* variables): one channel, one rule."""
+    if value is None:
+        return
+    import os
+
+    from cgan_tui.artifacts import ARTIFACTS_ENV, ArtifactStore
+
+    os.environ[ARTIFACTS_ENV] = str(ArtifactStore.parse(value))  # validated; a folder becomes absolute
 
 
 def _silence_stdout() -> None:

@@ -15,6 +15,13 @@ def run_app(args: argparse.Namespace) -> int:
     from cgan_tui.ui.services import Services
 
     renderers.parse(os.environ.get(renderers.ENV_VAR))  # a bad value fails here, before any probing
+    executor = getattr(args, "executor", None) or "local"
+    from cgan_tui.runner.executors import EXECUTORS
+
+    if executor not in EXECUTORS:
+        from cgan_tui.errors import UserError
+
+        raise UserError(f"--executor {executor!r} is unknown; valid: {', '.join(sorted(EXECUTORS))}")
     choice: list[renderers.Choice] = []
     # The renderer must be detected (and textual-image must measure the cells) before Textual takes the
     # terminal over. Probing mostly waits for the terminal's answers, so it runs while this thread
@@ -29,6 +36,7 @@ def run_app(args: argparse.Namespace) -> int:
         plugin_loader=partial(_load_plugins, disabled_plugins(args)),
         image_renderer=choice[0].name if choice else "halfcell",
         image_reason=choice[0].reason if choice else "terminal probe failed",
+        executor=executor,
     )
     CganApp(services).run()
     return 0

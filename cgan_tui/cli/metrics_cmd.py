@@ -395,7 +395,9 @@ def run_eval(args: argparse.Namespace) -> int:
     store = _open(args)
     try:
         run = q.get_run(store, args.run_id)
-        rows = [c for c in q.checkpoints(store, args.run_id) if os.path.isfile(c.path)]
+        from cgan_tui.artifacts import exists
+
+        rows = [c for c in q.checkpoints(store, args.run_id) if exists(c.path)]
         if args.epoch is not None:
             rows = [c for c in rows if c.epoch == args.epoch]
         if not rows:
@@ -408,7 +410,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
         check_writable(store, "the evaluation")  # before minutes of compute whose results could not be saved
         device = pick_device(args.device)
-        generator, config = load_generator(ckpt.path, registries, device)
+        generator, config = load_generator(store.artifact_store.fetch(ckpt.path), registries, device)
         from cgan_tui.results_n import table_n
 
         table = None if args.n else table_n(store)  # stay comparable with the models already evaluated

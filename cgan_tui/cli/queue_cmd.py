@@ -9,6 +9,7 @@ stops them and their runs go back to the queue, resuming later from their checkp
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 import time
@@ -59,11 +60,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Claim and train queued runs. --once exits when the queue is empty; otherwise waits for work. "
         "Ctrl-C/SIGTERM: the current run goes back to the queue and resumes later from its checkpoint.",
     )  # fmt: skip
+    from cgan_tui.runner.executors import EXECUTORS
+
     worker.add_argument("--once", action="store_true", help="exit when the queue is empty")
-    worker.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: one per GPU, 1 on CPU)")
+    worker.add_argument("--executor", choices=sorted(EXECUTORS), default="local",
+                        help="where workers run: local processes (default) or Ray actors (pip install 'cgan-tui[ray]')")
+    worker.add_argument("--workers", type=int, default=None, metavar="N", help="workers (default: one per GPU, 1 on CPU)")
     worker.add_argument("--device", default=None, metavar="DEVICE", help="device for runs whose config says auto (cpu, cuda, cuda:N)")
     worker.add_argument("--poll", type=float, default=None, metavar="S", help="seconds between polls when idle (default 2)")
     worker.add_argument("--stale-after", type=float, default=None, metavar="S", help="requeue runs of workers silent this long (s)")
+    ray = worker.add_argument_group("Ray executor (--executor ray)")
+    ray.add_argument("--address", default=None, metavar="auto|ray://HOST:PORT",
+                     help="join this Ray cluster (default: $RAY_ADDRESS, else start a local Ray instance)")
+    ray.add_argument("--gpus-per-run", type=float, default=None, metavar="F",
+                     help="GPU share per actor; 0.25 = four runs share one GPU (default 0)")
+    ray.add_argument("--cpus-per-run", type=float, default=None, metavar="C",
+                     help="CPU cores per actor; its torch threads match (default 1)")
     add_common(worker)
     worker.set_defaults(func=run_worker)
 
@@ -161,7 +173,7 @@ def run_requeue(args: argparse.Namespace) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     from cgan_tui.cli import disabled_plugins
     from cgan_tui.errors import UserError
-    from cgan_tui.runner.executors import LocalPool, default_workers
+    from cgan_tui.runner.executors import EXECUTORS, LocalPool, default_workers
 
     disabled = disabled_plugins(args)
     n = args.workers if args.workers is not None else default_workers()
@@ -174,8 +186,15 @@ def run_worker(args: argparse.Namespace) -> int:
         from cgan_tui.gan.device import pick_device
 
         pick_device(args.device)
+    kind = EXECUTORS[args.executor]
+    options = {name: getattr(args, name) for name in ("address", "gpus_per_run", "cpus_per_run")}
+    for name, value in options.items():
+        if value is not None and name not in kind.cli_options:
+            flag = "--" + name.replace("_", "-")
+            users = ", ".join(k for k, c in sorted(EXECUTORS.items()) if name in c.cli_options)
+            raise UserError(f"{flag} is an option of --executor {users}, not of --executor {args.executor}")
     store = _store(args)  # validates the database before starting anything
-    if n == 1:
+    if n == 1 and kind is LocalPool:
         return _worker_in_process(args, store, disabled)
     extra: list[str] = []
     for flag, value in (("--device", args.device), ("--poll", args.poll), ("--stale-after", args.stale_after)):
@@ -183,19 +202,27 @@ def run_worker(args: argparse.Namespace) -> int:
             extra += [flag, str(value)]
     for name in disabled:
         extra += ["-p", f"no:{name}"]
-    pool = LocalPool(store.url, workers=n, once=args.once, extra_args=extra)
+    pool = kind.from_cli(store.url, n, args.once, extra, {k: options[k] for k in kind.cli_options})
     store.dispose()
-    pool.start()
-    print(f"started {n} workers (logs in {pool._log_dir()}); Ctrl-C stops them", file=sys.stderr)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGTERM stops the workers like Ctrl-C
     try:
+        pool.start()
+        print(f"started {n} workers ({pool.describe()}); Ctrl-C stops them", file=sys.stderr)
         while pool.alive():
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("stopping workers; their runs go back to the queue", file=sys.stderr)
         pool.stop()
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     codes = pool.wait()
+    pool.stop()
     return 0 if all(code == 0 for code in codes) else 1
+
+
+def _raise_interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _worker_in_process(args: argparse.Namespace, store, disabled: list[str]) -> int:
@@ -204,7 +231,10 @@ def _worker_in_process(args: argparse.Namespace, store, disabled: list[str]) -> 
     from cgan_tui.plugins import load_plugins
     from cgan_tui.runner.worker import EXIT_CANNOT_WRITE, POLL_S, Worker, install_signal_handlers
 
+    from cgan_tui.redact import redact_logging
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    redact_logging()
     stop_event = threading.Event()
     if threading.current_thread() is threading.main_thread():
         install_signal_handlers(stop_event)

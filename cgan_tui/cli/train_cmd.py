@@ -20,6 +20,7 @@ from typing import Any
 
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import NOT_AVAILABLE
+from cgan_tui.redact import redact
 
 RESUMABLE = ("queued", "failed", "diverged", "cancelled")
 
@@ -146,7 +147,7 @@ def run_train(args: argparse.Namespace) -> int:
     restore = _sigint_stops(stop_event)
     console = Console(stderr=True)
     outcomes: list[tuple[int, str, int]] = []
-    print(f"run id(s): {', '.join(map(str, run_ids))}  (database {store.url})")
+    print(f"run id(s): {', '.join(map(str, run_ids))}  (database {redact(store.url)})")
     try:
         with Heartbeat(store, worker_id) as heartbeat, Progress(
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
@@ -254,7 +255,7 @@ def show_data(store, run_id: int) -> dict[str, Any]:
         "finished_at": str(run.finished_at) if run.finished_at else None,
         "progress": {"epoch": run.current_epoch, "of": run.epochs, "step": run.current_step,
                      "steps_per_epoch": run.steps_per_epoch, "images_per_s": run.images_per_s},  # fmt: skip
-        "error": run.error,
+        "error": redact(run.error) if run.error else None,
         "config": run.config,
         "epochs": [dataclasses.asdict(r) for r in q.epoch_rows(store, run_id)],
         "metrics": metrics,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import inspect
 import io
 import math
-import os
 import random
 import time
 from contextlib import nullcontext
@@ -22,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from cgan_tui.artifacts import atomic_write_bytes
 from cgan_tui.config import RunConfig
 
 
@@ -297,12 +297,12 @@ def _epoch_end(
     cfg = state.config
     payload = _checkpoint_bytes(state)
     last = checkpoint_dir / "last.pt"
-    _atomic_write(last, payload)
+    atomic_write_bytes(last, payload)
     saved = [CheckpointSaved(epoch, last, "last")]
     is_milestone = epoch in cfg.checkpoint_epochs
     if is_milestone:
         milestone = checkpoint_dir / f"epoch_{epoch:03d}.pt"
-        _atomic_write(milestone, payload)
+        atomic_write_bytes(milestone, payload)
         saved.append(CheckpointSaved(epoch, milestone, "milestone"))
     devices = [device] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
@@ -353,22 +353,6 @@ def _checkpoint_bytes(state: _State) -> bytes:
         buf,
     )
     return buf.getvalue()
-
-
-def _atomic_write(path: Path, payload: bytes) -> None:
-    """Write beside ``path`` and rename: a crash or full disk leaves the previous complete file in place.
-
-    A failed write removes its partial file and names it in the error (a bare ENOSPC names none)."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OSError(exc.errno, exc.strerror, str(tmp)) from exc
-    os.replace(tmp, path)
 
 
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict:

@@ -31,8 +31,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import cgan_tui
+from cgan_tui.artifacts import exists as artifact_exists
 from cgan_tui.errors import UserError
-from cgan_tui.runner.logs import capture_package_logs, close_run_log, open_run_log
+from cgan_tui.redact import redact
+from cgan_tui.runner.logs import capture_package_logs, close_run_log, open_run_log, publish_log
 from cgan_tui.runner.recorder import EpochHook, RunRecorder
 from cgan_tui.store import queries as q
 from cgan_tui.store.guard import FULL, StoreWriteError, classify
@@ -80,7 +82,7 @@ def code_version() -> str:
 
 def resume_checkpoint(store: Store, run_id: int) -> Any | None:
     """The newest checkpoint row of the run whose file still exists (None: start from scratch)."""
-    rows = [r for r in q.checkpoints(store, run_id) if Path(r.path).is_file()]
+    rows = [r for r in q.checkpoints(store, run_id) if artifact_exists(r.path)]
     if not rows:
         return None
     return max(rows, key=lambda r: (r.epoch, r.kind == "last"))
@@ -183,7 +185,7 @@ def execute_run(
                 registries,
                 store.run_dir(run_id),
                 callbacks=recorder.callbacks(),
-                resume_from=Path(checkpoint.path) if checkpoint is not None else None,
+                resume_from=store.artifact_store.fetch(checkpoint.path) if checkpoint is not None else None,
                 data=data,
             )
         except Diverged as exc:
@@ -226,11 +228,13 @@ def execute_run(
         return RunOutcome(status.value, epochs_done, notes)
     finally:
         close_run_log(logger)
+        publish_log(store, run_id)
 
 
 def _fail(
     store: Store, run_id: int, worker_id: str, logger: logging.Logger, text: str, epochs_done: int, status: RunStatus
 ) -> RunOutcome:
+    text = redact(text)  # a traceback may quote a database URL
     logger.error(f"{status.value} after epoch {epochs_done}: {text}")
     recorded = _finish(
         store, run_id, worker_id, status=status, error=text, finished_at=utcnow(), current_epoch=epochs_done

@@ -1,4 +1,4 @@
-"""Where workers run: a small ``Executor`` interface, a local subprocess pool, and the Ray seam.
+"""Where workers run: a small ``Executor`` interface, a local subprocess pool, and (``ray_executor``) Ray actors.
 
 ``LocalPool`` starts ``python -m cgan_tui.runner.worker`` subprocesses (default: one per GPU, one on
 a CPU-only machine), pins each to one GPU with ``CUDA_VISIBLE_DEVICES``, and stops them with SIGTERM
@@ -15,12 +15,12 @@ import signal
 import subprocess
 import sys
 import time
-from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Sequence
 
 from cgan_tui.errors import UserError
+from cgan_tui.runner.executor_base import Executor, WorkerStatus
 
 
 def detect_gpus() -> list[str]:
@@ -44,35 +44,6 @@ def default_workers() -> int:
     return len(detect_gpus()) or 1
 
 
-@dataclass(frozen=True)
-class WorkerStatus:
-    index: int
-    pid: int
-    device: str | None  # the GPU id it is pinned to, or None (CPU / auto)
-    returncode: int | None  # None while alive
-    log_path: Path | None
-
-
-class Executor(ABC):
-    """Runs worker loops somewhere; the UI and the CLI only talk to this interface."""
-
-    @abstractmethod
-    def start(self, n: int | None = None) -> None:
-        """Start ``n`` workers (default: the executor's own choice); returns at once."""
-
-    @abstractmethod
-    def stop(self, timeout: float = 30.0) -> None:
-        """Ask every worker to stop (runs go back to the queue) and wait up to ``timeout`` seconds."""
-
-    @abstractmethod
-    def alive(self) -> int:
-        """How many workers are running now."""
-
-    @abstractmethod
-    def status(self) -> list[WorkerStatus]:
-        """One entry per worker started."""
-
-
 @dataclass
 class LocalPool(Executor):
     """N worker subprocesses on this machine, each logging to ``ARTIFACTS/workers/worker-I.log``."""
@@ -86,6 +57,13 @@ class LocalPool(Executor):
     log_dir: Path | None = None
     python: str = sys.executable
     _procs: list[tuple[subprocess.Popen, str | None, Path | None, IO | None]] = field(default_factory=list, init=False)
+
+    @classmethod
+    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> "LocalPool":
+        return cls(db_url, workers=workers, once=once, extra_args=extra_args)
+
+    def describe(self) -> str:
+        return f"logs in {self._log_dir()}"
 
     def _log_dir(self) -> Path:
         if self.log_dir is not None:
@@ -175,24 +153,8 @@ class LocalPool(Executor):
                 fh.close()
 
 
-class RayExecutor(Executor):
-    """The seam for running workers on a Ray cluster (a later issue)."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        raise UserError("Ray executor not implemented yet; use LocalPool")
-
-    def start(self, n: int | None = None) -> None:  # pragma: no cover - unreachable
-        raise NotImplementedError
-
-    def stop(self, timeout: float = 30.0) -> None:  # pragma: no cover
-        raise NotImplementedError
-
-    def alive(self) -> int:  # pragma: no cover
-        return 0
-
-    def status(self) -> list[WorkerStatus]:  # pragma: no cover
-        return []
-
+# The Ray executor lives in its own module (Ray is imported only when it starts).
+from cgan_tui.runner.ray_executor import RayExecutor  # noqa: E402
 
 EXECUTORS: dict[str, type[Executor]] = {"local": LocalPool, "ray": RayExecutor}
 """Executor kinds by name (the CLI/TUI pick one by name, no if/elif)."""

@@ -1,6 +1,8 @@
 """One ``run.log`` per run, beside its checkpoints: start, resume point, each epoch, errors.
 
-The file is appended to across attempts (a requeued run keeps its history). Each run gets its own
+The file is appended to across attempts (a requeued run keeps its history). With a remote artifact
+root (``--artifacts s3://...``) the log is written in the local staging folder, fetched first when
+another node wrote it before, and published when the attempt ends. Each run gets its own
 ``logging.Logger`` (not propagated to the root logger) so that two runs in one process never mix.
 """
 
@@ -9,6 +11,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from cgan_tui import artifacts
+from cgan_tui.redact import RedactingFilter
 from cgan_tui.store.db import Store
 
 LOG_NAME = "run.log"
@@ -17,7 +21,29 @@ FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 def log_path(store: Store, run_id: int) -> Path:
     """Where the run's log lives (the folder may not exist yet for a queued run)."""
-    return store.artifacts / f"run_{int(run_id):05d}" / LOG_NAME
+    return store.artifacts / artifacts.run_key(run_id) / LOG_NAME
+
+
+def _pull(store: Store, run_id: int) -> Path:
+    """The local log file, first fetched from a remote root when this node has none yet."""
+    path = store.run_dir(run_id) / LOG_NAME
+    if not store.artifact_store.is_local and not path.exists():  # type: ignore[union-attr]
+        text = artifacts.read_text(store.artifact_store.location(run_id, LOG_NAME))  # type: ignore[union-attr]
+        if text:
+            artifacts.atomic_write_bytes(path, text.encode("utf-8"))
+    return path
+
+
+def publish_log(store: Store, run_id: int) -> None:
+    """Put the run's log at a remote root (nothing to do for a local one); never raises."""
+    if store.artifact_store.is_local:  # type: ignore[union-attr]
+        return
+    path = log_path(store, run_id)
+    try:
+        if path.exists():
+            store.artifact_store.publish(run_id, path)  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001 - a log upload must not fail the run; the next attempt retries
+        logging.getLogger("cgan_tui.worker").exception("could not publish the log of run %s", run_id)
 
 
 class _RunLogHandler(logging.FileHandler):
@@ -37,13 +63,14 @@ class _RunLogHandler(logging.FileHandler):
 
 def open_run_log(store: Store, run_id: int) -> logging.Logger:
     """A logger writing to the run's ``run.log`` (created with its folder); close with ``close_run_log``."""
-    path = store.run_dir(run_id) / LOG_NAME
+    path = _pull(store, run_id)
     logger = logging.getLogger(f"cgan_tui_runs.{int(run_id)}.{id(store)}")  # outside "cgan_tui": no echo
     logger.setLevel(logging.INFO)
     logger.propagate = False
     close_run_log(logger)
     handler = _RunLogHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%S"))
+    handler.addFilter(RedactingFilter())  # a logged traceback may quote a database URL
     logger.addHandler(handler)
     return logger
 
@@ -79,20 +106,19 @@ def append_line(store: Store, run_id: int, text: str) -> None:
     """Append one timestamped line to the run's log without a logger (queue events, sweeps)."""
     import datetime as _dt
 
-    path = store.run_dir(run_id) / LOG_NAME
+    path = _pull(store, run_id)
     stamp = _dt.datetime.now().strftime("%Y-%m-%dT%H:%M:%S")
     try:
         with path.open("a", encoding="utf-8") as fh:
             fh.write(f"{stamp} INFO {text}\n")
     except OSError:
         pass
+    publish_log(store, run_id)
 
 
 def tail(store: Store, run_id: int, lines: int = 20) -> list[str]:
     """The last ``lines`` lines of a run's log ([] when it has none yet)."""
-    path = log_path(store, run_id)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    return text.splitlines()[-lines:]
+    text = artifacts.read_text(str(log_path(store, run_id)))
+    if text is None and not store.artifact_store.is_local:  # type: ignore[union-attr]
+        text = artifacts.read_text(store.artifact_store.location(run_id, LOG_NAME))  # type: ignore[union-attr]
+    return (text or "").splitlines()[-lines:]

@@ -23,8 +23,6 @@ the epochs it is about to retrain are dropped (they described weights that no lo
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import threading
 import time
 import traceback
@@ -32,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from cgan_tui.artifacts import atomic_copy
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
 from cgan_tui.store.tables import Run
@@ -179,9 +178,10 @@ class RunRecorder:
         for saved in pending:
             path = Path(saved.path)
             if saved.kind == "last":
-                path = _freeze(path, path.with_name(RESUME_NAME))
-            q.add_checkpoint(self.store, self.run_id, saved.epoch, str(path), saved.kind)
-            self._log(logging.INFO, f"checkpoint {saved.kind} epoch {saved.epoch}: {path}")
+                path = atomic_copy(path, path.with_name(RESUME_NAME))
+            location = self.store.artifact_store.publish(self.run_id, path)  # a no-op for a local root
+            q.add_checkpoint(self.store, self.run_id, saved.epoch, location, saved.kind)
+            self._log(logging.INFO, f"checkpoint {saved.kind} epoch {saved.epoch}: {location}")
 
     def should_stop(self) -> bool:
         if self.stop_event is not None and self.stop_event.is_set():
@@ -204,14 +204,3 @@ def _steps_from(event, config) -> int:
         return 0
     return max(1, -(-int(event.images_seen // event.epoch) // int(batch)))
 
-
-def _freeze(source: Path, target: Path) -> Path:
-    """Atomically make ``target`` hold ``source``'s current content (hard link, else a copy)."""
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        os.link(source, tmp)
-    except OSError:
-        shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
-    return target

@@ -128,11 +128,12 @@ def _mark_failed(store, run_id: int, worker_id: str) -> None:
     """Never leave a run ``running`` behind a live worker that gave up on it."""
     import traceback
 
+    from cgan_tui.redact import redact
     from cgan_tui.runner.execute import _finish
     from cgan_tui.store.tables import RunStatus, utcnow
 
     try:
-        _finish(store, run_id, worker_id, status=RunStatus.failed, error=traceback.format_exc(), finished_at=utcnow())
+        _finish(store, run_id, worker_id, status=RunStatus.failed, error=redact(traceback.format_exc()), finished_at=utcnow())
     except Exception:  # noqa: BLE001 - the stale sweep will requeue it eventually
         log.exception("worker %s: could not mark run %s failed", worker_id, run_id)
 
@@ -175,23 +176,33 @@ def install_signal_handlers(stop_event: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+def worker_from_args(args: argparse.Namespace, stop_event: threading.Event) -> Worker:
+    """The ``Worker`` a parsed command line describes (its store opened, plugins loaded): shared by
+    worker processes and Ray actors, so both run the very same loop."""
+    from cgan_tui.cli import disabled_plugins
+    from cgan_tui.plugins import load_plugins
+    from cgan_tui.store.db import open_store
+
+    registries = load_plugins(disabled=disabled_plugins(args), strict_disabled=True)
+    store = open_store(args.db)
+    return Worker(
+        store, registries, worker_id=args.worker_id or default_worker_id(), device=args.device,
+        once=args.once, poll_s=args.poll, stale_after_s=args.stale_after, heartbeat_s=args.heartbeat,
+        max_runs=args.max_runs, stop_event=stop_event,
+    )  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from cgan_tui.redact import redact, redact_logging
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    redact_logging()
     args = build_parser().parse_args(argv)
     stop_event = threading.Event()
     install_signal_handlers(stop_event)
     try:
-        from cgan_tui.cli import disabled_plugins
-        from cgan_tui.plugins import load_plugins
-        from cgan_tui.store.db import open_store
-
-        registries = load_plugins(disabled=disabled_plugins(args), strict_disabled=True)
-        store = open_store(args.db)
-        worker = Worker(
-            store, registries, worker_id=args.worker_id or default_worker_id(), device=args.device,
-            once=args.once, poll_s=args.poll, stale_after_s=args.stale_after, heartbeat_s=args.heartbeat,
-            max_runs=args.max_runs, stop_event=stop_event,
-        )  # fmt: skip
+        worker = worker_from_args(args, stop_event)
+        store = worker.store
         started = time.monotonic()
         n = worker.run()
         log.info("worker %s: executed %d run(s) in %.1fs; exiting", worker.worker_id, n, time.monotonic() - started)
@@ -199,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if worker.gave_up:
             return EXIT_CANNOT_WRITE
     except UserError as exc:
-        print(f"cgan-tui worker: error: {exc}", file=sys.stderr)
+        print(f"cgan-tui worker: error: {redact(exc)}", file=sys.stderr)
         return 2
     return 0
 

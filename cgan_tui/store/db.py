@@ -17,7 +17,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine, select
 
+from cgan_tui.artifacts import ArtifactStore
+from cgan_tui.artifacts import from_environment as artifacts_from_environment
 from cgan_tui.errors import UserError
+from cgan_tui.redact import redact
 from cgan_tui.store import tables
 from cgan_tui.store.tables import SCHEMA_VERSION, SchemaInfo
 
@@ -41,13 +44,35 @@ def database_url(value: str | None = None) -> str:
     return f"sqlite:///{Path(raw).expanduser().resolve()}"
 
 
-def artifacts_dir(url: str) -> Path:
-    """Folder for checkpoints and logs: beside the SQLite file (``NAME_artifacts/``), else ./cgan_artifacts."""
+def _with_installed_driver(url: str) -> str:
+    """``postgresql://`` means SQLAlchemy's psycopg2 driver; use psycopg 3 when only that is installed
+    (what ``pip install cgan-tui[postgres]``/``./dev`` install), so plain URLs from the docs just work."""
+    import importlib.util
+
+    if url.startswith(("postgresql://", "postgres://")) and importlib.util.find_spec("psycopg2") is None:
+        if importlib.util.find_spec("psycopg") is not None:
+            return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def default_artifacts(url: str) -> Path:
+    """Where run files go unless ``--artifacts``/``$CGAN_TUI_ARTIFACTS`` say otherwise: beside the
+    SQLite file (``NAME_artifacts/``), else ./cgan_artifacts."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         db_path = Path(parsed.database)
         return db_path.with_name(db_path.stem + "_artifacts")
-    return Path(os.environ.get("CGAN_TUI_ARTIFACTS", "cgan_artifacts")).resolve()
+    return Path("cgan_artifacts").resolve()
+
+
+def artifact_store(url: str) -> ArtifactStore:
+    """The artifact root for a database: ``$CGAN_TUI_ARTIFACTS`` (a folder or fsspec URL), else the default."""
+    return artifacts_from_environment(default_artifacts(url))
+
+
+def artifacts_dir(url: str) -> Path:
+    """The local folder for this database's run files (the root, or a remote root's staging folder)."""
+    return artifact_store(url).local_root
 
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -88,7 +113,7 @@ def _parse_url(url: str):
     try:
         return make_url(url)
     except ArgumentError:
-        raise StoreError(f"--db {url!r} is neither a SQLite path nor a database URL like postgresql://user@host/db") from None
+        raise StoreError(f"--db {redact(url)!r} is neither a SQLite path nor a database URL like postgresql://user@host/db") from None
 
 
 def make_engine(url: str) -> Engine:
@@ -101,14 +126,14 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(_with_installed_driver(url), pool_pre_ping=True)
     except NoSuchModuleError:
         raise StoreError(
-            f"unknown database kind {parsed.drivername!r} in {url}; use a SQLite path or e.g. postgresql://..."
+            f"unknown database kind {parsed.drivername!r} in {redact(url)}; use a SQLite path or e.g. postgresql://..."
         ) from None
     except ImportError as exc:  # the dialect exists but its driver package is not installed
         raise StoreError(
-            f"database {parsed.render_as_string(hide_password=True)} needs the Python driver {exc.name or exc}, "
+            f"database {redact(url)} needs the Python driver {exc.name or exc}, "
             "which is not installed (pip install it, or use a SQLite path)"
         ) from None
 
@@ -121,18 +146,23 @@ class Store:
     engine: Engine
     file_identity: tuple[int, int] | None = None
     """(st_dev, st_ino) of the SQLite file when opened: a deleted or replaced file is refused later."""
+    artifact_store: ArtifactStore | None = None  # default: from $CGAN_TUI_ARTIFACTS / beside the database
+
+    def __post_init__(self) -> None:
+        if self.artifact_store is None:
+            self.artifact_store = artifact_store(self.url)
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
     @property
     def artifacts(self) -> Path:
-        return artifacts_dir(self.url)
+        """The local folder of run files (the artifact root, or its staging folder when remote)."""
+        return self.artifact_store.local_root  # type: ignore[union-attr]
 
     def run_dir(self, run_id: int) -> Path:
-        path = self.artifacts / f"run_{run_id:05d}"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        """The local folder a run's files are written into (created)."""
+        return self.artifact_store.run_dir(run_id)  # type: ignore[union-attr]
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -156,18 +186,18 @@ def open_store(url: str | None = None, create: bool = True) -> Store:
                 info = session.exec(select(SchemaInfo)).first()
             if info is not None and info.version > SCHEMA_VERSION:
                 raise StoreError(
-                    f"database {url} has schema version {info.version}, newer than this cgan-tui "
+                    f"database {redact(url)} has schema version {info.version}, newer than this cgan-tui "
                     f"understands ({SCHEMA_VERSION}); upgrade cgan-tui. The database was not modified."
                 )
             if info is not None and info.version < SCHEMA_VERSION:
                 _migrate(engine, info.version)
         elif existing and "run" not in existing:
             raise StoreError(
-                f"database {url} holds tables that are not cgan-tui's ({', '.join(sorted(existing)[:5])}); "
+                f"database {redact(url)} holds tables that are not cgan-tui's ({', '.join(sorted(existing)[:5])}); "
                 "use another --db. It was not modified."
             )
         elif not create and not existing:
-            raise StoreError(f"database {url} is empty; run `cgan-tui train` or `cgan-tui queue add` first")
+            raise StoreError(f"database {redact(url)} is empty; run `cgan-tui train` or `cgan-tui queue add` first")
         if create:
             SQLModel.metadata.create_all(engine, tables=_our_tables())
             with Session(engine) as session:
@@ -181,11 +211,11 @@ def open_store(url: str | None = None, create: bool = True) -> Store:
         attempt_loop(store, check_and_create, what="opening", only_locks=True)
     except (DatabaseError, OperationalError) as exc:
         engine.dispose()
-        message = str(getattr(exc, "orig", exc)) or type(exc).__name__
+        message = " ".join(str(getattr(exc, "orig", exc)).split()) or type(exc).__name__  # one line
         folder = Path(parsed.database).parent if parsed.get_backend_name() == "sqlite" and parsed.database else None
         if "unable to open" in message and folder is not None and not os.access(folder, os.W_OK):
             message += f" (folder {folder} is read-only: SQLite needs to write its -wal/-shm files beside the database)"
-        raise StoreError(f"cannot open database {url}: {message}") from None
+        raise StoreError(f"cannot open database {redact(url)}: {redact(message)}") from None
     except StoreError:
         engine.dispose()
         raise
@@ -235,4 +265,4 @@ def _migrate(engine: Engine, version: int) -> None:
         conn.exec_driver_sql(f"UPDATE schemainfo SET version = {SCHEMA_VERSION} WHERE id = 1")
 
 
-__all__ = ["Store", "StoreError", "open_store", "database_url", "artifacts_dir", "tables"]
+__all__ = ["Store", "StoreError", "open_store", "database_url", "artifacts_dir", "artifact_store", "tables"]

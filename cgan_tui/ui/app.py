@@ -83,7 +83,9 @@ class CganApp(App):
         except UserError as exc:
             self.post_message(msg.StoreFailed(str(exc)))
         except Exception as exc:  # noqa: BLE001 - never crash on a bad database
-            self.post_message(msg.StoreFailed(f"cannot open database: {type(exc).__name__}: {exc}"))
+            from cgan_tui.redact import redact
+
+            self.post_message(msg.StoreFailed(redact(f"cannot open database: {type(exc).__name__}: {exc}")))
 
     @work(thread=True, exclusive=True, group="plugins")
     def _load_plugins(self) -> None:

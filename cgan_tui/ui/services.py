@@ -8,6 +8,7 @@ Everything here is torch-free at import and safe to call from Textual thread wor
 from __future__ import annotations
 
 import os
+import functools
 import sqlite3
 import threading
 from dataclasses import dataclass, field
@@ -101,6 +102,7 @@ class Services:
     db_url: str | None
     plugin_loader: Callable[[], "Registries"] | None = None
     executor_factory: Callable[..., Any] | None = None
+    executor: str = "local"  # a name in runner.executors.EXECUTORS (the `w` key starts this kind)
     grids_dir: Path = field(default_factory=default_grids_dir)
     image_renderer: str = "halfcell"
     image_reason: str = "default"
@@ -126,10 +128,12 @@ class Services:
         """The database as the header shows it: the file name for SQLite, else the URL without password."""
         from sqlalchemy.engine import make_url
 
+        from cgan_tui.redact import redact
+
         parsed = make_url(self.url)
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             return Path(parsed.database).name
-        return parsed.render_as_string(hide_password=True)
+        return redact(self.url)
 
     # ------------------------------------------------------------------ store and plugins
     def connect(self) -> Store:
@@ -235,15 +239,15 @@ class Services:
         return queries.checkpoints(self.store, run_id)
 
     def relative_artifact(self, path: str) -> str:
-        """A checkpoint path relative to the artifacts folder (shorter, and the same on every machine)."""
-        try:
-            return str(Path(path).relative_to(self.store.artifacts))
-        except ValueError:
-            return path
+        """A checkpoint location relative to the artifact root (shorter, and the same on every machine)."""
+        root = str(self.store.artifact_store).rstrip("/") + "/"
+        return path[len(root):] if path.startswith(root) else path
 
     def log_tail(self, run_id: int, lines: int = LOG_TAIL_LINES) -> str:
         """Last lines of the run's log file beside its checkpoints ('' when there is none yet)."""
-        path = self.store.artifacts / f"run_{run_id:05d}" / "run.log"
+        from cgan_tui.runner.logs import log_path, tail
+
+        path = log_path(self.store, run_id)
         try:
             with path.open("rb") as fh:
                 fh.seek(0, 2)
@@ -251,7 +255,7 @@ class Services:
                 fh.seek(max(0, size - 16384))
                 text = fh.read().decode("utf-8", "replace")
         except OSError:
-            return ""
+            return "\n".join(tail(self.store, run_id, lines))  # a remote artifact root, or nothing yet
         return "\n".join(text.splitlines()[-lines:])
 
     # ------------------------------------------------------------------ ratings
@@ -322,9 +326,9 @@ class Services:
         if self._pool is None:
             factory = self.executor_factory
             if factory is None:
-                from cgan_tui.runner.executors import LocalPool
+                from cgan_tui.runner.executors import EXECUTORS
 
-                factory = LocalPool
+                factory = EXECUTORS[self.executor]
             self._pool = factory(self.url)
         self._pool.start(n)
         return self.workers_running
@@ -340,7 +344,7 @@ CHANGE_SQL = """
 SELECT
   (SELECT count(*) FROM run),
   (SELECT coalesce(sum(current_epoch), 0) FROM run),
-  (SELECT group_concat(status, ',') FROM run),
+{status_counts}
   (SELECT max(id) FROM metricvalue),
   (SELECT max(created_at) FROM metricvalue),
   (SELECT count(*) FROM rating),
@@ -349,9 +353,20 @@ SELECT
 """
 
 
+@functools.cache
+def _change_sql() -> str:
+    """CHANGE_SQL with one count per run status (portable: PostgreSQL has no ``group_concat``); built
+    on first use so importing this module does not import the table models."""
+    from cgan_tui.store.tables import RunStatus
+
+    return CHANGE_SQL.format(
+        status_counts="\n".join(f"  (SELECT count(*) FROM run WHERE status = '{s.name}')," for s in RunStatus)
+    )
+
+
 def change_token(store: "Store") -> tuple:
     """A cheap fingerprint of everything the results table shows: reload only when it moves."""
     from sqlalchemy import text
 
     with store.engine.connect() as conn:
-        return tuple(conn.execute(text(CHANGE_SQL)).one())
+        return tuple(conn.execute(text(_change_sql())).one())

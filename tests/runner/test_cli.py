@@ -67,6 +67,10 @@ def test_queue_commands(db_url, fmnist_dir, capsys):
         (["queue", "cancel", "3"], "no run 3"),
         (["plugins", "-p", "no:relativstic"], "-p no:relativstic: no plugin named 'relativstic'; plugins: builtin-"),
         (["worker", "--once", "--poll", "-1"], "--poll must be a positive number of seconds, got -1.0"),
+        (["worker", "--once", "--address", "auto"], "--address is an option of --executor ray, not of --executor local"),
+        (["worker", "--executor", "ray", "--gpus-per-run", "1.5"], "--gpus-per-run above 1 must be a whole number"),
+        (["worker", "--executor", "ray", "--address", "nowhere"], "--address must be auto, ray://HOST:PORT or HOST:PORT"),
+        (["--executor", "slurm"], "--executor 'slurm' is unknown; valid: local, ray"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(argv, message, db_url, capsys):

@@ -14,7 +14,7 @@ from cgan_tui.config import GridSpec
 from cgan_tui.errors import UserError
 from cgan_tui.runner import queue
 from cgan_tui.runner.logs import log_path
-from cgan_tui.runner.executors import LocalPool, RayExecutor, default_workers, detect_gpus
+from cgan_tui.runner.executors import EXECUTORS, LocalPool, RayExecutor, default_workers, detect_gpus
 from cgan_tui.store import queries as q
 from cgan_tui.store.tables import RunStatus, utcnow
 
@@ -186,8 +186,11 @@ def test_gpu_detection_and_executor_seam(monkeypatch):
     assert detect_gpus() == [] and default_workers() == 1
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
     assert detect_gpus() == []
-    with pytest.raises(UserError, match="Ray executor not implemented yet; use LocalPool"):
-        RayExecutor()
+    assert EXECUTORS == {"local": LocalPool, "ray": RayExecutor}
+    with pytest.raises(UserError, match="--gpus-per-run must be >= 0"):
+        RayExecutor("sqlite:///x.db", gpus_per_run=-1)
+    with pytest.raises(UserError, match="--address must be auto, ray://HOST:PORT"):
+        RayExecutor("sqlite:///x.db", address="nonsense")
     with pytest.raises(UserError, match="at least 1"):
         LocalPool("sqlite:///x.db").start(0)
 

@@ -167,7 +167,7 @@ def results_loaded(app) -> bool:
     return isinstance(screen, ResultsScreen) and screen.loaded and bool(screen.table.shown)
 
 
-def build_synthetic_db(path: Path, registries) -> list[int]:
+def build_synthetic_db(path: Path | None, registries, url: str | None = None) -> list[int]:
     """Deterministic content for the snapshot tests: written through the store API like a worker would,
     but with numbers and pictures that do not depend on the CPU's floating-point details (real runs
     can differ in the last digits between machines, which would change a snapshot)."""
@@ -180,7 +180,7 @@ def build_synthetic_db(path: Path, registries) -> list[int]:
     from cgan_tui.store import queries
     from cgan_tui.store.db import open_store
 
-    store = open_store(f"sqlite:///{path}")
+    store = open_store(url or f"sqlite:///{path}")
     configs = [
         resolve(RunConfig(model="seed004", loss=loss, embed_dim=dim, epochs=2, checkpoint_epochs=(1, 2), seed=4),
                 registries)

@@ -171,12 +171,14 @@ class QueueScreen(Screen):
 
     def action_start_workers(self) -> None:
         self.confirm_cancel = None
-        self._act("start a local worker", self.app.services.start_workers, 1, done="started a local worker; alive")
+        kind = self.app.services.executor
+        self._act(f"start a {kind} worker", self.app.services.start_workers, 1, done=f"started a {kind} worker; alive")
 
     def action_stop_workers(self) -> None:
         self.confirm_cancel = None
-        self._act("stop local workers", self.app.services.stop_workers,
-                  done="stopped local workers (their runs return to the queue)")
+        kind = self.app.services.executor
+        self._act(f"stop {kind} workers", self.app.services.stop_workers,
+                  done=f"stopped {kind} workers (their runs return to the queue)")
 
     def action_cancel(self) -> None:
         row = self.current_row()

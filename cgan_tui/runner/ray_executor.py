@@ -1,0 +1,243 @@
+"""``RayExecutor``: the worker loop in Ray actors, so a queue is served by every node of a Ray cluster.
+
+The database queue stays the single source of truth; Ray only places the work. Each actor runs the
+same ``Worker`` loop as a worker process (claim -> execute -> heartbeat, built by
+``worker.worker_from_args`` from the same command-line options), with ``--cpus-per-run`` cores (its
+torch threads are set to match, like ``LocalPool`` splits them) and ``--gpus-per-run`` of a GPU
+(fractions share one: 0.25 = four runs per GPU; Ray sets ``CUDA_VISIBLE_DEVICES``).
+
+- Without an address a local Ray instance is started (the same command works on a laptop); with
+  ``auto`` or ``ray://HOST:PORT`` it joins a running cluster (``ray start --head`` / ``--address``).
+- ``stop()`` sets each actor's stop event: its run stops at the next step and goes back to the queue
+  (resumed later from its checkpoint), exactly like SIGTERM to a worker process.
+- An actor process killed outright (kill -9, a dead node) leaves its run ``running``; the stale sweep
+  that every worker loop runs before claiming requeues it (at once on the same host, where the pid can
+  be checked; after ``HARD_STALE_AFTER_S`` of silent heartbeats from another host) and any actor
+  resumes it from its last checkpoint. Ray restarts a killed actor (up to ``MAX_RESTARTS`` times),
+  and its worker loop starts again.
+
+Ray is imported only when the executor starts (``pip install cgan-tui[ray]``): the TUI and the CLI
+pick this class by name from ``EXECUTORS`` without paying for the import.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from cgan_tui.errors import UserError
+from cgan_tui.runner.executor_base import Executor, WorkerStatus
+
+MAX_RESTARTS = 3
+"""How often Ray restarts an actor whose process died (its loop then starts over and claims again)."""
+FORWARDED_ENV_PREFIX = "CGAN_TUI_"
+"""Driver environment variables with this prefix (artifacts, data, eval, plugins) reach every actor."""
+
+
+class WorkerActor:
+    """One worker loop inside a Ray actor (a threaded actor: ``stop`` runs while ``run`` trains)."""
+
+    def __init__(self, argv: Sequence[str], cpus: float, gpus: float) -> None:
+        self.argv = list(argv)
+        self.cpus, self.gpus = cpus, gpus
+        self.stop_event = threading.Event()
+
+    def info(self) -> dict[str, Any]:
+        import ray
+
+        return {"pid": os.getpid(), "host": socket.gethostname(), "gpus": [str(g) for g in ray.get_gpu_ids()]}
+
+    def run(self) -> int:
+        """The worker loop; returns how many runs it executed."""
+        import logging
+
+        from cgan_tui.redact import redact_logging
+        from cgan_tui.runner.worker import build_parser, worker_from_args
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        redact_logging()
+        if not self.gpus:
+            import torch
+
+            torch.set_num_threads(max(1, int(self.cpus)))  # the cores Ray gave this actor, not the node's
+        worker = worker_from_args(build_parser().parse_args(self.argv), self.stop_event)
+        try:
+            return worker.run()
+        finally:
+            worker.store.dispose()  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+@dataclass
+class RayExecutor(Executor):
+    """N Ray actors running the worker loop on ``db_url``'s queue.
+
+    ``extra_args`` are worker command-line options (``--poll``, ``--heartbeat``, ``--stale-after``,
+    ``--device``, ``-p no:NAME``), as for ``LocalPool``. ``env`` adds environment variables for the
+    actors (on top of the driver's ``CGAN_TUI_*``). ``num_cpus`` sizes a local Ray instance (default:
+    Ray's own count); ignored when joining a cluster.
+    """
+
+    db_url: str
+    workers: int | None = None
+    address: str | None = None
+    gpus_per_run: float = 0.0
+    cpus_per_run: float = 1.0
+    once: bool = False
+    extra_args: Sequence[str] = ()
+    env: dict[str, str] | None = None
+    num_cpus: int | None = None
+    _actors: list[Any] = field(default_factory=list, init=False)
+    _runs: list[Any] = field(default_factory=list, init=False)
+    _infos: list[Any] = field(default_factory=list, init=False)
+    _owns_ray: bool = field(default=False, init=False)
+
+    cli_options = ("address", "gpus_per_run", "cpus_per_run")
+    log_to_driver: bool = False  # True in the CLI: actor output on the terminal (never in the TUI)
+
+    @classmethod
+    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> "RayExecutor":
+        given = {k: v for k, v in options.items() if v is not None}
+        return cls(db_url, workers=workers, once=once, extra_args=extra_args, log_to_driver=True, **given)
+
+    def describe(self) -> str:
+        return f"Ray actors at {self.address or os.environ.get('RAY_ADDRESS') or 'a local Ray instance'}"
+
+    def __post_init__(self) -> None:
+        if self.gpus_per_run < 0 or self.cpus_per_run <= 0:
+            raise UserError(
+                f"--gpus-per-run must be >= 0 and --cpus-per-run > 0, got {self.gpus_per_run} and {self.cpus_per_run}"
+            )
+        if self.gpus_per_run > 1 and self.gpus_per_run != int(self.gpus_per_run):
+            raise UserError(f"--gpus-per-run above 1 must be a whole number of GPUs, got {self.gpus_per_run}")
+        if self.address not in (None, "", "auto") and not self.address.startswith("ray://") and ":" not in self.address:
+            raise UserError(f"--address must be auto, ray://HOST:PORT or HOST:PORT, got {self.address!r}")
+
+    # ------------------------------------------------------------------ Ray set-up
+    def _ray(self):
+        try:
+            import ray
+        except ImportError:
+            raise UserError("the Ray executor needs Ray: pip install 'cgan-tui[ray]'") from None
+        return ray
+
+    def _connect(self):
+        ray = self._ray()
+        if ray.is_initialized():
+            return ray
+        address = self.address or os.environ.get("RAY_ADDRESS")  # Ray's own variable (e.g. for the TUI)
+        try:
+            if address:
+                ray.init(address=address, log_to_driver=self.log_to_driver)
+            else:  # the embedded default: a small local instance
+                ray.init(num_cpus=self.num_cpus, include_dashboard=False, log_to_driver=self.log_to_driver,
+                         object_store_memory=128 * 1024**2)  # fmt: skip
+        except ConnectionError as exc:
+            raise UserError(f"cannot reach the Ray cluster at {address}: {exc}") from None
+        self._owns_ray = True
+        return ray
+
+    def _actor_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k.startswith(FORWARDED_ENV_PREFIX)}
+        env.update(self.env or {})
+        return env
+
+    # ------------------------------------------------------------------ Executor
+    def start(self, n: int | None = None) -> None:
+        count = n if n is not None else (self.workers if self.workers is not None else 1)
+        if count < 1:
+            raise UserError(f"number of workers must be at least 1, got {count}")
+        ray = self._connect()
+        actor_class = ray.remote(WorkerActor).options(
+            num_cpus=self.cpus_per_run, num_gpus=self.gpus_per_run, max_concurrency=2,
+            max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS,
+            runtime_env={"env_vars": self._actor_env()},
+        )  # fmt: skip
+        first = len(self._actors)
+        for i in range(first, first + count):
+            argv = ["--db", self.db_url, "--worker-id", f"{socket.gethostname()}-ray{os.getpid()}-{i}",
+                    *(["--once"] if self.once else []), *self.extra_args]  # fmt: skip
+            actor = actor_class.remote(argv, self.cpus_per_run, self.gpus_per_run)
+            self._actors.append(actor)
+            self._infos.append(actor.info.remote())
+            self._runs.append(actor.run.remote())
+
+    def request_stop(self) -> None:
+        """Ask every live actor to stop after its current step (runs go back to the queue); returns at once."""
+        for actor, code in zip(self._actors, self._codes()):
+            if code is not None:
+                continue  # its loop has ended already
+            try:
+                actor.stop.remote()
+            except Exception:  # noqa: BLE001 - an actor that is already gone has nothing to stop
+                pass
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop gracefully, wait up to ``timeout`` s, then kill what is left (its run is requeued as
+        stale later) and shut a Ray instance this executor started down."""
+        if not self._actors:
+            return
+        ray = self._ray()
+        self.request_stop()
+        if timeout > 0:
+            ray.wait(self._runs, num_returns=len(self._runs), timeout=timeout)
+        for actor in self._actors:
+            ray.kill(actor, no_restart=True)
+        self._actors, self._runs, self._infos = [], [], []
+        if self._owns_ray:
+            ray.shutdown()
+            self._owns_ray = False
+
+    def wait(self, timeout: float | None = None) -> list[int | None]:
+        """Block until every actor's loop ends (``--once``); 0 per clean exit, 1 per failed actor."""
+        if self._runs:
+            self._ray().wait(self._runs, num_returns=len(self._runs), timeout=timeout)
+        return self._codes()
+
+    def _codes(self) -> list[int | None]:
+        if not self._runs:
+            return []
+        ray = self._ray()
+        ready, _ = ray.wait(self._runs, num_returns=len(self._runs), timeout=0)
+        done = set(ready)
+        codes: list[int | None] = []
+        for ref in self._runs:
+            if ref not in done:
+                codes.append(None)
+                continue
+            try:
+                ray.get(ref)
+                codes.append(0)
+            except Exception:  # noqa: BLE001 - the actor died or its loop raised
+                codes.append(1)
+        return codes
+
+    def alive(self) -> int:
+        return sum(1 for code in self._codes() if code is None)
+
+    def status(self) -> list[WorkerStatus]:
+        ray = self._ray() if self._infos else None
+        out = []
+        for i, (info_ref, code) in enumerate(zip(self._infos, self._codes())):
+            info: dict[str, Any] = {}
+            if ray is not None and ray.wait([info_ref], timeout=0)[0]:
+                try:
+                    info = ray.get(info_ref)
+                except Exception:  # noqa: BLE001
+                    info = {}
+            gpus = info.get("gpus") or []
+            out.append(WorkerStatus(index=i, pid=int(info.get("pid", 0)), device=",".join(gpus) or None,
+                                    returncode=code, log_path=None))  # fmt: skip
+        return out
+
+    def run_until_done(self, poll_s: float = 0.5) -> list[int | None]:
+        """Block while actors are alive (the CLI's foreground loop); Ctrl-C/SIGTERM stop them gracefully."""
+        while self.alive():
+            time.sleep(poll_s)
+        return self._codes()
