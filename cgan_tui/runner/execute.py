@@ -100,7 +100,7 @@ def _finish(store: Store, run_id: int, owner: str, **values: Any) -> bool:
     return q.write(store, apply)
 
 
-def _start(store: Store, run_id: int, worker_id: str, device: str) -> None:
+def _start(store: Store, run_id: int, worker_id: str, device: str, precision: str | None = None) -> None:
     def apply(session) -> None:
         run = session.get(Run, run_id)
         run.status = RunStatus.running
@@ -111,6 +111,8 @@ def _start(store: Store, run_id: int, worker_id: str, device: str) -> None:
         run.started_at = run.started_at or utcnow()
         run.finished_at = None
         run.device = device
+        run.precision = precision
+        run.eval_progress = None
         run.code_version = code_version()
         run.error = None
         session.add(run)
@@ -137,6 +139,7 @@ def execute_run(
     what a stop-event ends in: ``queued`` for workers (resume later), ``cancelled`` for the CLI.
     """
     from cgan_tui.gan.device import pick_device
+    from cgan_tui.gan.precision import choose_precision
     from cgan_tui.gan.training import Diverged, train
 
     run = q.get_run(store, run_id)
@@ -159,11 +162,14 @@ def execute_run(
     epochs_done = 0
     try:
         try:
-            device_name = str(pick_device(config.device))
+            torch_device = pick_device(config.device)
+            device_name = str(torch_device)
+            family = registries.models.get(config.model) if config.model in registries.models else None
+            precision = str(choose_precision(config.precision, torch_device, family))  # what train() will use
         except UserError as exc:
             _start(store, run_id, worker_id, config.device)
             return _fail(store, run_id, worker_id, logger, str(exc), 0, RunStatus.failed)
-        _start(store, run_id, worker_id, device_name)
+        _start(store, run_id, worker_id, device_name, precision)
         try:
             recorder.epoch_hooks = default_epoch_hooks() if epoch_hooks is None else list(epoch_hooks)
         except Exception:  # noqa: BLE001 - a broken evaluation module fails this run, not the worker
@@ -171,7 +177,7 @@ def execute_run(
         checkpoint = resume_checkpoint(store, run_id)
         start_epoch = checkpoint.epoch if checkpoint is not None else 0
         logger.info(
-            f"start run {run_id} ({config.label}, {config.model}) on {device_name} by worker {worker_id}, "
+            f"start run {run_id} ({config.label}, {config.model}) on {device_name} in {precision} by worker {worker_id}, "
             f"attempt {run.attempts}, code {code_version()}"
         )
         if checkpoint is not None:
