@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -32,7 +33,9 @@ from cgan_tui.gan.data import ImageData, load_fashion_mnist
 from cgan_tui.gan.device import pick_device
 from cgan_tui.gan.precision import choose_precision, native_bf16
 from cgan_tui.gan.training import TrainCallbacks, train
-from cgan_tui.plugins import load_plugins
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import standalone  # noqa: E402  (registries also from a bare checkout: runs on the GPU machine)
 
 
 class PilFashionMNIST(Dataset):
@@ -126,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2, help="seed loop DataLoader workers (notebook: 2)")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--data-dir", "--data", default=None)
     parser.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
                         help="a line with bf16 autocast; auto: only where bf16 is native (CUDA with bf16, CPUs with "
                              "AVX512_BF16/AMX; an AVX2-only CPU emulates bf16 10-15x slower than fp32)")  # fmt: skip
@@ -136,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    registries = load_plugins()
+    registries = standalone.registries()
     cfg = resolve(RunConfig(model=args.model, loss="lsgan-sigmoid", conditioning=args.conditioning,
                             batch_size=args.batch_size, device=args.device), registries)  # fmt: skip
     steps = max(args.warmup, math.ceil(args.steps / args.warmup) * args.warmup)  # progress ticks align
