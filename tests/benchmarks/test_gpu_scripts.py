@@ -69,3 +69,12 @@ def test_builtin_list_matches_pyproject():
         sys.path.remove(str(ROOT / "benchmarks"))
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["cgan_tui"]
     assert standalone.BUILTIN_PLUGINS == declared
+
+
+@pytest.mark.slow
+def test_eval_precision_runs_without_the_store_or_ui(fmnist_dir, tmp_path):
+    out = run_blocked("eval_precision.py", "--device", "cpu", "--data", str(fmnist_dir), "--n", "30", "--epochs", "1",
+                      "--train-images", "64", "--backends", "classifier", "--json", str(tmp_path / "e.json"))  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    [row] = json.loads((tmp_path / "e.json").read_text())["rows"]
+    assert row["backend"] == "classifier" and row["fp32"] > 0 and row["bf16"] > 0 and "rel diff" in out.stdout
