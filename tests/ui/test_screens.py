@@ -269,3 +269,26 @@ async def test_app_keeps_working_when_plugin_discovery_itself_fails(ui_db, make_
         await wait_for(pilot, lambda: app.screen.query_one("#plugins-table").row_count == 1, what="plugins report")
         row = [str(c) for c in app.screen.query_one("#plugins-table").get_row_at(0)]
         assert row[1] == "failed" and "entry points unreadable" in row[-1]
+
+
+async def test_run_detail_shows_precision_and_evaluation_progress(ui_db, make_app):
+    """While a worker evaluates, the run detail says "evaluating: <backend set> x/y" (from the run row)."""
+    from cgan_tui.store.tables import RunStatus
+
+    app = make_app(ui_db.url)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        row = app.screen.table.current_row()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None,
+                       what="run detail")
+        screen = app.screen
+        store = open_store(ui_db.url)
+        queries.update_run(store, row.run_id, status=RunStatus.running, eval_progress="inception generated 300/1000",
+                           precision="bf16 (auto: CUDA NVIDIA H200 with native bf16)")  # fmt: skip
+        store.dispose()
+        screen.action_reload()
+        title = lambda: str(screen.query_one("#detail-title").render())  # noqa: E731
+        await wait_for(pilot, lambda: "evaluating: inception generated 300/1000" in title(), what="progress in title")
+        assert " · bf16" in title()
+        assert "trains in bf16 (auto: CUDA NVIDIA H200 with native bf16)" in str(screen.query_one("#detail-config").render())
