@@ -31,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--grid", metavar="FILE", help="queue every run of a grid TOML")
     add.add_argument("--priority", type=int, default=0, metavar="N", help="higher runs first (default 0)")
     add.add_argument("--experiment", metavar="NAME", help="experiment name (default: the grid's)")
+    add.add_argument("--yes", action="store_true",
+                     help=f"queue a grid without asking even when its estimated time is over {CONFIRM_ABOVE_S // 3600} h")
     add_common(add)
     add.set_defaults(func=run_add)
 
@@ -74,6 +76,36 @@ def _store(args: argparse.Namespace, create: bool = True):
     return open_store(getattr(args, "db", None), create=create)
 
 
+CONFIRM_ABOVE_S = 3600
+"""A grid estimated to train longer than this asks before it is queued (``--yes`` skips)."""
+
+
+def confirm_cost(configs: list, registries, assume_yes: bool) -> None:
+    """Print the grid's estimated training time (measured probe); ask above ``CONFIRM_ABOVE_S``.
+
+    No terminal to ask on (a script, a pipe) and no ``--yes``: a one-line ``UserError``, nothing queued."""
+    from cgan_tui.config import expand_all
+    from cgan_tui.errors import UserError
+    from cgan_tui.gan.cost import estimate, human
+    from cgan_tui.gan.device import DeviceUnavailable
+
+    print("measuring a few training steps per model family for the estimate ...", flush=True)
+    try:
+        cost = estimate(expand_all(configs, registries), registries)
+    except DeviceUnavailable as exc:  # a grid for another machine's GPU: queue it, say why there is no estimate
+        print(f"no time estimate: {exc}")
+        return
+    print(cost.text(), flush=True)
+    if cost.seconds <= CONFIRM_ABOVE_S or assume_yes:
+        return
+    if not sys.stdin.isatty():
+        raise UserError(f"the grid would train for about {human(cost.seconds)} (over {human(CONFIRM_ABOVE_S)}); "
+                        "nothing queued: add --yes to queue it without asking")  # fmt: skip
+    answer = input(f"queue {cost.runs} run(s), about {human(cost.seconds)} of training? [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise UserError("nothing queued")
+
+
 def run_add(args: argparse.Namespace) -> int:
     from cgan_tui.cli import disabled_plugins
     from cgan_tui.cli.run_options import check_data_dirs, config_from_args, load_grid_file, overrides_from_args
@@ -87,6 +119,7 @@ def run_add(args: argparse.Namespace) -> int:
         overrides = overrides_from_args(args)
         configs = [RunConfig.from_dict({**c.to_dict(), **overrides}) for c in spec.expand()]
         check_data_dirs(configs)
+        confirm_cost(configs, registries, args.yes)
         store = _store(args)
         ids = enqueue_grid(store, configs, registries, priority=args.priority, experiment=args.experiment or spec.name)
     else:
