@@ -62,7 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Ctrl-C/SIGTERM: the current run goes back to the queue and resumes later from its checkpoint.",
     )  # fmt: skip
     worker.add_argument("--once", action="store_true", help="exit when the queue is empty")
-    worker.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: one per GPU, 1 on CPU)")
+    worker.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: one per GPU x --runs-per-gpu, 1 on CPU)")
+    worker.add_argument("--runs-per-gpu", type=int, default=1, metavar="K",
+                        help="worker processes (so runs) per visible GPU (default 1; see docs/engine.md for K)")
     worker.add_argument("--device", default=None, metavar="DEVICE", help="device for runs whose config says auto (cpu, cuda, cuda:N)")
     worker.add_argument("--poll", type=float, default=None, metavar="S", help="seconds between polls when idle (default 2)")
     worker.add_argument("--stale-after", type=float, default=None, metavar="S", help="requeue runs of workers silent this long (s)")
@@ -194,10 +196,15 @@ def run_requeue(args: argparse.Namespace) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     from cgan_tui.cli import disabled_plugins
     from cgan_tui.errors import UserError
-    from cgan_tui.runner.executors import LocalPool, default_workers
+    from cgan_tui.runner.executors import LocalPool, default_workers, detect_gpus
 
     disabled = disabled_plugins(args)
-    n = args.workers if args.workers is not None else default_workers()
+    if args.runs_per_gpu < 1:
+        raise UserError(f"--runs-per-gpu must be at least 1, got {args.runs_per_gpu}")
+    gpus = detect_gpus()
+    if args.runs_per_gpu > 1 and not gpus:
+        raise UserError(f"--runs-per-gpu {args.runs_per_gpu}: no GPU is visible here; on CPU use --workers N")
+    n = args.workers if args.workers is not None else (len(gpus) * args.runs_per_gpu or default_workers())
     if n < 1:
         raise UserError(f"--workers must be at least 1, got {n}")
     for flag, value in (("--poll", args.poll), ("--stale-after", args.stale_after)):
@@ -216,10 +223,11 @@ def run_worker(args: argparse.Namespace) -> int:
             extra += [flag, str(value)]
     for name in disabled:
         extra += ["-p", f"no:{name}"]
-    pool = LocalPool(store.url, workers=n, once=args.once, extra_args=extra)
+    pool = LocalPool(store.url, workers=n, runs_per_gpu=args.runs_per_gpu, once=args.once, extra_args=extra)
     store.dispose()
     pool.start()
-    print(f"started {n} workers (logs in {pool._log_dir()}); Ctrl-C stops them", file=sys.stderr)
+    per_gpu = f", {args.runs_per_gpu} per GPU" if args.runs_per_gpu > 1 else ""
+    print(f"started {n} workers{per_gpu} (logs in {pool._log_dir()}); Ctrl-C stops them", file=sys.stderr)
     try:
         while pool.alive():
             time.sleep(0.5)

@@ -182,6 +182,10 @@ def execute_run(
         )
         if checkpoint is not None:
             logger.info(f"resume from epoch {checkpoint.epoch} ({checkpoint.kind} checkpoint {checkpoint.path})")
+        if torch_device.type == "cuda":
+            import torch
+
+            torch.cuda.reset_peak_memory_stats(torch_device)
         try:
             result = train(
                 config,
@@ -200,6 +204,11 @@ def execute_run(
             return _fail(store, run_id, worker_id, logger, text, epochs_done, RunStatus.failed)
 
         epochs_done = result.epochs_done
+        if torch_device.type == "cuda":  # what one run needs: the basis for --runs-per-gpu
+            import torch
+
+            peak = torch.cuda.max_memory_allocated(torch_device) / 2**20
+            logger.info(f"peak GPU memory of this run: {peak:.0f} MiB (allocated by torch, {torch_device})")
         notes = "\n".join(recorder.hook_errors) or None
         if result.stopped and (recorder.cancelled or q.cancel_requested(store, run_id)):
             status = RunStatus.cancelled
