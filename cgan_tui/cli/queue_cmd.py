@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--priority", type=int, default=0, metavar="N", help="higher runs first (default 0)")
     add.add_argument("--experiment", metavar="NAME", help="experiment name (default: the grid's)")
     add.add_argument("--yes", action="store_true",
-                     help=f"queue a grid without asking even when its estimated time is over {CONFIRM_ABOVE_S // 3600} h")
+                     help="queue a grid without asking even when its estimated training time is over 1 h")
     add_common(add)
     add.set_defaults(func=run_add)
 
@@ -78,17 +78,13 @@ def _store(args: argparse.Namespace, create: bool = True):
     return open_store(getattr(args, "db", None), create=create)
 
 
-CONFIRM_ABOVE_S = 3600
-"""A grid estimated to train longer than this asks before it is queued (``--yes`` skips)."""
-
-
 def confirm_cost(configs: list, registries, assume_yes: bool) -> None:
-    """Print the grid's estimated training time (measured probe); ask above ``CONFIRM_ABOVE_S``.
+    """Print the grid's estimated training time (measured probe); ask above ``gan.cost.confirm_above_s()`` (1 h).
 
     No terminal to ask on (a script, a pipe) and no ``--yes``: a one-line ``UserError``, nothing queued."""
     from cgan_tui.config import expand_all
     from cgan_tui.errors import UserError
-    from cgan_tui.gan.cost import estimate, human
+    from cgan_tui.gan.cost import confirm_above_s, estimate, human
     from cgan_tui.gan.device import DeviceUnavailable
 
     print("measuring a few training steps per model family for the estimate ...", flush=True)
@@ -98,10 +94,10 @@ def confirm_cost(configs: list, registries, assume_yes: bool) -> None:
         print(f"no time estimate: {exc}")
         return
     print(cost.text(), flush=True)
-    if cost.seconds <= CONFIRM_ABOVE_S or assume_yes:
+    if not cost.needs_confirmation or assume_yes:
         return
     if not sys.stdin.isatty():
-        raise UserError(f"the grid would train for about {human(cost.seconds)} (over {human(CONFIRM_ABOVE_S)}); "
+        raise UserError(f"the grid would train for about {human(cost.seconds)} (over {human(confirm_above_s())}); "
                         "nothing queued: add --yes to queue it without asking")  # fmt: skip
     answer = input(f"queue {cost.runs} run(s), about {human(cost.seconds)} of training? [y/N] ").strip().lower()
     if answer not in ("y", "yes"):

@@ -20,6 +20,16 @@ from pathlib import Path
 
 import torch
 
+CONFIRM_ABOVE_S = 3600
+"""A grid estimated to train longer than this asks before it is queued (CLI ``--yes`` skips);
+``$CGAN_TUI_CONFIRM_ABOVE_S`` overrides it (seconds)."""
+
+
+def confirm_above_s() -> float:
+    try:
+        return float(os.environ.get("CGAN_TUI_CONFIRM_ABOVE_S", CONFIRM_ABOVE_S))
+    except ValueError:
+        return float(CONFIRM_ABOVE_S)
 TRAIN_IMAGES = 60_000
 PROBE_STEPS = 6
 PROBE_WARMUP = 2
@@ -33,6 +43,10 @@ class GridCost:
     device: str
     per_family: dict[str, float]  # model -> seconds per image measured (or cached)
     probed: bool  # False: every figure came from the cache
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.seconds > confirm_above_s()
 
     def text(self) -> str:
         rates = ", ".join(f"{m} {1 / s:,.0f} img/s" for m, s in sorted(self.per_family.items()))
@@ -141,3 +155,27 @@ def estimate(configs: list, registries, device: torch.device | str | None = None
         steps = math.ceil(images / cfg.batch_size)
         total += cfg.epochs * steps * cfg.batch_size * per_image
     return GridCost(total, len(configs), str(device), per_family, probed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cgan_tui.gan.cost GRID.toml`` -> one JSON line: what the TUI shows (it stays torch-free)."""
+    import sys
+
+    from cgan_tui.config import expand_all, load_grid
+    from cgan_tui.errors import UserError
+    from cgan_tui.plugins import load_plugins
+
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        registries = load_plugins()
+        cost = estimate(expand_all(load_grid(args[0]).expand(), registries), registries)
+    except UserError as exc:
+        print(json.dumps({"error": str(exc)}))
+        return 0
+    print(json.dumps({"seconds": cost.seconds, "text": cost.text(), "confirm": cost.needs_confirmation,
+                      "human": human(cost.seconds), "limit": human(confirm_above_s())}))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

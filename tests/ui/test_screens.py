@@ -188,10 +188,11 @@ async def test_plugins_screen_lists_broken_plugin(ui_db, make_app):
         assert {"builtin-losses", "builtin-models"} <= names
 
 
-async def test_load_grid_file_queues_the_study(ui_db, make_app, registries):
+async def test_load_grid_file_queues_the_study(ui_db, make_app, registries, monkeypatch):
     from cgan_tui.config import load_grid
     from cgan_tui.ui.screens.grid_picker import GridPickerScreen
 
+    monkeypatch.setenv("CGAN_TUI_CONFIRM_ABOVE_S", "0.001")  # any machine: the study is over the limit
     app = make_app(ui_db.url)
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.press("2")
@@ -203,6 +204,12 @@ async def test_load_grid_file_queues_the_study(ui_db, make_app, registries):
         index = [p.name for p in picker.files].index("seed004.toml")
         option_list = picker.query_one("OptionList")
         option_list.highlighted = index
+        await pilot.press("enter")
+        cost = picker.query_one("#grid-cost")
+        # over the limit: the estimate is shown and a second enter is needed
+        await wait_for(pilot, lambda: "press enter again" in str(cost.render()), what="estimate")
+        assert "estimated training time of 2 run(s) on " in str(cost.render())
+        assert not queue.rows
         await pilot.press("enter")
         spec = load_grid(picker.files[index])
         await wait_for(pilot, lambda: app.screen is queue and len(queue.rows) == len(spec.expand()), what="grid runs")
