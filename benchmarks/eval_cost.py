@@ -1,26 +1,38 @@
-"""Seconds for one evaluation at N samples, per backend, with cold and warm real-feature caches.
+"""Seconds for one evaluation at N samples, per backend: today's extractors vs the former settings.
 
-    python benchmarks/eval_cost.py 1000 [--device auto] [--checkpoint FILE] [--backends inception,classifier,pixel]
+    python benchmarks/eval_cost.py 1000 [--device auto] [--checkpoint FILE] [--backends inception,classifier,pixel] [--cold]
 
-Without ``--checkpoint`` an untrained seed004 generator is used (the cost does not depend on the
-weights). "cold" embeds the real test images (first evaluation ever); "warm" is every later one:
-the real statistics come from the feature cache. Prints one line per backend and the classifier's
-recorded test accuracy.
+"after" is the current code (channels_last, Inception batch ``features.INCEPTION_BATCH``); "before"
+is the settings until issue 16 (contiguous NCHW, Inception batch 16). Both are warm: the real
+statistics come from the feature cache, as in every evaluation after the first, so a row is the cost
+of embedding the N generated images plus the metric arithmetic. ``--cold`` adds the first-ever
+evaluation (reals embedded too; about twice the warm time). Without ``--checkpoint`` an untrained
+seed004 generator is used (the cost does not depend on the weights). On 2 AVX2 cores at n=1,000 it
+needs about 4-6 minutes idle (Inception dominates).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 import time
+from pathlib import Path
 
 import torch
 
-from cgan_tui.config import RunConfig, resolve
-from cgan_tui.gan import weights
-from cgan_tui.gan.device import pick_device
-from cgan_tui.gan.evaluation import MemoryFeatureCache, MetricContext, evaluate
-from cgan_tui.plugins import load_plugins
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import standalone  # noqa: E402
+
+from cgan_tui.config import RunConfig, resolve  # noqa: E402
+from cgan_tui.gan import features as feat  # noqa: E402
+from cgan_tui.gan import weights  # noqa: E402
+from cgan_tui.gan.device import pick_device  # noqa: E402
+from cgan_tui.gan.evaluation import MemoryFeatureCache, MetricContext, evaluate  # noqa: E402
+
+BEFORE = {"inception": lambda ctx: feat.InceptionFID(ctx.device, batch=16, channels_last=False)}
+"""The extractor settings before issue 16 (the classifier and pixel backends did not change batch)."""
 
 
 def build_generator(args, registries, device):
@@ -35,38 +47,56 @@ def build_generator(args, registries, device):
     return G.to(device).eval(), config
 
 
+def timed(G, config, registries, device, n, backend, cache, extractors=None) -> tuple[float, list]:
+    ctx = MetricContext(G, latent_dim=config.latent_dim, n=n, device=device, feature_cache=cache, extractors=extractors)
+    ctx.fake  # noqa: B018 - generation is timed separately
+    t0 = time.perf_counter()
+    results = evaluate(G, config, registries, epoch=0, n=n, device=device, metrics=[backend], context=ctx)
+    return time.perf_counter() - t0, results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("n", type=int, nargs="?", default=1000)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--checkpoint")
     parser.add_argument("--backends", default="inception,classifier,pixel")
+    parser.add_argument("--cold", action="store_true", help="also time the first evaluation (reals embedded)")
     args = parser.parse_args()
-    registries = load_plugins()
+    registries = standalone.registries()
     device = pick_device(args.device)
     G, config = build_generator(args, registries, device)
     torch.manual_seed(0)
-    print(f"n={args.n} device={device} threads={torch.get_num_threads()} generator={config.model}")
+    print(f"n={args.n} device={device} ({standalone.describe_machine(device)}) generator={config.model} "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
 
     started = time.perf_counter()
-    ctx = MetricContext(G, latent_dim=config.latent_dim, n=args.n, device=device)
-    ctx.fake  # noqa: B018 - generate once, timed separately
-    print(f"{'generate':<12} {time.perf_counter() - started:8.1f} s")
+    MetricContext(G, latent_dim=config.latent_dim, n=args.n, device=device).fake  # noqa: B018
+    print(f"{'generate':<12} {time.perf_counter() - started:8.1f} s", flush=True)
 
     cache = MemoryFeatureCache()
+    total = {"before": 0.0, "after": 0.0}
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
-        timings = []
-        for label in ("cold", "warm"):
-            ctx = MetricContext(G, latent_dim=config.latent_dim, n=args.n, device=device, feature_cache=cache)
-            ctx.fake  # noqa: B018
-            t0 = time.perf_counter()
-            results = evaluate(G, config, registries, epoch=0, n=args.n, device=device, metrics=[backend], context=ctx)
-            timings.append((label, time.perf_counter() - t0))
-            if backend == "pixel":
-                break
+        cold = ""
+        if args.cold:
+            seconds, _ = timed(G, config, registries, device, args.n, backend, MemoryFeatureCache())
+            cold = f"   cold (after) {seconds:7.1f} s"
+        timed(G, config, registries, device, min(args.n, 20), backend, MemoryFeatureCache())  # load weights once
+        timed(G, config, registries, device, args.n, backend, cache)  # fill the real-feature cache (not timed)
+        before, results_before = timed(G, config, registries, device, args.n, backend, cache, BEFORE)
+        after, results = timed(G, config, registries, device, args.n, backend, cache)
+        total["before"] += before
+        total["after"] += after
+        same = all(
+            (a.value is None and b.value is None) or (a.value is not None and b.value is not None
+                                                      and abs(a.value - b.value) <= 1e-4 * max(1.0, abs(b.value)))
+            for a, b in zip(results, results_before)
+        )  # fmt: skip
         values = ", ".join(f"{r.name}={r.value:.4g}" if r.value is not None else f"{r.name}=unavailable" for r in results)
-        times = "  ".join(f"{label} {sec:7.1f} s" for label, sec in timings)
-        print(f"{backend:<12} {times}   ({values})")
+        print(f"{backend:<12} before {before:7.1f} s  after {after:7.1f} s  x{before / max(after, 1e-9):.2f}"
+              f"  same values: {'yes' if same else 'NO'}{cold}   ({values})", flush=True)  # fmt: skip
+    print(f"{'all':<12} before {total['before']:7.1f} s  after {total['after']:7.1f} s  "
+          f"x{total['before'] / max(total['after'], 1e-9):.2f}  (warm evaluation at n={args.n})")
 
     st = weights.status("classifier")
     if st.path is not None:

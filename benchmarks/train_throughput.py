@@ -3,7 +3,8 @@
 Seed-style: a torchvision-FashionMNIST-like Dataset of PIL images with RandomHorizontalFlip,
 ToTensor and Normalize, a shuffling DataLoader (num_workers as the notebook: 2), per-batch
 ``.to(device)``, ``.item()`` every step -- the notebook's loop written out. Ours: ``train()`` on the
-uint8 tensor resident on the device, fp32 and bf16. Steady state only: the first ``--warmup`` steps
+uint8 tensor resident on the device: the default ``auto`` (what it resolved to, and why, is printed),
+fp32 and bf16. Steady state only: the first ``--warmup`` steps
 of each are not timed.
 
     .venv/bin/python benchmarks/train_throughput.py [--model seed004] [--steps 60] [--device auto]
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,8 +31,11 @@ from cgan_tui.config import RunConfig, resolve
 from cgan_tui.errors import UserError
 from cgan_tui.gan.data import ImageData, load_fashion_mnist
 from cgan_tui.gan.device import pick_device
+from cgan_tui.gan.precision import choose_precision, native_bf16
 from cgan_tui.gan.training import TrainCallbacks, train
-from cgan_tui.plugins import load_plugins
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import standalone  # noqa: E402  (registries also from a bare checkout: runs on the GPU machine)
 
 
 class PilFashionMNIST(Dataset):
@@ -124,17 +129,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2, help="seed loop DataLoader workers (notebook: 2)")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--data-dir", "--data", default=None)
     parser.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
-                        help="third line with bf16 autocast; auto: only on CUDA or CPUs with AVX-512 (an AVX2-only "
-                             "CPU emulates bf16 about 10x slower than fp32)")  # fmt: skip
+                        help="a line with bf16 autocast; auto: only where bf16 is native (CUDA with bf16, CPUs with "
+                             "AVX512_BF16/AMX; an AVX2-only CPU emulates bf16 10-15x slower than fp32)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--repeats", type=int, default=1, help="interleaved rounds; the best of each is shown")
     args = parser.parse_args(argv)
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    registries = load_plugins()
+    registries = standalone.registries()
     cfg = resolve(RunConfig(model=args.model, loss="lsgan-sigmoid", conditioning=args.conditioning,
                             batch_size=args.batch_size, device=args.device), registries)  # fmt: skip
     steps = max(args.warmup, math.ceil(args.steps / args.warmup) * args.warmup)  # progress ticks align
@@ -144,11 +149,14 @@ def main(argv: list[str] | None = None) -> None:
           f"torch threads {torch.get_num_threads()}, {steps} timed steps after {args.warmup} warm-up; data: {source}; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")  # fmt: skip
 
+    auto = choose_precision("auto", device, registries.models.get(cfg.model))
+    print(f"precision auto (the default) resolves to {auto}")
     runs = [("seed-style loop (DataLoader, PIL transforms, fp32)",
              lambda: seed_style(cfg, registries, data, steps, args.warmup, args.workers, device)),
+            (f"ours: train() auto (= {auto.precision}, the default)",
+             lambda: ours(cfg, registries, data, steps, args.warmup, "auto")),
             ("ours: train() fp32", lambda: ours(cfg, registries, data, steps, args.warmup, "fp32"))]  # fmt: skip
-    native_bf16 = device.type == "cuda" or "AVX512" in torch.backends.cpu.get_cpu_capability()
-    if args.bf16 == "on" or (args.bf16 == "auto" and native_bf16):
+    if args.bf16 == "on" or (args.bf16 == "auto" and native_bf16(device)[0]):
         runs.append(("ours: train() bf16 autocast", lambda: ours(cfg, registries, data, steps, args.warmup, "bf16")))
     width = max(len(name) for name, _ in runs)
     best: dict[str, float] = {}

@@ -54,7 +54,7 @@ class RunConfig:
     seed: int = 0
     limit_train: int | None = None
     device: str = "auto"
-    precision: str = "fp32"
+    precision: str = "auto"  # auto | fp32 | bf16; the run stores what auto chose
     grid_columns: int = 8
     eval_n: int | None = None
     metrics: tuple[str, ...] | None = None
@@ -123,8 +123,8 @@ def validate_shape(cfg: RunConfig) -> None:
         _require_int("checkpoint epoch", epoch, 1)
     if cfg.device not in ("auto", "cpu", "cuda") and not re.fullmatch(r"cuda:\d+", str(cfg.device)):
         raise ConfigError(f"device must be auto, cpu, cuda or cuda:N, got {cfg.device!r}")
-    if cfg.precision not in ("fp32", "bf16"):
-        raise ConfigError(f"precision must be fp32 or bf16, got {cfg.precision!r}")
+    if cfg.precision not in ("auto", "fp32", "bf16"):
+        raise ConfigError(f"precision must be auto, fp32 or bf16, got {cfg.precision!r}")
     for key in ("batch_size", "latent_dim", "n_critic"):
         if getattr(cfg, key) is not None:
             _require_int(key, getattr(cfg, key), 1)

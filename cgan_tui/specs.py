@@ -76,6 +76,9 @@ class ModelFamily:
     loss_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     default_d_conditioning: Callable[[str], str] = lambda g_conditioning: g_conditioning
     description: str = ""
+    bf16_auto: bool = True
+    """``precision = "auto"`` may use bf16 for this family where native; False keeps it fp32
+    (set when bf16 was measured to hurt the family's models beyond seed-to-seed noise)."""
 
 
 MetricNeed = Literal["samples", "real_features", "fake_features", "real_images", "generator"]

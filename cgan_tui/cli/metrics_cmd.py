@@ -381,6 +381,31 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, backen
 # -------------------------------------------------------------------------------------------- eval
 
 
+class EmbedProgress:
+    """A rich progress bar per backend and image set (images embedded / total, ETA) on stderr, so
+    stdout keeps only the results; ``evaluate(progress=...)`` calls it after every batch."""
+
+    def __enter__(self) -> "EmbedProgress":
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self._bars = Progress(
+            TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TextColumn("images"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True),
+        )  # fmt: skip
+        self._tasks: dict[str, int] = {}
+        self._bars.__enter__()
+        return self
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if label not in self._tasks:
+            self._tasks[label] = self._bars.add_task(label, total=total)
+        self._bars.update(self._tasks[label], completed=done, total=total)
+
+    def __exit__(self, *exc) -> None:
+        self._bars.__exit__(*exc)
+
+
 def run_eval(args: argparse.Namespace) -> int:
     if args.n is not None and args.n < 10:  # as config.validate_shape's eval_n; checked before torch loads
         raise UserError(f"--n must be an integer >= 10 (got {args.n})")
@@ -423,10 +448,11 @@ def run_eval(args: argparse.Namespace) -> int:
                 else f" (default on {device.type}; --n to change)")  # fmt: skip
         print(f"run {run.id} {config.label} epoch {ckpt.epoch}: n={n}{note}, device {device}", flush=True)
         started = time.perf_counter()
-        results = evaluate(
-            generator, config, registries, epoch=ckpt.epoch, n=n, device=device, metrics=metrics,
-            feature_cache=StoreFeatureCache(store),
-        )  # fmt: skip
+        with EmbedProgress() as progress:
+            results = evaluate(
+                generator, config, registries, epoch=ckpt.epoch, n=n, device=device, metrics=metrics,
+                feature_cache=StoreFeatureCache(store), progress=progress,
+            )  # fmt: skip
         seconds = time.perf_counter() - started
         store_results(store, run.id, ckpt.epoch, results)
     finally:

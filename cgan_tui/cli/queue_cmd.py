@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--grid", metavar="FILE", help="queue every run of a grid TOML")
     add.add_argument("--priority", type=int, default=0, metavar="N", help="higher runs first (default 0)")
     add.add_argument("--experiment", metavar="NAME", help="experiment name (default: the grid's)")
+    add.add_argument("--yes", action="store_true",
+                     help="queue a grid without asking even when its estimated training time is over 1 h")
     add_common(add)
     add.set_defaults(func=run_add)
 
@@ -65,7 +67,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.add_argument("--once", action="store_true", help="exit when the queue is empty")
     worker.add_argument("--executor", choices=sorted(EXECUTORS), default="local",
                         help="where workers run: local processes (default) or Ray actors (pip install 'cgan-tui[ray]')")
-    worker.add_argument("--workers", type=int, default=None, metavar="N", help="workers (default: one per GPU, 1 on CPU)")
+    worker.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="workers (default: one per GPU x --runs-per-gpu, 1 on CPU)")
+    worker.add_argument("--runs-per-gpu", type=int, default=None, metavar="K",
+                        help="local worker processes (so runs) per visible GPU (default 1; see docs/engine.md for K)")
     worker.add_argument("--device", default=None, metavar="DEVICE", help="device for runs whose config says auto (cpu, cuda, cuda:N)")
     worker.add_argument("--poll", type=float, default=None, metavar="S", help="seconds between polls when idle (default 2)")
     worker.add_argument("--stale-after", type=float, default=None, metavar="S", help="requeue runs of workers silent this long (s)")
@@ -86,6 +91,32 @@ def _store(args: argparse.Namespace, create: bool = True):
     return open_store(getattr(args, "db", None), create=create)
 
 
+def confirm_cost(configs: list, registries, assume_yes: bool) -> None:
+    """Print the grid's estimated training time (measured probe); ask above ``gan.cost.confirm_above_s()`` (1 h).
+
+    No terminal to ask on (a script, a pipe) and no ``--yes``: a one-line ``UserError``, nothing queued."""
+    from cgan_tui.config import expand_all
+    from cgan_tui.errors import UserError
+    from cgan_tui.gan.cost import confirm_above_s, estimate, human
+    from cgan_tui.gan.device import DeviceUnavailable
+
+    print("measuring a few training steps per model family for the estimate ...", flush=True)
+    try:
+        cost = estimate(expand_all(configs, registries), registries)
+    except DeviceUnavailable as exc:  # a grid for another machine's GPU: queue it, say why there is no estimate
+        print(f"no time estimate: {exc}")
+        return
+    print(cost.text(), flush=True)
+    if not cost.needs_confirmation or assume_yes:
+        return
+    if not sys.stdin.isatty():
+        raise UserError(f"the grid would train for about {human(cost.seconds)} (over {human(confirm_above_s())}); "
+                        "nothing queued: add --yes to queue it without asking")  # fmt: skip
+    answer = input(f"queue {cost.runs} run(s), about {human(cost.seconds)} of training? [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise UserError("nothing queued")
+
+
 def run_add(args: argparse.Namespace) -> int:
     from cgan_tui.cli import disabled_plugins
     from cgan_tui.cli.run_options import check_data_dirs, config_from_args, load_grid_file, overrides_from_args
@@ -99,6 +130,7 @@ def run_add(args: argparse.Namespace) -> int:
         overrides = overrides_from_args(args)
         configs = [RunConfig.from_dict({**c.to_dict(), **overrides}) for c in spec.expand()]
         check_data_dirs(configs)
+        confirm_cost(configs, registries, args.yes)
         store = _store(args)
         ids = enqueue_grid(store, configs, registries, priority=args.priority, experiment=args.experiment or spec.name)
     else:
@@ -173,10 +205,16 @@ def run_requeue(args: argparse.Namespace) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     from cgan_tui.cli import disabled_plugins
     from cgan_tui.errors import UserError
-    from cgan_tui.runner.executors import EXECUTORS, LocalPool, default_workers
+    from cgan_tui.runner.executors import EXECUTORS, LocalPool, default_workers, detect_gpus
 
     disabled = disabled_plugins(args)
-    n = args.workers if args.workers is not None else default_workers()
+    per_gpu = 1 if args.runs_per_gpu is None else args.runs_per_gpu
+    if per_gpu < 1:
+        raise UserError(f"--runs-per-gpu must be at least 1, got {per_gpu}")
+    gpus = detect_gpus()
+    if per_gpu > 1 and not gpus:
+        raise UserError(f"--runs-per-gpu {per_gpu}: no GPU is visible here; on CPU use --workers N")
+    n = args.workers if args.workers is not None else (len(gpus) * per_gpu or default_workers())
     if n < 1:
         raise UserError(f"--workers must be at least 1, got {n}")
     for flag, value in (("--poll", args.poll), ("--stale-after", args.stale_after)):
@@ -187,7 +225,7 @@ def run_worker(args: argparse.Namespace) -> int:
 
         pick_device(args.device)
     kind = EXECUTORS[args.executor]
-    options = {name: getattr(args, name) for name in ("address", "gpus_per_run", "cpus_per_run")}
+    options = {name: getattr(args, name) for name in ("address", "gpus_per_run", "cpus_per_run", "runs_per_gpu")}
     for name, value in options.items():
         if value is not None and name not in kind.cli_options:
             flag = "--" + name.replace("_", "-")

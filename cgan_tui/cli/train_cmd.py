@@ -249,6 +249,8 @@ def show_data(store, run_id: int) -> dict[str, Any]:
         "attempts": run.attempts,
         "worker_id": run.worker_id,
         "device": run.device,
+        "precision": run.precision,
+        "evaluating": run.eval_progress,
         "code_version": run.code_version,
         "created_at": str(run.created_at),
         "started_at": str(run.started_at) if run.started_at else None,
@@ -278,6 +280,9 @@ def run_show(args: argparse.Namespace) -> int:
            f"  (priority {data['priority']}, attempts {data['attempts']}, device {data['device'] or '-'})"]  # fmt: skip
     p = data["progress"]
     out.append(f"progress: epoch {p['epoch']}/{p['of']}  worker {data['worker_id'] or '-'}  code {data['code_version'] or '-'}")
+    out.append(f"precision: {data['precision'] or '- (not recorded: run not started, or older than cgan-tui schema 3)'}")
+    if data["evaluating"]:
+        out.append(f"evaluating: {data['evaluating']}")
     out.append(f"created {data['created_at']}  started {data['started_at'] or '-'}  finished {data['finished_at'] or '-'}")
     if data["error"]:
         out.append("error:")

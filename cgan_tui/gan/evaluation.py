@@ -85,6 +85,8 @@ class MemoryFeatureCache(CacheCounter):
 
 
 ExtractorFactory = Callable[["MetricContext"], Any]
+EvalProgress = Callable[[str, int, int], None]
+"""``progress(label, done, total)``: images embedded so far, e.g. ``("inception generated", 300, 1000)``."""
 
 
 def _inception(ctx: "MetricContext"):
@@ -147,8 +149,10 @@ class MetricContext:
         extractors: Mapping[str, ExtractorFactory] | None = None,
         seed: int = EVAL_SEED,
         num_classes: int = NUM_CLASSES,
+        progress: EvalProgress | None = None,
     ) -> None:
         self.generator = generator
+        self.progress = progress
         self.latent_dim = latent_dim
         self.n = int(n)
         self.device = torch.device(device)
@@ -225,9 +229,16 @@ class MetricContext:
         """The ``backbone_hash`` of extractor ``key`` if it was built and has one, else ""."""
         return str(getattr(self._extractors.get(key), "backbone_hash", "") or "")
 
+    def _reporting(self, ext, label: str) -> None:
+        """Point an extractor's per-batch progress at ``self.progress`` under ``label`` (if it reports)."""
+        if self.progress is not None and hasattr(ext, "progress"):
+            report = self.progress
+            ext.progress = lambda done, total: report(label, done, total)
+
     def fake_features(self, key: str) -> torch.Tensor:
         if key not in self._fake_features:
             ext = self.extractor(key)
+            self._reporting(ext, f"{key} generated")
             if hasattr(ext, "features_and_logits"):
                 feats, logits = ext.features_and_logits(self.fake_images)
                 self._fake_logits[key] = logits
@@ -254,6 +265,7 @@ class MetricContext:
                 summary = feat.RealSummary.from_bytes(payload)
             else:
                 self.real_extractions += 1
+                self._reporting(ext, f"{key} real")
                 feats = ext(self.real.images)
                 summary = feat.RealSummary.from_features(feats, self.real.labels, self.num_classes)
                 self.cache.put(self.dataset_key, ext.name, n_real, summary.to_bytes())
@@ -311,15 +323,20 @@ def evaluate(
     real: Any = None,
     every_epoch_only: bool = False,
     context: MetricContext | None = None,
+    progress: EvalProgress | None = None,
 ) -> list[MetricResult]:
-    """Compute every selected metric for ``generator`` at ``epoch``; never raises for missing weights."""
+    """Compute every selected metric for ``generator`` at ``epoch``; never raises for missing weights.
+
+    ``progress(label, done, total)`` is called after every batch of images an extractor embeds."""
     device = torch.device(device)
     n = int(n or default_n(device))
     selected = select_metrics(registries.metrics, metrics, every_epoch_only)
     ctx = context or MetricContext(
         generator, latent_dim=int(config.latent_dim), n=n, device=device, real=real, data_dir=config.data_dir,
-        feature_cache=feature_cache, extractors=extractors,
+        feature_cache=feature_cache, extractors=extractors, progress=progress,
     )  # fmt: skip
+    if progress is not None and ctx.progress is None:
+        ctx.progress = progress
     results: list[MetricResult] = []
     for metric in selected:
         started = time.perf_counter()

@@ -17,6 +17,7 @@ A missing weight file raises ``WeightsUnavailable`` (metrics store that as unava
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 from dataclasses import dataclass
@@ -32,6 +33,13 @@ from cgan_tui.gan import weights
 from cgan_tui.gan.weights import WeightsUnavailable
 
 INCEPTION_SIZE = 299
+INCEPTION_BATCH = {"cpu": 50, "cuda": 200}
+"""Images per Inception forward pass. On CPU a batch of 50 in channels_last beat the former 16 (see
+docs/engine.md, evaluation cost); 299x299x3 activations of 50 images stay well under 1 GiB."""
+BF16_FEATURES_OK: dict[str, bool] = {}
+"""Backend -> whether bf16 autocast features were measured (benchmarks/eval_precision.py, n=1,000
+real-vs-generated) to move FID by < 0.5 % from fp32 features. Only listed backends use bf16, and only
+on devices where bf16 is native; everything else extracts in fp32. (to be filled by the GPU run)"""
 KID_REAL_MAX = 2000
 """Real features kept in the cache for KID (KID compares random subsets; 2,000 is plenty)."""
 DIVERSITY_MAX_PER_CLASS = 500
@@ -66,11 +74,25 @@ def default_batch(device: torch.device, cpu: int, cuda: int) -> int:
     return cuda if device.type == "cuda" else cpu
 
 
-def _batched(fn, images: torch.Tensor, batch: int, device: torch.device) -> torch.Tensor:
+def feature_autocast(device: torch.device, backend: str):
+    """bf16 autocast for ``backend``'s features only where bf16 is native and was measured harmless."""
+    if BF16_FEATURES_OK.get(backend):
+        from cgan_tui.gan.precision import native_bf16
+
+        if native_bf16(device)[0]:
+            return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def _batched(fn, images: torch.Tensor, batch: int, device: torch.device, progress=None, backend: str = "") -> torch.Tensor:
+    """``fn`` over ``images`` in batches (no grad, float32 results); ``progress(done, total)`` after each."""
     out = []
-    with torch.no_grad():
-        for start in range(0, images.shape[0], batch):
-            out.append(fn(images[start : start + batch].to(device)))
+    total = int(images.shape[0])
+    with torch.no_grad(), feature_autocast(device, backend):
+        for start in range(0, total, batch):
+            out.append(fn(images[start : start + batch].to(device)).float())
+            if progress is not None:
+                progress(min(start + batch, total), total)
     if not out:
         return torch.empty(0, device=device)
     return torch.cat(out)
@@ -88,25 +110,32 @@ class InceptionFID(nn.Module):
     backend = "inception"
     num_features = 2048
 
-    def __init__(self, device: torch.device | str = "cpu", batch: int | None = None, path: Path | None = None) -> None:
+    def __init__(
+        self, device: torch.device | str = "cpu", batch: int | None = None, path: Path | None = None,
+        channels_last: bool = True,
+    ) -> None:  # fmt: skip
         super().__init__()
         path = path or weights.require("fid-inception")
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.device = torch.device(device)
-        self.batch = batch or default_batch(self.device, 16, 200)
-        try:
-            self.net = torch.jit.load(str(path), map_location=self.device).eval()
+        self.batch = batch or default_batch(self.device, INCEPTION_BATCH["cpu"], INCEPTION_BATCH["cuda"])
+        try:  # channels_last: the convolutions' fast layout on CPU (oneDNN) and GPU (cuDNN); same numbers
+            self.net = torch.jit.load(str(path), map_location=self.device).eval().to(memory_format=self.memory_format)
         except Exception as exc:  # noqa: BLE001
             raise WeightsUnavailable(f"fid-inception weights at {path} do not load: {type(exc).__name__}: {exc}") from None
         self.name = "fid-inception"
+        self.progress = None  # optional progress(done, total), set by the caller for long extractions
 
     def prepare(self, images: torch.Tensor) -> torch.Tensor:
         x = as_uint8(images).to(self.device).float() / 128.0 - 1.0
         if x.shape[1] == 1:
             x = x.expand(-1, 3, -1, -1)
-        return F.interpolate(x, size=(INCEPTION_SIZE, INCEPTION_SIZE), mode="bilinear", align_corners=False)
+        x = F.interpolate(x, size=(INCEPTION_SIZE, INCEPTION_SIZE), mode="bilinear", align_corners=False)
+        return x.contiguous(memory_format=self.memory_format)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return _batched(lambda b: self.net(self.prepare(b)).reshape(b.shape[0], -1), images, self.batch, self.device)
+        return _batched(lambda b: self.net(self.prepare(b)).reshape(b.shape[0], -1), images, self.batch, self.device,
+                        self.progress, self.backend)  # fmt: skip
 
 
 class TorchFidelityInception(nn.Module):
@@ -121,7 +150,8 @@ class TorchFidelityInception(nn.Module):
         from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 
         self.device = torch.device(device)
-        self.batch = batch or default_batch(self.device, 16, 200)
+        self.batch = batch or default_batch(self.device, INCEPTION_BATCH["cpu"], INCEPTION_BATCH["cuda"])
+        self.progress = None
         self.net = FeatureExtractorInceptionV3(
             "inception-v3-compat", ["2048", "logits_unbiased"], feature_extractor_weights_path=str(path)
         ).to(self.device).eval()
@@ -138,7 +168,7 @@ class TorchFidelityInception(nn.Module):
     def features_and_logits(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One pass for both (IS and FID share it); the last input's result is kept for the other call."""
         if self._last is None or self._last[0] is not images:
-            both = _batched(self._both, images, self.batch, self.device)
+            both = _batched(self._both, images, self.batch, self.device, self.progress, self.backend)
             self._last = (images, both[:, : self.num_features], both[:, self.num_features :])
         return self._last[1], self._last[2]
 
@@ -160,17 +190,19 @@ class ClassifierFeatures(nn.Module):
     def __init__(self, model: nn.Module, device: torch.device | str = "cpu", batch: int | None = None, tag: str = "") -> None:
         super().__init__()
         self.device = torch.device(device)
-        self.model = model.to(self.device).eval()
+        self.model = model.to(self.device).eval().to(memory_format=torch.channels_last)  # see InceptionFID
         self.num_features = int(model.num_features)
         self.batch = batch or default_batch(self.device, 1000, 5000)
         self.name = f"classifier-{tag}" if tag else "classifier"
         self.backbone_hash = tag
+        self.progress = None
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return _batched(lambda b: self.model.features(as_unit_range(b)), images, self.batch, self.device)
+        return _batched(lambda b: self.model.features(as_unit_range(b)), images, self.batch, self.device,
+                        self.progress, self.backend)  # fmt: skip
 
     def logits(self, images: torch.Tensor) -> torch.Tensor:
-        return _batched(lambda b: self.model(as_unit_range(b)), images, self.batch, self.device)
+        return _batched(lambda b: self.model(as_unit_range(b)), images, self.batch, self.device, None, self.backend)
 
     def features_and_logits(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         feats = self(images)

@@ -86,6 +86,8 @@ class TrainResult:
     stopped: bool  # should_stop() ended it early
     device: str
     last_checkpoint: Path | None
+    precision: str = "fp32"  # what the run trained in (``auto`` resolved; see gan.precision)
+    precision_reason: str = ""
 
 
 def train(
@@ -121,15 +123,16 @@ def train(
         _load_checkpoint(state, Path(resume_from), device)
 
     last_ckpt: Path | None = Path(resume_from) if resume_from is not None else None
+    used = (state.precision.precision, state.precision.reason)
     for epoch in range(state.epoch + 1, config.epochs + 1):
         if cb.should_stop():
-            return TrainResult(state.epoch, True, str(device), last_ckpt)
+            return TrainResult(state.epoch, True, str(device), last_ckpt, *used)
         stats = _run_epoch(state, data, epoch, cb)
         if stats is None:
-            return TrainResult(state.epoch, True, str(device), last_ckpt)
+            return TrainResult(state.epoch, True, str(device), last_ckpt, *used)
         state.epoch = epoch
         last_ckpt = _epoch_end(state, epoch, stats, checkpoint_dir, cb, device)
-    return TrainResult(state.epoch, False, str(device), last_ckpt)
+    return TrainResult(state.epoch, False, str(device), last_ckpt, *used)
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,11 +158,14 @@ class _State:
     aux_weight: float
     perm_gen: torch.Generator
     penalty_kwargs: dict
+    precision: Any  # gan.precision.PrecisionChoice
     epoch: int = 0
     images_seen: int = 0
 
 
 def _build_state(config: RunConfig, registries, device: torch.device) -> _State:
+    from cgan_tui.gan.precision import choose_precision
+
     family = registries.models.get(config.model)
     loss = registries.losses.get(config.loss)
     g_cond = registries.conditionings.get(config.conditioning)
@@ -174,6 +180,7 @@ def _build_state(config: RunConfig, registries, device: torch.device) -> _State:
         config=config, device=device, G=G, D=D, opt_g=opt_g, opt_d=opt_d, loss=loss,
         aux_weight=float(d_cond.aux_weight or 0.0),
         perm_gen=torch.Generator().manual_seed(config.seed), penalty_kwargs=penalty_kwargs,
+        precision=choose_precision(config.precision, device, family),
     )  # fmt: skip
 
 
@@ -188,7 +195,7 @@ def _accepts(fn: Callable, keyword: str) -> bool:
 
 
 def _autocast(state: _State):
-    if state.config.precision == "bf16":
+    if state.precision.precision == "bf16":
         return torch.autocast(device_type=state.device.type, dtype=torch.bfloat16)
     return nullcontext()
 

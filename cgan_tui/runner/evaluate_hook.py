@@ -109,6 +109,32 @@ def store_results(store: Store, run_id: int, epoch: int, results: Iterable) -> i
     return count
 
 
+class ProgressWriter:
+    """``Run.eval_progress`` = "inception generated 300/1000" while a worker evaluates, for the run
+    detail; written at most every ``interval_s`` (and at each extraction's end), cleared afterwards."""
+
+    def __init__(self, store: Store, run_id: int, interval_s: float = 1.0) -> None:
+        self.store, self.run_id, self.interval_s = store, run_id, interval_s
+        self._last = float("-inf")
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self._last >= self.interval_s or done >= total:
+            self._last = now
+            self._write(f"{label} {done}/{total}")
+
+    def clear(self) -> None:
+        self._write(None)
+
+    def _write(self, text: str | None) -> None:
+        from cgan_tui.store import queries as q
+
+        try:
+            q.update_run(self.store, self.run_id, eval_progress=text)
+        except Exception:  # noqa: BLE001 - a missed progress line must never fail an evaluation
+            log.debug("could not write eval progress of run %s", self.run_id, exc_info=True)
+
+
 def _device_of(generator):
     try:
         return next(generator.parameters()).device
@@ -130,11 +156,15 @@ def after_epoch(store: Store, run_id: int, config, event, registries) -> None:
     n = config.eval_n or default_n(device)
     metrics = list(ALWAYS_BACKENDS) if debug else config.metrics
     started = time.perf_counter()
-    results = evaluate(
-        event.generator, config, registries,
-        epoch=event.epoch, n=n, device=device, metrics=metrics,
-        feature_cache=StoreFeatureCache(store), every_epoch_only=not full,
-    )  # fmt: skip
+    progress = ProgressWriter(store, run_id)
+    try:
+        results = evaluate(
+            event.generator, config, registries,
+            epoch=event.epoch, n=n, device=device, metrics=metrics,
+            feature_cache=StoreFeatureCache(store), every_epoch_only=not full, progress=progress,
+        )  # fmt: skip
+    finally:
+        progress.clear()
     written = store_results(store, run_id, event.epoch, results)
     missing = sorted({r.key for r in results if r.value is None})
     log.info(

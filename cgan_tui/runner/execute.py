@@ -103,7 +103,7 @@ def _finish(store: Store, run_id: int, owner: str, **values: Any) -> bool:
     return q.write(store, apply)
 
 
-def _start(store: Store, run_id: int, worker_id: str, device: str) -> None:
+def _start(store: Store, run_id: int, worker_id: str, device: str, precision: str | None = None) -> None:
     def apply(session) -> None:
         run = session.get(Run, run_id)
         run.status = RunStatus.running
@@ -114,6 +114,8 @@ def _start(store: Store, run_id: int, worker_id: str, device: str) -> None:
         run.started_at = run.started_at or utcnow()
         run.finished_at = None
         run.device = device
+        run.precision = precision
+        run.eval_progress = None
         run.code_version = code_version()
         run.error = None
         session.add(run)
@@ -140,6 +142,7 @@ def execute_run(
     what a stop-event ends in: ``queued`` for workers (resume later), ``cancelled`` for the CLI.
     """
     from cgan_tui.gan.device import pick_device
+    from cgan_tui.gan.precision import choose_precision
     from cgan_tui.gan.training import Diverged, train
 
     run = q.get_run(store, run_id)
@@ -162,11 +165,14 @@ def execute_run(
     epochs_done = 0
     try:
         try:
-            device_name = str(pick_device(config.device))
+            torch_device = pick_device(config.device)
+            device_name = str(torch_device)
+            family = registries.models.get(config.model) if config.model in registries.models else None
+            precision = str(choose_precision(config.precision, torch_device, family))  # what train() will use
         except UserError as exc:
             _start(store, run_id, worker_id, config.device)
             return _fail(store, run_id, worker_id, logger, str(exc), 0, RunStatus.failed)
-        _start(store, run_id, worker_id, device_name)
+        _start(store, run_id, worker_id, device_name, precision)
         try:
             recorder.epoch_hooks = default_epoch_hooks() if epoch_hooks is None else list(epoch_hooks)
         except Exception:  # noqa: BLE001 - a broken evaluation module fails this run, not the worker
@@ -174,11 +180,15 @@ def execute_run(
         checkpoint = resume_checkpoint(store, run_id)
         start_epoch = checkpoint.epoch if checkpoint is not None else 0
         logger.info(
-            f"start run {run_id} ({config.label}, {config.model}) on {device_name} by worker {worker_id}, "
+            f"start run {run_id} ({config.label}, {config.model}) on {device_name} in {precision} by worker {worker_id}, "
             f"attempt {run.attempts}, code {code_version()}"
         )
         if checkpoint is not None:
             logger.info(f"resume from epoch {checkpoint.epoch} ({checkpoint.kind} checkpoint {checkpoint.path})")
+        if torch_device.type == "cuda":
+            import torch
+
+            torch.cuda.reset_peak_memory_stats(torch_device)
         try:
             result = train(
                 config,
@@ -202,6 +212,11 @@ def execute_run(
             return _fail(store, run_id, worker_id, logger, text, epochs_done, RunStatus.failed)
 
         epochs_done = result.epochs_done
+        if torch_device.type == "cuda":  # what one run needs: the basis for --runs-per-gpu
+            import torch
+
+            peak = torch.cuda.max_memory_allocated(torch_device) / 2**20
+            logger.info(f"peak GPU memory of this run: {peak:.0f} MiB (allocated by torch, {torch_device})")
         notes = "\n".join(recorder.hook_errors) or None
         if result.stopped and (recorder.cancelled or q.cancel_requested(store, run_id)):
             status = RunStatus.cancelled

@@ -51,6 +51,8 @@ class LocalPool(Executor):
     db_url: str
     workers: int | None = None
     devices: Sequence[str] | None = None  # GPU ids to spread workers over (default: detected)
+    runs_per_gpu: int = 1  # worker processes per GPU: small models leave most of a GPU idle
+    cli_options = ("runs_per_gpu",)
     once: bool = False
     extra_args: Sequence[str] = ()
     env: dict[str, str] | None = None
@@ -60,7 +62,8 @@ class LocalPool(Executor):
 
     @classmethod
     def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> "LocalPool":
-        return cls(db_url, workers=workers, once=once, extra_args=extra_args)
+        per_gpu = options.get("runs_per_gpu")
+        return cls(db_url, workers=workers, once=once, extra_args=extra_args, runs_per_gpu=per_gpu or 1)
 
     def describe(self) -> str:
         return f"logs in {self._log_dir()}"
@@ -74,14 +77,17 @@ class LocalPool(Executor):
 
     def start(self, n: int | None = None) -> None:
         gpus = list(self.devices) if self.devices is not None else detect_gpus()
-        count = n if n is not None else (self.workers if self.workers is not None else (len(gpus) or 1))
+        per_gpu = int(self.runs_per_gpu)
+        if per_gpu < 1:
+            raise UserError(f"runs per GPU must be at least 1, got {per_gpu}")
+        count = n if n is not None else (self.workers if self.workers is not None else (len(gpus) * per_gpu or 1))
         if count < 1:
             raise UserError(f"number of workers must be at least 1, got {count}")
         log_dir = self._log_dir()
         log_dir.mkdir(parents=True, exist_ok=True)
         first = len(self._procs)
         for i in range(first, first + count):
-            gpu = gpus[i % len(gpus)] if gpus else None
+            gpu = gpus[(i // per_gpu) % len(gpus)] if gpus else None  # K consecutive workers per GPU
             env = dict(os.environ)
             env.update(self.env or {})
             if gpu is not None:

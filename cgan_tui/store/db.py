@@ -247,7 +247,17 @@ def _metricvalue_backbone(conn) -> None:
     conn.exec_driver_sql("DROP TABLE metricvalue_v1")
 
 
-MIGRATIONS: dict[int, list[str | Callable[[Any], None]]] = {1: [_metricvalue_backbone]}
+def _run_precision_and_eval_progress(conn) -> None:
+    """2 -> 3: ``run.precision`` and ``run.eval_progress`` (NULL for old runs: not recorded)."""
+    have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(run)")} if conn.dialect.name == "sqlite" else set(
+        c["name"] for c in inspect(conn).get_columns("run")
+    )
+    for column in ("eval_progress", "precision"):
+        if column not in have:
+            conn.exec_driver_sql(f"ALTER TABLE run ADD COLUMN {column} VARCHAR")
+
+
+MIGRATIONS: dict[int, list[str | Callable[[Any], None]]] = {1: [_metricvalue_backbone], 2: [_run_precision_and_eval_progress]}
 """version -> SQL statements (or functions of the connection) upgrading a database to the next version."""
 
 

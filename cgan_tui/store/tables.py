@@ -15,8 +15,9 @@ from typing import Any, Optional
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2
-"""2: ``MetricValue.backbone`` (hash of the network behind a value), part of its identity."""
+SCHEMA_VERSION = 3
+"""2: ``MetricValue.backbone`` (hash of the network behind a value), part of its identity.
+3: ``Run.precision`` (what ``auto`` resolved to, with why) and ``Run.eval_progress`` (live evaluation)."""
 
 
 def utcnow() -> datetime:
@@ -79,8 +80,10 @@ class Run(SQLModel, table=True):
     current_step: int = 0
     steps_per_epoch: int = 0
     images_per_s: Optional[float] = None
+    eval_progress: Optional[str] = None  # "backend x/y" while an epoch hook evaluates, else NULL
     # provenance and outcome
     device: Optional[str] = None
+    precision: Optional[str] = None  # what the run trains in and why, e.g. "fp32 (auto: CPU without ...)"
     code_version: Optional[str] = None
     error: Optional[str] = None
     created_at: datetime = Field(default_factory=utcnow)

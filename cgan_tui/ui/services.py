@@ -301,6 +301,21 @@ class Services:
 
         return queue.enqueue_grid(self.store, Path(path), registries=self.registries(), priority=priority)
 
+    def grid_cost(self, path: Path) -> dict:
+        """The grid's estimated training time from ``gan.cost`` (a measured probe), run in a subprocess
+        so this process never imports torch: ``{"text", "seconds", "confirm", "human", "limit"}`` or
+        ``{"error"}``."""
+        import json
+        import subprocess
+        import sys
+
+        try:
+            out = subprocess.run([sys.executable, "-m", "cgan_tui.gan.cost", str(path)], capture_output=True,
+                                 text=True, timeout=600)  # fmt: skip
+            return json.loads(out.stdout.strip().splitlines()[-1])
+        except (OSError, subprocess.SubprocessError, ValueError, IndexError) as exc:
+            return {"error": f"no estimate: {type(exc).__name__}: {exc}"}
+
     def cancel(self, run_id: int) -> str:
         from cgan_tui.runner import queue
 

@@ -183,7 +183,9 @@ def test_old_database_opens_and_is_migrated(tmp_path):
         with store.session() as s:
             from cgan_tui.store.tables import SchemaInfo
 
-            assert s.get(SchemaInfo, 1).version == 2
+            from cgan_tui.store.tables import SCHEMA_VERSION
+
+            assert s.get(SchemaInfo, 1).version == SCHEMA_VERSION
         old = {(m.name, m.backend): m for m in queries.metric_rows(store, [run])}
         assert old[("fid", "inception")].value == 42.0 and old[("fid", "inception")].backbone == ""
         assert old[("fid", "classifier")].backbone == ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 import json
@@ -54,8 +56,12 @@ def _metrics(url, run_id):
 def test_eval_stores_inception_fid_and_classifier_metrics_with_n(trained, eval_weights, capsys):
     url, run_id = trained
     assert main(["eval", str(run_id), "--n", "10", "--db", url]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "n=10" in out and "device cpu" in out and "evaluated in" in out
+    # a progress bar per backend and image set on stderr (stdout keeps the results)
+    assert re.search(r"classifier generated .*10/10 images", captured.err), captured.err
+    assert "generated" not in out
     rows = _metrics(url, run_id)
     acc = rows[("class_acc", "classifier")]
     assert acc.value is not None and 0.0 <= acc.value <= 1.0 and acc.n_samples == 10 and acc.epoch == 1

@@ -94,3 +94,27 @@ def test_debug_runs_get_only_the_classifier_backend_at_checkpoint_epochs(store, 
     [row] = load_results(store, registries)
     assert row.scores["combined@classifier"] is not None
     assert evaluate_hook.DEBUG_LIMIT == 10_000
+
+
+def test_eval_progress_is_visible_while_evaluating_and_cleared_after(
+    store, registries, balanced_real, tiny_classifier, fmnist_dir, monkeypatch
+):
+    """The run row says "classifier generated x/y" while a worker's evaluation embeds images (what the
+    run detail shows), and nothing once it is done."""
+    folder, _ = tiny_classifier
+    monkeypatch.setenv("CGAN_TUI_WEIGHTS", str(folder))
+    monkeypatch.delenv("CGAN_TUI_EVAL", raising=False)
+    cfg = RunConfig(latent_dim=8, eval_n=20, metrics=("classifier",), data_dir=str(fmnist_dir), limit_train=64,
+                    epochs=1, checkpoint_epochs=(1,))  # fmt: skip
+    run_id = queries.create_run(store, cfg)
+    seen: list[str | None] = []
+    real_call = evaluate_hook.ProgressWriter.__call__
+
+    def observed(self, label, done, total):  # the row as the UI would read it right after each write
+        real_call(self, label, done, total)
+        seen.append(queries.get_run(store, run_id).eval_progress)
+
+    monkeypatch.setattr(evaluate_hook.ProgressWriter, "__call__", observed)
+    after_epoch(store, run_id, cfg, _event(ReplayGenerator(balanced_real.images, balanced_real.labels), 1, True), registries)
+    assert "classifier generated 20/20" in seen and "classifier real 20/20" in seen
+    assert queries.get_run(store, run_id).eval_progress is None

@@ -56,6 +56,9 @@ def test_completed_run_writes_rows_and_survives_a_failing_hook(store, tiny, regi
     assert (out.status, out.epochs_done) == ("completed", 2)
     run = q.get_run(store, rid)
     assert run.status == RunStatus.completed and run.device == "cpu" and run.finished_at is not None
+    from cgan_tui.gan.precision import choose_precision
+
+    assert run.precision == str(choose_precision("auto", "cpu")) and run.eval_progress is None  # auto: stored resolved
     assert run.error.count("hook exploded") == 2 and "bad_hook" in run.error
     assert seen == [(rid, 1), (rid, 2)]
     rows = q.epoch_rows(store, rid)

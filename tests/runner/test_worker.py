@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cgan_tui.cli import main as cli_main
+from cgan_tui.errors import UserError
 from cgan_tui.runner import queue
 from cgan_tui.runner.executors import LocalPool
 from cgan_tui.runner.logs import log_path
@@ -151,3 +152,24 @@ def test_cli_worker_survives_diverged_and_failing_runs(store, tiny, registries, 
     assert n.status == RunStatus.diverged and "non-finite" in n.error
     assert b.status == RunStatus.failed and "Traceback" in b.error and "RuntimeError: boom" in b.error
     assert g.status == RunStatus.completed and g.error is None
+
+
+def test_runs_per_gpu_starts_k_workers_pinned_to_each_gpu(db_url, tmp_path):
+    """``--runs-per-gpu 2`` with GPUs 0 and 1: four workers, two on each (empty queue: they exit at once)."""
+    open_store(db_url).dispose()
+    pool = LocalPool(db_url, devices=["0", "1"], runs_per_gpu=2, once=True, env=worker_env(), log_dir=tmp_path / "logs",
+                     extra_args=["--poll", "0.2"])  # fmt: skip
+    pool.start()
+    codes = pool.wait(timeout=HANG_GUARD_S)
+    assert [s.device for s in pool.status()] == ["0", "0", "1", "1"]
+    assert codes == [0, 0, 0, 0], "".join(Path(s.log_path).read_text() for s in pool.status())
+    with pytest.raises(UserError, match="runs per GPU must be at least 1, got 0"):
+        LocalPool(db_url, devices=["0"], runs_per_gpu=0).start()
+
+
+def test_runs_per_gpu_without_a_gpu_is_one_line(db_url, capsys, monkeypatch):
+    from cgan_tui.cli import main
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
+    assert main(["worker", "--runs-per-gpu", "2", "--once", "--db", db_url]) == 2
+    assert "no GPU is visible here; on CPU use --workers N" in capsys.readouterr().err

@@ -38,3 +38,32 @@ def test_reading_a_missing_database_creates_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
     open_store(str(path)).dispose()  # creating still works
     open_store(str(path), create=False).dispose()
+
+
+def test_schema_2_database_gains_precision_and_eval_progress(tmp_path):
+    """A database written before schema 3 opens, is upgraded in place, keeps its runs (precision NULL)."""
+    import sqlite3
+
+    from cgan_tui.store.tables import SCHEMA_VERSION
+
+    path = tmp_path / "v2.db"
+    store = open_store(str(path))
+    store.dispose()
+    con = sqlite3.connect(path)
+    con.executescript(
+        "ALTER TABLE run DROP COLUMN precision; ALTER TABLE run DROP COLUMN eval_progress;"
+        "INSERT INTO run (config_json, model, loss, conditioning, d_conditioning, embed_dim, epochs, seed, status,"
+        " priority, cancel_requested, attempts, current_epoch, current_step, steps_per_epoch, created_at)"
+        " VALUES ('{}', 'seed004', 'bce', 'one-hot', '', 10, 1, 0, 'completed', 0, 0, 0, 1, 0, 0, '2026-01-01');"
+        "UPDATE schemainfo SET version = 2;"
+    )
+    con.commit()
+    con.close()
+    store = open_store(str(path), create=False)
+    store.dispose()
+    con = sqlite3.connect(path)
+    columns = {row[1] for row in con.execute("PRAGMA table_info(run)")}
+    assert {"precision", "eval_progress"} <= columns
+    assert con.execute("SELECT version FROM schemainfo").fetchone()[0] == SCHEMA_VERSION == 3
+    assert con.execute("SELECT model, precision FROM run").fetchall() == [("seed004", None)]
+    con.close()

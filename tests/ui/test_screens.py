@@ -188,10 +188,11 @@ async def test_plugins_screen_lists_broken_plugin(ui_db, make_app):
         assert {"builtin-losses", "builtin-models"} <= names
 
 
-async def test_load_grid_file_queues_the_study(ui_db, make_app, registries):
+async def test_load_grid_file_queues_the_study(ui_db, make_app, registries, monkeypatch):
     from cgan_tui.config import load_grid
     from cgan_tui.ui.screens.grid_picker import GridPickerScreen
 
+    monkeypatch.setenv("CGAN_TUI_CONFIRM_ABOVE_S", "0.001")  # any machine: the study is over the limit
     app = make_app(ui_db.url)
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.press("2")
@@ -203,6 +204,12 @@ async def test_load_grid_file_queues_the_study(ui_db, make_app, registries):
         index = [p.name for p in picker.files].index("seed004.toml")
         option_list = picker.query_one("OptionList")
         option_list.highlighted = index
+        await pilot.press("enter")
+        cost = picker.query_one("#grid-cost")
+        # over the limit: the estimate is shown and a second enter is needed
+        await wait_for(pilot, lambda: "press enter again" in str(cost.render()), what="estimate")
+        assert "estimated training time of 2 run(s) on " in str(cost.render())
+        assert not queue.rows
         await pilot.press("enter")
         spec = load_grid(picker.files[index])
         await wait_for(pilot, lambda: app.screen is queue and len(queue.rows) == len(spec.expand()), what="grid runs")
@@ -269,3 +276,26 @@ async def test_app_keeps_working_when_plugin_discovery_itself_fails(ui_db, make_
         await wait_for(pilot, lambda: app.screen.query_one("#plugins-table").row_count == 1, what="plugins report")
         row = [str(c) for c in app.screen.query_one("#plugins-table").get_row_at(0)]
         assert row[1] == "failed" and "entry points unreadable" in row[-1]
+
+
+async def test_run_detail_shows_precision_and_evaluation_progress(ui_db, make_app):
+    """While a worker evaluates, the run detail says "evaluating: <backend set> x/y" (from the run row)."""
+    from cgan_tui.store.tables import RunStatus
+
+    app = make_app(ui_db.url)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        row = app.screen.table.current_row()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None,
+                       what="run detail")
+        screen = app.screen
+        store = open_store(ui_db.url)
+        queries.update_run(store, row.run_id, status=RunStatus.running, eval_progress="inception generated 300/1000",
+                           precision="bf16 (auto: CUDA NVIDIA H200 with native bf16)")  # fmt: skip
+        store.dispose()
+        screen.action_reload()
+        title = lambda: str(screen.query_one("#detail-title").render())  # noqa: E731
+        await wait_for(pilot, lambda: "evaluating: inception generated 300/1000" in title(), what="progress in title")
+        assert " · bf16" in title()
+        assert "trains in bf16 (auto: CUDA NVIDIA H200 with native bf16)" in str(screen.query_one("#detail-config").render())

@@ -132,6 +132,12 @@ class RunDetailScreen(Screen):
             f"{' ' + str(run.embed_dim) if run.conditioning == 'embedding' else ''} · seed {run.seed} · "
             f"{status} · epoch {run.current_epoch}/{run.epochs}"
         )
+        precision = getattr(run, "precision", None)
+        if precision:
+            title += f" · {precision.split(' ', 1)[0]}"
+        evaluating = getattr(run, "eval_progress", None)
+        if evaluating and status == "running":
+            title += f" · evaluating: {evaluating}"
         if run.error:
             title += f" · error: {run.error.splitlines()[-1] if run.error.strip() else ''}"
         self.query_one("#detail-title", Static).update(Text(title))
@@ -140,6 +146,8 @@ class RunDetailScreen(Screen):
         self.metric_keys = sorted(series)
         self._draw_metric(series)
         config = json.dumps(run.config, indent=2, sort_keys=True)
+        if precision:
+            config = f"trains in {precision}\n{config}"
         self.query_one("#detail-config", Static).update(Text(config))
         ckpts = "\n".join(
             f"epoch {c.epoch:>3}  {c.kind:<9} {'best ' if c.is_best else ''}"

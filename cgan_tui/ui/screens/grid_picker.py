@@ -41,14 +41,38 @@ class GridPickerScreen(ModalScreen[list]):
                 yield OptionList(*[Option(describe(p), id=str(i)) for i, p in enumerate(self.files)])
             else:
                 yield Static(f"no grid files in {self.app.services.grids_dir.resolve()}")
+            yield Static("", id="grid-cost")
             yield Static("", id="form-error")
+
+    confirmed: Path | None = None
+    """The grid whose estimate was shown and is over the limit: a second enter on it queues it."""
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self._enqueue(self.files[int(event.option.id or 0)])
+        path = self.files[int(event.option.id or 0)]
+        if path == self.confirmed:
+            self._enqueue(path)
+            return
+        self.query_one("#grid-cost", Static).update(f"{path.name}: measuring a few training steps for the estimate …")
+        self._estimate(path)
+
+    @work(thread=True, exclusive=True, group="grid-submit")
+    def _estimate(self, path: Path) -> None:
+        cost = self.app.services.grid_cost(path)
+        text = cost.get("text") or cost.get("error", "")
+        if cost.get("confirm"):
+            self.confirmed = path
+            text += f"\nover {cost['limit']}: press enter again to queue it, escape to cancel"
+            self.app.call_from_thread(self.query_one("#grid-cost", Static).update, text)
+            return
+        self.app.call_from_thread(self.query_one("#grid-cost", Static).update, text)
+        self._enqueue_now(path)
 
     @work(thread=True, exclusive=True, group="grid-submit")
     def _enqueue(self, path: Path) -> None:
+        self._enqueue_now(path)
+
+    def _enqueue_now(self, path: Path) -> None:
         try:
             ids = self.app.services.enqueue_grid(path)
         except UserError as exc:  # the list stays open: choose the file again to retry

@@ -23,6 +23,7 @@ DEFAULTS = {
     "checkpoints": "10,20,30",
     "priority": "0",
     "limit_train": "",
+    "precision": "auto",
     "experiment": "",
 }
 LABELS = {
@@ -33,6 +34,7 @@ LABELS = {
     "checkpoints": "checkpoint epochs",
     "priority": "priority",
     "limit_train": "limit train images",
+    "precision": "precision auto|fp32|bf16",
     "experiment": "experiment name",
 }
 
@@ -65,9 +67,10 @@ def build_configs(model: str, loss: str, conditioning: str, fields: dict[str, st
     n_seeds = one_int("seeds × N", fields["n_seeds"], 1)
     checkpoints = tuple(int_list("checkpoint epochs", fields["checkpoints"])) if fields["checkpoints"].strip() else ()
     limit = one_int("limit train images", fields["limit_train"], 2) if fields["limit_train"].strip() else None
+    precision = fields.get("precision", "").strip() or "auto"  # checked by config.validate_shape on queueing
     return [
         RunConfig(model=model, loss=loss, conditioning=conditioning, embed_dim=dim, epochs=epochs,
-                  checkpoint_epochs=checkpoints, seed=seed, limit_train=limit)
+                  checkpoint_epochs=checkpoints, seed=seed, limit_train=limit, precision=precision)
         for dim, seed in product(dims, range(first_seed, first_seed + n_seeds))
     ]  # fmt: skip
 
