@@ -269,3 +269,40 @@ async def test_app_keeps_working_when_plugin_discovery_itself_fails(ui_db, make_
         await wait_for(pilot, lambda: app.screen.query_one("#plugins-table").row_count == 1, what="plugins report")
         row = [str(c) for c in app.screen.query_one("#plugins-table").get_row_at(0)]
         assert row[1] == "failed" and "entry points unreadable" in row[-1]
+
+
+async def test_detail_saves_shown_grid_as_png(snapshot_db, make_app, tmp_path):
+    """``s`` on the run detail screen writes the grid shown (the stored PNG, byte for byte) and says where."""
+    out = tmp_path / "exports"
+    out.mkdir()
+    app = make_app(snapshot_db.url, export_dir=out)
+    run_id = snapshot_db.run_ids[1]
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        app.push_screen(RunDetailScreen(run_id, 1))
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None,
+                       what="run detail")
+        screen = app.screen
+        grid = screen.query_one(SampleGrid)
+        await wait_for(pilot, lambda: grid.png is not None, what="grid")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen.saved_path is not None, what="saved grid")
+        assert screen.saved_path == (out / f"run{run_id}_e1_grid.png").resolve()
+        assert screen.saved_path.read_bytes() == stored_grid(snapshot_db.url, run_id, 1)
+        toasts = [str(n.message) for n in app._notifications]
+        assert any(str(screen.saved_path) in t for t in toasts)
+
+
+async def test_detail_save_into_missing_folder_says_why(snapshot_db, make_app, tmp_path):
+    app = make_app(snapshot_db.url, export_dir=tmp_path / "missing")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        app.push_screen(RunDetailScreen(snapshot_db.run_ids[0], 1))
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None,
+                       what="run detail")
+        grid = app.screen.query_one(SampleGrid)
+        await wait_for(pilot, lambda: grid.png is not None, what="grid")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: any("cannot save the grid" in str(n.message) for n in app._notifications),
+                       what="error toast")
+        assert app.screen.saved_path is None

@@ -59,6 +59,7 @@ class RunDetailScreen(Screen):
         Binding("z", "zoom", "Zoom"),
         Binding("m", "next_metric", "Metric"),
         Binding("r", "rate", "Rate"),
+        Binding("s", "save_grid", "Save PNG"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
@@ -70,6 +71,7 @@ class RunDetailScreen(Screen):
         self.metric_keys: list[str] = []
         self.metric_index = 0
         self.grids: dict[int, GridImage | None] = {}
+        self.saved_path = None  # where ``s`` last wrote the grid (tests read it)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -255,3 +257,18 @@ class RunDetailScreen(Screen):
 
         run = self.data.run
         self.app.push_screen(RateScreen(self.run_id, epoch, f"{run.loss} {run.conditioning} e{epoch}"))
+
+    def action_save_grid(self) -> None:
+        """Write the grid shown at the slider's epoch (the stored PNG, as is) and say where."""
+        epoch = self.slider.epoch
+        grid = self.grids.get(epoch) if epoch is not None else None
+        if grid is None:
+            self.notify("no sample grid shown to save yet", severity="warning")
+            return
+        try:
+            path = self.app.services.save_grid_png(self.run_id, epoch, grid.png)
+        except UserError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.saved_path = path
+        self.notify(f"saved run {self.run_id} epoch {epoch} grid to {path}")
