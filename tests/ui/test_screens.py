@@ -306,3 +306,74 @@ async def test_detail_save_into_missing_folder_says_why(snapshot_db, make_app, t
         await wait_for(pilot, lambda: any("cannot save the grid" in str(n.message) for n in app._notifications),
                        what="error toast")
         assert app.screen.saved_path is None
+
+
+async def test_compare_marks_significance_across_seeds(tmp_path, make_app, registries):
+    """Two settings over three seeds each: the compare screen's Welch row shows the p-value that
+    scipy's Welch test gives for the values stored in the database."""
+    from scipy import stats as sps
+
+    url, rows = seeds_db(tmp_path, registries)
+    a = next(r for r in rows if r.loss == "bce")
+    b = next(r for r in rows if r.loss == "hinge")
+    key = "combined@inception"
+    expected = sps.ttest_ind([r.get(key) for r in rows if r.loss == "bce"],
+                             [r.get(key) for r in rows if r.loss == "hinge"], equal_var=False).pvalue
+    app = make_app(url)
+    async with app.run_test(size=(170, 55)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        app.push_screen(CompareScreen([a, b], "inception", rows))
+        def tested():
+            screen = app.screen
+            return isinstance(screen, CompareScreen) and bool(screen.query("#compare-table")) and \
+                "significance" in screen.query_one("#compare-table").rows
+
+        await wait_for(pilot, tested, what="compare table with its significance row")
+        table = app.screen.query_one("#compare-table")
+        cells = [str(c).strip() for c in table.get_row("significance")]
+        from cgan_tui.stats import format_p
+
+        assert cells[0] == "Welch p vs 1st (combined)" and cells[1] == "reference (3 seeds)"
+        assert cells[2] == f"p={format_p(expected)} *" and expected < 0.05
+
+
+def seeds_db(tmp_path, registries):
+    """Two settings (bce, hinge) over three seeds each, FID/IS/LPIPS at epoch 2: (url, result rows)."""
+    from cgan_tui.config import RunConfig, resolve
+    from cgan_tui.results import load_results
+
+    url = f"sqlite:///{tmp_path / 'seeds.db'}"
+    store = open_store(url)
+    fids = {"bce": (40.0, 42.0, 41.0), "hinge": (60.0, 63.0, 61.5)}
+    for loss, values in fids.items():
+        for seed, fid in enumerate(values):
+            cfg = resolve(RunConfig(model="seed004", loss=loss, epochs=2, checkpoint_epochs=(2,), seed=seed), registries)
+            (run_id,) = queries.create_runs(store, [cfg], status="completed")
+            queries.upsert_metrics(store, run_id, 2, {"fid": fid, "is": 2.0}, backend="inception", n_samples=50)
+            queries.upsert_metrics(store, run_id, 2, {"lpips": 0.4}, backend="lpips", n_samples=50)
+    rows = load_results(store, registries)
+    store.dispose()
+    return url, rows
+
+
+async def test_aggregate_by_setting_shows_ci(tmp_path, make_app, registries):
+    from cgan_tui import stats
+    from cgan_tui.results import format_value
+    from cgan_tui.ui.screens.aggregate import GROUPS
+
+    url, rows = seeds_db(tmp_path, registries)
+    key = "combined@inception"
+    app = make_app(url)
+    async with app.run_test(size=(170, 45)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        await pilot.press("a", *(["g"] * GROUPS.index("setting")))
+        await wait_for(pilot, lambda: "by setting" in str(app.screen.query_one("#aggregate-title").render()),
+                       what="aggregate by setting")
+        table = app.screen.query_one("#aggregate-table")
+        shown = {str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)}
+        assert set(shown) == {r.setting for r in rows}
+        for setting, cells in shown.items():
+            values = [r.get(key) for r in rows if r.setting == setting]
+            mean = sum(values) / len(values)
+            assert cells[2:4] == ["3", "3"]
+            assert cells[4] == f"{format_value(mean, key)} ± {format_value(stats.ci_half_width(values), key)}"
