@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "cgan_tui.cli.metrics_cmd",  # ls, eval, rate, export, weights
     "cgan_tui.cli.queue_cmd",  # queue, worker
     "cgan_tui.cli.sample_cmd",  # sample
+    "cgan_tui.cli.report_cmd",  # report
 )
 
 

@@ -13,37 +13,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from cgan_tui.errors import UserError
+from cgan_tui.results_n import metric_series  # noqa: F401 - the curves' one home (the report draws them too)
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.grid_tiles import GridImage
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
-
-TRAIN_BACKEND = "train"
-
-
-def metric_series(metrics: list) -> dict[str, dict[int, float]]:
-    """MetricValue rows -> key (name@backend) -> epoch -> value, training stats excluded, and for a
-    versioned backend (the classifier) only values of the network in use now. One curve is one sample
-    count: the n that covers the most epochs (ties: the larger), as values at different n are not
-    comparable (``cgan_tui.results_n``)."""
-    from cgan_tui.gan import backbones
-
-    current = backbones.current_all()
-    by_n: dict[str, dict[int, dict[int, float]]] = {}
-    for row in metrics:
-        if row.backend == TRAIN_BACKEND or row.value is None:
-            continue
-        if row.backend in current and (getattr(row, "backbone", "") or "") != current[row.backend]:
-            continue
-        key = f"{row.name}@{row.backend}"
-        by_n.setdefault(key, {}).setdefault(row.n_samples, {})[row.epoch] = float(row.value)
-    out: dict[str, dict[int, float]] = {}
-    for key, curves in by_n.items():
-        n = max(curves, key=lambda k: (len(curves[k]), k))
-        out[key] = curves[n]
-    return out
-
 
 class RunDetailScreen(Screen):
     """One run; ``epoch`` is the model (evaluated epoch) the user opened, where the slider starts."""
