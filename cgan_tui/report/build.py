@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -31,9 +32,9 @@ table{border-collapse:collapse;margin:1em 0;font-size:.85em}caption{text-align:l
 th,td{border:1px solid #ddd;padding:.25em .55em;text-align:right}th{background:#f3f3f3}
 td.text,th.text{text-align:left}td.best{background:#e4f5e4;font-weight:700}tr.disagree td{background:#fff4e0}
 .n{color:#888;font-size:.85em}figure{margin:1em 0}figcaption{font-size:.85em;color:#555}
-img{max-width:100%;image-rendering:pixelated}.grids{display:flex;flex-wrap:wrap;gap:1em}
+img{max-width:100%;height:auto}img.pixels{image-rendering:pixelated}.grids{display:flex;flex-wrap:wrap;gap:1em}
 .grids figure{margin:0}pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.8em}
-.callout{background:#fff4e0;border-left:4px solid #e0a030;padding:.5em 1em}.muted{color:#777}
+.callout{background:#fff4e0;border-left:4px solid #e0a030;padding:.5em 1em}code{background:#f3f3f3;padding:0 .2em}
 """
 
 
@@ -62,6 +63,9 @@ class Figure:
     name: str  # file name in report_figures/
     png: bytes
     caption: str
+    zoom: int = 1
+    """Shown this many times its pixel size in HTML (sharp, ``image-rendering: pixelated``): sample grids
+    are embedded as stored, 4x smaller than an enlarged copy."""
 
 
 @dataclass
@@ -278,7 +282,7 @@ def blocks(data) -> list[Block]:
     for info in data.runs:
         for epoch, (png, n_rows, n_cols) in sorted(info.grids.items()):
             label = f"{info.name} e{epoch}"
-            grids.append(Figure(f"grid_r{info.run.id}_e{epoch}.png", figures.sample_grid(png), label))
+            grids.append(Figure(f"grid_r{info.run.id}_e{epoch}.png", png, label, zoom=2))
             try:
                 matrix.append(figures.class_diversity(png, n_rows, n_cols))
                 labels.append(label)
@@ -345,8 +349,19 @@ def _table_html(table: Table) -> str:
 
 def _img_html(fig: Figure) -> str:
     data = base64.b64encode(fig.png).decode("ascii")
-    return (f'<figure><img alt="{html.escape(fig.caption)}" src="data:image/png;base64,{data}">'
+    size = ""
+    if fig.zoom > 1:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(fig.png)) as image:
+            size = f' class="pixels" width="{image.width * fig.zoom}" height="{image.height * fig.zoom}"'
+    return (f'<figure><img alt="{html.escape(fig.caption)}"{size} src="data:image/png;base64,{data}">'
             f"<figcaption>{html.escape(fig.caption)}</figcaption></figure>")  # fmt: skip
+
+
+def _inline(text: str) -> str:
+    """Escaped text with Markdown-style `code` spans as <code> (the same strings feed report.md)."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
 
 
 def to_html(blocks_: list[Block]) -> str:
@@ -356,9 +371,9 @@ def to_html(blocks_: list[Block]) -> str:
         if b.kind in ("h1", "h2", "h3"):
             body.append(f"<{b.kind}>{html.escape(b.content)}</{b.kind}>")
         elif b.kind == "p":
-            body.append(f"<p>{html.escape(b.content)}</p>")
+            body.append(f"<p>{_inline(b.content)}</p>")
         elif b.kind == "callout":
-            body.append(f'<p class="callout">{html.escape(b.content)}</p>')
+            body.append(f'<p class="callout">{_inline(b.content)}</p>')
         elif b.kind == "table":
             body.append(_table_html(b.content))
         elif b.kind == "figure":

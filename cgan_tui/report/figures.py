@@ -25,24 +25,35 @@ DPI = 100
 
 def _png(fig) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=DPI)  # constrained layout: one draw, no tight-bbox second pass
     plt.close(fig)
     return buf.getvalue()
+
+
+def _epoch_axis(ax, epochs) -> None:
+    """Whole epochs on the x axis: each epoch ticked when there are few, else integer ticks."""
+    epochs = sorted(set(epochs))
+    if 0 < len(epochs) <= 12:
+        ax.set_xticks(epochs)
+        if len(epochs) == 1:
+            ax.set_xlim(epochs[0] - 1, epochs[0] + 1)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
 
 
 def losses(runs: Sequence) -> bytes | None:
     """G and D loss per epoch, one line per run (two panels). None when no run has recorded an epoch."""
     if not any(r.epochs for r in runs):
         return None
-    fig, (ax_g, ax_d) = plt.subplots(1, 2, figsize=(10, 3.4), sharex=True)
+    fig, (ax_g, ax_d) = plt.subplots(1, 2, figsize=(10, 3.4), sharex=True, layout="constrained")
     for info in runs:
         xs = [e.epoch for e in info.epochs]
         ax_g.plot(xs, [e.g_loss for e in info.epochs], marker=".", label=info.name)
         ax_d.plot(xs, [e.d_loss for e in info.epochs], marker=".", label=info.name)
     for ax, title in ((ax_g, "generator loss"), (ax_d, "discriminator loss")):
         ax.set_title(title)
-        ax.set_xlabel("epoch")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _epoch_axis(ax, [e.epoch for info in runs for e in info.epochs])
         ax.grid(alpha=0.3)
     ax_d.legend(fontsize=7, loc="best")
     return _png(fig)
@@ -53,15 +64,14 @@ def metric(key: str, title: str, runs: Sequence, better: str | None) -> bytes | 
     have = [r for r in runs if r.series.get(key)]
     if not have:
         return None
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig, ax = plt.subplots(figsize=(4.9, 3.0), layout="constrained")
     for info in have:
         points = info.series[key]
         xs = sorted(points)
         ax.plot(xs, [points[x] for x in xs], marker="o", label=info.name)
     arrow = {"lower": " (lower is better)", "higher": " (higher is better)"}.get(better or "", "")
-    ax.set_title(f"{title}{arrow}")
-    ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(f"{title}{arrow}", fontsize=10)
+    _epoch_axis(ax, [e for info in have for e in info.series[key]])
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")
     return _png(fig)
@@ -75,7 +85,7 @@ def train_time(runs: Sequence) -> bytes | None:
     names, secs = zip(*have)
     minutes = max(secs) >= 300
     values = [s / 60 for s in secs] if minutes else list(secs)
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.55 * len(names) + 1.5), 3.2))
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.55 * len(names) + 1.5), 3.4), layout="constrained")
     bars = ax.bar(range(len(names)), values, color="#4c72b0")
     ax.bar_label(bars, labels=[f"{v:.1f}" for v in values], fontsize=7)
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=7)
@@ -83,17 +93,6 @@ def train_time(runs: Sequence) -> bytes | None:
     ax.set_title("training time per run")
     ax.grid(axis="y", alpha=0.3)
     return _png(fig)
-
-
-def sample_grid(png: bytes, scale: int = 2) -> bytes:
-    """A stored grid enlarged ``scale`` times with nearest-neighbour (sharp pixels), as PNG."""
-    from PIL import Image
-
-    image = Image.open(io.BytesIO(png))
-    image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
 
 
 def class_diversity(png: bytes, rows: int, cols: int) -> list[float | None]:
@@ -120,7 +119,7 @@ def diversity_heatmap(labels: Sequence[str], matrix: Sequence[Sequence[float | N
         return None
     data = np.array([[np.nan if v is None else v for v in row] for row in matrix], dtype=float)
     width = data.shape[1]
-    fig, ax = plt.subplots(figsize=(8, 0.32 * len(labels) + 1.6))
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(labels) + 1.8), layout="constrained")
     image = ax.imshow(data, aspect="auto", cmap="viridis", vmin=0.0)
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
     names = [CLASS_NAMES[c] if c < len(CLASS_NAMES) else str(c) for c in range(width)]

@@ -140,7 +140,8 @@ class CompareScreen(Screen):
         first = models[0] if models else None
         if key is None or first is None:
             return None
-        cells = [Text(f"  reference ({len(stats.seed_values(self.all_rows, first, key))} seeds)")]
+        seeds = len(stats.seed_values(self.all_rows, first, key))
+        cells = [Text(f"  reference ({seeds} seed{'' if seeds == 1 else 's'})")]
         for model in models[1:]:
             if model is None:
                 cells.append(Text("  —"))
