@@ -186,9 +186,10 @@ class AggregateRow:
     sample_n: int | None = None
     """The sample count the values were taken at (groups are split by it); None: no values or no n."""
     ci: float | None = None
-    """Half width of the 95 % Student-t interval of ``mean`` (``cgan_tui.stats``); None under 2 values."""
-    seeds: int = 0
-    """How many different seeds the group's values come from."""
+    """Half width of the 95 % Student-t interval of ``mean`` (``cgan_tui.stats``); None unless the values
+    come from >= 2 runs, one value each (epochs of one run are not independent samples)."""
+    runs: int = 0
+    """How many different runs the group's values come from (for ``setting``: its seeds)."""
 
 
 # -------------------------------------------------------------------------------------------- load
@@ -658,7 +659,7 @@ def filter_rows(rows: Iterable[ResultRow], text: str = "", **equals: Any) -> lis
 def aggregate(
     rows: Iterable[ResultRow], by: str, value_key: str, better: str | None = None
 ) -> list[AggregateRow]:
-    """Mean, sample standard deviation, 95 % interval (``ci``, with >= 2 values) and best value of
+    """Mean, sample standard deviation, 95 % interval (``ci``: values of >= 2 runs, one each) and best value of
     ``value_key`` per value of column ``by`` (``by="setting"``: one group per setting, its seeds pooled).
 
     Rows missing the value are left out of the numbers (``n`` counts only present values); groups
@@ -671,10 +672,10 @@ def aggregate(
 
     rows = list(rows)
     groups = results_n.aggregate_groups(rows, by, value_key)
-    seeds: dict[tuple[Any, int | None], set[int]] = {}
+    runs: dict[tuple[Any, int | None], set[int]] = {}
     for row in rows:
         if row.get(value_key) is not None:
-            seeds.setdefault((row.get(by), row.n_samples.get(value_key) or None), set()).add(row.seed)
+            runs.setdefault((row.get(by), row.n_samples.get(value_key) or None), set()).add(row.run_id)
     out = []
     for group, sample_n in sorted(groups, key=lambda g: (_group_order(g[0]), -(g[1] or 0))):
         values = groups[(group, sample_n)]
@@ -682,9 +683,11 @@ def aggregate(
         mean = sum(values) / n if n else None
         std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n >= 2 and mean is not None else None
         best = (min(values) if better == "lower" else max(values)) if n else None
-        ci = stats.ci_half_width(values) if n >= stats.MIN_SEEDS else None
+        n_runs = len(runs.get((group, sample_n), ()))
+        independent = n >= stats.MIN_SEEDS and n_runs == n  # one value per run: repeats, not epochs of one run
+        ci = stats.ci_half_width(values) if independent else None
         out.append(AggregateRow(group=group, n=n, mean=mean, std=std, best=best, sample_n=sample_n, ci=ci,
-                                seeds=len(seeds.get((group, sample_n), ()))))  # fmt: skip
+                                runs=n_runs))  # fmt: skip
     return out
 
 

@@ -366,17 +366,18 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, backen
     from cgan_tui.formatting import compact_n
 
     table = Table(title=f"{value_key} by {by}", header_style="bold")
-    for title in (by, "at n", "models", "seeds", "mean", "± 95% CI", "std", "best"):
+    for title in (by, "at n", "models", "runs", "mean", "± 95% CI", "std", "best"):
         table.add_column(title, justify="left" if title == by else "right")
     for agg in results.aggregate(rows, by, value_key):
         ci = f"± {results.format_value(agg.ci, value_key)}" if agg.ci is not None else results.MISSING
         table.add_row(str(agg.group), compact_n(agg.sample_n) if agg.sample_n else results.MISSING, str(agg.n),
-                      str(agg.seeds), results.format_value(agg.mean, value_key), ci,
+                      str(agg.runs), results.format_value(agg.mean, value_key), ci,
                       *(results.format_value(v, value_key) for v in (agg.std, agg.best)))  # fmt: skip
     console = _console()
     console.print(table)
-    console.print("95% CI: Student-t interval of the mean, for groups with >= 2 values (— below that); "
-                  "--aggregate setting groups the seeds of one setting", highlight=False, soft_wrap=True)
+    console.print("95% CI: Student-t interval of the mean where a group holds one value from each of >= 2 runs "
+                  "(— otherwise: epochs of one run are not independent); --aggregate setting groups the seeds "
+                  "of one config", highlight=False, soft_wrap=True)  # fmt: skip
     mixed = results_n.mixed_n_message(rows, value_key)
     if mixed:
         console.print(mixed, highlight=False, soft_wrap=True)

@@ -197,7 +197,7 @@ def seeds_section(rows, backend: str, directions: dict[str, str]) -> tuple[Table
         else:
             test = stats.compare_settings(rows, by_setting[best.group], ref, key).text()
         ci = "—" if a.ci is None else f"± {results.format_value(a.ci, key)}"
-        body.append([Cell(str(a.group), numeric=False), Cell(str(a.seeds)), Cell(compact_n(a.sample_n) if a.sample_n else "—"),
+        body.append([Cell(str(a.group), numeric=False), Cell(str(a.runs)), Cell(compact_n(a.sample_n) if a.sample_n else "—"),
                      Cell(results.format_value(a.mean, key), key=f"mean:{key}", value=a.mean), Cell(ci),
                      Cell(test, numeric=False)])  # fmt: skip
     caption = (f"{key} per setting (config without its seed), seeds pooled: mean ± 95 % Student-t interval; "

@@ -60,7 +60,7 @@ def test_aggregate_by_setting_pools_seeds_with_ci(store):
     assert len(groups) == 2
     for agg in groups:
         loss = "bce" if "BCE" in str(agg.group) else "hinge"
-        assert agg.n == 3 and agg.seeds == 3
+        assert agg.n == 3 and agg.runs == 3
         assert agg.mean == pytest.approx(sum(fids[loss]) / 3)
         assert agg.ci == pytest.approx(stats.ci_half_width(fids[loss]))
     assert len({r.setting for r in rows}) == 2 and len({r.setting_key for r in rows}) == 2
@@ -78,3 +78,12 @@ def test_ls_aggregate_shows_ci(db_url, capsys):
     half = stats.ci_half_width(fids["bce"])
     assert bce[5] == f"± {half:.2f}" or bce[5].startswith("± ") and math.isclose(float(bce[5][2:]), half, rel_tol=0.01)
     assert "95% CI: Student-t interval" in out
+
+
+def test_no_interval_over_epochs_of_one_run(store):
+    """Two epochs of one run are not two samples: the group shows its mean and std but no CI."""
+    run = add_run(store, loss="bce", epochs=20, checkpoint_epochs=(10, 20))
+    for epoch, fid in ((10, 50.0), (20, 40.0)):
+        add_values(store, run, epoch, "inception", fid=fid, **{"is": 2.0})
+    (agg,) = aggregate(load_results(store), "loss", "fid@inception")
+    assert agg.n == 2 and agg.runs == 1 and agg.std is not None and agg.ci is None

@@ -58,12 +58,12 @@ class AggregateScreen(Screen):
             f"{'lower' if col.better == 'lower' else 'higher' if col.better == 'higher' else 'no'} is better)"
             + (f" — {mixed}" if mixed else "")
         )
-        table.add_columns(group, "at n", "models", "seeds", "mean ± 95% CI", "std", "best")
+        table.add_columns(group, "at n", "models", "runs", "mean ± 95% CI", "std", "best")
         for agg in aggregate(self.rows, group, col.key, col.better):
             mean = format_value(agg.mean, col.key)
             spread = f" ± {format_value(agg.ci, col.key)}" if agg.ci is not None else ""
             at_n = compact_n(agg.sample_n) if agg.sample_n else MISSING
-            table.add_row(str(agg.group), at_n, str(agg.n), str(agg.seeds), mean + spread,
+            table.add_row(str(agg.group), at_n, str(agg.n), str(agg.runs), mean + spread,
                           format_value(agg.std, col.key), format_value(agg.best, col.key))
 
     def action_group(self) -> None:
