@@ -97,6 +97,18 @@ class ResultRow:
     error: str | None = None
     pending: set[str] = field(default_factory=set)
     """Score keys missing only because an input is not computed yet (shown ``—``, not ``n/a``)."""
+    setting_key: str = ""
+    """The run's config without its seed, plus this model's epoch (``cgan_tui.stats.setting_of``):
+    models with equal keys are one setting repeated over seeds."""
+
+    @property
+    def setting(self) -> str:
+        """The setting as a reader sees it: family and label, with a short hash that tells apart
+        settings whose label is the same but whose other options (lr, batch, ...) differ."""
+        import hashlib
+
+        digest = hashlib.sha256(self.setting_key.encode()).hexdigest()[:4] if self.setting_key else "----"
+        return f"{self.model} {self.label} #{digest}"
 
     @property
     def label(self) -> str:
@@ -113,6 +125,8 @@ class ResultRow:
         getter = _BASE_GETTERS.get(key)
         if getter is not None:
             return getter(self)
+        if key == SETTING:
+            return self.setting
         name, _, backend = key.partition("@")
         if backend == RATING_BACKEND:
             return self.ratings.get(name)
@@ -146,6 +160,8 @@ _BASE_GETTERS: dict[str, Callable[[ResultRow], Any]] = {
     "status": lambda r: r.status,
 }
 BASE_KEYS = tuple(_BASE_GETTERS)
+SETTING = "setting"
+"""A grouping key (``aggregate(rows, SETTING, ...)``, ``ls --aggregate setting``), not a table column."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +185,11 @@ class AggregateRow:
     best: float | None
     sample_n: int | None = None
     """The sample count the values were taken at (groups are split by it); None: no values or no n."""
+    ci: float | None = None
+    """Half width of the 95 % Student-t interval of ``mean`` (``cgan_tui.stats``); None unless the values
+    come from >= 2 runs, one value each (epochs of one run are not independent samples)."""
+    runs: int = 0
+    """How many different runs the group's values come from (for ``setting``: its seeds)."""
 
 
 # -------------------------------------------------------------------------------------------- load
@@ -265,13 +286,15 @@ def load_results(
     options = {"preset": preset, "weights": weights, "weights_resolved": w}
     rows: list[ResultRow] = []
     for run, model_epochs, fallback in candidates:
-        (run_id, exp_id, _config, model, loss, cond, d_cond, embed_dim, epochs, seed, status, current_epoch, error) = run
+        (run_id, exp_id, config_json, model, loss, cond, d_cond, embed_dim, epochs, seed, status, current_epoch, error) = run
+        setting = _setting(config_json)
         chosen = [e for e in model_epochs if (run_id, e) in evaluated or (run_id, e) in rating_pairs] or [fallback]
         for epoch in chosen:
             row = ResultRow(
                 run_id=run_id, epoch=epoch, model=model, loss=loss, conditioning=cond, d_conditioning=d_cond or "",
                 embed_dim=embed_dim, planned_epochs=epochs, seed=seed, status=getattr(status, "value", str(status)),
                 experiment=exp_names.get(exp_id), current_epoch=current_epoch or 0, error=error,
+                setting_key=f"{setting}@e{epoch}",
             )
             by_backend: dict[str, dict[str, tuple[str, float | None]]] = {}
             slot = per_epoch.get((run_id, epoch), {})
@@ -288,6 +311,15 @@ def load_results(
             _compute_scores(row, score_specs, options, by_backend)
             rows.append(row)
     return rows
+
+
+def _setting(config_json: str) -> str:
+    from cgan_tui import stats
+
+    try:
+        return stats.setting_of(json.loads(config_json))
+    except (TypeError, ValueError):
+        return str(config_json)
 
 
 def _checkpoint_epochs(config_json: str) -> list[int]:
@@ -627,7 +659,8 @@ def filter_rows(rows: Iterable[ResultRow], text: str = "", **equals: Any) -> lis
 def aggregate(
     rows: Iterable[ResultRow], by: str, value_key: str, better: str | None = None
 ) -> list[AggregateRow]:
-    """Mean, sample standard deviation and best value of ``value_key`` per value of column ``by``.
+    """Mean, sample standard deviation, 95 % interval (``ci``: values of >= 2 runs, one each) and best value of
+    ``value_key`` per value of column ``by`` (``by="setting"``: one group per setting, its seeds pooled).
 
     Rows missing the value are left out of the numbers (``n`` counts only present values); groups
     whose rows are all missing still appear with ``n == 0``. Values taken at different sample counts
@@ -635,7 +668,14 @@ def aggregate(
     direction (lower for FID/combined, higher for IS...).
     """
     better = better or direction_of(value_key) or "lower"
+    from cgan_tui import stats
+
+    rows = list(rows)
     groups = results_n.aggregate_groups(rows, by, value_key)
+    runs: dict[tuple[Any, int | None], set[int]] = {}
+    for row in rows:
+        if row.get(value_key) is not None:
+            runs.setdefault((row.get(by), row.n_samples.get(value_key) or None), set()).add(row.run_id)
     out = []
     for group, sample_n in sorted(groups, key=lambda g: (_group_order(g[0]), -(g[1] or 0))):
         values = groups[(group, sample_n)]
@@ -643,7 +683,11 @@ def aggregate(
         mean = sum(values) / n if n else None
         std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n >= 2 and mean is not None else None
         best = (min(values) if better == "lower" else max(values)) if n else None
-        out.append(AggregateRow(group=group, n=n, mean=mean, std=std, best=best, sample_n=sample_n))
+        n_runs = len(runs.get((group, sample_n), ()))
+        independent = n >= stats.MIN_SEEDS and n_runs == n  # one value per run: repeats, not epochs of one run
+        ci = stats.ci_half_width(values) if independent else None
+        out.append(AggregateRow(group=group, n=n, mean=mean, std=std, best=best, sample_n=sample_n, ci=ci,
+                                runs=n_runs))  # fmt: skip
     return out
 
 

@@ -175,3 +175,26 @@ def table_n(store: "Store") -> int | None:
         other.setdefault(int(n), set()).add((run_id, epoch))
     counts = fid or other  # FID is the headline value: its n decides when there is one
     return most_common_n({n: len(models) for n, models in counts.items()})
+
+
+def metric_series(metrics: list) -> dict[str, dict[int, float]]:
+    """MetricValue rows -> key (name@backend) -> epoch -> value, training stats excluded, and for a
+    versioned backend (the classifier) only values of the network in use now. One curve is one sample
+    count: the n that covers the most epochs (ties: the larger), as values at different n are not
+    comparable (``cgan_tui.results_n``)."""
+    from cgan_tui.gan import backbones
+
+    current = backbones.current_all()
+    by_n: dict[str, dict[int, dict[int, float]]] = {}
+    for row in metrics:
+        if row.backend == "train" or row.value is None:
+            continue
+        if row.backend in current and (getattr(row, "backbone", "") or "") != current[row.backend]:
+            continue
+        key = f"{row.name}@{row.backend}"
+        by_n.setdefault(key, {}).setdefault(row.n_samples, {})[row.epoch] = float(row.value)
+    out: dict[str, dict[int, float]] = {}
+    for key, curves in by_n.items():
+        n = max(curves, key=lambda k: (len(curves[k]), k))
+        out[key] = curves[n]
+    return out

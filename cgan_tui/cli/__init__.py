@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "cgan_tui.cli.plugins_cmd",  # plugins
     "cgan_tui.cli.metrics_cmd",  # ls, eval, rate, export, weights
     "cgan_tui.cli.queue_cmd",  # queue, worker
+    "cgan_tui.cli.sample_cmd",  # sample
+    "cgan_tui.cli.report_cmd",  # report
 )
 
 

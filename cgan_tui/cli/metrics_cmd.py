@@ -42,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ls.add_argument("--width", type=int, metavar="N", help="fit the table to N characters (default: the terminal's "
                     "width; unlimited into a pipe or file)")
     _add_score_options(ls)
-    ls.add_argument("--aggregate", metavar="BY", help="mean/std/best per group: loss, embed_dim, conditioning, ...")
+    ls.add_argument("--aggregate", metavar="BY", help="mean, 95%% CI, std and best per group: setting (one per "
+                    "config, seeds pooled), loss, embed_dim, conditioning, ...")
     ls.add_argument("--value", metavar="KEY", help="value aggregated by --aggregate (default: combined, else fid)")
     ls.add_argument("--limit", type=int, help="show at most N rows")
     add_common(ls)
@@ -354,7 +355,7 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, backen
 
     from cgan_tui import results
 
-    by = resolve_key(args.aggregate, keys)
+    by = results.SETTING if args.aggregate == results.SETTING else resolve_key(args.aggregate, keys)
     if args.value:
         value_key = resolve_key(args.value, keys, backend)
     else:
@@ -365,13 +366,18 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, backen
     from cgan_tui.formatting import compact_n
 
     table = Table(title=f"{value_key} by {by}", header_style="bold")
-    for title in (by, "at n", "models", "mean", "std", "best"):
+    for title in (by, "at n", "models", "runs", "mean", "± 95% CI", "std", "best"):
         table.add_column(title, justify="left" if title == by else "right")
     for agg in results.aggregate(rows, by, value_key):
+        ci = f"± {results.format_value(agg.ci, value_key)}" if agg.ci is not None else results.MISSING
         table.add_row(str(agg.group), compact_n(agg.sample_n) if agg.sample_n else results.MISSING, str(agg.n),
-                      *(results.format_value(v, value_key) for v in (agg.mean, agg.std, agg.best)))  # fmt: skip
+                      str(agg.runs), results.format_value(agg.mean, value_key), ci,
+                      *(results.format_value(v, value_key) for v in (agg.std, agg.best)))  # fmt: skip
     console = _console()
     console.print(table)
+    console.print("95% CI: Student-t interval of the mean where a group holds one value from each of >= 2 runs "
+                  "(— otherwise: epochs of one run are not independent); --aggregate setting groups the seeds "
+                  "of one config", highlight=False, soft_wrap=True)  # fmt: skip
     mixed = results_n.mixed_n_message(rows, value_key)
     if mixed:
         console.print(mixed, highlight=False, soft_wrap=True)

@@ -55,12 +55,7 @@ def sample_grid(
     z, labels = fixed_noise(latent_dim, rows, cols, seed)
     with eval_mode(generator):
         images = to_uint8(generator(z.to(device), labels.to(device))).cpu().numpy()[:, 0]
-    h, w = images.shape[1:]
-    grid = np.zeros((rows * (h + 1) - 1, cols * (w + 1) - 1), dtype=np.uint8)
-    for i, img in enumerate(images):
-        r, c = divmod(i, cols)
-        grid[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = img
-    return grid
+    return tile_rows(images, cols)
 
 
 def png_bytes(array: np.ndarray) -> bytes:
@@ -102,3 +97,51 @@ def generate(
             imgs = generator(z, labels[start : start + batch].to(device))
             out.append(to_uint8(imgs) if as_uint8 else imgs.float())
     return torch.cat(out), labels.to(device)
+
+
+def tile_rows(images: np.ndarray, cols: int) -> np.ndarray:
+    """uint8 ``(k*cols, h, w)`` -> one picture of ``k`` rows x ``cols`` tiles with 1 px black gaps."""
+    rows = len(images) // cols
+    h, w = images.shape[1:]
+    grid = np.zeros((rows * (h + 1) - 1, cols * (w + 1) - 1), dtype=np.uint8)
+    for i, img in enumerate(images):
+        r, c = divmod(i, cols)
+        grid[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = img
+    return grid
+
+
+def class_samples(
+    generator: nn.Module,
+    latent_dim: int,
+    classes: list[int],
+    n: int,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+) -> np.ndarray:
+    """A grid with one row per class in ``classes``, ``n`` fresh samples each (noise seeded by ``seed``)."""
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.randn(len(classes) * n, latent_dim, generator=gen)
+    labels = torch.as_tensor(classes).repeat_interleave(n)
+    with eval_mode(generator):
+        images = to_uint8(generator(z.to(device), labels.to(device))).cpu().numpy()[:, 0]
+    return tile_rows(images, n)
+
+
+def latent_walk(
+    generator: nn.Module,
+    latent_dim: int,
+    classes: list[int],
+    steps: int,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+) -> np.ndarray:
+    """One row per class: ``steps`` images on the straight line between two noise vectors of that class
+    (both ends included), so a smooth row means the generator's latent space is smooth there."""
+    gen = torch.Generator().manual_seed(seed)
+    ends = torch.randn(len(classes), 2, latent_dim, generator=gen)
+    t = torch.linspace(0.0, 1.0, steps).view(1, steps, 1)
+    z = (ends[:, :1] * (1 - t) + ends[:, 1:] * t).reshape(-1, latent_dim)
+    labels = torch.as_tensor(classes).repeat_interleave(steps)
+    with eval_mode(generator):
+        images = to_uint8(generator(z.to(device), labels.to(device))).cpu().numpy()[:, 0]
+    return tile_rows(images, steps)

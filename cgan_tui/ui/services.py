@@ -109,6 +109,8 @@ class Services:
     poll_interval: float = 1.5
     page_size: int = 100
     rater: str = "me"
+    export_dir: Path = field(default_factory=Path)
+    """Where the run detail screen's ``s`` writes the shown grid (default: the current folder)."""
     lock_probe_s: float = 1.0
     _store: Store | None = field(default=None, init=False, repr=False)
     _registries: "Registries | None" = field(default=None, init=False, repr=False)
@@ -226,6 +228,18 @@ class Services:
 
         row = queries.grid(self.store, run_id, epoch)
         return None if row is None else GridImage(bytes(row.png), rows=row.rows, cols=row.cols)
+
+    def save_grid_png(self, run_id: int, epoch: int, png: bytes) -> Path:
+        """Write a stored grid's PNG bytes as ``run<ID>_e<EPOCH>_grid.png`` in ``export_dir``; returns the
+        path. The bytes are the stored picture itself: nothing is redrawn (the UI never imports torch)."""
+        from cgan_tui.errors import UserError
+
+        path = Path(self.export_dir) / f"run{run_id}_e{epoch}_grid.png"
+        try:
+            path.write_bytes(png)
+        except OSError as exc:
+            raise UserError(f"cannot save the grid to {path}: {exc.strerror or exc}") from None
+        return path.resolve()
 
     @property
     def image_footer(self) -> str:

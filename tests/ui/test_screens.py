@@ -299,3 +299,111 @@ async def test_run_detail_shows_precision_and_evaluation_progress(ui_db, make_ap
         await wait_for(pilot, lambda: "evaluating: inception generated 300/1000" in title(), what="progress in title")
         assert " · bf16" in title()
         assert "trains in bf16 (auto: CUDA NVIDIA H200 with native bf16)" in str(screen.query_one("#detail-config").render())
+
+
+async def test_detail_saves_shown_grid_as_png(snapshot_db, make_app, tmp_path):
+    """``s`` on the run detail screen writes the grid shown (the stored PNG, byte for byte) and says where."""
+    out = tmp_path / "exports"
+    out.mkdir()
+    app = make_app(snapshot_db.url, export_dir=out)
+    run_id = snapshot_db.run_ids[1]
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        app.push_screen(RunDetailScreen(run_id, 1))
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None,
+                       what="run detail")
+        screen = app.screen
+        grid = screen.query_one(SampleGrid)
+        await wait_for(pilot, lambda: grid.png is not None, what="grid")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen.saved_path is not None, what="saved grid")
+        assert screen.saved_path == (out / f"run{run_id}_e1_grid.png").resolve()
+        assert screen.saved_path.read_bytes() == stored_grid(snapshot_db.url, run_id, 1)
+        toasts = [str(n.message) for n in app._notifications]
+        assert any(str(screen.saved_path) in t for t in toasts)
+
+
+async def test_detail_save_into_missing_folder_says_why(snapshot_db, make_app, tmp_path):
+    app = make_app(snapshot_db.url, export_dir=tmp_path / "missing")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        app.push_screen(RunDetailScreen(snapshot_db.run_ids[0], 1))
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None,
+                       what="run detail")
+        grid = app.screen.query_one(SampleGrid)
+        await wait_for(pilot, lambda: grid.png is not None, what="grid")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: any("cannot save the grid" in str(n.message) for n in app._notifications),
+                       what="error toast")
+        assert app.screen.saved_path is None
+
+
+async def test_compare_marks_significance_across_seeds(tmp_path, make_app, registries):
+    """Two settings over three seeds each: the compare screen's Welch row shows the p-value that
+    scipy's Welch test gives for the values stored in the database."""
+    from scipy import stats as sps
+
+    url, rows = seeds_db(tmp_path, registries)
+    a = next(r for r in rows if r.loss == "bce")
+    b = next(r for r in rows if r.loss == "hinge")
+    key = "combined@inception"
+    expected = sps.ttest_ind([r.get(key) for r in rows if r.loss == "bce"],
+                             [r.get(key) for r in rows if r.loss == "hinge"], equal_var=False).pvalue
+    app = make_app(url)
+    async with app.run_test(size=(170, 55)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        app.push_screen(CompareScreen([a, b], "inception", rows))
+        def tested():
+            screen = app.screen
+            return isinstance(screen, CompareScreen) and bool(screen.query("#compare-table")) and \
+                "significance" in screen.query_one("#compare-table").rows
+
+        await wait_for(pilot, tested, what="compare table with its significance row")
+        table = app.screen.query_one("#compare-table")
+        cells = [str(c).strip() for c in table.get_row("significance")]
+        from cgan_tui.stats import format_p
+
+        assert cells[0] == "Welch p vs 1st (combined)" and cells[1] == "reference (3 seeds)"
+        assert cells[2] == f"p={format_p(expected)} *" and expected < 0.05
+
+
+def seeds_db(tmp_path, registries):
+    """Two settings (bce, hinge) over three seeds each, FID/IS/LPIPS at epoch 2: (url, result rows)."""
+    from cgan_tui.config import RunConfig, resolve
+    from cgan_tui.results import load_results
+
+    url = f"sqlite:///{tmp_path / 'seeds.db'}"
+    store = open_store(url)
+    fids = {"bce": (40.0, 42.0, 41.0), "hinge": (60.0, 63.0, 61.5)}
+    for loss, values in fids.items():
+        for seed, fid in enumerate(values):
+            cfg = resolve(RunConfig(model="seed004", loss=loss, epochs=2, checkpoint_epochs=(2,), seed=seed), registries)
+            (run_id,) = queries.create_runs(store, [cfg], status="completed")
+            queries.upsert_metrics(store, run_id, 2, {"fid": fid, "is": 2.0}, backend="inception", n_samples=50)
+            queries.upsert_metrics(store, run_id, 2, {"lpips": 0.4}, backend="lpips", n_samples=50)
+    rows = load_results(store, registries)
+    store.dispose()
+    return url, rows
+
+
+async def test_aggregate_by_setting_shows_ci(tmp_path, make_app, registries):
+    from cgan_tui import stats
+    from cgan_tui.results import format_value
+    from cgan_tui.ui.screens.aggregate import GROUPS
+
+    url, rows = seeds_db(tmp_path, registries)
+    key = "combined@inception"
+    app = make_app(url)
+    async with app.run_test(size=(170, 45)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        await pilot.press("a", *(["g"] * GROUPS.index("setting")))
+        await wait_for(pilot, lambda: "by setting" in str(app.screen.query_one("#aggregate-title").render()),
+                       what="aggregate by setting")
+        table = app.screen.query_one("#aggregate-table")
+        shown = {str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)}
+        assert set(shown) == {r.setting for r in rows}
+        for setting, cells in shown.items():
+            values = [r.get(key) for r in rows if r.setting == setting]
+            mean = sum(values) / len(values)
+            assert cells[2:4] == ["3", "3"]
+            assert cells[4] == f"{format_value(mean, key)} ± {format_value(stats.ci_half_width(values), key)}"

@@ -12,7 +12,8 @@ from cgan_tui.formatting import compact_n
 from cgan_tui.results import MISSING, Column, ResultRow, aggregate, format_value
 from cgan_tui.results_n import mixed_n_message
 
-GROUPS = ("loss", "embed_dim", "conditioning", "model", "epoch")
+GROUPS = ("loss", "embed_dim", "conditioning", "model", "epoch", "setting")
+"""``setting`` pools the seeds of one config (``cgan_tui.stats``): its interval is the seed-to-seed one."""
 
 
 class AggregateScreen(Screen):
@@ -57,12 +58,13 @@ class AggregateScreen(Screen):
             f"{'lower' if col.better == 'lower' else 'higher' if col.better == 'higher' else 'no'} is better)"
             + (f" — {mixed}" if mixed else "")
         )
-        table.add_columns(group, "at n", "models", "mean ± std", "best")
+        table.add_columns(group, "at n", "models", "runs", "mean ± 95% CI", "std", "best")
         for agg in aggregate(self.rows, group, col.key, col.better):
             mean = format_value(agg.mean, col.key)
-            spread = f" ± {format_value(agg.std, col.key)}" if agg.std is not None else ""
+            spread = f" ± {format_value(agg.ci, col.key)}" if agg.ci is not None else ""
             at_n = compact_n(agg.sample_n) if agg.sample_n else MISSING
-            table.add_row(str(agg.group), at_n, str(agg.n), mean + spread, format_value(agg.best, col.key))
+            table.add_row(str(agg.group), at_n, str(agg.n), str(agg.runs), mean + spread,
+                          format_value(agg.std, col.key), format_value(agg.best, col.key))
 
     def action_group(self) -> None:
         self.group_index = (self.group_index + 1) % len(GROUPS)

@@ -59,7 +59,8 @@ class CompareScreen(Screen):
         super().__init__()
         self.rows = rows
         self.backend = backend
-        self.models = {(r.run_id, r.epoch): r for r in (all_rows or rows)}
+        self.all_rows = list(all_rows or rows)
+        self.models = {(r.run_id, r.epoch): r for r in self.all_rows}
         self.models.update({(r.run_id, r.epoch): r for r in rows})
         self.epoch = rows[0].epoch
         self.grids: dict[tuple[int, int], GridImage | None] = {}
@@ -112,6 +113,9 @@ class CompareScreen(Screen):
                 cells.append(Text(f"{BEST} {text}", style="bold green") if i in best else Text(f"  {text}"))
             arrow = {"lower": " ↓", "higher": " ↑"}.get(col.better or "", "")
             body.append((col.key, [Text(col.title + arrow), *cells]))
+        welch = self._significance(models, columns)
+        if welch is not None:
+            body.append(welch)
         if not present:
             body.append(("none", [Text("no evaluated model at this epoch"), *(Text("  —") for _ in self.rows)]))
         headers = [f"metric @ e{self.epoch}", *(f"{_name(row)} r{row.run_id}" for row in self.rows)]
@@ -121,6 +125,31 @@ class CompareScreen(Screen):
             table.add_column(title, key="metric" if i == 0 else f"m{i - 1}", width=width)
         for key, cells in body:
             table.add_row(*cells, key=key)
+
+    def significance_key(self, columns) -> str | None:
+        """The value the settings are tested on: the backend's combined score, else its FID."""
+        keys = {c.key for c in columns}
+        return next((k for k in (f"combined@{self.backend}", f"fid@{self.backend}") if k in keys), None)
+
+    def _significance(self, models: list[ResultRow | None], columns) -> tuple[str, list[Text]] | None:
+        """A row "p vs 1st": Welch's t-test between the first model's setting and each other's, over their
+        seeds (``cgan_tui.stats``); ``*`` marks p < 0.05. None without a model at this epoch."""
+        from cgan_tui import stats
+
+        key = self.significance_key(columns)
+        first = models[0] if models else None
+        if key is None or first is None:
+            return None
+        seeds = len(stats.seed_values(self.all_rows, first, key))
+        cells = [Text(f"  reference ({seeds} seed{'' if seeds == 1 else 's'})")]
+        for model in models[1:]:
+            if model is None:
+                cells.append(Text("  —"))
+                continue
+            result = stats.compare_settings(self.all_rows, first, model, key)
+            text = "  same setting" if model.setting_key == first.setting_key else f"  {result.text()}"
+            cells.append(Text(text, style="bold" if result.significant else ""))
+        return ("significance", [Text(f"Welch p vs 1st ({key.partition('@')[0]})"), *cells])
 
     @work(thread=True, exclusive=True, group="compare-load")
     def _load(self) -> None:

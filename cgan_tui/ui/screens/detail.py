@@ -13,37 +13,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from cgan_tui.errors import UserError
+from cgan_tui.results_n import metric_series  # noqa: F401 - the curves' one home (the report draws them too)
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.grid_tiles import GridImage
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
-
-TRAIN_BACKEND = "train"
-
-
-def metric_series(metrics: list) -> dict[str, dict[int, float]]:
-    """MetricValue rows -> key (name@backend) -> epoch -> value, training stats excluded, and for a
-    versioned backend (the classifier) only values of the network in use now. One curve is one sample
-    count: the n that covers the most epochs (ties: the larger), as values at different n are not
-    comparable (``cgan_tui.results_n``)."""
-    from cgan_tui.gan import backbones
-
-    current = backbones.current_all()
-    by_n: dict[str, dict[int, dict[int, float]]] = {}
-    for row in metrics:
-        if row.backend == TRAIN_BACKEND or row.value is None:
-            continue
-        if row.backend in current and (getattr(row, "backbone", "") or "") != current[row.backend]:
-            continue
-        key = f"{row.name}@{row.backend}"
-        by_n.setdefault(key, {}).setdefault(row.n_samples, {})[row.epoch] = float(row.value)
-    out: dict[str, dict[int, float]] = {}
-    for key, curves in by_n.items():
-        n = max(curves, key=lambda k: (len(curves[k]), k))
-        out[key] = curves[n]
-    return out
-
 
 class RunDetailScreen(Screen):
     """One run; ``epoch`` is the model (evaluated epoch) the user opened, where the slider starts."""
@@ -59,6 +34,7 @@ class RunDetailScreen(Screen):
         Binding("z", "zoom", "Zoom"),
         Binding("m", "next_metric", "Metric"),
         Binding("r", "rate", "Rate"),
+        Binding("s", "save_grid", "Save PNG"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
@@ -70,6 +46,7 @@ class RunDetailScreen(Screen):
         self.metric_keys: list[str] = []
         self.metric_index = 0
         self.grids: dict[int, GridImage | None] = {}
+        self.saved_path = None  # where ``s`` last wrote the grid (tests read it)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -263,3 +240,18 @@ class RunDetailScreen(Screen):
 
         run = self.data.run
         self.app.push_screen(RateScreen(self.run_id, epoch, f"{run.loss} {run.conditioning} e{epoch}"))
+
+    def action_save_grid(self) -> None:
+        """Write the grid shown at the slider's epoch (the stored PNG, as is) and say where."""
+        epoch = self.slider.epoch
+        grid = self.grids.get(epoch) if epoch is not None else None
+        if grid is None:
+            self.notify("no sample grid shown to save yet", severity="warning")
+            return
+        try:
+            path = self.app.services.save_grid_png(self.run_id, epoch, grid.png)
+        except UserError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.saved_path = path
+        self.notify(f"saved run {self.run_id} epoch {epoch} grid to {path}")

@@ -1,0 +1,88 @@
+"""``cgan-tui report [--experiment NAME | RUN_ID ...] -o DIR``: report.html (self-contained) and report.md.
+
+The report package (matplotlib) is imported only when the command runs: ``cgan-tui`` and the TUI
+start without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+from cgan_tui.errors import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from cgan_tui.cli import add_common
+    from cgan_tui.cli.metrics_cmd import _add_score_options
+
+    p = subparsers.add_parser(
+        "report",
+        help="write report.html (self-contained) and report.md with figures for a set of runs",
+        description="A report a researcher can share: the models table per backend (values with n and network), "
+        "ranking by combined next to ranking by human rating, settings across seeds (95%% CI, Welch's test), "
+        "figures (losses, metrics per epoch, training time, sample grids, per-class diversity) and every "
+        "run's config. report.html embeds everything (opens offline); report.md has its PNGs in report_figures/.",
+    )
+    p.add_argument("run_ids", nargs="*", type=int, metavar="RUN_ID", help="runs to report (default: all)")
+    p.add_argument("--experiment", metavar="NAME", help="the runs of this experiment")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write into (created if missing)")
+    _add_score_options(p)
+    add_common(p)
+    p.set_defaults(func=run_report)
+
+
+def output_dir(text: str) -> Path:
+    """The -o folder, created if missing; a one-line error when it cannot be written."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise UserError(f"-o {text}: is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"-o {text}: cannot create the folder ({exc.strerror or exc})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UserError(f"-o {text}: folder is not writable")
+    return path
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from cgan_tui.cli.metrics_cmd import _open, _registries, _score_args
+
+    preset, weights = _score_args(args)
+    if weights is not None:
+        raise UserError("report uses a named --preset (research, commercial, academic); --weights is for ls")
+    started = time.perf_counter()
+    registries = _registries(args)
+    store = _open(args)
+    try:
+        from cgan_tui.report import data as report_data
+
+        data = report_data.collect(store, registries, experiment=args.experiment, run_ids=args.run_ids,
+                                   preset=preset, database=_db_name(store))  # fmt: skip
+    finally:
+        store.dispose()
+    out = output_dir(args.output)
+    from cgan_tui.report import build
+
+    try:
+        paths = build.write(data, out)
+    except OSError as exc:
+        raise UserError(f"cannot write the report into {out}: {exc.strerror or exc}") from None
+    seconds = time.perf_counter() - started
+    size = paths["html"].stat().st_size
+    print(f"{paths['html']} ({size / 1024:.0f} KiB, self-contained), {paths['md']} (figures in "
+          f"{paths['figures']}); {len(data.runs)} runs, {len(data.rows)} models in {seconds:.1f} s")  # fmt: skip
+    return 0
+
+
+def _db_name(store) -> str:
+    """The database as a reader should see it: the SQLite file name, else the URL without password."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(store.url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return Path(parsed.database).name
+    return parsed.render_as_string(hide_password=True)

@@ -1,0 +1,463 @@
+"""The report's content as a list of blocks, written twice: ``report.html`` (one self-contained file:
+inline CSS, figures as base64 PNGs) and ``report.md`` with its PNGs in ``report_figures/`` beside it.
+
+Sections (issue 18): the seed 000 table per backend (one row per model, each value with its n, the
+backbone in the caption, the best per column marked), the ranking by combined next to the ranking by
+human rating with the disagreements called out, settings across seeds (mean ± 95 % CI, Welch's test),
+figures (losses, each metric per epoch, training time, a sample grid per model, per-class diversity)
+and each run's config, seed, precision, device and code version.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cgan_tui import results, scoring, stats
+from cgan_tui.formatting import compact_n
+
+FIGURES_DIR = "report_figures"
+BEST = "★"
+TABLE_NAMES = ("fid", "is", "lpips", "combined", "final")
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:1em 0;font-size:.85em}caption{text-align:left;font-weight:600;padding:.3em 0}
+th,td{border:1px solid #ddd;padding:.25em .55em;text-align:right}th{background:#f3f3f3}
+td.text,th.text{text-align:left}td.best{background:#e4f5e4;font-weight:700}tr.disagree td{background:#fff4e0}
+.n{color:#888;font-size:.85em}figure{margin:1em 0}figcaption{font-size:.85em;color:#555}
+img{max-width:100%;height:auto}img.pixels{image-rendering:pixelated}.grids{display:flex;flex-wrap:wrap;gap:1em}
+.grids figure{margin:0}pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.8em}
+.callout{background:#fff4e0;border-left:4px solid #e0a030;padding:.5em 1em}code{background:#f3f3f3;padding:0 .2em}
+"""
+
+
+@dataclass
+class Cell:
+    text: str
+    key: str | None = None
+    value: float | None = None
+    run: int | None = None
+    epoch: int | None = None
+    best: bool = False
+    numeric: bool = True
+    n: int | None = None
+
+
+@dataclass
+class Table:
+    caption: str
+    headers: list[str]
+    rows: list[list[Cell]]
+    row_classes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Figure:
+    name: str  # file name in report_figures/
+    png: bytes
+    caption: str
+    zoom: int = 1
+    """Shown this many times its pixel size in HTML (sharp, ``image-rendering: pixelated``): sample grids
+    are embedded as stored, 4x smaller than an enlarged copy."""
+
+
+@dataclass
+class Block:
+    kind: str  # h1 | h2 | h3 | p | callout | table | figure | grids | pre
+    content: Any
+
+
+# ------------------------------------------------------------------------------------------ content
+
+
+def value_cell(row, key: str, best: set[tuple[int, int]]) -> Cell:
+    value = row.get(key)
+    n = row.n_samples.get(key) if value is not None else None
+    return Cell(results.format_value(value, key), key=key, value=value, run=row.run_id, epoch=row.epoch,
+                best=(row.run_id, row.epoch) in best, n=n)  # fmt: skip
+
+
+def best_models(rows, key: str, better: str | None) -> set[tuple[int, int]]:
+    """Models with the best value of ``key`` among those at the column's most common n (never across n)."""
+    present = [r for r in rows if r.get(key) is not None]
+    if better not in ("lower", "higher") or len(present) < 2:
+        return set()
+    counts: dict[int | None, int] = {}
+    for r in present:
+        counts[r.n_samples.get(key)] = counts.get(r.n_samples.get(key), 0) + 1
+    n = max(counts, key=lambda k: (counts[k], k or 0))
+    same = [r for r in present if r.n_samples.get(key) == n]
+    target = min(r.get(key) for r in same) if better == "lower" else max(r.get(key) for r in same)
+    return {(r.run_id, r.epoch) for r in same if r.get(key) == target}
+
+
+def backend_keys(rows, backend: str) -> list[str]:
+    """The seed 000 columns of ``backend``: its FID, IS, LPIPS (own, else the shared one), combined, final."""
+    present = {k for r in rows for k in (*r.values, *r.scores)}
+    keys = []
+    for name in TABLE_NAMES:
+        own = f"{name}@{backend}"
+        if own in present:
+            keys.append(own)
+        elif name == "lpips" and "lpips@lpips" in present:
+            keys.append("lpips@lpips")
+    return keys
+
+
+def model_table(rows, backend: str, directions: dict[str, str]) -> Table:
+    from cgan_tui.gan import backbones
+
+    keys = backend_keys(rows, backend)
+    digest = backbones.current(backend)
+    network = f"network {digest}" if digest else "published weights, not versioned"
+    bests = {k: best_models(rows, k, results.direction_of(k, directions)) for k in keys}
+    headers = ["run", "model", "epoch", "seed"] + [
+        results._title(k) + {"lower": " ↓", "higher": " ↑"}.get(results.direction_of(k, directions) or "", "")
+        for k in keys
+    ]
+    body = []
+    for row in sorted(rows, key=lambda r: (r.run_id, r.epoch)):
+        base = [Cell(str(row.run_id)), Cell(row.label, numeric=False), Cell(str(row.epoch)), Cell(str(row.seed))]
+        body.append(base + [value_cell(row, k, bests[k]) for k in keys])
+    lpips = next((k for k in keys if k.startswith("lpips@")), None)
+    note = f"; LPIPS from backend {lpips.partition('@')[2]}" if lpips and not lpips.endswith("@" + backend) else ""
+    return Table(f"backend {backend}, {network}{note}: one row per model, each value with its n; "
+                 f"{BEST} best per column (among values at the column's most common n)", headers, body)  # fmt: skip
+
+
+def ranking(rows, backend: str, directions: dict[str, str]) -> tuple[Table | None, list[str]]:
+    """Ranks by combined and by human rating side by side; lines calling out where they disagree."""
+    key = f"combined@{backend}"
+    scored = [r for r in rows if r.get(key) is not None]
+    if not scored:
+        return None, [f"No model has {key} yet: evaluate with `cgan-tui eval RUN_ID`."]
+    by_score = results.sort_rows(scored, [(key, results.direction_of(key, directions) == "higher")])
+    score_rank = {(r.run_id, r.epoch): i + 1 for i, r in enumerate(by_score)}
+    human = {(r.run_id, r.epoch): scoring.qualitative(r.ratings) for r in scored}
+    rated = sorted((m for m in human if human[m] is not None), key=lambda m: -human[m])
+    human_rank = {m: i + 1 for i, m in enumerate(rated)}
+    body, classes, notes = [], [], []
+    for r in by_score:
+        m = (r.run_id, r.epoch)
+        hr = human_rank.get(m)
+        delta = None if hr is None else hr - score_rank[m]
+        disagree = delta is not None and abs(delta) >= 2
+        classes.append("disagree" if disagree else "")
+        body.append([
+            Cell(str(score_rank[m])), Cell(r.label, numeric=False), Cell(str(r.run_id)),
+            value_cell(r, key, set()),
+            Cell("—" if human[m] is None else f"{human[m]:.1f}", key="human@rating", value=human[m], run=r.run_id,
+                 epoch=r.epoch),
+            Cell("—" if hr is None else str(hr)), Cell("—" if delta is None else f"{delta:+d}"),
+        ])  # fmt: skip
+        if disagree:
+            notes.append(f"{r.label} (run {r.run_id}): rank {score_rank[m]} by combined, {hr} by eye")
+    if not rated:
+        notes.insert(0, "No model is fully rated yet, so there is no ranking by eye: rate with `cgan-tui rate RUN "
+                        "--epoch E --sharpness N --structure N --detail N --class-fit N` or the TUI's r key.")  # fmt: skip
+    else:
+        top_score = by_score[0]
+        top_eye = rated[0]
+        if (top_score.run_id, top_score.epoch) != top_eye:
+            eye = next(r for r in scored if (r.run_id, r.epoch) == top_eye)
+            notes.insert(0, f"The best-scoring model ({top_score.label}, run {top_score.run_id}) is not the one that "
+                            f"looks best ({eye.label}, run {eye.run_id}): the seed study's central finding.")  # fmt: skip
+        else:
+            notes.insert(0, f"The best-scoring model ({top_score.label}, run {top_score.run_id}) is also rated best.")
+    headers = ["rank", "model", "run", results._title(key) + " ↓", "human (0-100)", "rank by eye", "Δ rank"]
+    caption = (f"ranking by {key} next to the ranking by human rating (mean of the four criteria, 0-100); "
+               "rows where the ranks differ by 2 or more are highlighted")  # fmt: skip
+    return Table(caption, headers, body, classes), notes
+
+
+def seeds_section(rows, backend: str, directions: dict[str, str]) -> tuple[Table | None, str]:
+    key = f"combined@{backend}" if any(r.get(f"combined@{backend}") is not None for r in rows) else f"fid@{backend}"
+    aggs = [a for a in results.aggregate(rows, results.SETTING, key) if a.n]
+    if not any(a.ci is not None for a in aggs):
+        return None, (f"Every setting here has one seed: repeat settings over seeds (the grid form's seed count, "
+                      f"or `--set seed=N`) to get 95 % intervals and significance tests on {key}.")  # fmt: skip
+    better = results.direction_of(key, directions) or "lower"
+    ranked = sorted(aggs, key=lambda a: a.mean if better == "lower" else -a.mean)
+    best = ranked[0]
+    by_setting = {}
+    for r in rows:
+        by_setting.setdefault(r.setting, r)
+    body = []
+    for a in ranked:
+        ref = by_setting[a.group]
+        if a is best:
+            test = "reference (best mean)"
+        else:
+            test = stats.compare_settings(rows, by_setting[best.group], ref, key).text()
+        ci = "—" if a.ci is None else f"± {results.format_value(a.ci, key)}"
+        body.append([Cell(str(a.group), numeric=False), Cell(str(a.runs)), Cell(compact_n(a.sample_n) if a.sample_n else "—"),
+                     Cell(results.format_value(a.mean, key), key=f"mean:{key}", value=a.mean), Cell(ci),
+                     Cell(test, numeric=False)])  # fmt: skip
+    caption = (f"{key} per setting (config without its seed), seeds pooled: mean ± 95 % Student-t interval; "
+               f"Welch's t-test against the best setting, * = significant at p < {stats.ALPHA}")  # fmt: skip
+    return Table(caption, ["setting", "seeds", "at n", "mean", "95% CI", "vs best"], body), ""
+
+
+def run_table(runs) -> Table:
+    body = []
+    for info in runs:
+        run, cfg = info.run, info.config
+        secs = info.train_seconds
+        body.append([
+            Cell(str(run.id)), Cell(info.name, numeric=False), Cell(info.experiment or "—", numeric=False),
+            Cell(getattr(run.status, "value", str(run.status)), numeric=False), Cell(str(run.seed)),
+            Cell(str(cfg.get("precision", "—")), numeric=False), Cell(run.device or str(cfg.get("device", "—")), numeric=False),
+            Cell(run.code_version or "—", numeric=False), Cell(f"{run.current_epoch}/{run.epochs}"),
+            Cell("—" if secs is None else f"{secs:.1f}"),
+        ])  # fmt: skip
+    headers = ["run", "name", "experiment", "status", "seed", "precision", "device", "code version", "epochs", "train s"]
+    return Table("every run: what a reader needs to rerun it (full configs below)", headers, body)
+
+
+def blocks(data) -> list[Block]:
+    """The whole report as blocks (figures drawn here)."""
+    from cgan_tui.report import figures
+
+    directions = results.directions(data.registries)
+    rows = data.rows
+    out = [Block("h1", f"cgan-tui report: {data.title}"),
+           Block("p", f"{len(data.runs)} runs, {len(rows)} models (run × evaluated epoch); database {data.database}; "
+                      f"generated {data.generated}; scores with the {data.preset} preset; default backend "
+                      f"{data.backend}.")]  # fmt: skip
+
+    out.append(Block("h2", "Models"))
+    backends = sorted({b for r in rows for b in results.score_backends(r)},
+                      key=lambda b: (results.BACKEND_ORDER.get(b, 5), b))  # fmt: skip
+    if not backends:
+        out.append(Block("p", "No model is evaluated yet: `cgan-tui eval RUN_ID` computes FID, IS and LPIPS."))
+    for backend in backends:
+        out.append(Block("table", model_table(rows, backend, directions)))
+
+    out.append(Block("h2", "Ranking: scores vs eyes"))
+    table, notes = ranking(rows, data.backend, directions)
+    for note in notes[:1]:
+        out.append(Block("callout", note))
+    if table is not None:
+        out.append(Block("table", table))
+    if len(notes) > 1:
+        out.append(Block("p", "Disagreements (rank by combined vs by eye differ by 2 or more): " + "; ".join(notes[1:]) + "."))
+
+    out.append(Block("h2", "Settings across seeds"))
+    seeds_table, seeds_note = seeds_section(rows, data.backend, directions)
+    if seeds_table is not None:
+        out.append(Block("table", seeds_table))
+    if seeds_note:
+        out.append(Block("p", seeds_note))
+
+    out.append(Block("h2", "Training"))
+    fig = figures.losses(data.runs)
+    if fig:
+        out.append(Block("figure", Figure("losses.png", fig, "G and D loss per epoch, one line per run")))
+    fig = figures.train_time(data.runs)
+    if fig:
+        out.append(Block("figure", Figure("train_time.png", fig, "training time per run (sum of epoch times)")))
+
+    out.append(Block("h2", "Metrics per epoch"))
+    keys = sorted({k for info in data.runs for k in info.series if not k.partition("@")[0].endswith("_std")},
+                  key=lambda k: (results.BACKEND_ORDER.get(k.partition("@")[2], 5), k))  # fmt: skip
+    if not keys:
+        out.append(Block("p", "No metric values yet."))
+    curves = []
+    for key in keys:
+        fig = figures.metric(key, results._title(key) + f" ({key})", data.runs, results.direction_of(key, directions))
+        if fig:
+            curves.append(Figure(f"metric_{_slug(key)}.png", fig, f"{key} per epoch, one line per run"))
+    if curves:
+        out.append(Block("grids", curves))
+
+    out.append(Block("h2", "Samples"))
+    grids, labels, matrix = [], [], []
+    for info in data.runs:
+        for epoch, (png, n_rows, n_cols) in sorted(info.grids.items()):
+            label = f"{info.name} e{epoch}"
+            grids.append(Figure(f"grid_r{info.run.id}_e{epoch}.png", png, label, zoom=2))
+            try:
+                matrix.append(figures.class_diversity(png, n_rows, n_cols))
+                labels.append(label)
+            except ValueError:
+                pass  # a grid whose size does not fit its layout: shown, not measured
+    if grids:
+        out.append(Block("p", "The stored fixed-noise grid of each model: one row per class (top: T-shirt/top … "
+                              "bottom: Ankle boot), the same noise every epoch."))  # fmt: skip
+        out.append(Block("grids", grids))
+        fig = figures.diversity_heatmap(labels, matrix)
+        if fig:
+            out.append(Block("figure", Figure("class_diversity.png", fig,
+                                              "per-class diversity: RMS pixel distance between a class's grid samples, "
+                                              "averaged over pairs (near 0: every noise vector gives the same image)")))  # fmt: skip
+    else:
+        out.append(Block("p", "No sample grids stored for these models."))
+
+    out.append(Block("h2", "Runs"))
+    out.append(Block("table", run_table(data.runs)))
+    for info in data.runs:
+        out.append(Block("pre", (f"run {info.run.id} config", json.dumps(info.config, indent=2, sort_keys=True))))
+    return out
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")
+
+
+# -------------------------------------------------------------------------------------------- HTML
+
+
+def _cell_html(cell: Cell, tag: str = "td") -> str:
+    cls = [] if cell.numeric else ["text"]
+    if cell.best:
+        cls.append("best")
+    attrs = f' class="{" ".join(cls)}"' if cls else ""
+    if cell.key is not None:
+        attrs += f' data-key="{html.escape(cell.key)}"'
+        attrs += f' data-value="{"" if cell.value is None else repr(float(cell.value))}"'
+        if cell.run is not None:
+            attrs += f' data-run="{cell.run}" data-epoch="{cell.epoch}"'
+        if cell.n:
+            attrs += f' data-n="{cell.n}"'
+    text = html.escape(cell.text)
+    if cell.best:
+        text = f"{BEST} {text}"
+    if cell.n:
+        text += f' <span class="n">·{compact_n(cell.n)}</span>'
+    return f"<{tag}{attrs}>{text}</{tag}>"
+
+
+def _table_html(table: Table) -> str:
+    parts = ["<table>", f"<caption>{html.escape(table.caption)}</caption>", "<thead><tr>"]
+    parts += [f"<th>{html.escape(h)}</th>" for h in table.headers]
+    parts.append("</tr></thead><tbody>")
+    for i, row in enumerate(table.rows):
+        cls = table.row_classes[i] if i < len(table.row_classes) and table.row_classes[i] else ""
+        parts.append(f'<tr class="{cls}">' if cls else "<tr>")
+        parts += [_cell_html(c) for c in row]
+        parts.append("</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def _img_html(fig: Figure) -> str:
+    data = base64.b64encode(fig.png).decode("ascii")
+    size = ""
+    if fig.zoom > 1:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(fig.png)) as image:
+            size = f' class="pixels" width="{image.width * fig.zoom}" height="{image.height * fig.zoom}"'
+    return (f'<figure><img alt="{html.escape(fig.caption)}"{size} src="data:image/png;base64,{data}">'
+            f"<figcaption>{html.escape(fig.caption)}</figcaption></figure>")  # fmt: skip
+
+
+def _inline(text: str) -> str:
+    """Escaped text with Markdown-style `code` spans as <code> (the same strings feed report.md)."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
+def to_html(blocks_: list[Block]) -> str:
+    title = next((b.content for b in blocks_ if b.kind == "h1"), "cgan-tui report")
+    body = []
+    for b in blocks_:
+        if b.kind in ("h1", "h2", "h3"):
+            body.append(f"<{b.kind}>{html.escape(b.content)}</{b.kind}>")
+        elif b.kind == "p":
+            body.append(f"<p>{_inline(b.content)}</p>")
+        elif b.kind == "callout":
+            body.append(f'<p class="callout">{_inline(b.content)}</p>')
+        elif b.kind == "table":
+            body.append(_table_html(b.content))
+        elif b.kind == "figure":
+            body.append(_img_html(b.content))
+        elif b.kind == "grids":
+            body.append('<div class="grids">' + "".join(_img_html(f) for f in b.content) + "</div>")
+        elif b.kind == "pre":
+            summary, text = b.content
+            body.append(f"<details><summary>{html.escape(summary)}</summary><pre>{html.escape(text)}</pre></details>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------- Markdown
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _cell_md(cell: Cell) -> str:
+    text = cell.text
+    if cell.n:
+        text += f" ·{compact_n(cell.n)}"
+    if cell.best:
+        text = f"**{BEST} {text}**"
+    return _md_escape(text)
+
+
+def to_markdown(blocks_: list[Block]) -> str:
+    out: list[str] = []
+    for b in blocks_:
+        if b.kind == "h1":
+            out += [f"# {b.content}", ""]
+        elif b.kind == "h2":
+            out += [f"## {b.content}", ""]
+        elif b.kind == "h3":
+            out += [f"### {b.content}", ""]
+        elif b.kind == "p":
+            out += [b.content, ""]
+        elif b.kind == "callout":
+            out += [f"> {b.content}", ""]
+        elif b.kind == "table":
+            t = b.content
+            out += [f"*{t.caption}*", "", "| " + " | ".join(_md_escape(h) for h in t.headers) + " |",
+                    "|" + "|".join("---:" if i != 1 else "---" for i in range(len(t.headers))) + "|"]  # fmt: skip
+            for i, row in enumerate(t.rows):
+                cells = [_cell_md(c) for c in row]
+                if i < len(t.row_classes) and t.row_classes[i] == "disagree":
+                    cells[1] = f"⚠ {cells[1]}"
+                out.append("| " + " | ".join(cells) + " |")
+            out.append("")
+        elif b.kind == "figure":
+            f = b.content
+            out += [f"![{f.caption}]({FIGURES_DIR}/{f.name})", "", f"*{f.caption}*", ""]
+        elif b.kind == "grids":
+            for f in b.content:
+                out += [f"**{f.caption}**", "", f"![{f.caption}]({FIGURES_DIR}/{f.name})", ""]
+        elif b.kind == "pre":
+            summary, text = b.content
+            out += [f"<details><summary>{summary}</summary>", "", "```json", text, "```", "", "</details>", ""]
+    return "\n".join(out)
+
+
+def figures_of(blocks_: list[Block]) -> list[Figure]:
+    out = []
+    for b in blocks_:
+        if b.kind == "figure":
+            out.append(b.content)
+        elif b.kind == "grids":
+            out.extend(b.content)
+    return out
+
+
+def write(data, out_dir: Path) -> dict[str, Path]:
+    """Write report.html, report.md and report_figures/*.png into ``out_dir``; returns their paths."""
+    blocks_ = blocks(data)
+    figs = out_dir / FIGURES_DIR
+    figs.mkdir(exist_ok=True)
+    for f in figures_of(blocks_):
+        (figs / f.name).write_bytes(f.png)
+    html_path = out_dir / "report.html"
+    md_path = out_dir / "report.md"
+    html_path.write_text(to_html(blocks_), encoding="utf-8")
+    md_path.write_text(to_markdown(blocks_), encoding="utf-8")
+    return {"html": html_path, "md": md_path, "figures": figs}

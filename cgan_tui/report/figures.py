@@ -1,0 +1,133 @@
+"""The report's figures as PNG bytes, drawn with matplotlib's Agg backend (no display needed).
+
+Each function takes plain data (``report.data``) and returns one PNG; nothing here touches the
+database or torch. Figures are small (about 6 x 3 inches at 100 dpi) so a report of 24 models stays
+a few megabytes with every figure embedded.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: no display, same output everywhere
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+import numpy as np  # noqa: E402
+
+from cgan_tui.classes import CLASS_NAMES  # noqa: E402
+
+DPI = 100
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)  # constrained layout: one draw, no tight-bbox second pass
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _epoch_axis(ax, epochs) -> None:
+    """Whole epochs on the x axis: each epoch ticked when there are few, else integer ticks."""
+    epochs = sorted(set(epochs))
+    if 0 < len(epochs) <= 12:
+        ax.set_xticks(epochs)
+        if len(epochs) == 1:
+            ax.set_xlim(epochs[0] - 1, epochs[0] + 1)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+
+
+def losses(runs: Sequence) -> bytes | None:
+    """G and D loss per epoch, one line per run (two panels). None when no run has recorded an epoch."""
+    if not any(r.epochs for r in runs):
+        return None
+    fig, (ax_g, ax_d) = plt.subplots(1, 2, figsize=(10, 3.4), sharex=True, layout="constrained")
+    for info in runs:
+        xs = [e.epoch for e in info.epochs]
+        ax_g.plot(xs, [e.g_loss for e in info.epochs], marker=".", label=info.name)
+        ax_d.plot(xs, [e.d_loss for e in info.epochs], marker=".", label=info.name)
+    for ax, title in ((ax_g, "generator loss"), (ax_d, "discriminator loss")):
+        ax.set_title(title)
+        _epoch_axis(ax, [e.epoch for info in runs for e in info.epochs])
+        ax.grid(alpha=0.3)
+    ax_d.legend(fontsize=7, loc="best")
+    return _png(fig)
+
+
+def metric(key: str, title: str, runs: Sequence, better: str | None) -> bytes | None:
+    """One metric per epoch, one line per run that has it. None when no run has a value."""
+    have = [r for r in runs if r.series.get(key)]
+    if not have:
+        return None
+    fig, ax = plt.subplots(figsize=(4.9, 3.0), layout="constrained")
+    for info in have:
+        points = info.series[key]
+        xs = sorted(points)
+        ax.plot(xs, [points[x] for x in xs], marker="o", label=info.name)
+    arrow = {"lower": " (lower is better)", "higher": " (higher is better)"}.get(better or "", "")
+    ax.set_title(f"{title}{arrow}", fontsize=10)
+    _epoch_axis(ax, [e for info in have for e in info.series[key]])
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+    return _png(fig)
+
+
+def train_time(runs: Sequence) -> bytes | None:
+    """Training time per run (seed 004's bar chart). None when no run has a time."""
+    have = [(r.name, r.train_seconds) for r in runs if r.train_seconds is not None]
+    if not have:
+        return None
+    names, secs = zip(*have)
+    minutes = max(secs) >= 300
+    values = [s / 60 for s in secs] if minutes else list(secs)
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.55 * len(names) + 1.5), 3.4), layout="constrained")
+    bars = ax.bar(range(len(names)), values, color="#4c72b0")
+    ax.bar_label(bars, labels=[f"{v:.1f}" for v in values], fontsize=7)
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=7)
+    ax.set_ylabel("minutes" if minutes else "seconds")
+    ax.set_title("training time per run")
+    ax.grid(axis="y", alpha=0.3)
+    return _png(fig)
+
+
+def class_diversity(png: bytes, rows: int, cols: int) -> list[float | None]:
+    """Per class (grid row): mean pairwise pixel distance between its samples (RMS, 0..1); None with
+    fewer than 2 samples. A class near 0 draws the same image for every noise vector: mode collapse."""
+    from cgan_tui.ui.grid_tiles import GridImage
+
+    grid = GridImage(png, rows=rows, cols=cols)
+    out: list[float | None] = []
+    for r in range(rows):
+        tiles = np.stack([np.asarray(grid.tile(r, c).convert("L"), dtype=np.float64) / 255.0 for c in range(cols)])
+        if len(tiles) < 2:
+            out.append(None)
+            continue
+        flat = tiles.reshape(len(tiles), -1)
+        d = [np.sqrt(np.mean((flat[i] - flat[j]) ** 2)) for i in range(len(flat)) for j in range(i + 1, len(flat))]
+        out.append(float(np.mean(d)))
+    return out
+
+
+def diversity_heatmap(labels: Sequence[str], matrix: Sequence[Sequence[float | None]]) -> bytes | None:
+    """Models x classes heat map of ``class_diversity`` (dark = little diversity)."""
+    if not labels:
+        return None
+    data = np.array([[np.nan if v is None else v for v in row] for row in matrix], dtype=float)
+    width = data.shape[1]
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(labels) + 1.8), layout="constrained")
+    image = ax.imshow(data, aspect="auto", cmap="viridis", vmin=0.0)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    names = [CLASS_NAMES[c] if c < len(CLASS_NAMES) else str(c) for c in range(width)]
+    ax.set_xticks(range(width), names, rotation=45, ha="right", fontsize=7)
+    for (i, j), v in np.ndenumerate(data):
+        if np.isfinite(v):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6,
+                    color="white" if v < np.nanmax(data) * 0.5 else "black")  # fmt: skip
+    fig.colorbar(image, ax=ax, label="pixel diversity")
+    ax.set_title("per-class diversity of the sample grid (dark: mode collapse)")
+    return _png(fig)

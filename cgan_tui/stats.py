@@ -1,0 +1,105 @@
+"""Statistics across seeds: the one home for confidence intervals and significance tests.
+
+A *setting* is everything of a run's config except its seed (and where it ran); runs of one setting
+with different seeds are repeats. Intervals are Student-t 95 % intervals of the mean; two settings
+differ significantly when Welch's t-test (unequal variances) gives p < ``ALPHA``. scipy.stats does
+the distributions; it is imported on first use only, so ``ls`` and the TUI start without it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+CONFIDENCE = 0.95
+ALPHA = 0.05
+MIN_SEEDS = 2
+"""A mean gets an interval, and two settings a test, only with at least this many values each."""
+
+NOT_A_SETTING = ("seed", "device", "data_dir", "num_workers")
+"""Config fields that do not change what is being measured: runs differing only in these are repeats."""
+
+
+def setting_of(config: dict) -> str:
+    """A stable key for a run's setting: its config without seed and where it ran (sorted JSON)."""
+    kept = {k: v for k, v in config.items() if k not in NOT_A_SETTING}
+    return json.dumps(kept, sort_keys=True, default=str)
+
+
+def _finite(values: Sequence[float | None]) -> list[float]:
+    return [float(v) for v in values if v is not None and math.isfinite(float(v))]
+
+
+def ci_half_width(values: Sequence[float | None], confidence: float = CONFIDENCE) -> float | None:
+    """Half width of the Student-t interval of the mean (``mean ± h``); None under ``MIN_SEEDS`` values."""
+    xs = _finite(values)
+    n = len(xs)
+    if n < MIN_SEEDS:
+        return None
+    from scipy import stats
+
+    mean = sum(xs) / n
+    sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
+    return float(stats.t.ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Welch's t-test of two groups' values: ``p`` None when either has fewer than ``MIN_SEEDS``."""
+
+    n_a: int
+    n_b: int
+    p: float | None
+
+    @property
+    def tested(self) -> bool:
+        return self.p is not None
+
+    @property
+    def significant(self) -> bool:
+        return self.p is not None and self.p < ALPHA
+
+    def text(self) -> str:
+        """``p=0.012 *`` (significant), ``p=0.31 n.s.``, or why there is no test."""
+        if self.p is None:
+            return f"untested ({self.n_a} vs {self.n_b} seeds; needs ≥{MIN_SEEDS} each)"
+        return f"p={format_p(self.p)} {'*' if self.significant else 'n.s.'}"
+
+
+def welch(a: Sequence[float | None], b: Sequence[float | None]) -> Comparison:
+    """Welch's t-test (two-sided) between two settings' values across seeds."""
+    xa, xb = _finite(a), _finite(b)
+    if len(xa) < MIN_SEEDS or len(xb) < MIN_SEEDS:
+        return Comparison(len(xa), len(xb), None)
+    if len(set(xa)) == 1 and len(set(xb)) == 1:  # no spread at all: the test is undefined (0/0)
+        return Comparison(len(xa), len(xb), 1.0 if xa[0] == xb[0] else 0.0)
+    from scipy import stats
+
+    p = float(stats.ttest_ind(xa, xb, equal_var=False).pvalue)
+    return Comparison(len(xa), len(xb), p)
+
+
+def format_p(p: float) -> str:
+    """Two significant digits, ``<0.001`` below that."""
+    return "<0.001" if p < 0.001 else f"{p:.2g}"
+
+
+def seed_values(rows, model, key: str) -> list[float]:
+    """``key``'s values of every model of ``model``'s setting (its repeats over seeds, ``model`` included),
+    at ``model``'s sample count for that key: values at other n are not comparable."""
+    n = model.n_samples.get(key)
+    out = []
+    for row in rows:
+        value = row.get(key)
+        if row.setting_key == model.setting_key and value is not None and row.n_samples.get(key) == n:
+            out.append(float(value))
+    return out
+
+
+def compare_settings(rows, a, b, key: str) -> Comparison:
+    """Welch's test of ``key`` between the settings of models ``a`` and ``b`` (seeds pooled per setting)."""
+    if a.setting_key == b.setting_key:
+        return Comparison(0, 0, None)
+    return welch(seed_values(rows, a, key), seed_values(rows, b, key))
