@@ -79,6 +79,10 @@ class ModelFamily:
     bf16_auto: bool = True
     """``precision = "auto"`` may use bf16 for this family where native; False keeps it fp32
     (set when bf16 was measured to hurt the family's models beyond seed-to-seed noise)."""
+    bf16_auto_devices: tuple[str, ...] = ("cuda", "cpu")
+    """Device types where ``auto`` may pick bf16 for this family (where native): leave out a device
+    type where bf16 autocast was measured *slower* for these models (small models on a big GPU are
+    launch-bound, and autocast only adds casts)."""
 
 
 MetricNeed = Literal["samples", "real_features", "fake_features", "real_images", "generator"]

@@ -6,6 +6,11 @@ from cgan_tui.hooks import hookimpl
 from cgan_tui.lazy import lazy
 from cgan_tui.specs import ModelFamily
 
+BF16_AUTO_DEVICES = ("cpu",)
+"""Where ``precision = auto`` may train these families in bf16 (where native). Not CUDA: on an H200
+bf16 autocast was slower than fp32 for both (seed004 18,983 vs 21,580 images/s, seed000 4,299 vs
+5,045; FID within seed-to-seed noise; benchmarks/train_throughput.py, docs/engine.md)."""
+
 SEED000_DEFAULTS = {
     "latent_dim": 200,  # seed 000: "잠재 벡터 차원: 200"
     "batch_size": 64,  # seed 000: "배치 크기: 64"
@@ -62,6 +67,7 @@ def register_models() -> list[ModelFamily]:
             loss_overrides={"wgan-gp": {"lr_g": 1e-4, "lr_d": 1e-4}},
             default_d_conditioning=_label_map,
             description="seed 000: FC->BN->upsample->conv G (latent 200), image+label-map D",
+            bf16_auto_devices=BF16_AUTO_DEVICES,
         ),
         ModelFamily(
             "seed004",
@@ -69,5 +75,6 @@ def register_models() -> list[ModelFamily]:
             defaults=SEED004_DEFAULTS,
             default_d_conditioning=_same_scheme,
             description="seed 004: ConvTranspose 110->128x7x7->64x14x14->1x28x28 G, 11-channel D",
+            bf16_auto_devices=BF16_AUTO_DEVICES,
         ),
     ]

@@ -3,7 +3,9 @@
 bf16 autocast doubles training throughput where the hardware does bf16 natively (CUDA devices that
 report it; CPUs with AVX-512 BF16 or AMX) and is 10-15x *slower* where it is emulated (an AVX2-only
 CPU). So ``auto`` (the default) picks bf16 only where it is native, and a model family whose models
-were measured to get worse in bf16 can opt out of it (``ModelFamily.bf16_auto = False``).
+were measured to get worse in bf16 can opt out of it (``ModelFamily.bf16_auto = False``), or out of
+it on a device type where bf16 was measured slower for it (``ModelFamily.bf16_auto_devices``: the
+built-in families train faster in fp32 on an H200, see docs/engine.md).
 """
 
 from __future__ import annotations
@@ -88,6 +90,9 @@ def choose_precision(requested: str, device: torch.device | str, family=None) ->
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {requested!r}")
     if requested != "auto":
         return PrecisionChoice(requested, "asked for")
+    kind = torch.device(device).type
+    if family is not None and kind not in getattr(family, "bf16_auto_devices", (kind,)):
+        return PrecisionChoice("fp32", f"auto: model {family.name} trains faster in fp32 on {kind} (bf16 measured slower)")
     native, why = native_bf16(device)
     if not native:
         return PrecisionChoice("fp32", f"auto: {why}")

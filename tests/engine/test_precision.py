@@ -46,3 +46,16 @@ def test_train_reports_the_precision_it_used(tiny_config, registries, tmp_path):
     assert (result.precision, result.precision_reason) == (expected.precision, expected.reason)
     result = train(tiny_config(precision="fp32"), registries, tmp_path / "b", TrainCallbacks())
     assert (result.precision, result.precision_reason) == ("fp32", "asked for")
+
+
+def test_a_family_measured_slower_in_bf16_on_a_device_type_keeps_fp32_there(registries):
+    """The built-in families train faster in fp32 on CUDA (measured on an H200): auto stays fp32 there,
+    with the reason, before the device is even asked; on a CPU the device decides as for any family."""
+    family = registries.models.get("seed004")
+    assert family.bf16_auto_devices == ("cpu",) == registries.models.get("seed000").bf16_auto_devices
+    native, why = cpu_bf16_support()
+    assert choose_precision("auto", "cpu", family) == PrecisionChoice("bf16" if native else "fp32", f"auto: {why}")
+    slow_on_cpu = dataclasses.replace(family, bf16_auto_devices=("cuda",))  # the same rule, on the device we have
+    assert choose_precision("auto", "cpu", slow_on_cpu) == PrecisionChoice(
+        "fp32", "auto: model seed004 trains faster in fp32 on cpu (bf16 measured slower)")
+    assert choose_precision("bf16", "cpu", slow_on_cpu).precision == "bf16"  # asked for explicitly: honoured
