@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import socket
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -235,9 +234,3 @@ class RayExecutor(Executor):
             out.append(WorkerStatus(index=i, pid=int(info.get("pid", 0)), device=",".join(gpus) or None,
                                     returncode=code, log_path=None))  # fmt: skip
         return out
-
-    def run_until_done(self, poll_s: float = 0.5) -> list[int | None]:
-        """Block while actors are alive (the CLI's foreground loop); Ctrl-C/SIGTERM stop them gracefully."""
-        while self.alive():
-            time.sleep(poll_s)
-        return self._codes()
