@@ -76,6 +76,7 @@ def test_missing_score_inputs_explain_themselves(store):
 
 def test_final_score_follows_preset_and_ratings(store):
     bce, _, _ = seed_db(store)
+    queries.save_grid(store, bce, 30, b"png", 10, 8)  # ratings are only for models with samples
     for criterion in RATING_CRITERIA:
         queries.add_rating(store, bce, 30, criterion, 4)
     queries.add_rating(store, bce, 30, "sharpness", 2, rater="other")  # mean over raters: 3
@@ -95,6 +96,7 @@ def test_final_score_follows_preset_and_ratings(store):
 def test_rated_epoch_without_metrics_is_a_model(store):
     run = add_run(store, epochs=3, checkpoint_epochs=(3,))
     add_values(store, run, 2, "train", n=0, g_loss=1.0)
+    queries.save_grid(store, run, 2, b"png", 10, 8)  # ratings are only for models with samples
     queries.add_rating(store, run, 2, "detail", 5)
     rows = load_results(store)
     assert [(r.epoch, r.ratings) for r in rows] == [(2, {"detail": 5.0})]
