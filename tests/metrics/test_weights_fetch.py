@@ -368,6 +368,9 @@ def test_fetched_files_give_is_lpips_and_combined_in_ls_and_export(
     store = open_store(db_url)
     run_id = add_run(store, epochs=1, checkpoint_epochs=(1,))
     store_results(store, run_id, 1, results)
+    from cgan_tui.store import queries
+
+    queries.save_grid(store, run_id, 1, b"png", 10, 8)  # ratings are only for models with samples
     store.dispose()
     assert main(["rate", str(run_id), "--epoch", "1", "--sharpness", "3", "--structure", "3", "--detail", "3",
                  "--class-fit", "3", "--db", db_url]) == 0  # fmt: skip
