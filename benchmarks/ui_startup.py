@@ -48,7 +48,10 @@ class Bench(CganApp):
         self.set_interval(0.005, self._check)
     def _check(self):
         screen = self.screen
-        if isinstance(screen, ResultsScreen) and screen.loaded:
+        if isinstance(screen, ResultsScreen) and screen.loaded and not getattr(self, "_first", False):
+            self._first = True  # the table shows its first screenful
+            print(f"FIRST {time.perf_counter() - t0:.4f} rows={len(screen.rows)} shown={len(screen.table.shown)}", flush=True)
+        if isinstance(screen, ResultsScreen) and getattr(screen, "complete", screen.loaded):
             print(f"DATA {time.perf_counter() - t0:.4f} rows={len(screen.rows)} shown={len(screen.table.shown)}", flush=True)
             print("TORCH " + str(any(m == "torch" or m.startswith("torch.") for m in sys.modules)), flush=True)
             self.exit()
@@ -162,7 +165,7 @@ def headless_once(url: str) -> dict:
     out = {}
     for line in proc.stdout:  # type: ignore[union-attr]
         key, _, rest = line.strip().partition(" ")
-        if key in ("PAINT", "DATA"):
+        if key in ("PAINT", "FIRST", "DATA"):
             out[key.lower()] = time.perf_counter() - start
             out[key.lower() + "_in_child"] = float(rest.split()[0])
             if key == "DATA":
@@ -225,6 +228,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build the database in this folder and keep it")
+    parser.add_argument("--headless-only", action="store_true", help="skip the tmux measurements")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cgan-ui-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -235,21 +239,22 @@ def main() -> None:
 
     headless = [headless_once(url) for _ in range(args.repeat)]
     keeper = f"cgan-bench-keeper-{os.getpid()}"
-    if shutil.which("tmux"):  # one long-lived session keeps the tmux server up between measurements
+    if shutil.which("tmux") and not args.headless_only:  # one long-lived session keeps the tmux server up between measurements
         subprocess.run(["tmux", "new-session", "-d", "-s", keeper, "sleep 3600"], check=True)
     try:
-        tmux_half = [r for r in (tmux_once(db, "halfcell") for _ in range(args.repeat)) if r]
-        tmux_auto = [r for r in (tmux_once(db, "auto") for _ in range(args.repeat)) if r]
-        inside_half = [r for r in (tmux_inside_once(db, "halfcell") for _ in range(args.repeat)) if r]
-        inside_auto = [r for r in (tmux_inside_once(db, "auto") for _ in range(args.repeat)) if r]
+        tmux_repeat = 0 if args.headless_only else args.repeat
+        tmux_half = [r for r in (tmux_once(db, "halfcell") for _ in range(tmux_repeat)) if r]
+        tmux_auto = [r for r in (tmux_once(db, "auto") for _ in range(tmux_repeat)) if r]
+        inside_half = [r for r in (tmux_inside_once(db, "halfcell") for _ in range(tmux_repeat)) if r]
+        inside_auto = [r for r in (tmux_inside_once(db, "auto") for _ in range(tmux_repeat)) if r]
     finally:
         subprocess.run(["tmux", "kill-session", "-t", keeper], capture_output=True)
     app_import, torch_in_import = importtime()
 
     print(f"\n{args.runs} runs, {headless[0]['rows']} models; medians of {args.repeat} (2-core CPU, shared)")
-    print(f"{'':44}{'first paint':>12}{'table filled':>14}")
+    print(f"{'':44}{'first paint':>12}{'table filled':>14}{'all rows read':>15}")
     print(f"{'headless subprocess (process start ->)':44}{median([h['paint'] for h in headless]):>12}"
-          f"{median([h['data'] for h in headless]):>14}")  # fmt: skip
+          f"{median([h.get('first', h['data']) for h in headless]):>14}{median([h['data'] for h in headless]):>15}")  # fmt: skip
     for label, runs in (("tmux, timed by the app, images half-cell", inside_half),
                         ("tmux, timed by the app, images auto", inside_auto)):
         if runs:

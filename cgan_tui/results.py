@@ -201,8 +201,13 @@ def load_results(
     *,
     preset: str = "research",
     weights: Sequence[float] | None = None,
+    limit_runs: int | None = None,
 ) -> list[ResultRow]:
     """Every model in the database, ordered by run id and epoch, with scores computed.
+
+    ``limit_runs``: only the models of the first that many runs (by id) -- a screenful, read in a
+    fraction of the time, that the UI shows while it reads everything (the table-wide reference n
+    is then that of those runs: the full read that follows replaces them).
 
     ``preset``/``weights`` choose the final score's weights (see ``cgan_tui.scoring``).
     ``registries`` gives the score plugins; when None the plugins are loaded (torch-free).
@@ -221,13 +226,15 @@ def load_results(
 
     def fetch_index(session) -> tuple[list, ...]:
         conn = session.connection()  # core queries: column tuples, no ORM objects (fast for big tables)
-        runs = conn.execute(
-            select(
-                Run.id, Run.experiment_id, Run.config_json, Run.model, Run.loss, Run.conditioning,
-                Run.d_conditioning, Run.embed_dim, Run.epochs, Run.seed, Run.status, Run.current_epoch, Run.error,
-            ).order_by(Run.id)
-        ).all()
-        latest = conn.execute(select(MetricValue.run_id, func.max(MetricValue.epoch)).group_by(MetricValue.run_id)).all()
+        query = select(
+            Run.id, Run.experiment_id, Run.config_json, Run.model, Run.loss, Run.conditioning,
+            Run.d_conditioning, Run.embed_dim, Run.epochs, Run.seed, Run.status, Run.current_epoch, Run.error,
+        ).order_by(Run.id)
+        runs = conn.execute(query.limit(limit_runs) if limit_runs is not None else query).all()
+        latest_q = select(MetricValue.run_id, func.max(MetricValue.epoch)).group_by(MetricValue.run_id)
+        if limit_runs is not None:
+            latest_q = latest_q.where(MetricValue.run_id.in_([r[0] for r in runs]))  # type: ignore[attr-defined]
+        latest = conn.execute(latest_q).all()
         milestones = conn.execute(select(Checkpoint.run_id, Checkpoint.epoch).where(Checkpoint.kind == "milestone")).all()
         rates = conn.execute(select(Rating.run_id, Rating.epoch, Rating.criterion, Rating.value)).all()
         experiments = conn.execute(select(Experiment.id, Experiment.name)).all()
@@ -259,12 +266,13 @@ def load_results(
     def fetch_values(session) -> list:
         if not epochs_needed:
             return []
-        return session.connection().execute(
-            select(
-                MetricValue.run_id, MetricValue.epoch, MetricValue.name, MetricValue.backend,
-                MetricValue.value, MetricValue.n_samples, MetricValue.unavailable, MetricValue.backbone,
-            ).where(MetricValue.epoch.in_(epochs_needed)).order_by(MetricValue.id)  # type: ignore[attr-defined]
-        ).all()
+        query = select(
+            MetricValue.run_id, MetricValue.epoch, MetricValue.name, MetricValue.backend,
+            MetricValue.value, MetricValue.n_samples, MetricValue.unavailable, MetricValue.backbone,
+        ).where(MetricValue.epoch.in_(epochs_needed))  # type: ignore[attr-defined]
+        if limit_runs is not None:
+            query = query.where(MetricValue.run_id.in_([r[0] for r in runs]))  # type: ignore[attr-defined]
+        return session.connection().execute(query.order_by(MetricValue.id)).all()
 
     current_backbone = backbones.current_all()  # backend -> hash of the file in use now
 

@@ -31,6 +31,7 @@ class ResultsLoaded(Message):
 
     rows: list
     status_counts: dict[str, int] = field(default_factory=dict)
+    complete: bool = True  # False: only the first screenful of the first read; the rest follows
 
 
 @dataclass

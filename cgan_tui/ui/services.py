@@ -195,10 +195,12 @@ class Services:
             self._store.dispose()
 
     # ------------------------------------------------------------------ results
-    def results(self, preset: str = "research", weights: Sequence[float] | None = None) -> list["ResultRow"]:
+    def results(
+        self, preset: str = "research", weights: Sequence[float] | None = None, limit_runs: int | None = None
+    ) -> list["ResultRow"]:
         from cgan_tui.results import load_results
 
-        return load_results(self.store, self.registries(), preset=preset, weights=weights)
+        return load_results(self.store, self.registries(), preset=preset, weights=weights, limit_runs=limit_runs)
 
     # ------------------------------------------------------------------ run detail
     def run(self, run_id: int):

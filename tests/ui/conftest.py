@@ -164,7 +164,7 @@ def results_loaded(app) -> bool:
     from cgan_tui.ui.screens.results import ResultsScreen
 
     screen = app.screen
-    return isinstance(screen, ResultsScreen) and screen.loaded and bool(screen.table.shown)
+    return isinstance(screen, ResultsScreen) and screen.complete and bool(screen.table.shown)
 
 
 def build_synthetic_db(path: Path | None, registries, url: str | None = None) -> list[int]:

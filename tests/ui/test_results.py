@@ -193,3 +193,30 @@ async def test_opens_on_the_backend_where_combined_exists(tmp_path, make_app):
         app.screen.poll(force=True)
         await pilot.pause()
         assert app.screen.backend == "inception"
+
+
+async def test_first_screenful_is_shown_before_every_run_is_read(tmp_path, make_app, monkeypatch):
+    """The first read shows the first runs (half a page of runs) at once, then every model replaces them."""
+    from cgan_tui.config import RunConfig
+    from cgan_tui.store import queries
+    from cgan_tui.ui.screens.results import ResultsScreen
+
+    url = f"sqlite:///{tmp_path / 'experiments.db'}"
+    store = open_store(url)
+    for seed in range(70):
+        queries.create_run(store, RunConfig(loss="bce", seed=seed, epochs=1, checkpoint_epochs=()), status="completed")
+    store.dispose()
+    reads: list[tuple[bool, int]] = []
+    shown = ResultsScreen.on_results_loaded
+
+    def recorded(self, message):
+        reads.append((message.complete, len(message.rows)))
+        shown(self, message)
+
+    monkeypatch.setattr(ResultsScreen, "on_results_loaded", recorded)
+    app = make_app(url)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        half = app.services.page_size // 2
+        assert reads[:2] == [(False, half), (True, 70)]
+        assert len(app.screen.rows) == 70 and app.screen.complete

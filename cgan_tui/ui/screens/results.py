@@ -71,6 +71,7 @@ class ResultsScreen(Screen):
         self.marked: list[tuple[int, int]] = []
         self.page = 0
         self.loaded = False
+        self.complete = False  # every model read (the first read shows a screenful before that)
         self._token: tuple | None = None
         self._loading = False
         self._pending = False
@@ -133,8 +134,11 @@ class ResultsScreen(Screen):
             token = change_token(store)
             if not force and token == self._token:
                 return
-            rows = services.results(preset=self.preset, weights=self.weights)
             counts = services.status_counts()
+            if not self.loaded:  # the first read: a screenful first, so the table fills at once
+                first = services.results(preset=self.preset, weights=self.weights, limit_runs=services.page_size // 2)
+                self.post_message(msg.ResultsLoaded(first, counts, complete=False))
+            rows = services.results(preset=self.preset, weights=self.weights)
         except UserError as exc:
             self.post_message(msg.Notice(str(exc), "error"))
             return
@@ -151,6 +155,7 @@ class ResultsScreen(Screen):
             self._switch_backend(default_backend(self.rows))
         self.status_counts = message.status_counts
         self.loaded = True
+        self.complete = message.complete
         self.refresh_view()
 
     # ------------------------------------------------------------------ view
