@@ -61,7 +61,8 @@ def build(path: Path, registries, settings: int = 2, seeds: int = 2, epochs: int
                                    backend="inception", n_samples=N)  # fmt: skip
             queries.upsert_metrics(store, run_id, epoch, {"lpips": 0.35 + 0.02 * setting}, backend="lpips", n_samples=N)
             queries.save_grid(store, run_id, epoch, grid_png(rng, 3 if setting == 1 else None), rows=10, cols=8)
-        queries.update_run(store, run_id, current_epoch=epochs, device="cpu", code_version="0.1.0+fixture")
+        queries.update_run(store, run_id, current_epoch=epochs, device="cpu", code_version="0.1.0+fixture",
+                             precision="fp32 (auto: fixture CPU without AVX512_BF16/AMX_BF16)")
     rated = [ids[0], ids[seeds]] if settings > 1 else ids[:1]  # the worse setting's run looks better
     for k, run_id in enumerate(rated):
         for criterion in ("sharpness", "structure", "detail", "class_fit"):
