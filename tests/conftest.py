@@ -89,21 +89,24 @@ def db_url(tmp_path: Path) -> str:
 # two sets runs in one xdist process; everything else is spread over both.
 XDIST_GROUPS = {
     "ui": ("tests/ui/",),
-    # the Ray tests start actors on the same cores: never beside the worker-process tests
-    "worker-processes": (
-        "tests/runner/test_worker.py", "tests/runner/test_postgres_workers.py", "tests/runner/test_ray_executor.py",
-    ),
+    "worker-processes": ("tests/runner/test_worker.py",),
+    "ray": ("tests/runner/test_ray_executor.py",),  # one local Ray instance per module, not one per xdist process
     "reliability": ("tests/reliability/",),  # holds locks, mounts tmpfs, starts workers: one process
 }
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     root = Path(str(config.rootpath))
-    for item in items:
+    grouped: set[int] = set()
+    for index, item in enumerate(items):
         rel = Path(str(item.path)).relative_to(root).as_posix()
         for group, prefixes in XDIST_GROUPS.items():
             if rel.startswith(prefixes):
                 item.add_marker(pytest.mark.xdist_group(group))
+                grouped.add(index)
+    # The groups are the longest units of work: hand them out first, so that the many small tests
+    # fill in beside them instead of one process finishing a big group alone at the end.
+    items[:] = [items[i] for i in sorted(range(len(items)), key=lambda i: i not in grouped)]
 
 
 # --------------------------------------------------------------------------------------------
