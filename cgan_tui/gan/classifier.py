@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cgan_tui.gan import weights
+from cgan_tui.gan.optim import AdamW
 from cgan_tui.gan.weights import WeightsUnavailable
 
 ARCH = "fmnist-cnn3-v2"
@@ -173,7 +174,7 @@ def _train(data_dir, epochs, limit_train, seed, device, batch_size, out, on_epoc
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     model = FashionClassifier().to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=5e-4)
+    opt = AdamW(model.parameters(), lr=2e-3, weight_decay=5e-4)
     steps = max(1, (len(train) + batch_size - 1) // batch_size) * epochs
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=4e-3, total_steps=steps)
     for epoch in range(epochs):

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from cgan_tui.artifacts import atomic_write_bytes
 from cgan_tui.config import RunConfig
+from cgan_tui.gan.optim import Adam
 
 
 class Diverged(RuntimeError):
@@ -173,8 +174,8 @@ def _build_state(config: RunConfig, registries, device: torch.device) -> _State:
     G, D = family.build(config, g_cond, d_cond)
     G, D = G.to(device), D.to(device)
     betas = tuple(config.betas)
-    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=betas)
+    opt_g = Adam(G.parameters(), lr=config.lr_g, betas=betas)
+    opt_d = Adam(D.parameters(), lr=config.lr_d, betas=betas)
     penalty_kwargs = {"weight": config.gp_weight} if loss.penalty is not None and _accepts(loss.penalty, "weight") else {}
     return _State(
         config=config, device=device, G=G, D=D, opt_g=opt_g, opt_d=opt_d, loss=loss,
