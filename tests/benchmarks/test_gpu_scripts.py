@@ -46,13 +46,13 @@ def test_precision_quality_runs_without_the_store_or_ui(fmnist_dir, tmp_path):
 
 @pytest.mark.slow
 def test_gpu_grid_runs_concurrent_processes_without_the_store_or_ui(fmnist_dir, tmp_path):
-    out = run_blocked("gpu_grid.py", "--device", "cpu", "--data", str(fmnist_dir), "--concurrency", "1,2",
+    out = run_blocked("gpu_grid.py", "--device", "cpu", "--data", str(fmnist_dir), "--concurrency", "2",
                       "--steps", "2", "--warmup", "1", "--precision", "fp32", "--seed000-epochs", "1",
                       "--train-images", "64", "--json", str(tmp_path / "g.json"))  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
     assert "images/s total" in out.stdout and "seed000 (embedding 10, bce, batch 64) 1 epoch(s) on 64 images" in out.stdout
     figures = json.loads((tmp_path / "g.json").read_text())
-    assert [r["k"] for r in figures["concurrent"]] == [1, 2] and len(figures["concurrent"][1]["per_run"]) == 2
+    assert [r["k"] for r in figures["concurrent"]] == [2] and len(figures["concurrent"][0]["per_run"]) == 2  # one K: each process costs a torch import
     assert all(r["total"] > 0 for r in figures["concurrent"]) and figures["seed000"]["epochs"] == 1
 
 
