@@ -8,7 +8,7 @@ reported on the plugin that tried to take the name.
 from __future__ import annotations
 
 import os
-import traceback
+import pkgutil
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
@@ -18,6 +18,7 @@ import pluggy
 
 from cgan_tui import hooks
 from cgan_tui.errors import UserError
+from cgan_tui.plugin_calls import describe, guard
 from cgan_tui.specs import KINDS
 
 ENTRY_POINT_GROUP = "cgan_tui"
@@ -138,16 +139,11 @@ def disabled_from_env() -> set[str]:
 
 def extra_plugins_from_env() -> list[tuple[str, object]]:
     """(name, plugin) pairs named by ``$CGAN_TUI_EXTRA_PLUGINS`` (``module`` or ``module:attr``)."""
-    import importlib
-
     pairs = []
     for spec in filter(None, (part.strip() for part in os.environ.get(EXTRA_PLUGINS_ENV, "").split(","))):
-        module_name, _, attr = spec.partition(":")
         try:
-            obj: object = importlib.import_module(module_name)
-            for part in filter(None, attr.split(".")):
-                obj = getattr(obj, part)
-        except (ImportError, AttributeError) as exc:
+            obj: object = pkgutil.resolve_name(spec)
+        except (ImportError, AttributeError, ValueError) as exc:
             raise PluginError(f"{EXTRA_PLUGINS_ENV}: cannot load {spec!r}: {exc}") from None
         pairs.append((spec, obj))
     return pairs
@@ -278,19 +274,15 @@ def _is_builtin(ep: metadata.EntryPoint) -> bool:
 
 
 def _describe(exc: BaseException) -> str:
-    """``Type: message (at file:line)``, the line being where it was raised."""
-    text = traceback.format_exception_only(type(exc), exc)[-1].strip()
-    frames = [
-        f
-        for f in traceback.extract_tb(exc.__traceback__)
-        if not f.filename.startswith("<")
-        and f"{os.sep}importlib{os.sep}" not in f.filename
-        and f.filename != __file__
-    ]
-    if frames:
-        last = frames[-1]
-        text += f" (at {os.path.basename(last.filename)}:{last.lineno})"
-    return text
+    """``Type: message (at file:line)``, the line being where it was raised (not in this module)."""
+    return describe(exc, {__file__})
+
+
+def _who(info: PluginInfo) -> str:
+    """How a plugin is named in errors raised from its code: entry-point name and distribution."""
+    if info.package == "(in-process)":
+        return f"'{info.name}' (in-process {info.module})"
+    return f"'{info.name}' ({info.package} {info.version})"
 
 
 def _join(*parts: str) -> str:
@@ -355,7 +347,7 @@ def _collect(info: PluginInfo, kind: str, spec_cls: type, hook_fn, regs: Registr
             errors.append(f"register_{kind}: {spec_cls.__name__} '{obj.name}' refused: {problem}")
         else:
             try:
-                regs.kind(kind).add(obj, info.name)
+                regs.kind(kind).add(guard(obj, kind, _who(info)), info.name)
             except PluginError as exc:
                 errors.append(str(exc))
                 continue

@@ -96,6 +96,7 @@ TORCH_FREE_MODULES = (
     "cgan_tui.specs",
     "cgan_tui.hooks",
     "cgan_tui.lazy",
+    "cgan_tui.plugin_calls",
     "cgan_tui.errors",
     "cgan_tui.scoring",
     "cgan_tui.cli",

@@ -32,7 +32,7 @@ from typing import Any, Sequence
 
 import cgan_tui
 from cgan_tui.artifacts import exists as artifact_exists
-from cgan_tui.errors import UserError
+from cgan_tui.errors import PluginCallError, UserError
 from cgan_tui.redact import redact
 from cgan_tui.runner.logs import capture_package_logs, close_run_log, open_run_log, publish_log
 from cgan_tui.runner.recorder import EpochHook, RunRecorder
@@ -206,6 +206,8 @@ def execute_run(
         except Exception as exc:  # noqa: BLE001 - a failing run must not take the worker down
             epochs_done = max(recorder.epochs_recorded, default=start_epoch)
             text = str(exc) if isinstance(exc, UserError) else traceback.format_exc()
+            if isinstance(exc, PluginCallError):  # one line on the run; the plugin's traceback in run.log
+                logger.error("traceback of the plugin call:\n%s", redact(traceback.format_exc()))
             if isinstance(exc, OSError) and classify(exc) == FULL:
                 text = (f"disk full while writing {exc.filename or 'a run file'} after epoch {epochs_done} "
                         f"({exc.strerror}); free space and requeue: it resumes from its last complete checkpoint")

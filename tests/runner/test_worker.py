@@ -150,7 +150,7 @@ def test_cli_worker_survives_diverged_and_failing_runs(store, tiny, registries, 
     assert "executed 3 run(s)" in proc.stderr
     n, b, g = (q.get_run(store, i) for i in (nan, boom, good))
     assert n.status == RunStatus.diverged and "non-finite" in n.error
-    assert b.status == RunStatus.failed and "Traceback" in b.error and "RuntimeError: boom" in b.error
+    assert b.status == RunStatus.failed and "plugin 'cgan_test_losses'" in b.error and "RuntimeError: boom" in b.error
     assert g.status == RunStatus.completed and g.error is None
 
 
