@@ -137,6 +137,16 @@ def disabled_from_env() -> set[str]:
     return {part.strip() for part in raw.split(",") if part.strip()}
 
 
+def parse_disable_flags(flags: Iterable[str]) -> list[str]:
+    """Plugin names from ``-p no:NAME`` flags (CLI, worker children); anything else is a clear error."""
+    names = []
+    for flag in flags:
+        if not flag.startswith("no:") or len(flag) <= 3:
+            raise UserError(f"-p expects no:NAME to disable plugin NAME, got {flag!r}")
+        names.append(flag[3:])
+    return names
+
+
 def extra_plugins_from_env() -> list[tuple[str, object]]:
     """(name, plugin) pairs named by ``$CGAN_TUI_EXTRA_PLUGINS`` (``module`` or ``module:attr``)."""
     pairs = []

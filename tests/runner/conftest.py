@@ -46,12 +46,12 @@ def tiny(fmnist_dir) -> Callable[..., RunConfig]:
 
 @pytest.fixture
 def start_worker(db_url, tmp_path):
-    """Start ``python -m cgan_tui.runner.worker`` with fast polling/heartbeats; all killed at teardown."""
+    """Start ``cgan-tui worker --workers 1`` with fast polling/heartbeats; all killed at teardown."""
     procs: list[subprocess.Popen] = []
 
     def start(*args: str, name: str = "w", env: dict[str, str] | None = None) -> subprocess.Popen:
         log = open(tmp_path / f"{name}-{len(procs)}.log", "wb")
-        cmd = [sys.executable, "-m", "cgan_tui.runner.worker", "--db", db_url, "--poll", "0.2",
+        cmd = [sys.executable, "-m", "cgan_tui", "worker", "--workers", "1", "--db", db_url, "--poll", "0.2",
                "--heartbeat", "0.5", "--worker-id", f"{name}{len(procs)}", *args]
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env or worker_env())
         proc.log_path = log.name  # type: ignore[attr-defined]

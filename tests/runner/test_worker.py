@@ -167,6 +167,24 @@ def test_runs_per_gpu_starts_k_workers_pinned_to_each_gpu(db_url, tmp_path):
         LocalPool(db_url, devices=["0"], runs_per_gpu=0).start()
 
 
+def test_pool_children_run_cgan_tui_worker_with_the_database_url_in_their_environment(tmp_path):
+    """``ps`` shows every user a process's command line: a PostgreSQL password must not be on it.
+
+    The child is the one entry point (``cgan-tui worker --workers 1``); it finds the URL in
+    ``$CGAN_TUI_DB`` (here a server that is not there: it says so in one line, password masked)."""
+    url = "postgresql://cgan:s3cret-pw@127.0.0.1:9/queue"
+    pool = LocalPool(url, once=True, env=worker_env(), log_dir=tmp_path / "logs", extra_args=["--poll", "0.2"])
+    assert pool.command("w0")[1:7] == ["-m", "cgan_tui", "worker", "--workers", "1", "--worker-id"]
+    pool.start()
+    codes = pool.wait(timeout=HANG_GUARD_S)
+    (status,) = pool.status()
+    argv = pool.command("w0")  # what start() gave the child
+    assert not any("s3cret-pw" in part or "127.0.0.1" in part for part in argv), argv
+    log = Path(status.log_path).read_text()
+    assert codes == [2], log
+    assert "cannot open database postgresql://cgan:***@127.0.0.1:9/queue" in log and "s3cret-pw" not in log
+
+
 def test_runs_per_gpu_without_a_gpu_is_one_line(db_url, capsys, monkeypatch):
     from cgan_tui.cli import main
 
