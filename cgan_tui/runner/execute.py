@@ -21,8 +21,6 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
-import os
-import socket
 import subprocess
 import threading
 import traceback
@@ -39,7 +37,7 @@ from cgan_tui.runner.recorder import EpochHook, RunRecorder
 from cgan_tui.store import queries as q
 from cgan_tui.store.guard import FULL, StoreWriteError, classify
 from cgan_tui.store.db import Store
-from cgan_tui.store.tables import Run, RunStatus, utcnow
+from cgan_tui.store.tables import RunStatus, utcnow
 
 DEFAULT_HOOK_MODULE = "cgan_tui.runner.evaluate_hook"
 
@@ -86,41 +84,6 @@ def resume_checkpoint(store: Store, run_id: int) -> Any | None:
     if not rows:
         return None
     return max(rows, key=lambda r: (r.epoch, r.kind == "last"))
-
-
-def _finish(store: Store, run_id: int, owner: str, **values: Any) -> bool:
-    """Write the final state only if the run is still ours (not requeued as stale meanwhile)."""
-
-    def apply(session) -> bool:
-        run = session.get(Run, run_id)
-        if run is None or run.worker_id != owner:
-            return False
-        for key, value in values.items():
-            setattr(run, key, value)
-        session.add(run)
-        return True
-
-    return q.write(store, apply)
-
-
-def _start(store: Store, run_id: int, worker_id: str, device: str, precision: str | None = None) -> None:
-    def apply(session) -> None:
-        run = session.get(Run, run_id)
-        run.status = RunStatus.running
-        run.worker_id = worker_id
-        run.pid = run.pid or os.getpid()
-        run.hostname = run.hostname or socket.gethostname()
-        run.heartbeat_at = utcnow()
-        run.started_at = run.started_at or utcnow()
-        run.finished_at = None
-        run.device = device
-        run.precision = precision
-        run.eval_progress = None
-        run.code_version = code_version()
-        run.error = None
-        session.add(run)
-
-    q.write(store, apply)
 
 
 def execute_run(
@@ -170,9 +133,9 @@ def execute_run(
             family = registries.models.get(config.model) if config.model in registries.models else None
             precision = str(choose_precision(config.precision, torch_device, family))  # what train() will use
         except UserError as exc:
-            _start(store, run_id, worker_id, config.device)
+            q.start_run(store, run_id, worker_id, config.device, None, code_version())
             return _fail(store, run_id, worker_id, logger, str(exc), 0, RunStatus.failed)
-        _start(store, run_id, worker_id, device_name, precision)
+        q.start_run(store, run_id, worker_id, device_name, precision, code_version())
         try:
             recorder.epoch_hooks = default_epoch_hooks() if epoch_hooks is None else list(epoch_hooks)
         except Exception:  # noqa: BLE001 - a broken evaluation module fails this run, not the worker
@@ -239,7 +202,7 @@ def execute_run(
         else:
             values["finished_at"] = utcnow()
         logger.info(f"{status.value} after epoch {epochs_done} of {config.epochs}")
-        if not _finish(store, run_id, worker_id, **values):
+        if not q.finish_run(store, run_id, worker_id, **values):
             logger.warning("run was taken over by another worker; not recording this outcome")
             return RunOutcome("lost", epochs_done, None)
         return RunOutcome(status.value, epochs_done, notes)
@@ -253,7 +216,7 @@ def _fail(
 ) -> RunOutcome:
     text = redact(text)  # a traceback may quote a database URL
     logger.error(f"{status.value} after epoch {epochs_done}: {text}")
-    recorded = _finish(
+    recorded = q.finish_run(
         store, run_id, worker_id, status=status, error=text, finished_at=utcnow(), current_epoch=epochs_done
     )
     return RunOutcome(status.value if recorded else "lost", epochs_done, text)

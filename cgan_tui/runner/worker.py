@@ -133,11 +133,11 @@ def _mark_failed(store, run_id: int, worker_id: str) -> None:
     import traceback
 
     from cgan_tui.redact import redact
-    from cgan_tui.runner.execute import _finish
+    from cgan_tui.store import queries as q
     from cgan_tui.store.tables import RunStatus, utcnow
 
     try:
-        _finish(store, run_id, worker_id, status=RunStatus.failed, error=redact(traceback.format_exc()), finished_at=utcnow())
+        q.finish_run(store, run_id, worker_id, status=RunStatus.failed, error=redact(traceback.format_exc()), finished_at=utcnow())
     except Exception:  # noqa: BLE001 - the stale sweep will requeue it eventually
         log.exception("worker %s: could not mark run %s failed", worker_id, run_id)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -309,3 +310,49 @@ __all__ = [
     "abort_waits_on",
     "lock_wait_s",
 ]
+
+
+def probe_sqlite(url: str, timeout_s: float = 1.0) -> None:
+    """Fail fast on a locked SQLite file (every write would wait and then give up).
+
+    Reads are tried first (a rollback-journal database under an exclusive lock refuses them); then
+    the write lock is taken and released at once, because in WAL mode readers never block and a
+    lock held by another writer only shows when writing. A read-only file passes: it opens for reading."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database)
+    if not path.exists() or path.is_dir():
+        return  # open_store reports these
+
+    def locked() -> StoreError:
+        from cgan_tui.store.db import Store
+
+        holders = lock_holders(Store(url=url, engine=None))  # type: ignore[arg-type]
+        return StoreError(
+            f"database {path} is locked by {holders or 'another process'} (a write lock held > {timeout_s:g} s); "
+            "close that program or wait, then start cgan-tui again. Nothing was changed."
+        )
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout_s)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+        if not os.access(path, os.W_OK):
+            return
+        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout_s, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise locked() from None
+        # anything else (read-only, not a database, unreadable) is open_store's job to explain
+    except sqlite3.DatabaseError:
+        pass

@@ -7,9 +7,6 @@ Everything here is torch-free at import and safe to call from Textual thread wor
 
 from __future__ import annotations
 
-import os
-import functools
-import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,55 +29,6 @@ def default_grids_dir() -> Path:
         return here
     checkout = Path(__file__).resolve().parents[2] / "grids"
     return checkout if checkout.is_dir() else here
-
-
-def probe_sqlite(url: str, timeout_s: float = 1.0) -> None:
-    """Fail fast on a locked SQLite file (every write would wait and then give up).
-
-    Reads are tried first (a rollback-journal database under an exclusive lock refuses them); then
-    the write lock is taken and released at once, because in WAL mode readers never block and a
-    lock held by another writer only shows when writing. A read-only file passes: it opens for reading."""
-    from sqlalchemy.engine import make_url
-
-    from cgan_tui.store.db import StoreError
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return
-    path = Path(parsed.database)
-    if not path.exists() or path.is_dir():
-        return  # open_store reports these
-
-    def locked() -> StoreError:
-        from cgan_tui.store.db import Store
-        from cgan_tui.store.guard import lock_holders
-
-        holders = lock_holders(Store(url=url, engine=None))  # type: ignore[arg-type]
-        return StoreError(
-            f"database {path} is locked by {holders or 'another process'} (a write lock held > {timeout_s:g} s); "
-            "close that program or wait, then start cgan-tui again. Nothing was changed."
-        )
-
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout_s)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        finally:
-            conn.close()
-        if not os.access(path, os.W_OK):
-            return
-        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout_s, isolation_level=None)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-        finally:
-            conn.close()
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise locked() from None
-        # anything else (read-only, not a database, unreadable) is open_store's job to explain
-    except sqlite3.DatabaseError:
-        pass
 
 
 DISCOVERY_FAILED = "plugin discovery"
@@ -143,6 +91,8 @@ class Services:
         with self._lock:
             if self._store is None:
                 from cgan_tui.store.db import open_store
+
+                from cgan_tui.store.guard import probe_sqlite
 
                 url = self.url
                 probe_sqlite(url, self.lock_probe_s)
@@ -296,6 +246,12 @@ class Services:
 
         return queue.queue_rows(self.store)
 
+    def change_token(self) -> tuple:
+        """A fingerprint of everything the results table shows (``store.queries.change_token``)."""
+        from cgan_tui.store import queries
+
+        return queries.change_token(self.store)
+
     def status_counts(self) -> dict[str, int]:
         from cgan_tui.store import queries
 
@@ -369,35 +325,3 @@ class Services:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.stop(timeout)
-
-
-CHANGE_SQL = """
-SELECT
-  (SELECT count(*) FROM run),
-  (SELECT coalesce(sum(current_epoch), 0) FROM run),
-{status_counts}
-  (SELECT max(id) FROM metricvalue),
-  (SELECT max(created_at) FROM metricvalue),
-  (SELECT count(*) FROM rating),
-  (SELECT max(created_at) FROM rating),
-  (SELECT max(id) FROM checkpoint)
-"""
-
-
-@functools.cache
-def _change_sql() -> str:
-    """CHANGE_SQL with one count per run status (portable: PostgreSQL has no ``group_concat``); built
-    on first use so importing this module does not import the table models."""
-    from cgan_tui.store.tables import RunStatus
-
-    return CHANGE_SQL.format(
-        status_counts="\n".join(f"  (SELECT count(*) FROM run WHERE status = '{s.name}')," for s in RunStatus)
-    )
-
-
-def change_token(store: "Store") -> tuple:
-    """A cheap fingerprint of everything the results table shows: reload only when it moves."""
-    from sqlalchemy import text
-
-    with store.engine.connect() as conn:
-        return tuple(conn.execute(text(_change_sql())).one())
