@@ -97,6 +97,7 @@ TORCH_FREE_MODULES = (
     "cgan_tui.hooks",
     "cgan_tui.lazy",
     "cgan_tui.plugin_calls",
+    "cgan_tui.grid_tiles",
     "cgan_tui.errors",
     "cgan_tui.scoring",
     "cgan_tui.cli",

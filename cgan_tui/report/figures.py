@@ -98,7 +98,7 @@ def train_time(runs: Sequence) -> bytes | None:
 def class_diversity(png: bytes, rows: int, cols: int) -> list[float | None]:
     """Per class (grid row): mean pairwise pixel distance between its samples (RMS, 0..1); None with
     fewer than 2 samples. A class near 0 draws the same image for every noise vector: mode collapse."""
-    from cgan_tui.ui.grid_tiles import GridImage
+    from cgan_tui.grid_tiles import GridImage
 
     grid = GridImage(png, rows=rows, cols=cols)
     out: list[float | None] = []

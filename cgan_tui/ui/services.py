@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from cgan_tui.store.db import Store
     from cgan_tui.plugins import Registries
     from cgan_tui.results import ResultRow
-    from cgan_tui.ui.grid_tiles import GridImage
+    from cgan_tui.grid_tiles import GridImage
 
 LOG_TAIL_LINES = 40
 
@@ -176,7 +176,7 @@ class Services:
     def grid_image(self, run_id: int, epoch: int) -> "GridImage | None":
         """The grid with its layout (rows x cols), for cutting it into samples."""
         from cgan_tui.store import queries
-        from cgan_tui.ui.grid_tiles import GridImage
+        from cgan_tui.grid_tiles import GridImage
 
         row = queries.grid(self.store, run_id, epoch)
         return None if row is None else GridImage(bytes(row.png), rows=row.rows, cols=row.cols)

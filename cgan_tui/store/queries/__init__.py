@@ -1,7 +1,7 @@
 """Named queries the workers, the CLI and the TUI share; ``store/`` is the only place that writes rows.
 
-One module per aggregate (runs, metrics and the feature cache, grids, checkpoints, ratings, the
-change token); every name is re-exported here, so ``from cgan_tui.store import queries as q`` and
+One module per aggregate (runs, the queue's conditional updates, metrics and the feature cache,
+grids, checkpoints, ratings, the change token); every name is re-exported here, so ``from cgan_tui.store import queries as q`` and
 ``from cgan_tui.store.queries import X`` keep working.
 
 Every function takes a ``Store`` and opens its own short session, so callers never hold a
@@ -27,6 +27,7 @@ from cgan_tui.store.queries.metrics import (
     upsert_metric,
     upsert_metrics,
 )
+from cgan_tui.store.queries.queue import claim_next_queued, claim_run_in, claim_statement, requeue_if_stale, set_if_status
 from cgan_tui.store.queries.ratings import add_rating, check_rateable, ratings
 from cgan_tui.store.queries.runs import (
     NoSuchRun,
@@ -83,4 +84,9 @@ __all__ = [
     "check_rateable",
     "ratings",
     "change_token",
+    "claim_statement",
+    "claim_next_queued",
+    "claim_run_in",
+    "set_if_status",
+    "requeue_if_stale",
 ]

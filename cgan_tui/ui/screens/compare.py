@@ -22,7 +22,7 @@ from cgan_tui.results import ResultRow, columns_for
 from cgan_tui.results_n import reference_ns
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.columns import HIDDEN_BY_DEFAULT
-from cgan_tui.ui.grid_tiles import GridImage
+from cgan_tui.grid_tiles import GridImage
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
