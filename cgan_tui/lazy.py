@@ -7,7 +7,8 @@ Built-in plugins declare their objects with lazy implementations so that discove
 from __future__ import annotations
 
 import pkgutil
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class LazyCallable:

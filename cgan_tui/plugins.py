@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import pkgutil
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
-from typing import Generic, Iterable, Iterator, TypeVar
+from typing import Generic, TypeVar
 
 import pluggy
 
@@ -73,7 +74,7 @@ class Registry(Generic[T]):
         """Appended to unknown-name errors, e.g. which plugins were not loaded."""
 
     def add(self, obj: T, owner: str) -> None:
-        name = getattr(obj, "name")
+        name = obj.name
         if name in self._items:
             raise PluginError(
                 f"duplicate {self.singular} name '{name}' from plugin '{owner}': "
@@ -127,7 +128,7 @@ class Registries:
         return getattr(self, kind)
 
     @classmethod
-    def empty(cls, plugins: list[PluginInfo] | None = None) -> "Registries":
+    def empty(cls, plugins: list[PluginInfo] | None = None) -> Registries:
         """No objects of any kind: what an app falls back to when discovery itself failed."""
         return cls(**{kind: Registry(kind) for kind in KINDS}, plugins=list(plugins or []))  # type: ignore[arg-type]
 

@@ -8,8 +8,9 @@ Every object carries a unique ``name`` (per kind); the PluginManager builds one 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal
 
 HOOKSPEC_VERSION = 2
 """The version of the whole public plugin API: the hooks, these spec objects, every name in

@@ -23,9 +23,9 @@ import importlib.util
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from cgan_tui.errors import MetricUnavailable, UserError, WeightsUnavailable
 from cgan_tui.lazy import lazy

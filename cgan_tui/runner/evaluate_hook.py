@@ -22,7 +22,7 @@ import logging
 import os
 import time
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from cgan_tui.gan.cache_counter import CacheCounter
 from cgan_tui.store import queries as q
@@ -105,7 +105,7 @@ class ProgressWriter:
 
         try:
             q.update_run(self.store, self.run_id, eval_progress=text)
-        except Exception:  # noqa: BLE001 - a missed progress line must never fail an evaluation
+        except Exception:
             log.debug("could not write eval progress of run %s", self.run_id, exc_info=True)
 
 

@@ -24,9 +24,10 @@ import logging
 import subprocess
 import threading
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import cgan_tui
 from cgan_tui.artifacts import exists as artifact_exists
@@ -35,8 +36,8 @@ from cgan_tui.redact import redact
 from cgan_tui.runner.logs import capture_package_logs, close_run_log, open_run_log, publish_log
 from cgan_tui.runner.recorder import EpochHook, RunRecorder
 from cgan_tui.store import queries as q
-from cgan_tui.store.guard import FULL, StoreWriteError, classify
 from cgan_tui.store.db import Store
+from cgan_tui.store.guard import FULL, StoreWriteError, classify
 from cgan_tui.store.tables import RunStatus, utcnow
 
 DEFAULT_HOOK_MODULE = "cgan_tui.runner.evaluate_hook"

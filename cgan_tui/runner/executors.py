@@ -16,9 +16,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Sequence
+from typing import IO
 
 from cgan_tui.errors import UserError
 from cgan_tui.runner.executor_base import Executor, WorkerStatus
@@ -62,7 +63,7 @@ class LocalPool(Executor):
     _procs: list[tuple[subprocess.Popen, str | None, Path | None, IO | None]] = field(default_factory=list, init=False)
 
     @classmethod
-    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> "LocalPool":
+    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> LocalPool:
         per_gpu = options.get("runs_per_gpu")
         return cls(db_url, workers=workers, once=once, extra_args=extra_args, runs_per_gpu=per_gpu or 1)
 

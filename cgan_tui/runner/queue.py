@@ -12,10 +12,11 @@ import json
 import math
 import os
 import socket
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from cgan_tui.config import GridSpec, RunConfig, expand_all, load_grid, resolve
 from cgan_tui.errors import UserError
@@ -36,7 +37,7 @@ HARD_STALE_AFTER_S = 600.0
 REQUEUEABLE = (RunStatus.failed, RunStatus.diverged, RunStatus.cancelled)
 
 
-def _registries(registries: "Registries | None") -> "Registries":
+def _registries(registries: Registries | None) -> Registries:
     if registries is not None:
         return registries
     from cgan_tui.plugins import load_plugins
@@ -47,7 +48,7 @@ def _registries(registries: "Registries | None") -> "Registries":
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 # ------------------------------------------------------------------------------------------ enqueue
@@ -59,7 +60,7 @@ def enqueue(
     *,
     priority: int = 0,
     experiment: str | None = None,
-    registries: "Registries | None" = None,
+    registries: Registries | None = None,
 ) -> int:
     """Validate and resolve ``config`` (bad input -> UserError, nothing stored), then queue it."""
     resolved = resolve(config, _registries(registries))
@@ -69,7 +70,7 @@ def enqueue(
 def enqueue_grid(
     store: Store,
     grid: GridSpec | str | Path | Sequence[RunConfig],
-    registries: "Registries | None" = None,
+    registries: Registries | None = None,
     priority: int = 0,
     experiment: str | None = None,
 ) -> list[int]:

@@ -25,8 +25,9 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from cgan_tui.errors import UserError
 from cgan_tui.runner.executor_base import Executor, WorkerStatus
@@ -100,7 +101,7 @@ class RayExecutor(Executor):
     log_to_driver: bool = False  # True in the CLI: actor output on the terminal (never in the TUI)
 
     @classmethod
-    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> "RayExecutor":
+    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> RayExecutor:
         given = {k: v for k, v in options.items() if v is not None}
         return cls(db_url, workers=workers, once=once, extra_args=extra_args, log_to_driver=True, **given)
 
@@ -168,7 +169,7 @@ class RayExecutor(Executor):
 
     def request_stop(self) -> None:
         """Ask every live actor to stop after its current step (runs go back to the queue); returns at once."""
-        for actor, code in zip(self._actors, self._codes()):
+        for actor, code in zip(self._actors, self._codes(), strict=True):
             if code is not None:
                 continue  # its loop has ended already
             try:
@@ -222,7 +223,7 @@ class RayExecutor(Executor):
     def status(self) -> list[WorkerStatus]:
         ray = self._ray() if self._infos else None
         out = []
-        for i, (info_ref, code) in enumerate(zip(self._infos, self._codes())):
+        for i, (info_ref, code) in enumerate(zip(self._infos, self._codes(), strict=True)):
             info: dict[str, Any] = {}
             if ray is not None and ray.wait([info_ref], timeout=0)[0]:
                 try:

@@ -26,9 +26,10 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from cgan_tui.artifacts import atomic_copy
 from cgan_tui.store import queries as q

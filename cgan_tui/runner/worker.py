@@ -29,8 +29,8 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from cgan_tui.errors import UserError
 
@@ -87,7 +87,7 @@ class Worker:
                 except StoreWriteError as exc:
                     self._give_up(exc)
                     break
-                except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                except Exception:
                     log.exception("worker %s: queue access failed; retrying", self.worker_id)
                     self.stop_event.wait(self.poll_s)
                     continue
@@ -109,7 +109,7 @@ class Worker:
                 except StoreWriteError as exc:  # its outcome cannot be stored: the stale sweep requeues it
                     self._give_up(exc, run.id)
                     break
-                except Exception:  # noqa: BLE001 - e.g. the database vanished mid-run
+                except Exception:
                     log.exception("worker %s: run %s could not be executed", self.worker_id, run.id)
                     _mark_failed(self.store, int(run.id), self.worker_id)
                 finally:
@@ -138,7 +138,7 @@ def _mark_failed(store, run_id: int, worker_id: str) -> None:
 
     try:
         q.finish_run(store, run_id, worker_id, status=RunStatus.failed, error=redact(traceback.format_exc()), finished_at=utcnow())
-    except Exception:  # noqa: BLE001 - the stale sweep will requeue it eventually
+    except Exception:
         log.exception("worker %s: could not mark run %s failed", worker_id, run_id)
 
 

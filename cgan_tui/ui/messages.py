@@ -60,7 +60,7 @@ class GridLoaded(Message):
 
     run_id: int
     epoch: int
-    grid: "GridImage | None"
+    grid: GridImage | None
 
 
 @dataclass

@@ -8,16 +8,17 @@ Everything here is torch-free at import and safe to call from Textual thread wor
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cgan_tui.config import RunConfig
-    from cgan_tui.store.db import Store
+    from cgan_tui.grid_tiles import GridImage
     from cgan_tui.plugins import Registries
     from cgan_tui.results import ResultRow
-    from cgan_tui.grid_tiles import GridImage
+    from cgan_tui.store.db import Store
 
 LOG_TAIL_LINES = 40
 
@@ -48,7 +49,7 @@ class Services:
     """
 
     db_url: str | None
-    plugin_loader: Callable[[], "Registries"] | None = None
+    plugin_loader: Callable[[], Registries] | None = None
     executor_factory: Callable[..., Any] | None = None
     executor: str = "local"  # a name in runner.executors.EXECUTORS (the `w` key starts this kind)
     grids_dir: Path = field(default_factory=default_grids_dir)
@@ -61,7 +62,7 @@ class Services:
     """Where the run detail screen's ``s`` writes the shown grid (default: the current folder)."""
     lock_probe_s: float = 1.0
     _store: Store | None = field(default=None, init=False, repr=False)
-    _registries: "Registries | None" = field(default=None, init=False, repr=False)
+    _registries: Registries | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _plugins_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _pool: Any = field(default=None, init=False, repr=False)
@@ -91,7 +92,6 @@ class Services:
         with self._lock:
             if self._store is None:
                 from cgan_tui.store.db import open_store
-
                 from cgan_tui.store.guard import probe_sqlite
 
                 url = self.url
@@ -126,7 +126,7 @@ class Services:
             return str(exc)
         return None
 
-    def registries(self) -> "Registries":
+    def registries(self) -> Registries:
         """Plugins, loaded once (first call pays; the app calls it from a background thread)."""
         with self._plugins_lock:
             if self._registries is None:
@@ -147,7 +147,7 @@ class Services:
     # ------------------------------------------------------------------ results
     def results(
         self, preset: str = "research", weights: Sequence[float] | None = None, limit_runs: int | None = None
-    ) -> list["ResultRow"]:
+    ) -> list[ResultRow]:
         from cgan_tui.results import load_results
 
         return load_results(self.store, self.registries(), preset=preset, weights=weights, limit_runs=limit_runs)
@@ -173,10 +173,10 @@ class Services:
 
         return queries.grid_epochs(self.store, run_id)
 
-    def grid_image(self, run_id: int, epoch: int) -> "GridImage | None":
+    def grid_image(self, run_id: int, epoch: int) -> GridImage | None:
         """The grid with its layout (rows x cols), for cutting it into samples."""
-        from cgan_tui.store import queries
         from cgan_tui.grid_tiles import GridImage
+        from cgan_tui.store import queries
 
         row = queries.grid(self.store, run_id, epoch)
         return None if row is None else GridImage(bytes(row.png), rows=row.rows, cols=row.cols)
@@ -211,20 +211,10 @@ class Services:
 
     def log_tail(self, run_id: int, lines: int = LOG_TAIL_LINES) -> str:
         """Last lines of the run's log file beside its checkpoints ('' when there is none yet)."""
-        from cgan_tui.runner.logs import log_path, tail
+        from cgan_tui.runner.logs import tail
 
-        path = log_path(self.store, run_id)
-        try:
-            with path.open("rb") as fh:
-                fh.seek(0, 2)
-                size = fh.tell()
-                fh.seek(max(0, size - 16384))
-                text = fh.read().decode("utf-8", "replace")
-        except OSError:
-            return "\n".join(tail(self.store, run_id, lines))  # a remote artifact root, or nothing yet
-        return "\n".join(text.splitlines()[-lines:])
+        return "\n".join(tail(self.store, run_id, lines))
 
-    # ------------------------------------------------------------------ ratings
     def ratings(self, run_id: int, epoch: int) -> dict[str, int]:
         from cgan_tui.store import queries
 
@@ -257,7 +247,7 @@ class Services:
 
         return queries.status_counts(self.store)
 
-    def enqueue(self, configs: Sequence["RunConfig"], priority: int = 0, experiment: str | None = None) -> list[int]:
+    def enqueue(self, configs: Sequence[RunConfig], priority: int = 0, experiment: str | None = None) -> list[int]:
         """Resolve every config against the plugins (one typo rejects the batch), then queue them."""
         from cgan_tui.runner import queue
 

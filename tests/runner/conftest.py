@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
+from runner_helpers import HERE, PLUGIN_MODULE, Gate, worker_env
 
 from cgan_tui.config import RunConfig
 from cgan_tui.plugins import load_plugins
 from cgan_tui.store.db import open_store
-
-from runner_helpers import HERE, PLUGIN_MODULE, Gate, worker_env
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ polling reader, resume after SIGTERM and after kill -9, cancel, and broken plugi
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from runner_helpers import HANG_GUARD_S, wait_for, worker_env
 
 from cgan_tui.cli import main as cli_main
 from cgan_tui.errors import UserError
@@ -21,8 +21,6 @@ from cgan_tui.runner.logs import log_path
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import open_store
 from cgan_tui.store.tables import RunStatus
-
-from runner_helpers import HANG_GUARD_S, wait_for, worker_env
 
 pytestmark = pytest.mark.slow
 

@@ -151,7 +151,7 @@ def test_password_never_in_errors_show_or_logs(pg_store, pg_url, tmp_path, capsy
     out = capsys.readouterr().out
     assert PASSWORD not in out and "could not reach postgresql://postgres:***@" in out
 
-    from cgan_tui.runner.logs import log_path, open_run_log, close_run_log
+    from cgan_tui.runner.logs import close_run_log, log_path, open_run_log
 
     logger = open_run_log(pg_store, rid)
     logger.info(f"connected to {pg_url}")

@@ -27,7 +27,13 @@ from cgan_tui.store.queries.metrics import (
     upsert_metric,
     upsert_metrics,
 )
-from cgan_tui.store.queries.queue import claim_next_queued, claim_run_in, claim_statement, requeue_if_stale, set_if_status
+from cgan_tui.store.queries.queue import (
+    claim_next_queued,
+    claim_run_in,
+    claim_statement,
+    requeue_if_stale,
+    set_if_status,
+)
 from cgan_tui.store.queries.ratings import add_rating, check_rateable, ratings
 from cgan_tui.store.queries.runs import (
     NoSuchRun,

@@ -18,11 +18,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import cell_text
+from cgan_tui.grid_tiles import GridImage
 from cgan_tui.results import ResultRow, columns_for
 from cgan_tui.results_n import reference_ns
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.columns import HIDDEN_BY_DEFAULT
-from cgan_tui.grid_tiles import GridImage
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
@@ -85,7 +85,7 @@ class CompareScreen(Screen):
         yield Header()
         yield Static(self.title_text(), classes="screen-title", id="compare-title")
         with Horizontal(id="compare-grids"):
-            for i, row in enumerate(self.rows):
+            for i in range(len(self.rows)):
                 with Vertical(classes="compare-col"):
                     yield SampleGrid(self.app.services.image_renderer, id=f"compare-grid-{i}")
         yield EpochSlider(id="compare-slider")

@@ -11,7 +11,14 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import OTHER_N_MARK, compact_n, missing_text
 from cgan_tui.results import (
-    Column, ResultRow, columns_for, default_backend, filter_rows, missing_hint, score_backends, sort_rows,
+    Column,
+    ResultRow,
+    columns_for,
+    default_backend,
+    filter_rows,
+    missing_hint,
+    score_backends,
+    sort_rows,
 )
 from cgan_tui.results_n import reference_ns
 from cgan_tui.scoring import PRESETS
