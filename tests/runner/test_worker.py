@@ -189,3 +189,28 @@ def test_runs_per_gpu_without_a_gpu_is_one_line(db_url, capsys, monkeypatch):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
     assert main(["worker", "--runs-per-gpu", "2", "--once", "--db", db_url]) == 2
     assert "no GPU is visible here; on CPU use --workers N" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--workers", "2", "--worker-id", "w"], "--worker-id names the one in-process worker; it needs --workers 1"),
+        (["--max-runs", "0"], "--max-runs must be at least 1, got 0"),
+        (["--heartbeat", "0"], "--heartbeat must be a positive number of seconds, got 0.0"),
+    ],
+)
+def test_bad_worker_options_are_one_line(db_url, capsys, args, expected):
+    from cgan_tui.cli import main
+
+    assert main(["worker", "--once", "--db", db_url, *args]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and err.count("\n") == 1, err
+
+
+def test_worker_options_round_trip_through_the_flags_children_get():
+    """What a pool forwards (``WorkerOptions.argv``) reads back as the same options in the child."""
+    from cgan_tui.runner.worker import WorkerOptions, parse_worker_argv
+
+    options = WorkerOptions(device="cpu", poll_s=0.2, stale_after_s=9.0, heartbeat_s=0.5, max_runs=3,
+                            disabled_plugins=("relativistic",))  # fmt: skip
+    assert parse_worker_argv(options.argv()) == options
