@@ -23,13 +23,13 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import standalone  # noqa: E402
+import standalone
 
-from cgan_tui.config import RunConfig, resolve  # noqa: E402
-from cgan_tui.gan import features as feat  # noqa: E402
-from cgan_tui.gan import weights  # noqa: E402
-from cgan_tui.gan.device import pick_device  # noqa: E402
-from cgan_tui.gan.evaluation import MemoryFeatureCache, MetricContext, evaluate  # noqa: E402
+from cgan_tui.config import RunConfig, resolve
+from cgan_tui.gan import features as feat
+from cgan_tui.gan import weights
+from cgan_tui.gan.device import pick_device
+from cgan_tui.gan.evaluation import MemoryFeatureCache, MetricContext, evaluate
 
 BEFORE = {"inception": lambda ctx: feat.InceptionFID(ctx.device, batch=16, channels_last=False)}
 """The extractor settings before issue 16 (the classifier and pixel backends did not change batch)."""
@@ -90,7 +90,7 @@ def main() -> None:
         same = all(
             (a.value is None and b.value is None) or (a.value is not None and b.value is not None
                                                       and abs(a.value - b.value) <= 1e-4 * max(1.0, abs(b.value)))
-            for a, b in zip(results, results_before)
+            for a, b in zip(results, results_before, strict=True)
         )  # fmt: skip
         values = ", ".join(f"{r.name}={r.value:.4g}" if r.value is not None else f"{r.name}=unavailable" for r in results)
         print(f"{backend:<12} before {before:7.1f} s  after {after:7.1f} s  x{before / max(after, 1e-9):.2f}"

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import standalone  # noqa: E402
+import standalone
 
 THRESHOLD = 0.005
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import standalone  # noqa: E402
+import standalone
 
 SEED004 = dict(model="seed004", loss="lsgan-sigmoid", conditioning="one-hot", embed_dim=10)
 SEED000 = dict(model="seed000", loss="bce", conditioning="embedding", embed_dim=10)
@@ -125,7 +124,7 @@ def concurrent(args: argparse.Namespace, k: int) -> dict:
             time.sleep(0.01)
         Path(folder, "go").touch()
         outs = [p.communicate() for p in procs]
-    bad = [(p.returncode, err) for p, (_, err) in zip(procs, outs) if p.returncode != 0]
+    bad = [(p.returncode, err) for p, (_, err) in zip(procs, outs, strict=True) if p.returncode != 0]
     if bad:
         raise SystemExit(f"concurrency {k}: a run exited {bad[0][0]}: {bad[0][1].strip().splitlines()[-1:]}")
     rows = [json.loads(out.strip().splitlines()[-1]) for out, _ in outs]

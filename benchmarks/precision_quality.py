@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import standalone  # noqa: E402
+import standalone
 
 FAMILIES = {
     "seed004": dict(model="seed004", loss="lsgan-sigmoid", conditioning="one-hot", embed_dim=10),
@@ -95,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
                 rates: list[float] = []
                 with tempfile.TemporaryDirectory() as tmp:
                     start = time.perf_counter()
-                    result = train(cfg, registries, Path(tmp), TrainCallbacks(on_epoch_end=lambda e: rates.append(e.images_per_s)),
-                                   data=train_data)  # fmt: skip
+                    callbacks = TrainCallbacks(on_epoch_end=lambda e, rates=rates: rates.append(e.images_per_s))
+                    result = train(cfg, registries, Path(tmp), callbacks, data=train_data)
                     train_s = time.perf_counter() - start
                     generator, _ = load_generator(result.last_checkpoint, registries, device)
                 ctx = MetricContext(generator, latent_dim=int(cfg.latent_dim), n=args.n, device=device, real=real,

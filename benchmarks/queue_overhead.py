@@ -33,7 +33,6 @@ def main() -> int:
 
     from cgan_tui.config import RunConfig, resolve
     from cgan_tui.gan.data import load_fashion_mnist
-    from cgan_tui.gan.training import train
     from cgan_tui.plugins import load_plugins
     from cgan_tui.runner import queue, recorder
     from cgan_tui.runner.execute import execute_run
@@ -95,7 +94,7 @@ def main() -> int:
     def queued(i: int) -> float:
         store = open_store(f"sqlite:///{tmp / f'q_{i}.db'}")
         start = time.perf_counter()
-        rid = queue.enqueue(store, config, registries=registries)
+        queue.enqueue(store, config, registries=registries)
         run = queue.claim_next(store, "bench")
         outcome = execute_run(store, run.id, registries, worker_id="bench", epoch_hooks=[], data=data)
         elapsed = time.perf_counter() - start

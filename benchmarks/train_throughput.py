@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from torchvision import transforms
@@ -35,7 +34,7 @@ from cgan_tui.gan.precision import choose_precision, native_bf16
 from cgan_tui.gan.training import TrainCallbacks, train
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import standalone  # noqa: E402  (registries also from a bare checkout: runs on the GPU machine)
+import standalone
 
 
 class PilFashionMNIST(Dataset):

@@ -10,8 +10,8 @@ is the alternative measured side by side. Prints median milliseconds and the rat
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
+import os
 import random
 import statistics
 import time
@@ -94,7 +94,7 @@ async def screen_sort_ms(rows: list[ResultRow], repeat: int) -> float:
             import cProfile
 
             cProfile.runctx("screen.set_sort('fid@inception')", globals(), locals(), sort="cumtime")
-        for i in range(repeat):
+        for _ in range(repeat):
             start = time.perf_counter()
             screen.set_sort("fid@inception")  # toggles direction each time: a real re-sort
             samples.append(time.perf_counter() - start)

@@ -86,7 +86,7 @@ class ArtifactStore:
     url: str | None = None
 
     @classmethod
-    def parse(cls, value: str | os.PathLike) -> "ArtifactStore":
+    def parse(cls, value: str | os.PathLike) -> ArtifactStore:
         """A folder path, ``file://`` URL or fsspec URL; an unknown scheme or missing package is a UserError."""
         text = str(value).strip()
         if not text:

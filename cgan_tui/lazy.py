@@ -6,8 +6,9 @@ Built-in plugins declare their objects with lazy implementations so that discove
 
 from __future__ import annotations
 
-import importlib
-from typing import Any, Callable
+import pkgutil
+from collections.abc import Callable
+from typing import Any
 
 
 class LazyCallable:
@@ -21,11 +22,7 @@ class LazyCallable:
 
     def resolve(self) -> Callable[..., Any]:
         if self._fn is None:
-            module_name, attr = self.target.split(":", 1)
-            obj: Any = importlib.import_module(module_name)
-            for part in attr.split("."):
-                obj = getattr(obj, part)
-            self._fn = obj
+            self._fn = pkgutil.resolve_name(self.target)
         return self._fn
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

@@ -16,8 +16,8 @@ explicit weights (normalised to sum to 1).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 from cgan_tui.errors import UserError
 

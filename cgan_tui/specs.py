@@ -8,11 +8,17 @@ Every object carries a unique ``name`` (per kind); the PluginManager builds one 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal
 
-HOOKSPEC_VERSION = 1
-"""Bumped when a hook's signature or a spec object's required fields change incompatibly."""
+HOOKSPEC_VERSION = 2
+"""The version of the whole public plugin API: the hooks, these spec objects, every name in
+``cgan_tui.__all__`` and the documented attributes of ``MetricContext`` (docs/plugins.md). Bumped
+when any of them changes incompatibly; new optional fields and new names do not bump it.
+
+History: 1 covered the hooks and spec objects only; 2 (same hooks and fields, so a plugin written
+for 1 works unchanged) extends the promise to the ``cgan_tui`` public API."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ class Conditioning:
     ``generator(num_classes, embed_dim) -> nn.Module`` maps labels ``(N,)`` to a vector ``(N, D)``
     concatenated to the noise; the module exposes ``out_dim``.
     ``discriminator(num_classes, embed_dim, image_shape, feature_dim) -> nn.Module`` returns a
-    ``DiscriminatorConditioner`` (see ``cgan_tui.gan.models.common``): extra input channels, an
+    ``cgan_tui.DiscriminatorConditioner``: extra input channels, an
     optional projection term on the features and an optional auxiliary classifier.
     Either side may be ``None`` when the scheme only applies to the other side.
     ``aux_weight`` scales the auxiliary-classifier cross-entropy added to both losses (AC-GAN).
@@ -85,15 +91,12 @@ class ModelFamily:
     launch-bound, and autocast only adds casts)."""
 
 
-MetricNeed = Literal["samples", "real_features", "fake_features", "real_images", "generator"]
-
-
 @dataclass(frozen=True)
 class Metric:
     """A sample-quality metric.
 
     ``compute(ctx) -> dict[str, float]`` returns one or more named values (e.g. ``{"fid": 38.1}``);
-    ``ctx`` is a ``cgan_tui.gan.evaluation.MetricContext`` giving lazy access to generated and real
+    ``ctx`` is a ``cgan_tui.MetricContext`` giving lazy access to generated and real
     images, labels and cached features per backend. ``backend`` names the feature source
     (``inception``, ``classifier``, ``lpips``, ``pixel``) and is stored with every value.
     ``better`` is ``"lower"`` or ``"higher"`` (per value name via ``better_by_value`` if mixed).

@@ -17,7 +17,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "cgan_tui"
 
@@ -96,6 +95,8 @@ TORCH_FREE_MODULES = (
     "cgan_tui.specs",
     "cgan_tui.hooks",
     "cgan_tui.lazy",
+    "cgan_tui.plugin_calls",
+    "cgan_tui.grid_tiles",
     "cgan_tui.errors",
     "cgan_tui.scoring",
     "cgan_tui.cli",

@@ -7,7 +7,8 @@ names to numbers for that backend's view (its own ``fid``/``is`` plus the shared
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from cgan_tui import scoring
 from cgan_tui.hooks import hookimpl

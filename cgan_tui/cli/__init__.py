@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from cgan_tui import __version__
 from cgan_tui.errors import UserError
@@ -68,12 +68,9 @@ def add_common(parser: argparse.ArgumentParser) -> None:
 
 def disabled_plugins(args: argparse.Namespace) -> list[str]:
     """Plugin names from ``-p no:NAME`` flags; anything else is a clear error."""
-    names = []
-    for flag in getattr(args, "plugin_flags", None) or []:
-        if not flag.startswith("no:") or len(flag) <= 3:
-            raise UserError(f"-p expects no:NAME to disable plugin NAME, got {flag!r}")
-        names.append(flag[3:])
-    return names
+    from cgan_tui.plugins import parse_disable_flags
+
+    return parse_disable_flags(getattr(args, "plugin_flags", None) or [])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,8 @@ one line (``--columns all`` shows every column, e.g. on a wide screen or into a 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from cgan_tui import formatting, results_n
 
@@ -19,17 +20,17 @@ CELL_OVERHEAD = 3
 ARROWS = {"lower": " ↓", "higher": " ↑"}
 
 
-def header(col: "Column") -> str:
+def header(col: Column) -> str:
     return col.title + ARROWS.get(col.better or "", "")
 
 
-def cells(rows: Sequence["ResultRow"], cols: Sequence["Column"]) -> list[list[str]]:
+def cells(rows: Sequence[ResultRow], cols: Sequence[Column]) -> list[list[str]]:
     """Every cell's text: values with their n, ``*`` when taken at another n than the column's reference."""
     refs = results_n.reference_ns(rows, [c.key for c in cols])
     return [[_cell(row, c.key, refs.get(c.key)) for c in cols] for row in rows]
 
 
-def _cell(row: "ResultRow", key: str, reference: int | None) -> str:
+def _cell(row: ResultRow, key: str, reference: int | None) -> str:
     from cgan_tui.results import BASE_KEYS
 
     if key in BASE_KEYS:
@@ -39,8 +40,8 @@ def _cell(row: "ResultRow", key: str, reference: int | None) -> str:
 
 
 def fit_columns(
-    cols: Sequence["Column"], grid: Sequence[Sequence[str]], width: int, keep: Iterable[str]
-) -> tuple[list[int], list["Column"]]:
+    cols: Sequence[Column], grid: Sequence[Sequence[str]], width: int, keep: Iterable[str]
+) -> tuple[list[int], list[Column]]:
     """(indices of the columns shown, columns hidden) so that the table fits ``width`` characters:
     the ``keep`` keys first (in that order), then values and scores left to right, then the other base
     columns (the label already names loss, conditioning and epoch) while they fit; shown columns keep
@@ -62,7 +63,7 @@ def fit_columns(
 
 
 def notes(
-    rows: Sequence["ResultRow"], cols: Sequence["Column"], grid: Sequence[Sequence[str]], *, scores: bool = True
+    rows: Sequence[ResultRow], cols: Sequence[Column], grid: Sequence[Sequence[str]], *, scores: bool = True
 ) -> list[str]:
     """Lines under the table: each distinct reason a shown value is n/a once (with every key it
     explains), each distinct reason a shown score is not computed yet once, and the ``*`` legend.

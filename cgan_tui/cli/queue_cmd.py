@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
 import time
 
 
@@ -63,17 +62,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Ctrl-C/SIGTERM: the current run goes back to the queue and resumes later from its checkpoint.",
     )  # fmt: skip
     from cgan_tui.runner.executors import EXECUTORS
+    from cgan_tui.runner.worker import add_worker_options
 
-    worker.add_argument("--once", action="store_true", help="exit when the queue is empty")
     worker.add_argument("--executor", choices=sorted(EXECUTORS), default="local",
                         help="where workers run: local processes (default) or Ray actors (pip install 'cgan-tui[ray]')")
     worker.add_argument("--workers", type=int, default=None, metavar="N",
                         help="workers (default: one per GPU x --runs-per-gpu, 1 on CPU)")
     worker.add_argument("--runs-per-gpu", type=int, default=None, metavar="K",
                         help="local worker processes (so runs) per visible GPU (default 1; see docs/engine.md for K)")
-    worker.add_argument("--device", default=None, metavar="DEVICE", help="device for runs whose config says auto (cpu, cuda, cuda:N)")
-    worker.add_argument("--poll", type=float, default=None, metavar="S", help="seconds between polls when idle (default 2)")
-    worker.add_argument("--stale-after", type=float, default=None, metavar="S", help="requeue runs of workers silent this long (s)")
+    add_worker_options(worker)
     ray = worker.add_argument_group("Ray executor (--executor ray)")
     ray.add_argument("--address", default=None, metavar="auto|ray://HOST:PORT",
                      help="join this Ray cluster (default: $RAY_ADDRESS, else start a local Ray instance)")
@@ -206,8 +203,9 @@ def run_worker(args: argparse.Namespace) -> int:
     from cgan_tui.cli import disabled_plugins
     from cgan_tui.errors import UserError
     from cgan_tui.runner.executors import EXECUTORS, LocalPool, default_workers, detect_gpus
+    from cgan_tui.runner.worker import options_from_args, serve
 
-    disabled = disabled_plugins(args)
+    options = options_from_args(args, disabled_plugins(args))
     per_gpu = 1 if args.runs_per_gpu is None else args.runs_per_gpu
     if per_gpu < 1:
         raise UserError(f"--runs-per-gpu must be at least 1, got {per_gpu}")
@@ -217,30 +215,23 @@ def run_worker(args: argparse.Namespace) -> int:
     n = args.workers if args.workers is not None else (len(gpus) * per_gpu or default_workers())
     if n < 1:
         raise UserError(f"--workers must be at least 1, got {n}")
-    for flag, value in (("--poll", args.poll), ("--stale-after", args.stale_after)):
-        if value is not None and not value > 0:
-            raise UserError(f"{flag} must be a positive number of seconds, got {value}")
+    kind = EXECUTORS[args.executor]
+    if options.worker_id is not None and (n > 1 or kind is not LocalPool):
+        raise UserError("--worker-id names the one in-process worker; it needs --workers 1 and the local executor")
     if args.device is not None:  # checked here: a worker on a missing device would fail every queued run
         from cgan_tui.gan.device import pick_device
 
         pick_device(args.device)
-    kind = EXECUTORS[args.executor]
-    options = {name: getattr(args, name) for name in ("address", "gpus_per_run", "cpus_per_run", "runs_per_gpu")}
-    for name, value in options.items():
+    executor_options = {name: getattr(args, name) for name in ("address", "gpus_per_run", "cpus_per_run", "runs_per_gpu")}
+    for name, value in executor_options.items():
         if value is not None and name not in kind.cli_options:
             flag = "--" + name.replace("_", "-")
             users = ", ".join(k for k, c in sorted(EXECUTORS.items()) if name in c.cli_options)
             raise UserError(f"{flag} is an option of --executor {users}, not of --executor {args.executor}")
     store = _store(args)  # validates the database before starting anything
     if n == 1 and kind is LocalPool:
-        return _worker_in_process(args, store, disabled)
-    extra: list[str] = []
-    for flag, value in (("--device", args.device), ("--poll", args.poll), ("--stale-after", args.stale_after)):
-        if value is not None:
-            extra += [flag, str(value)]
-    for name in disabled:
-        extra += ["-p", f"no:{name}"]
-    pool = kind.from_cli(store.url, n, args.once, extra, {k: options[k] for k in kind.cli_options})
+        return serve(store, options)
+    pool = kind.from_cli(store.url, n, args.once, options.argv(), {k: executor_options[k] for k in kind.cli_options})
     store.dispose()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGTERM stops the workers like Ctrl-C
     try:
@@ -261,30 +252,3 @@ def run_worker(args: argparse.Namespace) -> int:
 
 def _raise_interrupt(_signum, _frame) -> None:
     raise KeyboardInterrupt
-
-
-def _worker_in_process(args: argparse.Namespace, store, disabled: list[str]) -> int:
-    import logging
-
-    from cgan_tui.plugins import load_plugins
-    from cgan_tui.runner.worker import EXIT_CANNOT_WRITE, POLL_S, Worker, install_signal_handlers
-
-    from cgan_tui.redact import redact_logging
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    redact_logging()
-    stop_event = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        install_signal_handlers(stop_event)
-    registries = load_plugins(disabled=disabled, strict_disabled=True)
-    worker = Worker(
-        store, registries, device=args.device, once=args.once, poll_s=args.poll or POLL_S,
-        stale_after_s=args.stale_after, stop_event=stop_event,
-    )  # fmt: skip
-    n = worker.run()
-    store.dispose()
-    if worker.gave_up:
-        print(f"cgan-tui: error: worker gave up after {n} run(s): {worker.gave_up}", file=sys.stderr)
-        return EXIT_CANNOT_WRITE
-    print(f"worker {worker.worker_id}: executed {n} run(s)", file=sys.stderr)
-    return 0

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import tomllib
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from cgan_tui.config import ConfigError, RunConfig
 
@@ -122,10 +123,6 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
     if extra:
         values["extra"] = {**dict(values.get("extra") or {}), **extra}
     return values
-
-
-def has_run_options(args: argparse.Namespace) -> bool:
-    return bool(overrides_from_args(args))
 
 
 def config_from_args(args: argparse.Namespace, base: RunConfig | None = None) -> RunConfig:

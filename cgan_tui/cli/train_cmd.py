@@ -193,14 +193,14 @@ def run_train(args: argparse.Namespace) -> int:
 def _abandon(store, run_id: int, worker_id: str, exc: BaseException) -> None:
     import traceback
 
-    from cgan_tui.runner.execute import _finish
+    from cgan_tui.store import queries as q
     from cgan_tui.store.tables import RunStatus, utcnow
 
     interrupted = isinstance(exc, KeyboardInterrupt)
     text = "interrupted (Ctrl-C twice)" if interrupted else "".join(traceback.format_exception(exc))
     status = RunStatus.cancelled if interrupted else RunStatus.failed
     try:
-        _finish(store, run_id, worker_id, status=status, error=text, finished_at=utcnow())
+        q.finish_run(store, run_id, worker_id, status=status, error=text, finished_at=utcnow())
     except Exception:  # noqa: BLE001 - the original exception matters more
         pass
 

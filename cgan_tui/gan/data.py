@@ -45,10 +45,10 @@ class ImageData:
     def device(self) -> torch.device:
         return self.images.device
 
-    def to(self, device: torch.device | str) -> "ImageData":
+    def to(self, device: torch.device | str) -> ImageData:
         return ImageData(self.images.to(device), self.labels.to(device), self.source)
 
-    def subset(self, limit: int | None) -> "ImageData":
+    def subset(self, limit: int | None) -> ImageData:
         if limit is None or limit >= len(self):
             return self
         idx = torch.as_tensor(balanced_order(self.labels.cpu().numpy())[:limit], device=self.device)

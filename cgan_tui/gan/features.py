@@ -232,7 +232,7 @@ def lpips_distance(layers_a: list[torch.Tensor], layers_b: list[torch.Tensor], e
     image pair: 0 for identical inputs, symmetric, at most 4 per layer.
     """
     total = None
-    for fa, fb in zip(layers_a, layers_b):
+    for fa, fb in zip(layers_a, layers_b, strict=True):
         na = fa / (fa.pow(2).sum(dim=1, keepdim=True).sqrt() + eps)
         nb = fb / (fb.pow(2).sum(dim=1, keepdim=True).sqrt() + eps)
         d = (na - nb).pow(2).sum(dim=1).mean(dim=(1, 2))
@@ -272,7 +272,7 @@ class RealSummary:
         return buf.getvalue()
 
     @classmethod
-    def from_bytes(cls, payload: bytes) -> "RealSummary":
+    def from_bytes(cls, payload: bytes) -> RealSummary:
         with np.load(io.BytesIO(payload)) as data:
             return cls(
                 n=int(data["n"]),
@@ -283,7 +283,7 @@ class RealSummary:
             )
 
     @classmethod
-    def from_features(cls, features: torch.Tensor, labels: torch.Tensor, num_classes: int = 10) -> "RealSummary":
+    def from_features(cls, features: torch.Tensor, labels: torch.Tensor, num_classes: int = 10) -> RealSummary:
         f64 = features.detach().double()
         return cls(
             n=int(features.shape[0]),

@@ -7,8 +7,8 @@ show the same latent points every epoch and sampling never disturbs the training
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import numpy as np
 import torch

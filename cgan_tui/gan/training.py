@@ -12,10 +12,11 @@ import io
 import math
 import random
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -100,10 +101,9 @@ def train(
     data=None,  # cgan_tui.gan.data.ImageData; loaded from config.data_dir when None
 ) -> TrainResult:
     """Train ``config`` (already ``resolve()``d) and return how far it got. Raises ``Diverged``."""
+    from cgan_tui.config import HYPER_PARAMETERS, resolve
     from cgan_tui.gan.data import load_fashion_mnist
     from cgan_tui.gan.device import pick_device
-
-    from cgan_tui.config import HYPER_PARAMETERS, resolve
 
     if config.d_conditioning is None or any(getattr(config, key) is None for key in HYPER_PARAMETERS):
         config = resolve(config, registries)  # a caller passed an unresolved config: fill it the same way

@@ -23,26 +23,14 @@ import importlib.util
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from cgan_tui.errors import UserError
+from cgan_tui.errors import MetricUnavailable, UserError, WeightsUnavailable
 from cgan_tui.lazy import lazy
 
 WEIGHTS_ENV = "CGAN_TUI_WEIGHTS"
-
-
-class MetricUnavailable(UserError, RuntimeError):
-    """A metric cannot be computed here; ``reason`` is stored with its value-less row."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class WeightsUnavailable(MetricUnavailable):
-    """A weight file a metric needs is missing or unusable; ``str()`` says which and where looked."""
 
 
 def weights_dir() -> Path:
@@ -275,7 +263,7 @@ def _copy_atomic(src: Path, dest: Path) -> None:
 
 __all__ = [
     "WEIGHTS_ENV",
-    "MetricUnavailable",
+    "MetricUnavailable",  # re-exported: their home is cgan_tui.errors (public API)
     "WeightsUnavailable",
     "WeightFile",
     "WeightStatus",

@@ -31,9 +31,9 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from cgan_tui.errors import UserError
 from cgan_tui.gan import weights

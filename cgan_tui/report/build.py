@@ -213,7 +213,8 @@ def run_table(runs) -> Table:
         body.append([
             Cell(str(run.id)), Cell(info.name, numeric=False), Cell(info.experiment or "—", numeric=False),
             Cell(getattr(run.status, "value", str(run.status)), numeric=False), Cell(str(run.seed)),
-            Cell(getattr(run, "precision", None) or f'{cfg.get("precision", "—")} (asked; not trained yet)', numeric=False), Cell(run.device or str(cfg.get("device", "—")), numeric=False),
+            Cell(getattr(run, "precision", None) or f'{cfg.get("precision", "—")} (asked; not trained yet)', numeric=False),
+            Cell(run.device or str(cfg.get("device", "—")), numeric=False),
             Cell(run.code_version or "—", numeric=False), Cell(f"{run.current_epoch}/{run.epochs}"),
             Cell("—" if secs is None else f"{secs:.1f}"),
         ])  # fmt: skip

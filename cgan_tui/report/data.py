@@ -7,9 +7,10 @@ exactly what ``ls`` and the TUI say: same n per value, same backbone filter, sam
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from cgan_tui.errors import UserError
 
@@ -88,11 +89,12 @@ def select_runs(store, experiment: str | None = None, run_ids: Sequence[int] = (
 def collect(store, registries, *, experiment: str | None = None, run_ids: Sequence[int] = (),
             preset: str = "research", database: str = "") -> ReportData:  # fmt: skip
     """Read everything the report shows for the selected runs."""
+    from sqlmodel import select
+
     from cgan_tui import results
     from cgan_tui.results_n import metric_series
     from cgan_tui.store import queries as q
     from cgan_tui.store.tables import Experiment
-    from sqlmodel import select
 
     runs, title = select_runs(store, experiment, run_ids)
     wanted = {r.id for r in runs}
@@ -117,6 +119,6 @@ def collect(store, registries, *, experiment: str | None = None, run_ids: Sequen
                              series=metric_series(by_run.get(run.id, [])), grids=grids,
                              experiment=exp_names.get(run.experiment_id)))  # fmt: skip
     return ReportData(
-        title=title, database=database, generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        title=title, database=database, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         rows=rows, runs=infos, backend=results.default_backend(rows), registries=registries, preset=preset,
     )  # fmt: skip

@@ -8,17 +8,17 @@ a few megabytes with every figure embedded.
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: no display, same output everywhere
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import MaxNLocator
 
-from cgan_tui.classes import CLASS_NAMES  # noqa: E402
+from cgan_tui.classes import CLASS_NAMES
 
 DPI = 100
 
@@ -82,7 +82,7 @@ def train_time(runs: Sequence) -> bytes | None:
     have = [(r.name, r.train_seconds) for r in runs if r.train_seconds is not None]
     if not have:
         return None
-    names, secs = zip(*have)
+    names, secs = zip(*have, strict=True)
     minutes = max(secs) >= 300
     values = [s / 60 for s in secs] if minutes else list(secs)
     fig, ax = plt.subplots(figsize=(max(4.0, 0.55 * len(names) + 1.5), 3.4), layout="constrained")
@@ -98,7 +98,7 @@ def train_time(runs: Sequence) -> bytes | None:
 def class_diversity(png: bytes, rows: int, cols: int) -> list[float | None]:
     """Per class (grid row): mean pairwise pixel distance between its samples (RMS, 0..1); None with
     fewer than 2 samples. A class near 0 draws the same image for every noise vector: mode collapse."""
-    from cgan_tui.ui.grid_tiles import GridImage
+    from cgan_tui.grid_tiles import GridImage
 
     grid = GridImage(png, rows=rows, cols=cols)
     out: list[float | None] = []

@@ -22,7 +22,7 @@ import logging
 import os
 import time
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from cgan_tui.gan.cache_counter import CacheCounter
 from cgan_tui.store import queries as q
@@ -44,36 +44,10 @@ class StoreFeatureCache(CacheCounter):
         self.store = store
 
     def get(self, dataset: str, backend: str, n: int) -> bytes | None:
-        from sqlmodel import select
-
-        from cgan_tui.store.tables import FeatureCache
-
-        payload = q.read(
-            self.store,
-            lambda s: s.exec(
-                select(FeatureCache.payload).where(
-                    FeatureCache.dataset == dataset, FeatureCache.backend == backend, FeatureCache.n == int(n)
-                )
-            ).first(),
-        )
-        return self.counted(payload)
+        return self.counted(q.cached_feature(self.store, dataset, backend, n))
 
     def put(self, dataset: str, backend: str, n: int, payload: bytes) -> None:
-        from sqlmodel import select
-
-        from cgan_tui.store.tables import FeatureCache
-
-        def apply(session) -> None:
-            row = session.exec(
-                select(FeatureCache).where(
-                    FeatureCache.dataset == dataset, FeatureCache.backend == backend, FeatureCache.n == int(n)
-                )
-            ).first()
-            row = row or FeatureCache(dataset=dataset, backend=backend, n=int(n), payload=b"")
-            row.payload = bytes(payload)
-            session.add(row)
-
-        q.write(self.store, apply)
+        q.cache_feature(self.store, dataset, backend, n, payload)
 
 
 def evaluation_enabled(config) -> bool:
@@ -131,7 +105,7 @@ class ProgressWriter:
 
         try:
             q.update_run(self.store, self.run_id, eval_progress=text)
-        except Exception:  # noqa: BLE001 - a missed progress line must never fail an evaluation
+        except Exception:
             log.debug("could not write eval progress of run %s", self.run_id, exc_info=True)
 
 

@@ -21,25 +21,24 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
-import os
-import socket
 import subprocess
 import threading
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import cgan_tui
 from cgan_tui.artifacts import exists as artifact_exists
-from cgan_tui.errors import UserError
+from cgan_tui.errors import PluginCallError, UserError
 from cgan_tui.redact import redact
 from cgan_tui.runner.logs import capture_package_logs, close_run_log, open_run_log, publish_log
 from cgan_tui.runner.recorder import EpochHook, RunRecorder
 from cgan_tui.store import queries as q
-from cgan_tui.store.guard import FULL, StoreWriteError, classify
 from cgan_tui.store.db import Store
-from cgan_tui.store.tables import Run, RunStatus, utcnow
+from cgan_tui.store.guard import FULL, StoreWriteError, classify
+from cgan_tui.store.tables import RunStatus, utcnow
 
 DEFAULT_HOOK_MODULE = "cgan_tui.runner.evaluate_hook"
 
@@ -86,41 +85,6 @@ def resume_checkpoint(store: Store, run_id: int) -> Any | None:
     if not rows:
         return None
     return max(rows, key=lambda r: (r.epoch, r.kind == "last"))
-
-
-def _finish(store: Store, run_id: int, owner: str, **values: Any) -> bool:
-    """Write the final state only if the run is still ours (not requeued as stale meanwhile)."""
-
-    def apply(session) -> bool:
-        run = session.get(Run, run_id)
-        if run is None or run.worker_id != owner:
-            return False
-        for key, value in values.items():
-            setattr(run, key, value)
-        session.add(run)
-        return True
-
-    return q.write(store, apply)
-
-
-def _start(store: Store, run_id: int, worker_id: str, device: str, precision: str | None = None) -> None:
-    def apply(session) -> None:
-        run = session.get(Run, run_id)
-        run.status = RunStatus.running
-        run.worker_id = worker_id
-        run.pid = run.pid or os.getpid()
-        run.hostname = run.hostname or socket.gethostname()
-        run.heartbeat_at = utcnow()
-        run.started_at = run.started_at or utcnow()
-        run.finished_at = None
-        run.device = device
-        run.precision = precision
-        run.eval_progress = None
-        run.code_version = code_version()
-        run.error = None
-        session.add(run)
-
-    q.write(store, apply)
 
 
 def execute_run(
@@ -170,9 +134,9 @@ def execute_run(
             family = registries.models.get(config.model) if config.model in registries.models else None
             precision = str(choose_precision(config.precision, torch_device, family))  # what train() will use
         except UserError as exc:
-            _start(store, run_id, worker_id, config.device)
+            q.start_run(store, run_id, worker_id, config.device, None, code_version())
             return _fail(store, run_id, worker_id, logger, str(exc), 0, RunStatus.failed)
-        _start(store, run_id, worker_id, device_name, precision)
+        q.start_run(store, run_id, worker_id, device_name, precision, code_version())
         try:
             recorder.epoch_hooks = default_epoch_hooks() if epoch_hooks is None else list(epoch_hooks)
         except Exception:  # noqa: BLE001 - a broken evaluation module fails this run, not the worker
@@ -206,6 +170,8 @@ def execute_run(
         except Exception as exc:  # noqa: BLE001 - a failing run must not take the worker down
             epochs_done = max(recorder.epochs_recorded, default=start_epoch)
             text = str(exc) if isinstance(exc, UserError) else traceback.format_exc()
+            if isinstance(exc, PluginCallError):  # one line on the run; the plugin's traceback in run.log
+                logger.error("traceback of the plugin call:\n%s", redact(traceback.format_exc()))
             if isinstance(exc, OSError) and classify(exc) == FULL:
                 text = (f"disk full while writing {exc.filename or 'a run file'} after epoch {epochs_done} "
                         f"({exc.strerror}); free space and requeue: it resumes from its last complete checkpoint")
@@ -237,7 +203,7 @@ def execute_run(
         else:
             values["finished_at"] = utcnow()
         logger.info(f"{status.value} after epoch {epochs_done} of {config.epochs}")
-        if not _finish(store, run_id, worker_id, **values):
+        if not q.finish_run(store, run_id, worker_id, **values):
             logger.warning("run was taken over by another worker; not recording this outcome")
             return RunOutcome("lost", epochs_done, None)
         return RunOutcome(status.value, epochs_done, notes)
@@ -251,7 +217,7 @@ def _fail(
 ) -> RunOutcome:
     text = redact(text)  # a traceback may quote a database URL
     logger.error(f"{status.value} after epoch {epochs_done}: {text}")
-    recorded = _finish(
+    recorded = q.finish_run(
         store, run_id, worker_id, status=status, error=text, finished_at=utcnow(), current_epoch=epochs_done
     )
     return RunOutcome(status.value if recorded else "lost", epochs_done, text)

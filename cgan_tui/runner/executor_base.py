@@ -24,7 +24,7 @@ class Executor(ABC):
 
     @classmethod
     @abstractmethod
-    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> "Executor":
+    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> Executor:
         """Build from ``cgan-tui worker``'s parsed options (``options``: this kind's ``cli_options``)."""
 
     def describe(self) -> str:

@@ -1,8 +1,9 @@
 """Where workers run: a small ``Executor`` interface, a local subprocess pool, and (``ray_executor``) Ray actors.
 
-``LocalPool`` starts ``python -m cgan_tui.runner.worker`` subprocesses (default: one per GPU, one on
-a CPU-only machine), pins each to one GPU with ``CUDA_VISIBLE_DEVICES``, and stops them with SIGTERM
-(their runs go back to the queue and resume later). It never blocks and never imports torch: the
+``LocalPool`` starts ``cgan-tui worker --workers 1`` subprocesses (``python -m cgan_tui``; default: one
+per GPU, one on a CPU-only machine), pins each to one GPU with ``CUDA_VISIBLE_DEVICES``, and stops them
+with SIGTERM (their runs go back to the queue and resume later). The database URL reaches them in
+``$CGAN_TUI_DB``, never on the command line, where ``ps`` would show a password in it. It never blocks and never imports torch: the
 TUI starts and stops workers through it. GPUs are counted from ``$CUDA_VISIBLE_DEVICES`` or
 ``nvidia-smi -L``, not torch.
 """
@@ -15,9 +16,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Sequence
+from typing import IO
 
 from cgan_tui.errors import UserError
 from cgan_tui.runner.executor_base import Executor, WorkerStatus
@@ -61,14 +63,15 @@ class LocalPool(Executor):
     _procs: list[tuple[subprocess.Popen, str | None, Path | None, IO | None]] = field(default_factory=list, init=False)
 
     @classmethod
-    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> "LocalPool":
+    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> LocalPool:
         per_gpu = options.get("runs_per_gpu")
         return cls(db_url, workers=workers, once=once, extra_args=extra_args, runs_per_gpu=per_gpu or 1)
 
     def describe(self) -> str:
-        return f"logs in {self._log_dir()}"
+        return f"logs in {self.logs_folder()}"
 
-    def _log_dir(self) -> Path:
+    def logs_folder(self) -> Path:
+        """Where ``worker-I.log`` files go: ``log_dir``, else ``workers/`` in the database's artifacts."""
         if self.log_dir is not None:
             return Path(self.log_dir)
         from cgan_tui.store.db import artifacts_dir, database_url
@@ -83,23 +86,22 @@ class LocalPool(Executor):
         count = n if n is not None else (self.workers if self.workers is not None else (len(gpus) * per_gpu or 1))
         if count < 1:
             raise UserError(f"number of workers must be at least 1, got {count}")
-        log_dir = self._log_dir()
+        from cgan_tui.store.db import DB_ENV
+
+        log_dir = self.logs_folder()
         log_dir.mkdir(parents=True, exist_ok=True)
         first = len(self._procs)
         for i in range(first, first + count):
             gpu = gpus[(i // per_gpu) % len(gpus)] if gpus else None  # K consecutive workers per GPU
             env = dict(os.environ)
             env.update(self.env or {})
+            env[DB_ENV] = self.db_url  # not in argv: `ps` shows every user the command line
             if gpu is not None:
                 env["CUDA_VISIBLE_DEVICES"] = gpu
             elif count > 1 and "OMP_NUM_THREADS" not in env:
                 # CPU workers share the cores: oversubscribed torch threads slow everyone down
                 env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // count))
-            cmd = [self.python, "-m", "cgan_tui.runner.worker", "--db", self.db_url,
-                   "--worker-id", f"{os.uname().nodename}-pool{os.getpid()}-{i}"]  # fmt: skip
-            if self.once:
-                cmd.append("--once")
-            cmd.extend(self.extra_args)
+            cmd = self.command(f"{os.uname().nodename}-pool{os.getpid()}-{i}")
             log_path = log_dir / f"worker-{i}.log"
             log_file = open(log_path, "ab")
             proc = subprocess.Popen(
@@ -107,6 +109,13 @@ class LocalPool(Executor):
                 start_new_session=True,  # a Ctrl-C in the TUI's terminal must not hit the workers
             )  # fmt: skip
             self._procs.append((proc, gpu, log_path, log_file))
+
+    def command(self, worker_id: str) -> list[str]:
+        """One child's command line: ``cgan-tui worker`` for a single in-process worker (no database URL)."""
+        cmd = [self.python, "-m", "cgan_tui", "worker", "--workers", "1", "--worker-id", worker_id]
+        if self.once:
+            cmd.append("--once")
+        return [*cmd, *self.extra_args]
 
     def request_stop(self) -> None:
         """SIGTERM every live worker and return at once (poll ``alive()`` to see them go)."""

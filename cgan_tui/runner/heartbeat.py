@@ -47,7 +47,7 @@ class Heartbeat:
         while not self._stop.wait(self.interval_s):
             self.beat()
 
-    def start(self) -> "Heartbeat":
+    def start(self) -> Heartbeat:
         self._thread.start()
         return self
 
@@ -56,7 +56,7 @@ class Heartbeat:
         if self._thread.is_alive():
             self._thread.join(timeout=self.interval_s + 5)
 
-    def __enter__(self) -> "Heartbeat":
+    def __enter__(self) -> Heartbeat:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

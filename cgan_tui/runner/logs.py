@@ -42,7 +42,7 @@ def publish_log(store: Store, run_id: int) -> None:
     try:
         if path.exists():
             store.artifact_store.publish(run_id, path)  # type: ignore[union-attr]
-    except Exception:  # noqa: BLE001 - a log upload must not fail the run; the next attempt retries
+    except Exception:
         logging.getLogger("cgan_tui.worker").exception("could not publish the log of run %s", run_id)
 
 
@@ -116,9 +116,20 @@ def append_line(store: Store, run_id: int, text: str) -> None:
     publish_log(store, run_id)
 
 
+TAIL_BYTES = 16384
+"""How much of the end of a local log ``tail`` reads (a long run's log is never read whole)."""
+
+
 def tail(store: Store, run_id: int, lines: int = 20) -> list[str]:
     """The last ``lines`` lines of a run's log ([] when it has none yet)."""
-    text = artifacts.read_text(str(log_path(store, run_id)))
-    if text is None and not store.artifact_store.is_local:  # type: ignore[union-attr]
-        text = artifacts.read_text(store.artifact_store.location(run_id, LOG_NAME))  # type: ignore[union-attr]
+    path = log_path(store, run_id)
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, 2)
+            fh.seek(max(0, fh.tell() - TAIL_BYTES))
+            text: str | None = fh.read().decode("utf-8", "replace")
+    except OSError:  # nothing here yet, or the log lives under a remote artifact root
+        text = None
+        if not store.artifact_store.is_local:  # type: ignore[union-attr]
+            text = artifacts.read_text(store.artifact_store.location(run_id, LOG_NAME))  # type: ignore[union-attr]
     return (text or "").splitlines()[-lines:]

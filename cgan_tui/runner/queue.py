@@ -1,10 +1,9 @@
 """The run queue: enqueue, atomic claim, cancel, reprioritise, requeue (by hand or when stale).
 
 Queue state is the ``Run`` table itself; every transition is one conditional UPDATE, so a worker
-claiming, a user cancelling and a sweeper requeueing never overwrite each other. ``claim_next`` is
-a single ``UPDATE ... WHERE id = (SELECT ... LIMIT 1 [FOR UPDATE SKIP LOCKED]) RETURNING id``: on
-SQLite inside ``BEGIN IMMEDIATE`` (one writer at a time), on PostgreSQL the row lock skips rows
-another worker is claiming. Torch-free: the TUI imports this module.
+claiming, a user cancelling and a sweeper requeueing never overwrite each other (the statements
+live in ``store.queries.queue``; this module holds the policy: who may claim, cancel, requeue and
+when a run counts as stale). Torch-free: the TUI imports this module.
 """
 
 from __future__ import annotations
@@ -13,19 +12,18 @@ import json
 import math
 import os
 import socket
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
-
-from sqlalchemy import case, or_, update
-from sqlmodel import select
+from typing import TYPE_CHECKING
 
 from cgan_tui.config import GridSpec, RunConfig, expand_all, load_grid, resolve
 from cgan_tui.errors import UserError
 from cgan_tui.runner.logs import append_line
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
+from cgan_tui.store.queries.queue import claim_statement  # noqa: F401 - re-exported (tests, docs)
 from cgan_tui.store.tables import Run, RunStatus, utcnow
 
 if TYPE_CHECKING:
@@ -39,7 +37,7 @@ HARD_STALE_AFTER_S = 600.0
 REQUEUEABLE = (RunStatus.failed, RunStatus.diverged, RunStatus.cancelled)
 
 
-def _registries(registries: "Registries | None") -> "Registries":
+def _registries(registries: Registries | None) -> Registries:
     if registries is not None:
         return registries
     from cgan_tui.plugins import load_plugins
@@ -50,7 +48,7 @@ def _registries(registries: "Registries | None") -> "Registries":
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 # ------------------------------------------------------------------------------------------ enqueue
@@ -62,7 +60,7 @@ def enqueue(
     *,
     priority: int = 0,
     experiment: str | None = None,
-    registries: "Registries | None" = None,
+    registries: Registries | None = None,
 ) -> int:
     """Validate and resolve ``config`` (bad input -> UserError, nothing stored), then queue it."""
     resolved = resolve(config, _registries(registries))
@@ -72,7 +70,7 @@ def enqueue(
 def enqueue_grid(
     store: Store,
     grid: GridSpec | str | Path | Sequence[RunConfig],
-    registries: "Registries | None" = None,
+    registries: Registries | None = None,
     priority: int = 0,
     experiment: str | None = None,
 ) -> list[int]:
@@ -107,45 +105,8 @@ def claim_next(store: Store, worker_id: str, pid: int | None = None, hostname: s
     """Atomically take the highest-priority queued run (oldest first) for this worker, or None."""
     pid = os.getpid() if pid is None else pid
     hostname = socket.gethostname() if hostname is None else hostname
-    sqlite = store.engine.dialect.name == "sqlite"
-    stmt = claim_statement(worker_id, pid, hostname)
-
-    def attempt(_session) -> int | None:
-        with store.engine.connect() as conn:
-            if sqlite:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            run_id = conn.execute(stmt).scalar()
-            conn.commit()
-        return run_id
-
-    run_id = q.write(store, attempt)
+    run_id = q.claim_next_queued(store, worker_id, pid, hostname)
     return None if run_id is None else q.get_run(store, run_id)
-
-
-def claim_statement(worker_id: str, pid: int, hostname: str):
-    """The portable claim: ``UPDATE run ... WHERE id = (SELECT ... [FOR UPDATE SKIP LOCKED]) RETURNING id``."""
-    pick = (
-        select(Run.id)
-        .where(Run.status == RunStatus.queued)
-        .order_by(Run.priority.desc(), Run.id)  # type: ignore[attr-defined]
-        .limit(1)
-        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's compiler leaves it out
-        .scalar_subquery()
-    )
-    return (
-        update(Run)
-        .where(Run.id == pick, Run.status == RunStatus.queued)
-        .values(
-            status=RunStatus.running,
-            worker_id=worker_id,
-            pid=pid,
-            hostname=hostname,
-            heartbeat_at=utcnow(),
-            attempts=Run.attempts + 1,
-            current_step=0,
-        )
-        .returning(Run.id)
-    )
 
 
 def claim_run(
@@ -158,34 +119,12 @@ def claim_run(
     hostname: str | None = None,
 ) -> bool:
     """Take one given run (the CLI's ``train``/``--resume``) if it is in ``from_statuses``."""
-    statuses = [RunStatus(s) for s in from_statuses]
-    stmt = (
-        update(Run)
-        .where(Run.id == int(run_id), Run.status.in_(statuses))  # type: ignore[attr-defined]
-        .values(
-            status=RunStatus.running,
-            worker_id=worker_id,
-            pid=os.getpid() if pid is None else pid,
-            hostname=socket.gethostname() if hostname is None else hostname,
-            heartbeat_at=utcnow(),
-            attempts=Run.attempts + 1,
-            cancel_requested=False,
-            finished_at=None,
-        )
-    )
-    return q.write(store, lambda s: s.execute(stmt).rowcount) == 1
+    pid = os.getpid() if pid is None else pid
+    hostname = socket.gethostname() if hostname is None else hostname
+    return q.claim_run_in(store, run_id, worker_id, [RunStatus(s) for s in from_statuses], pid, hostname)
 
 
 # ---------------------------------------------------------------------------------- state changes
-
-
-def _conditional(store: Store, run_id: int, statuses: Sequence[RunStatus], **values: object) -> bool:
-    stmt = (
-        update(Run)
-        .where(Run.id == int(run_id), Run.status.in_(list(statuses)))  # type: ignore[attr-defined]
-        .values(**values)
-    )
-    return q.write(store, lambda s: s.execute(stmt).rowcount) == 1
 
 
 def cancel(store: Store, run_id: int) -> str:
@@ -193,9 +132,9 @@ def cancel(store: Store, run_id: int) -> str:
     step, keeps its checkpoints and marks it ``cancelled``). Returns ``"cancelled"`` or
     ``"cancel_requested"``; a finished run is a UserError."""
     for _ in range(3):
-        if _conditional(store, run_id, [RunStatus.queued], status=RunStatus.cancelled, finished_at=utcnow()):
+        if q.set_if_status(store, run_id, [RunStatus.queued], status=RunStatus.cancelled, finished_at=utcnow()):
             return "cancelled"
-        if _conditional(store, run_id, [RunStatus.running], cancel_requested=True):
+        if q.set_if_status(store, run_id, [RunStatus.running], cancel_requested=True):
             return "cancel_requested"
         run = q.get_run(store, run_id)
         if run.status.finished:
@@ -216,7 +155,7 @@ def requeue(store: Store, run_id: int) -> None:
         status=RunStatus.queued, cancel_requested=False, worker_id=None, pid=None, hostname=None,
         heartbeat_at=None, finished_at=None,
     )  # fmt: skip
-    if _conditional(store, run_id, REQUEUEABLE, **values):
+    if q.set_if_status(store, run_id, REQUEUEABLE, **values):
         return
     run = q.get_run(store, run_id)
     if run.status == RunStatus.queued:
@@ -272,22 +211,7 @@ def requeue_stale(
         cutoff = now - timedelta(seconds=0 if process_gone else max_age_s)
         why = "is gone" if process_gone else "stopped heart-beating"
         note = f"worker {run.worker_id} (pid {run.pid} on {run.hostname}) {why}; last heartbeat {age:.0f}s ago"
-        stmt = (
-            update(Run)
-            .where(
-                Run.id == run.id,
-                Run.status == RunStatus.running,
-                Run.worker_id == run.worker_id if run.worker_id is not None else Run.worker_id.is_(None),  # type: ignore[union-attr]
-                or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < cutoff),  # type: ignore[union-attr]
-            )
-            .values(
-                # a run whose cancel was requested before its worker died ends cancelled, not queued
-                status=case((Run.cancel_requested.is_(True), RunStatus.cancelled), else_=RunStatus.queued),  # type: ignore[attr-defined]
-                finished_at=case((Run.cancel_requested.is_(True), utcnow()), else_=None),  # type: ignore[attr-defined]
-                worker_id=None, pid=None, hostname=None, heartbeat_at=None, error=note,
-            )  # fmt: skip
-        )
-        if q.write(store, lambda s, stmt=stmt: s.execute(stmt).rowcount) == 1:
+        if q.requeue_if_stale(store, run, cutoff, note):
             requeued.append(int(run.id))  # type: ignore[arg-type]
             append_line(store, int(run.id), f"requeued by the stale-run sweep: {note}")  # type: ignore[arg-type]
     return requeued

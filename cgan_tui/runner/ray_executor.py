@@ -1,8 +1,8 @@
 """``RayExecutor``: the worker loop in Ray actors, so a queue is served by every node of a Ray cluster.
 
 The database queue stays the single source of truth; Ray only places the work. Each actor runs the
-same ``Worker`` loop as a worker process (claim -> execute -> heartbeat, built by
-``worker.worker_from_args`` from the same command-line options), with ``--cpus-per-run`` cores (its
+same ``Worker`` loop as ``cgan-tui worker`` (claim -> execute -> heartbeat, built by
+``worker.build_worker`` from the same worker flags, read by ``worker.parse_worker_argv``), with ``--cpus-per-run`` cores (its
 torch threads are set to match, like ``LocalPool`` splits them) and ``--gpus-per-run`` of a GPU
 (fractions share one: 0.25 = four runs per GPU; Ray sets ``CUDA_VISIBLE_DEVICES``).
 
@@ -25,8 +25,9 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from cgan_tui.errors import UserError
 from cgan_tui.runner.executor_base import Executor, WorkerStatus
@@ -40,7 +41,8 @@ FORWARDED_ENV_PREFIX = "CGAN_TUI_"
 class WorkerActor:
     """One worker loop inside a Ray actor (a threaded actor: ``stop`` runs while ``run`` trains)."""
 
-    def __init__(self, argv: Sequence[str], cpus: float, gpus: float) -> None:
+    def __init__(self, db_url: str, argv: Sequence[str], cpus: float, gpus: float) -> None:
+        self.db_url = db_url
         self.argv = list(argv)
         self.cpus, self.gpus = cpus, gpus
         self.stop_event = threading.Event()
@@ -52,22 +54,20 @@ class WorkerActor:
 
     def run(self) -> int:
         """The worker loop; returns how many runs it executed."""
-        import logging
+        from cgan_tui.runner.worker import build_worker, log_to_stderr, parse_worker_argv
+        from cgan_tui.store.db import open_store
 
-        from cgan_tui.redact import redact_logging
-        from cgan_tui.runner.worker import build_parser, worker_from_args
-
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-        redact_logging()
+        log_to_stderr()
         if not self.gpus:
             import torch
 
             torch.set_num_threads(max(1, int(self.cpus)))  # the cores Ray gave this actor, not the node's
-        worker = worker_from_args(build_parser().parse_args(self.argv), self.stop_event)
+        options = parse_worker_argv(self.argv)
+        store = open_store(self.db_url)
         try:
-            return worker.run()
+            return build_worker(store, options, self.stop_event).run()
         finally:
-            worker.store.dispose()  # type: ignore[attr-defined]
+            store.dispose()
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -101,7 +101,7 @@ class RayExecutor(Executor):
     log_to_driver: bool = False  # True in the CLI: actor output on the terminal (never in the TUI)
 
     @classmethod
-    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> "RayExecutor":
+    def from_cli(cls, db_url: str, workers: int, once: bool, extra_args: list[str], options: dict) -> RayExecutor:
         given = {k: v for k, v in options.items() if v is not None}
         return cls(db_url, workers=workers, once=once, extra_args=extra_args, log_to_driver=True, **given)
 
@@ -160,16 +160,16 @@ class RayExecutor(Executor):
         )  # fmt: skip
         first = len(self._actors)
         for i in range(first, first + count):
-            argv = ["--db", self.db_url, "--worker-id", f"{socket.gethostname()}-ray{os.getpid()}-{i}",
+            argv = ["--worker-id", f"{socket.gethostname()}-ray{os.getpid()}-{i}",
                     *(["--once"] if self.once else []), *self.extra_args]  # fmt: skip
-            actor = actor_class.remote(argv, self.cpus_per_run, self.gpus_per_run)
+            actor = actor_class.remote(self.db_url, argv, self.cpus_per_run, self.gpus_per_run)
             self._actors.append(actor)
             self._infos.append(actor.info.remote())
             self._runs.append(actor.run.remote())
 
     def request_stop(self) -> None:
         """Ask every live actor to stop after its current step (runs go back to the queue); returns at once."""
-        for actor, code in zip(self._actors, self._codes()):
+        for actor, code in zip(self._actors, self._codes(), strict=True):
             if code is not None:
                 continue  # its loop has ended already
             try:
@@ -223,7 +223,7 @@ class RayExecutor(Executor):
     def status(self) -> list[WorkerStatus]:
         ray = self._ray() if self._infos else None
         out = []
-        for i, (info_ref, code) in enumerate(zip(self._infos, self._codes())):
+        for i, (info_ref, code) in enumerate(zip(self._infos, self._codes(), strict=True)):
             info: dict[str, Any] = {}
             if ray is not None and ray.wait([info_ref], timeout=0)[0]:
                 try:

@@ -26,14 +26,14 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from cgan_tui.artifacts import atomic_copy
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
-from cgan_tui.store.tables import Run
 
 RESUME_NAME = "resume.pt"
 CANCEL_POLL_S = 1.0
@@ -159,13 +159,7 @@ class RunRecorder:
                 pass
 
     def _append_error(self, note: str) -> None:
-        def apply(session) -> None:
-            run = session.get(Run, self.run_id)
-            if run is not None:
-                run.error = f"{run.error}\n{note}" if run.error else note
-                session.add(run)
-
-        q.write(self.store, apply)
+        q.append_run_error(self.store, self.run_id, note)
 
     def on_checkpoint(self, saved) -> None:
         """Buffered until the epoch's stats rows exist (see the module docstring)."""

@@ -1,4 +1,4 @@
-"""Worker process: ``python -m cgan_tui.runner.worker --db URL [--once] [--worker-id ID] [--device D]``.
+"""The worker loop behind ``cgan-tui worker`` (the one entry point; ``LocalPool`` children run it too).
 
 Loop: requeue stale runs, claim the next queued run, execute it (rows, grids, checkpoints and
 metrics written as they come), repeat; with ``--once`` exit when the queue is empty, else poll.
@@ -10,6 +10,10 @@ A database the worker cannot write (read-only, full, gone, or locked longer than
 ``$CGAN_TUI_LOCK_WAIT_S``) makes it give up: one log line, exit status 3 (see docs/queue.md). The
 run it held stays ``running`` until the stale sweep of another worker requeues it; it resumes from
 its last complete checkpoint.
+
+The per-worker flags (``--once``, ``--worker-id``, ``--device``, ``--poll``, ...) are defined here once
+(``add_worker_options``): the CLI's ``worker`` command adds them to its parser, executors forward them
+to their children (``WorkerOptions.argv``) and Ray actors read them back (``parse_worker_argv``).
 
 ``$CGAN_TUI_EXTRA_PLUGINS=module[:attr],...`` registers extra in-process plugins (tests, embedding;
 read by ``plugins.load_plugins`` for every command).
@@ -25,8 +29,8 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from cgan_tui.errors import UserError
 
@@ -83,7 +87,7 @@ class Worker:
                 except StoreWriteError as exc:
                     self._give_up(exc)
                     break
-                except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                except Exception:
                     log.exception("worker %s: queue access failed; retrying", self.worker_id)
                     self.stop_event.wait(self.poll_s)
                     continue
@@ -105,7 +109,7 @@ class Worker:
                 except StoreWriteError as exc:  # its outcome cannot be stored: the stale sweep requeues it
                     self._give_up(exc, run.id)
                     break
-                except Exception:  # noqa: BLE001 - e.g. the database vanished mid-run
+                except Exception:
                     log.exception("worker %s: run %s could not be executed", self.worker_id, run.id)
                     _mark_failed(self.store, int(run.id), self.worker_id)
                 finally:
@@ -129,12 +133,12 @@ def _mark_failed(store, run_id: int, worker_id: str) -> None:
     import traceback
 
     from cgan_tui.redact import redact
-    from cgan_tui.runner.execute import _finish
+    from cgan_tui.store import queries as q
     from cgan_tui.store.tables import RunStatus, utcnow
 
     try:
-        _finish(store, run_id, worker_id, status=RunStatus.failed, error=redact(traceback.format_exc()), finished_at=utcnow())
-    except Exception:  # noqa: BLE001 - the stale sweep will requeue it eventually
+        q.finish_run(store, run_id, worker_id, status=RunStatus.failed, error=redact(traceback.format_exc()), finished_at=utcnow())
+    except Exception:
         log.exception("worker %s: could not mark run %s failed", worker_id, run_id)
 
 
@@ -151,18 +155,69 @@ def _cached_data(cache: dict, run) -> object | None:
     return cache[data_dir]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m cgan_tui.runner.worker", description=__doc__.splitlines()[0])
-    p.add_argument("--db", default=None, help="database URL or SQLite path (default: $CGAN_TUI_DB or ./experiments.db)")
-    p.add_argument("--once", action="store_true", help="exit when the queue is empty")
-    p.add_argument("--worker-id", default=None, help="name recorded on claimed runs (default HOST-PID)")
-    p.add_argument("--device", default=None, help="device for runs whose config says auto (cpu, cuda, cuda:N)")
-    p.add_argument("-p", dest="plugin_flags", action="append", default=[], metavar="no:NAME", help="disable plugin NAME")
-    p.add_argument("--poll", type=float, default=POLL_S, help="seconds between queue polls when idle")
-    p.add_argument("--stale-after", type=float, default=None, help="heartbeat age (s) after which a dead worker's run is requeued")
-    p.add_argument("--heartbeat", type=float, default=None, help="seconds between heartbeats")
-    p.add_argument("--max-runs", type=int, default=None, help="exit after executing this many runs")
-    return p
+@dataclass(frozen=True)
+class WorkerOptions:
+    """What one worker loop is told on its command line (database and plugins aside)."""
+
+    once: bool = False
+    worker_id: str | None = None
+    device: str | None = None
+    poll_s: float = POLL_S
+    stale_after_s: float | None = None
+    heartbeat_s: float | None = None
+    max_runs: int | None = None
+    disabled_plugins: tuple[str, ...] = ()
+
+    def argv(self) -> list[str]:
+        """The flags that give a child worker these options (``once`` and ``worker_id`` are per child)."""
+        out: list[str] = []
+        for flag, value in (("--device", self.device), ("--stale-after", self.stale_after_s),
+                            ("--heartbeat", self.heartbeat_s), ("--max-runs", self.max_runs)):  # fmt: skip
+            if value is not None:
+                out += [flag, str(value)]
+        if self.poll_s != POLL_S:
+            out += ["--poll", str(self.poll_s)]
+        for name in self.disabled_plugins:
+            out += ["-p", f"no:{name}"]
+        return out
+
+
+def add_worker_options(parser: argparse.ArgumentParser) -> None:
+    """The per-worker flags of ``cgan-tui worker`` (their one definition)."""
+    parser.add_argument("--once", action="store_true", help="exit when the queue is empty")
+    parser.add_argument("--worker-id", default=None, metavar="ID",
+                        help="name recorded on claimed runs (default HOST-PID; one worker only)")  # fmt: skip
+    parser.add_argument("--device", default=None, metavar="DEVICE", help="device for runs whose config says auto (cpu, cuda, cuda:N)")
+    parser.add_argument("--poll", type=float, default=None, metavar="S", help=f"seconds between polls when idle (default {POLL_S:g})")
+    parser.add_argument("--stale-after", type=float, default=None, metavar="S", help="requeue runs of workers silent this long (s)")
+    parser.add_argument("--heartbeat", type=float, default=None, metavar="S", help="seconds between heartbeats of the run being trained")
+    parser.add_argument("--max-runs", type=int, default=None, metavar="N", help="each worker exits after executing this many runs")
+
+
+def options_from_args(args: argparse.Namespace, disabled_plugins: Sequence[str] = ()) -> WorkerOptions:
+    """``WorkerOptions`` from flags parsed by ``add_worker_options``; bad values are one-line errors."""
+    for flag, value in (("--poll", args.poll), ("--stale-after", args.stale_after), ("--heartbeat", args.heartbeat)):
+        if value is not None and not value > 0:
+            raise UserError(f"{flag} must be a positive number of seconds, got {value}")
+    if args.max_runs is not None and args.max_runs < 1:
+        raise UserError(f"--max-runs must be at least 1, got {args.max_runs}")
+    return WorkerOptions(
+        once=args.once, worker_id=args.worker_id, device=args.device, poll_s=args.poll or POLL_S,
+        stale_after_s=args.stale_after, heartbeat_s=args.heartbeat, max_runs=args.max_runs,
+        disabled_plugins=tuple(disabled_plugins),
+    )  # fmt: skip
+
+
+def parse_worker_argv(argv: Sequence[str]) -> WorkerOptions:
+    """Worker flags as ``cgan-tui worker`` takes them (plus ``-p no:NAME``), for executors that run the
+    loop in-process elsewhere (Ray actors)."""
+    from cgan_tui.plugins import parse_disable_flags
+
+    parser = argparse.ArgumentParser(prog="cgan-tui worker", add_help=False)
+    add_worker_options(parser)
+    parser.add_argument("-p", dest="plugin_flags", action="append", default=[])
+    args = parser.parse_args(list(argv))
+    return options_from_args(args, parse_disable_flags(args.plugin_flags))
 
 
 def install_signal_handlers(stop_event: threading.Event) -> None:
@@ -176,44 +231,41 @@ def install_signal_handlers(stop_event: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def worker_from_args(args: argparse.Namespace, stop_event: threading.Event) -> Worker:
-    """The ``Worker`` a parsed command line describes (its store opened, plugins loaded): shared by
-    worker processes and Ray actors, so both run the very same loop."""
-    from cgan_tui.cli import disabled_plugins
+def build_worker(store, options: WorkerOptions, stop_event: threading.Event) -> Worker:
+    """The ``Worker`` for ``options`` on an open store, plugins loaded: shared by ``cgan-tui worker``
+    and Ray actors, so both run the very same loop."""
     from cgan_tui.plugins import load_plugins
-    from cgan_tui.store.db import open_store
 
-    registries = load_plugins(disabled=disabled_plugins(args), strict_disabled=True)
-    store = open_store(args.db)
+    registries = load_plugins(disabled=options.disabled_plugins, strict_disabled=True)
     return Worker(
-        store, registries, worker_id=args.worker_id or default_worker_id(), device=args.device,
-        once=args.once, poll_s=args.poll, stale_after_s=args.stale_after, heartbeat_s=args.heartbeat,
-        max_runs=args.max_runs, stop_event=stop_event,
+        store, registries, worker_id=options.worker_id or default_worker_id(), device=options.device,
+        once=options.once, poll_s=options.poll_s, stale_after_s=options.stale_after_s,
+        heartbeat_s=options.heartbeat_s, max_runs=options.max_runs, stop_event=stop_event,
     )  # fmt: skip
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from cgan_tui.redact import redact, redact_logging
+def log_to_stderr() -> None:
+    """Timestamped worker logs on stderr (a pool child's stderr is its log file), database URLs redacted."""
+    from cgan_tui.redact import redact_logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     redact_logging()
-    args = build_parser().parse_args(argv)
+
+
+def serve(store, options: WorkerOptions) -> int:
+    """Run one worker loop in this process until the queue is done or a signal stops it.
+
+    Returns the process exit status: 0, or ``EXIT_CANNOT_WRITE`` when the database refused writes."""
+    log_to_stderr()
     stop_event = threading.Event()
-    install_signal_handlers(stop_event)
-    try:
-        worker = worker_from_args(args, stop_event)
-        store = worker.store
-        started = time.monotonic()
-        n = worker.run()
-        log.info("worker %s: executed %d run(s) in %.1fs; exiting", worker.worker_id, n, time.monotonic() - started)
-        store.dispose()
-        if worker.gave_up:
-            return EXIT_CANNOT_WRITE
-    except UserError as exc:
-        print(f"cgan-tui worker: error: {redact(exc)}", file=sys.stderr)
-        return 2
+    if threading.current_thread() is threading.main_thread():
+        install_signal_handlers(stop_event)
+    worker = build_worker(store, options, stop_event)
+    started = time.monotonic()
+    n = worker.run()
+    store.dispose()
+    if worker.gave_up:
+        print(f"cgan-tui: error: worker gave up after {n} run(s): {worker.gave_up}", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
+    print(f"worker {worker.worker_id}: executed {n} run(s) in {time.monotonic() - started:.1f}s", file=sys.stderr)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -122,7 +124,7 @@ def classify(exc: BaseException) -> str:
     return OTHER
 
 
-def _sqlite_path(store: "Store") -> Path | None:
+def _sqlite_path(store: Store) -> Path | None:
     from sqlalchemy.engine import make_url
 
     parsed = make_url(store.url)
@@ -131,7 +133,7 @@ def _sqlite_path(store: "Store") -> Path | None:
     return Path(parsed.database)
 
 
-def _where(store: "Store") -> str:
+def _where(store: Store) -> str:
     path = _sqlite_path(store)
     if path is not None:
         return f"database {path}"
@@ -140,7 +142,7 @@ def _where(store: "Store") -> str:
     return f"database {make_url(store.url).render_as_string(hide_password=True)}"
 
 
-def message(kind: str, store: "Store", detail: str, waited_s: float | None = None) -> str:
+def message(kind: str, store: Store, detail: str, waited_s: float | None = None) -> str:
     """The one line a user sees for a fault of ``kind`` (what happened, why, what to do)."""
     where = _where(store)
     if kind == LOCKED:
@@ -160,7 +162,7 @@ def message(kind: str, store: "Store", detail: str, waited_s: float | None = Non
     return f"{where}: {detail}; nothing was saved."
 
 
-def lock_holders(store: "Store") -> str:
+def lock_holders(store: Store) -> str:
     """Best effort: 'process 123 (python -m cgan_tui worker)' for whoever holds SQLite's write lock.
 
     Reads /proc/locks (Linux): WAL writers lock byte 120 of the -shm file, rollback-journal writers
@@ -204,7 +206,7 @@ def _cmdline(pid: int) -> str:
     return f" ({raw[:60]}{'…' if len(raw) > 60 else ''})" if raw else ""
 
 
-def check_file_still_there(store: "Store") -> None:
+def check_file_still_there(store: Store) -> None:
     """Refuse to go on when the SQLite file was deleted or replaced after it was opened.
 
     SQLite keeps writing into the unlinked file, so without this check every later write would be
@@ -226,7 +228,7 @@ def check_file_still_there(store: "Store") -> None:
 
 
 # ------------------------------------------------------------------------------------ the loop
-def attempt_loop(store: "Store", attempt: Callable[[], T], *, what: str = "write", only_locks: bool = False) -> T:
+def attempt_loop(store: Store, attempt: Callable[[], T], *, what: str = "write", only_locks: bool = False) -> T:
     """Call ``attempt()`` until it succeeds, waiting (bounded, visibly) while the database is locked.
 
     Any other operational fault, an ``OSError`` from the file system, or the end of the wait raises
@@ -261,7 +263,8 @@ def attempt_loop(store: "Store", attempt: Callable[[], T], *, what: str = "write
         waited = time.monotonic() - started
         if not reported:  # said before giving up too: the user sees that it waited, and for whom
             holders = lock_holders(store)
-            _reporter(f"waiting for the database lock{' held by ' + holders if holders else ''}… {waited:.0f} s (gives up after {bound:g} s)")
+            held = f" held by {holders}" if holders else ""
+            _reporter(f"waiting for the database lock{held}… {waited:.0f} s (gives up after {bound:g} s)")
             reported = True
         elif waited >= next_report:
             _reporter(f"waiting for the database lock… {waited:.0f} s")
@@ -272,7 +275,7 @@ def attempt_loop(store: "Store", attempt: Callable[[], T], *, what: str = "write
         time.sleep(min(0.05 * tries, 0.25))
 
 
-def check_writable(store: "Store", what: str = "this command") -> None:
+def check_writable(store: Store, what: str = "this command") -> None:
     """Fail before expensive work when the database cannot take a write: an empty update, rolled back.
 
     Waits for a lock like any write (bounded, visibly); refuses read-only, gone and nearly full
@@ -309,3 +312,49 @@ __all__ = [
     "abort_waits_on",
     "lock_wait_s",
 ]
+
+
+def probe_sqlite(url: str, timeout_s: float = 1.0) -> None:
+    """Fail fast on a locked SQLite file (every write would wait and then give up).
+
+    Reads are tried first (a rollback-journal database under an exclusive lock refuses them); then
+    the write lock is taken and released at once, because in WAL mode readers never block and a
+    lock held by another writer only shows when writing. A read-only file passes: it opens for reading."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database)
+    if not path.exists() or path.is_dir():
+        return  # open_store reports these
+
+    def locked() -> StoreError:
+        from cgan_tui.store.db import Store
+
+        holders = lock_holders(Store(url=url, engine=None))  # type: ignore[arg-type]
+        return StoreError(
+            f"database {path} is locked by {holders or 'another process'} (a write lock held > {timeout_s:g} s); "
+            "close that program or wait, then start cgan-tui again. Nothing was changed."
+        )
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout_s)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+        if not os.access(path, os.W_OK):
+            return
+        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout_s, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise locked() from None
+        # anything else (read-only, not a database, unreadable) is open_store's job to explain
+    except sqlite3.DatabaseError:
+        pass

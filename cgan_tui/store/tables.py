@@ -8,9 +8,9 @@ backend that produced it and the sample count, so values are only ever compared 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -21,7 +21,7 @@ SCHEMA_VERSION = 3
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)  # sqlmodel >= 0.0.50 refuses naive datetimes
+    return datetime.now(UTC)  # sqlmodel >= 0.0.50 refuses naive datetimes
 
 
 class RunStatus(str, Enum):
@@ -46,7 +46,7 @@ class SchemaInfo(SQLModel, table=True):
 
 
 class Experiment(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True)
     notes: str = ""
     created_at: datetime = Field(default_factory=utcnow)
@@ -55,8 +55,8 @@ class Experiment(SQLModel, table=True):
 class Run(SQLModel, table=True):
     """One training job. ``config_json`` holds the fully resolved RunConfig."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    experiment_id: Optional[int] = Field(default=None, foreign_key="experiment.id", index=True)
+    id: int | None = Field(default=None, primary_key=True)
+    experiment_id: int | None = Field(default=None, foreign_key="experiment.id", index=True)
     config_json: str
     # denormalised from the config for filtering and sorting without JSON parsing
     model: str = Field(index=True)
@@ -69,26 +69,26 @@ class Run(SQLModel, table=True):
     status: RunStatus = Field(default=RunStatus.queued, index=True)
     priority: int = Field(default=0, index=True)
     # claiming and liveness
-    worker_id: Optional[str] = None
-    pid: Optional[int] = None
-    hostname: Optional[str] = None
-    heartbeat_at: Optional[datetime] = None
+    worker_id: str | None = None
+    pid: int | None = None
+    hostname: str | None = None
+    heartbeat_at: datetime | None = None
     cancel_requested: bool = False
     attempts: int = 0
     # live progress (written by the worker, polled by the UI)
     current_epoch: int = 0
     current_step: int = 0
     steps_per_epoch: int = 0
-    images_per_s: Optional[float] = None
-    eval_progress: Optional[str] = None  # "backend x/y" while an epoch hook evaluates, else NULL
+    images_per_s: float | None = None
+    eval_progress: str | None = None  # "backend x/y" while an epoch hook evaluates, else NULL
     # provenance and outcome
-    device: Optional[str] = None
-    precision: Optional[str] = None  # what the run trains in and why, e.g. "fp32 (auto: CPU without ...)"
-    code_version: Optional[str] = None
-    error: Optional[str] = None
+    device: str | None = None
+    precision: str | None = None  # what the run trains in and why, e.g. "fp32 (auto: CPU without ...)"
+    code_version: str | None = None
+    error: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
-    started_at: Optional[datetime] = None
-    finished_at: Optional[datetime] = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
 
     @property
     def config(self) -> dict[str, Any]:
@@ -98,7 +98,7 @@ class Run(SQLModel, table=True):
 class Checkpoint(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("run_id", "epoch", "kind"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="run.id", index=True)
     epoch: int
     path: str
@@ -117,14 +117,14 @@ class MetricValue(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("run_id", "epoch", "name", "backend", "n_samples", "backbone"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="run.id", index=True)
     epoch: int = Field(index=True)
     name: str = Field(index=True)
-    value: Optional[float] = None
+    value: float | None = None
     backend: str = ""
     n_samples: int = 0
-    unavailable: Optional[str] = None
+    unavailable: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     backbone: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
@@ -134,7 +134,7 @@ class SampleGrid(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("run_id", "epoch"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="run.id", index=True)
     epoch: int
     rows: int = 10
@@ -148,7 +148,7 @@ class Rating(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("run_id", "epoch", "criterion", "rater"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="run.id", index=True)
     epoch: int
     criterion: str
@@ -162,7 +162,7 @@ class FeatureCache(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("dataset", "backend", "n"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     dataset: str
     backend: str
     n: int

@@ -16,7 +16,6 @@ from cgan_tui.errors import UserError
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.services import Services
 
-
 GONE_HINT = (
     "Rows written before it went away are in that file (if it still exists); nothing was written after. "
     "Quit and start cgan-tui again to use the database now at that path."

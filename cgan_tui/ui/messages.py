@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from cgan_tui.ui.grid_tiles import GridImage
+    from cgan_tui.grid_tiles import GridImage
 
 
 @dataclass
@@ -60,7 +60,7 @@ class GridLoaded(Message):
 
     run_id: int
     epoch: int
-    grid: "GridImage | None"
+    grid: GridImage | None
 
 
 @dataclass

@@ -7,20 +7,18 @@ Everything here is torch-free at import and safe to call from Textual thread wor
 
 from __future__ import annotations
 
-import os
-import functools
-import sqlite3
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cgan_tui.config import RunConfig
-    from cgan_tui.store.db import Store
+    from cgan_tui.grid_tiles import GridImage
     from cgan_tui.plugins import Registries
     from cgan_tui.results import ResultRow
-    from cgan_tui.ui.grid_tiles import GridImage
+    from cgan_tui.store.db import Store
 
 LOG_TAIL_LINES = 40
 
@@ -32,55 +30,6 @@ def default_grids_dir() -> Path:
         return here
     checkout = Path(__file__).resolve().parents[2] / "grids"
     return checkout if checkout.is_dir() else here
-
-
-def probe_sqlite(url: str, timeout_s: float = 1.0) -> None:
-    """Fail fast on a locked SQLite file (every write would wait and then give up).
-
-    Reads are tried first (a rollback-journal database under an exclusive lock refuses them); then
-    the write lock is taken and released at once, because in WAL mode readers never block and a
-    lock held by another writer only shows when writing. A read-only file passes: it opens for reading."""
-    from sqlalchemy.engine import make_url
-
-    from cgan_tui.store.db import StoreError
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return
-    path = Path(parsed.database)
-    if not path.exists() or path.is_dir():
-        return  # open_store reports these
-
-    def locked() -> StoreError:
-        from cgan_tui.store.db import Store
-        from cgan_tui.store.guard import lock_holders
-
-        holders = lock_holders(Store(url=url, engine=None))  # type: ignore[arg-type]
-        return StoreError(
-            f"database {path} is locked by {holders or 'another process'} (a write lock held > {timeout_s:g} s); "
-            "close that program or wait, then start cgan-tui again. Nothing was changed."
-        )
-
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout_s)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        finally:
-            conn.close()
-        if not os.access(path, os.W_OK):
-            return
-        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout_s, isolation_level=None)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-        finally:
-            conn.close()
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise locked() from None
-        # anything else (read-only, not a database, unreadable) is open_store's job to explain
-    except sqlite3.DatabaseError:
-        pass
 
 
 DISCOVERY_FAILED = "plugin discovery"
@@ -100,7 +49,7 @@ class Services:
     """
 
     db_url: str | None
-    plugin_loader: Callable[[], "Registries"] | None = None
+    plugin_loader: Callable[[], Registries] | None = None
     executor_factory: Callable[..., Any] | None = None
     executor: str = "local"  # a name in runner.executors.EXECUTORS (the `w` key starts this kind)
     grids_dir: Path = field(default_factory=default_grids_dir)
@@ -113,7 +62,7 @@ class Services:
     """Where the run detail screen's ``s`` writes the shown grid (default: the current folder)."""
     lock_probe_s: float = 1.0
     _store: Store | None = field(default=None, init=False, repr=False)
-    _registries: "Registries | None" = field(default=None, init=False, repr=False)
+    _registries: Registries | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _plugins_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _pool: Any = field(default=None, init=False, repr=False)
@@ -143,6 +92,7 @@ class Services:
         with self._lock:
             if self._store is None:
                 from cgan_tui.store.db import open_store
+                from cgan_tui.store.guard import probe_sqlite
 
                 url = self.url
                 probe_sqlite(url, self.lock_probe_s)
@@ -176,7 +126,7 @@ class Services:
             return str(exc)
         return None
 
-    def registries(self) -> "Registries":
+    def registries(self) -> Registries:
         """Plugins, loaded once (first call pays; the app calls it from a background thread)."""
         with self._plugins_lock:
             if self._registries is None:
@@ -197,7 +147,7 @@ class Services:
     # ------------------------------------------------------------------ results
     def results(
         self, preset: str = "research", weights: Sequence[float] | None = None, limit_runs: int | None = None
-    ) -> list["ResultRow"]:
+    ) -> list[ResultRow]:
         from cgan_tui.results import load_results
 
         return load_results(self.store, self.registries(), preset=preset, weights=weights, limit_runs=limit_runs)
@@ -223,10 +173,10 @@ class Services:
 
         return queries.grid_epochs(self.store, run_id)
 
-    def grid_image(self, run_id: int, epoch: int) -> "GridImage | None":
+    def grid_image(self, run_id: int, epoch: int) -> GridImage | None:
         """The grid with its layout (rows x cols), for cutting it into samples."""
+        from cgan_tui.grid_tiles import GridImage
         from cgan_tui.store import queries
-        from cgan_tui.ui.grid_tiles import GridImage
 
         row = queries.grid(self.store, run_id, epoch)
         return None if row is None else GridImage(bytes(row.png), rows=row.rows, cols=row.cols)
@@ -261,20 +211,10 @@ class Services:
 
     def log_tail(self, run_id: int, lines: int = LOG_TAIL_LINES) -> str:
         """Last lines of the run's log file beside its checkpoints ('' when there is none yet)."""
-        from cgan_tui.runner.logs import log_path, tail
+        from cgan_tui.runner.logs import tail
 
-        path = log_path(self.store, run_id)
-        try:
-            with path.open("rb") as fh:
-                fh.seek(0, 2)
-                size = fh.tell()
-                fh.seek(max(0, size - 16384))
-                text = fh.read().decode("utf-8", "replace")
-        except OSError:
-            return "\n".join(tail(self.store, run_id, lines))  # a remote artifact root, or nothing yet
-        return "\n".join(text.splitlines()[-lines:])
+        return "\n".join(tail(self.store, run_id, lines))
 
-    # ------------------------------------------------------------------ ratings
     def ratings(self, run_id: int, epoch: int) -> dict[str, int]:
         from cgan_tui.store import queries
 
@@ -296,12 +236,18 @@ class Services:
 
         return queue.queue_rows(self.store)
 
+    def change_token(self) -> tuple:
+        """A fingerprint of everything the results table shows (``store.queries.change_token``)."""
+        from cgan_tui.store import queries
+
+        return queries.change_token(self.store)
+
     def status_counts(self) -> dict[str, int]:
         from cgan_tui.store import queries
 
         return queries.status_counts(self.store)
 
-    def enqueue(self, configs: Sequence["RunConfig"], priority: int = 0, experiment: str | None = None) -> list[int]:
+    def enqueue(self, configs: Sequence[RunConfig], priority: int = 0, experiment: str | None = None) -> list[int]:
         """Resolve every config against the plugins (one typo rejects the batch), then queue them."""
         from cgan_tui.runner import queue
 
@@ -369,35 +315,3 @@ class Services:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.stop(timeout)
-
-
-CHANGE_SQL = """
-SELECT
-  (SELECT count(*) FROM run),
-  (SELECT coalesce(sum(current_epoch), 0) FROM run),
-{status_counts}
-  (SELECT max(id) FROM metricvalue),
-  (SELECT max(created_at) FROM metricvalue),
-  (SELECT count(*) FROM rating),
-  (SELECT max(created_at) FROM rating),
-  (SELECT max(id) FROM checkpoint)
-"""
-
-
-@functools.cache
-def _change_sql() -> str:
-    """CHANGE_SQL with one count per run status (portable: PostgreSQL has no ``group_concat``); built
-    on first use so importing this module does not import the table models."""
-    from cgan_tui.store.tables import RunStatus
-
-    return CHANGE_SQL.format(
-        status_counts="\n".join(f"  (SELECT count(*) FROM run WHERE status = '{s.name}')," for s in RunStatus)
-    )
-
-
-def change_token(store: "Store") -> tuple:
-    """A cheap fingerprint of everything the results table shows: reload only when it moves."""
-    from sqlalchemy import text
-
-    with store.engine.connect() as conn:
-        return tuple(conn.execute(text(_change_sql())).one())

@@ -55,7 +55,7 @@ def test_loss_matches_formula(registries, name):
 
 
 def test_only_wgan_gp_has_a_penalty(registries):
-    assert {l.name for l in registries.losses if l.penalty is not None} == {"wgan-gp"}
+    assert {loss.name for loss in registries.losses if loss.penalty is not None} == {"wgan-gp"}
 
 
 class LinearCritic(nn.Module):

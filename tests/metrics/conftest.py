@@ -34,7 +34,6 @@ def add_values(store, run_id, epoch, backend, n=100, unavailable=None, backbone=
 
 # ------------------------------------------------------------------------ evaluation fixtures
 
-import os  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import torch  # noqa: E402

@@ -181,9 +181,7 @@ def test_old_database_opens_and_is_migrated(tmp_path):
     store = open_store(url, create=False)
     try:
         with store.session() as s:
-            from cgan_tui.store.tables import SchemaInfo
-
-            from cgan_tui.store.tables import SCHEMA_VERSION
+            from cgan_tui.store.tables import SCHEMA_VERSION, SchemaInfo
 
             assert s.get(SchemaInfo, 1).version == SCHEMA_VERSION
         old = {(m.name, m.backend): m for m in queries.metric_rows(store, [run])}

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from cgan_tui.config import RunConfig
-from cgan_tui.gan import evaluation, features, fid as fidlib, weights
+from cgan_tui.gan import evaluation, features, weights
+from cgan_tui.gan import fid as fidlib
 from cgan_tui.gan.evaluation import MemoryFeatureCache, evaluate
 
 from .conftest import RandomNet, ReplayGenerator

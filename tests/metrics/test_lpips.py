@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from cgan_tui.config import RunConfig
 from cgan_tui.gan import fid as fidlib
 from cgan_tui.gan.evaluation import evaluate
-from cgan_tui.config import RunConfig
 
 from .conftest import ReplayGenerator
 

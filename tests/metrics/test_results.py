@@ -174,7 +174,7 @@ def test_sort_10k_rows_correct():
     assert len(out) == 10_000
     keyed = [(r.loss, r.get("fid@inception")) for r in out]
     for loss in ("bce", "hinge"):
-        fids = [f for l, f in keyed if l == loss]
+        fids = [f for key, f in keyed if key == loss]
         present = [f for f in fids if f is not None]
         assert fids[: len(present)] == sorted(present, reverse=True)
 

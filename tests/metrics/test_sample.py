@@ -9,7 +9,6 @@ from PIL import Image
 from cgan_tui.cli import main
 from cgan_tui.store import queries
 from cgan_tui.store.db import open_store
-
 from tests.metrics.conftest import add_run, add_values
 
 

@@ -44,7 +44,7 @@ class FileServer:
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 outer.requests.append(self.path)
                 src = outer.files.get(self.path.rsplit("/", 1)[-1])
                 if src is None:
@@ -70,7 +70,7 @@ class FileServer:
     def url(self, prefix: str = "mirror/models") -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/{prefix}/"
 
-    def __enter__(self) -> "FileServer":
+    def __enter__(self) -> FileServer:
         self.thread.start()
         return self
 
@@ -257,7 +257,7 @@ def test_cli_fetch_all_unreachable_one_line_per_file_no_traceback(tmp_path):
     assert "Traceback" not in proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 2, proc.stderr
-    for line, name in zip(lines, weights.downloadable()):
+    for line, name in zip(lines, weights.downloadable(), strict=True):
         spec = weights.get(name)
         assert line == (f"{name}: not downloaded from {mirror}/{spec.filename}: connection refused; "
                         f"alternative: cgan-tui weights import {name} FILE")  # fmt: skip

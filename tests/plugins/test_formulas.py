@@ -74,7 +74,7 @@ def brute_force_pr(real, fake, k):
         return [sorted(dist(p, q) for j, q in enumerate(points) if j != i)[k - 1] for i, p in enumerate(points)]
 
     def inside(points, centres, rad):
-        return mean(any(dist(p, c) <= r for c, r in zip(centres, rad)) for p in points)
+        return mean(any(dist(p, c) <= r for c, r in zip(centres, rad, strict=True)) for p in points)
 
     return inside(fake, real, radii(real)), inside(real, fake, radii(fake))
 

@@ -34,7 +34,7 @@ def test_cli_lists_installed_packages_and_reports_broken_one(plugin_site, broken
     table = run_cli("plugins", env=env)
     assert table.returncode == 0, table.stderr
     for name, (package, _) in EXPECTED.items():
-        line = next(l for l in table.stdout.splitlines() if f" {name} " in l)
+        line = next(row for row in table.stdout.splitlines() if f" {name} " in row)
         assert package in line and "0.1.0" in line and "ok" in line
     assert "broken" in table.stdout and "failed" in table.stdout
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import types
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import torch
@@ -102,7 +102,8 @@ def test_projection_trains_and_conditions_the_score(model, with_plugins, fmnist_
     assert a.class_logits is None
     assert not torch.allclose(a.score, b.score)  # the label changes the score only through the projection
     features = D.trunk(images)
-    assert torch.allclose(b.score - a.score, ((D.conditioner.embedding.weight[7] - D.conditioner.embedding.weight[0]) * features).sum(1), atol=1e-5)
+    class_vectors = D.conditioner.embedding.weight
+    assert torch.allclose(b.score - a.score, ((class_vectors[7] - class_vectors[0]) * features).sum(1), atol=1e-5)
 
 
 def ac_without_aux(regs) -> types.ModuleType:

@@ -13,8 +13,8 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -172,12 +172,12 @@ def gate(tmp_path) -> Gate:
 
 @pytest.fixture
 def start_worker(tmp_path):
-    """``python -m cgan_tui.runner.worker --db URL ...`` with fast polls; killed at teardown."""
+    """``cgan-tui worker --workers 1 --db URL ...`` with fast polls; killed at teardown."""
     procs: list[subprocess.Popen] = []
 
     def start(db_url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         log = open(tmp_path / f"worker-{len(procs)}.log", "wb")
-        cmd = [sys.executable, "-m", "cgan_tui.runner.worker", "--db", db_url, "--poll", "0.2",
+        cmd = [sys.executable, "-m", "cgan_tui", "worker", "--workers", "1", "--db", db_url, "--poll", "0.2",
                "--heartbeat", "0.5", "--worker-id", f"w{len(procs)}", *args]  # fmt: skip
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env or worker_env())
         proc.log_path = Path(log.name)  # type: ignore[attr-defined]

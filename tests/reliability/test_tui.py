@@ -154,7 +154,7 @@ async def test_queue_cursor_follows_the_run_and_running_cancel_asks(tmp_path, re
         assert screen.current_id() == ids[2]
         for expected in (2, 3, 4):  # each + re-sorts the list upwards: the cursor must go with the run
             await pilot.press("plus")
-            await wait_for(pilot, lambda: {r.id: r.priority for r in screen.rows}[ids[2]] == expected,
+            await wait_for(pilot, lambda want=expected: {r.id: r.priority for r in screen.rows}[ids[2]] == want,
                            what=f"priority {expected}")  # fmt: skip
             assert screen.current_id() == ids[2], (expected, [r.id for r in screen.rows])
         await pilot.press("minus")

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
+from runner_helpers import HERE, PLUGIN_MODULE, Gate, worker_env
 
 from cgan_tui.config import RunConfig
 from cgan_tui.plugins import load_plugins
 from cgan_tui.store.db import open_store
-
-from runner_helpers import HERE, PLUGIN_MODULE, Gate, worker_env
 
 
 @pytest.fixture(scope="session")
@@ -46,12 +44,12 @@ def tiny(fmnist_dir) -> Callable[..., RunConfig]:
 
 @pytest.fixture
 def start_worker(db_url, tmp_path):
-    """Start ``python -m cgan_tui.runner.worker`` with fast polling/heartbeats; all killed at teardown."""
+    """Start ``cgan-tui worker --workers 1`` with fast polling/heartbeats; all killed at teardown."""
     procs: list[subprocess.Popen] = []
 
     def start(*args: str, name: str = "w", env: dict[str, str] | None = None) -> subprocess.Popen:
         log = open(tmp_path / f"{name}-{len(procs)}.log", "wb")
-        cmd = [sys.executable, "-m", "cgan_tui.runner.worker", "--db", db_url, "--poll", "0.2",
+        cmd = [sys.executable, "-m", "cgan_tui", "worker", "--workers", "1", "--db", db_url, "--poll", "0.2",
                "--heartbeat", "0.5", "--worker-id", f"{name}{len(procs)}", *args]
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env or worker_env())
         proc.log_path = log.name  # type: ignore[attr-defined]

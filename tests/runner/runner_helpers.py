@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).parent
 PLUGIN_MODULE = "cgan_test_losses"

@@ -156,8 +156,12 @@ def test_nan_loss_diverges_and_raising_loss_fails(store, tiny, registries):
     assert out.status == "failed"
     run = q.get_run(store, boom)
     assert run.status == RunStatus.failed
-    assert "Traceback" in run.error and "boom from the test loss plugin" in run.error
-    assert "boom from the test loss plugin" in log_path(store, boom).read_text()
+    # one line naming the plugin, the hook, the object and the call; the traceback goes to run.log
+    assert "\n" not in run.error and "Traceback" not in run.error, run.error
+    assert run.error.startswith("plugin 'cgan_test_losses' (in-process cgan_test_losses) register_losses: "
+                                "loss 'test-boom' d_loss raised RuntimeError: boom from the test loss plugin (at cgan_test_losses.py:")
+    log = log_path(store, boom).read_text()
+    assert "Traceback" in log and "boom from the test loss plugin" in log
 
 
 def test_stale_rows_of_retrained_epochs_are_replaced(store, tiny, registries):

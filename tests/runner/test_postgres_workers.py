@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from runner_helpers import HANG_GUARD_S, worker_env
 
 from cgan_tui.runner import queue
 from cgan_tui.runner.executors import LocalPool
@@ -13,8 +14,6 @@ from cgan_tui.store import queries as q
 from cgan_tui.store.db import open_store
 from cgan_tui.store.tables import RunStatus
 from tests.pg_server import PASSWORD
-
-from runner_helpers import HANG_GUARD_S, worker_env
 
 pytestmark = pytest.mark.slow
 

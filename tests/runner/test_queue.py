@@ -9,16 +9,15 @@ import threading
 from datetime import timedelta
 
 import pytest
+from runner_helpers import HANG_GUARD_S
 
 from cgan_tui.config import GridSpec
 from cgan_tui.errors import UserError
 from cgan_tui.runner import queue
-from cgan_tui.runner.logs import log_path
 from cgan_tui.runner.executors import EXECUTORS, LocalPool, RayExecutor, default_workers, detect_gpus
+from cgan_tui.runner.logs import log_path
 from cgan_tui.store import queries as q
 from cgan_tui.store.tables import RunStatus, utcnow
-
-from runner_helpers import HANG_GUARD_S
 
 
 def test_enqueue_validates_before_storing(store, tiny, registries):

@@ -13,6 +13,7 @@ import os
 import signal
 
 import pytest
+from runner_helpers import HANG_GUARD_S, Gate, wait_for
 
 from cgan_tui.runner import queue
 from cgan_tui.runner.executors import EXECUTORS
@@ -20,8 +21,6 @@ from cgan_tui.runner.logs import log_path
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import open_store
 from cgan_tui.store.tables import RunStatus
-
-from runner_helpers import HANG_GUARD_S, Gate, wait_for
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow

@@ -3,7 +3,6 @@ polling reader, resume after SIGTERM and after kill -9, cancel, and broken plugi
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from runner_helpers import HANG_GUARD_S, wait_for, worker_env
 
 from cgan_tui.cli import main as cli_main
 from cgan_tui.errors import UserError
@@ -21,8 +21,6 @@ from cgan_tui.runner.logs import log_path
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import open_store
 from cgan_tui.store.tables import RunStatus
-
-from runner_helpers import HANG_GUARD_S, wait_for, worker_env
 
 pytestmark = pytest.mark.slow
 
@@ -150,7 +148,7 @@ def test_cli_worker_survives_diverged_and_failing_runs(store, tiny, registries, 
     assert "executed 3 run(s)" in proc.stderr
     n, b, g = (q.get_run(store, i) for i in (nan, boom, good))
     assert n.status == RunStatus.diverged and "non-finite" in n.error
-    assert b.status == RunStatus.failed and "Traceback" in b.error and "RuntimeError: boom" in b.error
+    assert b.status == RunStatus.failed and "plugin 'cgan_test_losses'" in b.error and "RuntimeError: boom" in b.error
     assert g.status == RunStatus.completed and g.error is None
 
 
@@ -167,9 +165,52 @@ def test_runs_per_gpu_starts_k_workers_pinned_to_each_gpu(db_url, tmp_path):
         LocalPool(db_url, devices=["0"], runs_per_gpu=0).start()
 
 
+def test_pool_children_run_cgan_tui_worker_with_the_database_url_in_their_environment(tmp_path):
+    """``ps`` shows every user a process's command line: a PostgreSQL password must not be on it.
+
+    The child is the one entry point (``cgan-tui worker --workers 1``); it finds the URL in
+    ``$CGAN_TUI_DB`` (here a server that is not there: it says so in one line, password masked)."""
+    url = "postgresql://cgan:s3cret-pw@127.0.0.1:9/queue"
+    pool = LocalPool(url, once=True, env=worker_env(), log_dir=tmp_path / "logs", extra_args=["--poll", "0.2"])
+    assert pool.command("w0")[1:7] == ["-m", "cgan_tui", "worker", "--workers", "1", "--worker-id"]
+    pool.start()
+    codes = pool.wait(timeout=HANG_GUARD_S)
+    (status,) = pool.status()
+    argv = pool.command("w0")  # what start() gave the child
+    assert not any("s3cret-pw" in part or "127.0.0.1" in part for part in argv), argv
+    log = Path(status.log_path).read_text()
+    assert codes == [2], log
+    assert "cannot open database postgresql://cgan:***@127.0.0.1:9/queue" in log and "s3cret-pw" not in log
+
+
 def test_runs_per_gpu_without_a_gpu_is_one_line(db_url, capsys, monkeypatch):
     from cgan_tui.cli import main
 
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
     assert main(["worker", "--runs-per-gpu", "2", "--once", "--db", db_url]) == 2
     assert "no GPU is visible here; on CPU use --workers N" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--workers", "2", "--worker-id", "w"], "--worker-id names the one in-process worker; it needs --workers 1"),
+        (["--max-runs", "0"], "--max-runs must be at least 1, got 0"),
+        (["--heartbeat", "0"], "--heartbeat must be a positive number of seconds, got 0.0"),
+    ],
+)
+def test_bad_worker_options_are_one_line(db_url, capsys, args, expected):
+    from cgan_tui.cli import main
+
+    assert main(["worker", "--once", "--db", db_url, *args]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and err.count("\n") == 1, err
+
+
+def test_worker_options_round_trip_through_the_flags_children_get():
+    """What a pool forwards (``WorkerOptions.argv``) reads back as the same options in the child."""
+    from cgan_tui.runner.worker import WorkerOptions, parse_worker_argv
+
+    options = WorkerOptions(device="cpu", poll_s=0.2, stale_after_s=9.0, heartbeat_s=0.5, max_runs=3,
+                            disabled_plugins=("relativistic",))  # fmt: skip
+    assert parse_worker_argv(options.argv()) == options

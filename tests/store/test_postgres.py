@@ -71,7 +71,7 @@ def test_store_round_trip_on_postgresql(pg_store):
     # the results read (what `ls` and the TUI's table show)
     rows = [r for r in load_results(pg_store) if r.run_id == rid2]
     assert [r.epoch for r in rows] == [2]  # the models: the config's checkpoint epochs
-    from cgan_tui.ui.services import change_token
+    from cgan_tui.store.queries import change_token
 
     before = change_token(pg_store)
     q.update_run(pg_store, rid, status=RunStatus.running)
@@ -151,7 +151,7 @@ def test_password_never_in_errors_show_or_logs(pg_store, pg_url, tmp_path, capsy
     out = capsys.readouterr().out
     assert PASSWORD not in out and "could not reach postgresql://postgres:***@" in out
 
-    from cgan_tui.runner.logs import log_path, open_run_log, close_run_log
+    from cgan_tui.runner.logs import close_run_log, log_path, open_run_log
 
     logger = open_run_log(pg_store, rid)
     logger.info(f"connected to {pg_url}")

@@ -23,9 +23,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from cgan_tui.hooks import hookimpl
 from cgan_tui.plugins import load_plugins
 from cgan_tui.specs import Loss
-from cgan_tui.hooks import hookimpl
 
 FIXTURE_N = 17  # an odd sample count: marks the fixture's metric rows
 LOSSES = ("bce", "hinge", "lsgan")
@@ -66,7 +66,7 @@ def _train_runs(url: str, data_dir: Path, registries) -> list[int]:
         RunConfig(model="seed004", loss=loss, conditioning="embedding", embed_dim=dim, epochs=2,
                   checkpoint_epochs=(1, 2), limit_train=64, seed=4, device="cpu", data_dir=str(data_dir),
                   metrics=("psnr",), eval_n=20)
-        for loss, dim in zip(LOSSES, (10, 32, 10))
+        for loss, dim in zip(LOSSES, (10, 32, 10), strict=True)
     ]  # fmt: skip
     ids = enqueue_grid(store, configs, registries=registries, experiment="ui-fixture")
     for _ in ids:
@@ -184,7 +184,7 @@ def build_synthetic_db(path: Path | None, registries, url: str | None = None) ->
     configs = [
         resolve(RunConfig(model="seed004", loss=loss, embed_dim=dim, epochs=2, checkpoint_epochs=(1, 2), seed=4),
                 registries)
-        for loss, dim in zip(LOSSES, (10, 32, 10))
+        for loss, dim in zip(LOSSES, (10, 32, 10), strict=True)
     ]  # fmt: skip
     ids = queries.create_runs(store, configs, status="completed", experiment="snapshot")
     images = np.random.default_rng(7).integers(0, 256, size=(80, 28, 28), dtype=np.uint8)

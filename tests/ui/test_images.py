@@ -15,10 +15,10 @@ import pytest
 from PIL import Image
 
 from cgan_tui.errors import UserError
+from cgan_tui.grid_tiles import GridImage, compose_tiles
 from cgan_tui.store import queries
 from cgan_tui.store.db import open_store
 from cgan_tui.ui import renderers
-from cgan_tui.ui.grid_tiles import GridImage, compose_tiles
 from cgan_tui.ui.screens.detail import RunDetailScreen
 from cgan_tui.ui.screens.rate import RateScreen
 from cgan_tui.ui.screens.zoom import ZoomScreen

@@ -89,7 +89,8 @@ async def test_compare_grid_metrics_and_title_share_one_epoch(snapshot_db, make_
             fid = [str(c) for c in table.get_row("fid@inception")][1:]
             want = [f"{by_key[(r, epoch)].get('fid@inception'):.2f}" for r in (a, b)]
             captions = [str(c.render()) for c in compare.query(".grid-caption")]
-            return (all(w in f for w, f in zip(want, fid)) and f"epoch {epoch}:" in str(compare.query_one("#compare-title").render())
+            title = str(compare.query_one("#compare-title").render())
+            return (all(w in f for w, f in zip(want, fid, strict=False)) and f"epoch {epoch}:" in title
                     and all(f"@ e{epoch} " in c + " " for c in captions))  # fmt: skip
 
         await wait_for(pilot, lambda: shows(2), what="metrics of both runs at e2")

@@ -12,7 +12,7 @@ def _toasts(app) -> list[str]:
     return [str(n.message) for n in getattr(app, "_notifications", [])]
 
 
-async def test_w_starts_and_W_stops_the_chosen_executor(snapshot_db, make_app):
+async def test_w_starts_and_W_stops_the_chosen_executor(snapshot_db, make_app):  # noqa: N802 - w and W are the keys
     app = make_app(snapshot_db.url, executor="local")
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.press("2")

@@ -6,6 +6,8 @@ that epoch, ``—`` where it has none) and the title's; it starts at the first m
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,11 +18,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import cell_text
+from cgan_tui.grid_tiles import GridImage
 from cgan_tui.results import ResultRow, columns_for
 from cgan_tui.results_n import reference_ns
 from cgan_tui.ui import messages as msg
-from cgan_tui.ui.grid_tiles import GridImage
-from cgan_tui.ui.screens.results import HIDDEN_BY_DEFAULT
+from cgan_tui.ui.columns import HIDDEN_BY_DEFAULT
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
@@ -54,9 +56,15 @@ class CompareScreen(Screen):
     ]
 
     def __init__(
-        self, rows: list[ResultRow], backend: str = "inception", all_rows: list[ResultRow] | None = None
+        self,
+        rows: list[ResultRow],
+        backend: str = "inception",
+        all_rows: list[ResultRow] | None = None,
+        hidden: Iterable[str] = HIDDEN_BY_DEFAULT,
     ) -> None:
+        """``hidden``: column keys left out (the results screen passes the ones it hides now)."""
         super().__init__()
+        self.hidden = set(hidden)
         self.rows = rows
         self.backend = backend
         self.all_rows = list(all_rows or rows)
@@ -77,7 +85,7 @@ class CompareScreen(Screen):
         yield Header()
         yield Static(self.title_text(), classes="screen-title", id="compare-title")
         with Horizontal(id="compare-grids"):
-            for i, row in enumerate(self.rows):
+            for i in range(len(self.rows)):
                 with Vertical(classes="compare-col"):
                     yield SampleGrid(self.app.services.image_renderer, id=f"compare-grid-{i}")
         yield EpochSlider(id="compare-slider")
@@ -100,7 +108,7 @@ class CompareScreen(Screen):
         present = [m for m in models if m is not None]
         columns = [c for c in columns_for(present, self.app.registries) if c.kind == "number"] if present else []
         refs = reference_ns(present, [c.key for c in columns])
-        skip = {"run_id", "epoch", "embed_dim", *HIDDEN_BY_DEFAULT}
+        skip = {"run_id", "epoch", "embed_dim", *self.hidden}
         body: list[tuple[str, list[Text]]] = []
         for col in columns:
             if col.key in skip or all(m.get(col.key) is None for m in present):

@@ -13,12 +13,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from cgan_tui.errors import UserError
-from cgan_tui.results_n import metric_series  # noqa: F401 - the curves' one home (the report draws them too)
+from cgan_tui.grid_tiles import GridImage
+from cgan_tui.results_n import metric_series
 from cgan_tui.ui import messages as msg
-from cgan_tui.ui.grid_tiles import GridImage
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
+
 
 class RunDetailScreen(Screen):
     """One run; ``epoch`` is the model (evaluated epoch) the user opened, where the slider starts."""

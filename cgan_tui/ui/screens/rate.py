@@ -14,9 +14,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cgan_tui.errors import UserError
+from cgan_tui.grid_tiles import GridImage
 from cgan_tui.scoring import RATING_CRITERIA
 from cgan_tui.ui import messages as msg
-from cgan_tui.ui.grid_tiles import GridImage
 from cgan_tui.ui.widgets.class_row import ClassRow
 
 HELP = {

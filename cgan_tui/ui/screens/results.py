@@ -11,18 +11,23 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import OTHER_N_MARK, compact_n, missing_text
 from cgan_tui.results import (
-    Column, ResultRow, columns_for, default_backend, filter_rows, missing_hint, score_backends, sort_rows,
+    Column,
+    ResultRow,
+    columns_for,
+    default_backend,
+    filter_rows,
+    missing_hint,
+    score_backends,
+    sort_rows,
 )
 from cgan_tui.results_n import reference_ns
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
+from cgan_tui.ui.columns import HIDDEN_BY_DEFAULT
 from cgan_tui.ui.filtering import parse_filter
-from cgan_tui.ui.services import change_token
 from cgan_tui.ui.widgets.results_table import ResultsTable
 
 BACKENDS = ("inception", "classifier")
-HIDDEN_BY_DEFAULT = ("epoch_seconds@train", "images_per_s@train", "d_conditioning", "planned_epochs")
-"""Wall-clock statistics vary run to run and say nothing about the model: shown on request (k)."""
 NARROW = 120
 """Below this width the columns a ranking needs come first: run, label, status, sort keys, combined."""
 PRESET_NAMES = tuple(PRESETS)
@@ -130,8 +135,7 @@ class ResultsScreen(Screen):
     def _read(self, force: bool) -> None:
         services = self.app.services
         try:
-            store = services.connect()
-            token = change_token(store)
+            token = services.change_token()  # connects on first use
             if not force and token == self._token:
                 return
             counts = services.status_counts()
@@ -400,7 +404,7 @@ class ResultsScreen(Screen):
         chosen = [by_key[k] for k in self.marked if k in by_key]
         from cgan_tui.ui.screens.compare import CompareScreen
 
-        self.app.push_screen(CompareScreen(chosen, self.backend, self.rows))
+        self.app.push_screen(CompareScreen(chosen, self.backend, self.rows, hidden=self.hidden))
 
     def action_rate(self) -> None:
         row = self.table.current_row()

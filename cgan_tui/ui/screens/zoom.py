@@ -17,8 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cgan_tui.errors import UserError
+from cgan_tui.grid_tiles import GridImage
 from cgan_tui.ui import messages as msg
-from cgan_tui.ui.grid_tiles import GridImage
 from cgan_tui.ui.widgets.class_row import ClassRow
 
 ZOOM_KEYS = "↑↓ class · ←→ epoch · [ ] samples · z/esc back"
@@ -87,7 +87,7 @@ class ZoomScreen(Screen):
         self.n_labels = max((g.rows for g in grids if g is not None), default=self.n_labels)
         self.label %= max(self.n_labels, 1)
         self.query_one("#zoom-title", Static).update(Text(f"zoom · epoch {self.epoch} · {ZOOM_KEYS}"))
-        for i, (source, grid) in enumerate(zip(self.sources, grids)):
+        for i, (source, grid) in enumerate(zip(self.sources, grids, strict=True)):
             row = self.query_one(f"#zoom-row-{i}", ClassRow)
             row.show(grid, self.label, self.first_sample, f"{source.title} e{self.epoch}")
             self.first_sample = row.first_sample

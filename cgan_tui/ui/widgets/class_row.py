@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from cgan_tui.ui.grid_tiles import GridImage, class_name, compose_tiles
+from cgan_tui.grid_tiles import GridImage, class_name, compose_tiles
 from cgan_tui.ui.widgets.pixels import make_picture, set_picture
 from cgan_tui.ui.widgets.sample_grid import GAP, fit, span, window
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from textual_plotext import PlotextPlot
 
@@ -43,7 +43,7 @@ class Curves(PlotextPlot):
             step = max(1, len(epochs) // 10)  # whole epochs only, at most ~10 ticks
             plt.xticks(epochs[::step])
         for label, (xs, ys) in self.series.items():
-            points = [(x, y) for x, y in zip(xs, ys) if y is not None]
+            points = [(x, y) for x, y in zip(xs, ys, strict=True) if y is not None]
             if points:
                 plt.plot([p[0] for p in points], [p[1] for p in points], label=label, marker="braille")
         marker = getattr(self, "marker", None)

@@ -26,11 +26,11 @@ class EpochSlider(Widget, can_focus=True):
 
     @dataclass
     class Changed(Message):
-        slider: "EpochSlider"
+        slider: EpochSlider
         epoch: int
 
         @property
-        def control(self) -> "EpochSlider":
+        def control(self) -> EpochSlider:
             return self.slider
 
     def __init__(self, epochs: list[int] | None = None, **kwargs) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from rich.text import Text
 from textual import events
@@ -17,11 +17,6 @@ MARK = "●"
 
 def row_key(row: ResultRow) -> str:
     return f"{row.run_id}:{row.epoch}"
-
-
-def parse_row_key(key: str) -> tuple[int, int]:
-    run_id, _, epoch = key.partition(":")
-    return int(run_id), int(epoch)
 
 
 class ResultsTable(DataTable):
@@ -69,7 +64,7 @@ class ResultsTable(DataTable):
             self.add_column(headers[i], key=col.key, width=width)
         self._column_keys = keys
         self.fixed_columns = next((i + 1 for i, c in enumerate(columns) if c.key == "label"), 0)
-        for row, cells in zip(rows, grid):
+        for row, cells in zip(rows, grid, strict=True):
             self.add_row(*cells, key=row_key(row))
         self._restore_cursor(old_key, old_col)
 

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from cgan_tui.ui.grid_tiles import GridImage, compose_tiles
+from cgan_tui.grid_tiles import GridImage, compose_tiles
 from cgan_tui.ui.widgets.pixels import make_picture, set_picture
 
 READABLE_SCALE = 2 / 3

@@ -7,9 +7,7 @@ A metric plugs in exactly like a loss: one hook returning ``Metric`` objects. It
 
 from __future__ import annotations
 
-from cgan_tui.hooks import hookimpl
-from cgan_tui.lazy import lazy
-from cgan_tui.specs import Metric
+from cgan_tui import Metric, hookimpl, lazy
 
 __version__ = "0.1.0"
 

@@ -1,6 +1,6 @@
 """``compute(ctx)``: precision/recall of the generated samples on the classifier's features.
 
-Uses the evaluation's ``MetricContext`` (``cgan_tui.gan.evaluation``): the generated samples'
+Uses the evaluation's ``cgan_tui.MetricContext``: the generated samples'
 classifier features come from the context (shared with the built-in classifier metrics), the real
 test images' features are computed once per (data set, classifier, n) and kept in the evaluation's
 feature cache, so a second evaluation embeds no real image.

@@ -12,9 +12,7 @@ every generator scheme to its own discriminator scheme, as seed000 may).
 
 from __future__ import annotations
 
-from cgan_tui.hooks import hookimpl
-from cgan_tui.lazy import lazy
-from cgan_tui.specs import Conditioning
+from cgan_tui import Conditioning, hookimpl, lazy
 
 __version__ = "0.1.0"
 

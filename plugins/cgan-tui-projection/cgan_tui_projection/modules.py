@@ -5,8 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from cgan_tui.gan.conditioning import EmbeddingEncoder  # generator side: the built-in embedding
-from cgan_tui.gan.models.common import DiscriminatorConditioner
+from cgan_tui import DiscriminatorConditioner, EmbeddingEncoder  # generator side: the built-in embedding
 
 __all__ = ["EmbeddingEncoder", "ProjectionConditioner", "AuxClassifierConditioner"]
 

@@ -7,9 +7,7 @@ torch is imported only when a loss is first called (``lazy``), so listing plugin
 
 from __future__ import annotations
 
-from cgan_tui.hooks import hookimpl
-from cgan_tui.lazy import lazy
-from cgan_tui.specs import Loss
+from cgan_tui import Loss, hookimpl, lazy
 
 __version__ = "0.1.0"
 

@@ -15,7 +15,6 @@ from PIL import Image
 
 from cgan_tui.classes import CLASS_NAMES
 
-
 MAX_GAP = 4
 
 

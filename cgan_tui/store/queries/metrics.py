@@ -1,0 +1,180 @@
+"""Metric values (training statistics included) and the real-data feature cache."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from cgan_tui.store.db import Store
+from cgan_tui.store.queries.session import read, write
+from cgan_tui.store.tables import FeatureCache, MetricValue, SampleGrid, utcnow
+
+TRAIN_BACKEND = "train"
+"""Backend of the per-epoch training statistics (MetricValue rows with n_samples 0)."""
+TRAIN_STATS = ("g_loss", "d_loss", "epoch_seconds", "images_per_s")
+
+
+def _upsert_metric_in(
+    session: Session,
+    run_id: int,
+    epoch: int,
+    name: str,
+    value: float | None,
+    backend: str,
+    n_samples: int,
+    unavailable: str | None,
+    backbone: str = "",
+) -> None:
+    existing = session.exec(
+        select(MetricValue).where(
+            MetricValue.run_id == run_id,
+            MetricValue.epoch == epoch,
+            MetricValue.name == name,
+            MetricValue.backend == backend,
+            MetricValue.n_samples == n_samples,
+            MetricValue.backbone == backbone,
+        )
+    ).first()
+    row = existing or MetricValue(
+        run_id=run_id, epoch=epoch, name=name, backend=backend, n_samples=n_samples, backbone=backbone
+    )
+    row.value = None if value is None else float(value)
+    row.unavailable = unavailable
+    row.created_at = utcnow()
+    session.add(row)
+
+
+def upsert_metric(
+    store: Store,
+    run_id: int,
+    epoch: int,
+    name: str,
+    value: float | None,
+    *,
+    backend: str,
+    n_samples: int = 0,
+    unavailable: str | None = None,
+    backbone: str = "",
+) -> None:
+    """Store one value; an existing row with the same run/epoch/name/backend/n_samples/backbone is replaced."""
+    write(
+        store,
+        lambda s: _upsert_metric_in(
+            s, int(run_id), int(epoch), name, value, backend, int(n_samples), unavailable, backbone
+        ),
+    )
+
+
+def upsert_metrics(
+    store: Store,
+    run_id: int,
+    epoch: int,
+    values: Mapping[str, float | None],
+    *,
+    backend: str,
+    n_samples: int = 0,
+    unavailable: Mapping[str, str] | None = None,
+    backbone: str = "",
+) -> None:
+    """Several values of one (run, epoch, backend, n, backbone) in a single transaction."""
+    reasons = dict(unavailable or {})
+
+    def apply(session: Session) -> None:
+        for name, value in values.items():
+            _upsert_metric_in(
+                session, int(run_id), int(epoch), name, value, backend, int(n_samples), reasons.get(name), backbone
+            )
+
+    write(store, apply)
+
+
+def metric_rows(store: Store, run_ids: Iterable[int] | None = None) -> list[MetricValue]:
+    """All metric rows (training statistics included), ordered by run, epoch, name."""
+
+    def fetch(session: Session) -> list[MetricValue]:
+        stmt = select(MetricValue).order_by(MetricValue.run_id, MetricValue.epoch, MetricValue.name)
+        if run_ids is not None:
+            stmt = stmt.where(MetricValue.run_id.in_(list(run_ids)))  # type: ignore[attr-defined]
+        return list(session.exec(stmt).all())
+
+    return read(store, fetch)
+
+
+@dataclass(frozen=True)
+class EpochRow:
+    """Training statistics of one epoch (None where not recorded)."""
+
+    epoch: int
+    g_loss: float | None = None
+    d_loss: float | None = None
+    epoch_seconds: float | None = None
+    images_per_s: float | None = None
+
+
+def epoch_rows(store: Store, run_id: int) -> list[EpochRow]:
+    """Per-epoch training statistics of a run, by epoch (one row per recorded epoch)."""
+
+    def fetch(session: Session) -> list[MetricValue]:
+        stmt = (
+            select(MetricValue)
+            .where(MetricValue.run_id == int(run_id), MetricValue.backend == TRAIN_BACKEND)
+            .order_by(MetricValue.epoch)
+        )
+        return list(session.exec(stmt).all())
+
+    by_epoch: dict[int, dict[str, float | None]] = {}
+    for row in read(store, fetch):
+        if row.name in TRAIN_STATS:
+            by_epoch.setdefault(row.epoch, {})[row.name] = row.value
+    return [EpochRow(epoch=e, **by_epoch[e]) for e in sorted(by_epoch)]
+
+
+def delete_epochs_after(store: Store, run_id: int, epoch: int) -> int:
+    """Drop per-epoch rows (metrics, grids, non-milestone checkpoints) newer than ``epoch``.
+
+    Used when a run resumes from an older checkpoint than its last recorded epoch (a crash between
+    the epoch's rows and its checkpoint): the epochs are retrained, so their stale rows must go.
+    Returns how many metric rows were removed.
+    """
+
+    def apply(session: Session) -> int:
+        result = session.execute(
+            delete(MetricValue).where(MetricValue.run_id == int(run_id), MetricValue.epoch > int(epoch))
+        )
+        session.execute(
+            delete(SampleGrid).where(SampleGrid.run_id == int(run_id), SampleGrid.epoch > int(epoch))
+        )
+        return int(result.rowcount or 0)
+
+    return write(store, apply)
+
+
+def cached_feature(store: Store, dataset: str, backend: str, n: int) -> bytes | None:
+    """A cached real-data payload for (dataset, backend, n), or None."""
+    return read(
+        store,
+        lambda s: s.exec(
+            select(FeatureCache.payload).where(
+                FeatureCache.dataset == dataset, FeatureCache.backend == backend, FeatureCache.n == int(n)
+            )
+        ).first(),
+    )
+
+
+def cache_feature(store: Store, dataset: str, backend: str, n: int, payload: bytes) -> None:
+    """Store (or replace) the cached real-data payload for (dataset, backend, n)."""
+
+    def apply(session: Session) -> None:
+        row = session.exec(
+            select(FeatureCache).where(
+                FeatureCache.dataset == dataset, FeatureCache.backend == backend, FeatureCache.n == int(n)
+            )
+        ).first()
+        row = row or FeatureCache(dataset=dataset, backend=backend, n=int(n), payload=b"")
+        row.payload = bytes(payload)
+        session.add(row)
+
+    write(store, apply)
