@@ -11,19 +11,20 @@ as it is.
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import torch
 
 _UNWRAPPED = ("zero_grad", "add_param_group", "state_dict", "load_state_dict")
-O = TypeVar("O", bound=type[torch.optim.Optimizer])
+OptimizerClass = TypeVar("OptimizerClass", bound=type[torch.optim.Optimizer])
 
 
 def _undecorated(fn: Callable) -> Callable:
     return getattr(fn, "__wrapped__", fn)
 
 
-def without_compile_wrappers(base: O) -> O:
+def without_compile_wrappers(base: OptimizerClass) -> OptimizerClass:
     """A subclass of ``base`` whose step and bookkeeping methods skip torch.compile's wrappers."""
     raw_step = _undecorated(base.step)
 

@@ -33,7 +33,7 @@ def _train(opt_cls, seed: int = 0, **kw) -> tuple[list[torch.Tensor], dict]:
 def test_same_parameters_and_state_as_torch(ours, torchs, kw):
     mine, mine_state = _train(ours, **kw)
     theirs, their_state = _train(torchs, **kw)
-    assert all(torch.equal(a, b) for a, b in zip(mine, theirs))
+    assert all(torch.equal(a, b) for a, b in zip(mine, theirs, strict=True))
     assert mine_state["param_groups"] == their_state["param_groups"]
     for key, slot in their_state["state"].items():
         assert all(torch.equal(mine_state["state"][key][name], value) for name, value in slot.items())
