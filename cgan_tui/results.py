@@ -38,25 +38,9 @@ SHARED_BACKENDS = ("lpips", "pixel")
 RATING_BACKEND = "rating"
 MISSING = NOT_YET
 
-KNOWN_BETTER: dict[str, str] = {
-    "fid": "lower",
-    "kid": "lower",
-    "kid_std": "lower",
-    "is": "higher",
-    "is_std": "higher",
-    "lpips": "lower",
-    "lpips_diversity": "higher",
-    "psnr": "higher",
-    "class_acc": "higher",
-    "diversity": "higher",
-    "min_diversity": "higher",
-    "mode_collapse": "lower",
-    "combined": "lower",
-    "final": "higher",
-    "images_per_s": "higher",
-    "epoch_seconds": "lower",
-}
-"""Direction of well-known value names, used when no registries are given (plugins override)."""
+TRAIN_DIRECTIONS: dict[str, str] = {"images_per_s": "higher", "epoch_seconds": "lower"}
+"""Directions of the training backend's speed values: the only values no metric spec declares.
+Every metric's and score's direction comes from its spec (``directions``); this is not a copy of them."""
 
 DISPLAY = {
     "fid": "FID", "kid": "KID", "is": "IS", "lpips": "LPIPS", "lpips_diversity": "LPIPS div", "psnr": "PSNR",
@@ -516,20 +500,30 @@ def _value_hint(row: ResultRow, key: str) -> str:
 
 
 def directions(registries: "Registries | None" = None) -> dict[str, str]:
-    """Key or bare value name -> "lower"/"higher", from the plugins when given, else known names."""
-    result = dict(KNOWN_BETTER)
-    if registries is not None:
-        for metric in registries.metrics:
-            result[f"{metric.name}@{metric.backend}"] = metric.better
-            for value_name, better in metric.better_by_value.items():
-                result[f"{value_name}@{metric.backend}"] = better
-        for score in registries.scores:
-            result[score.name] = score.better
+    """Key or bare value name -> "lower"/"higher", from the metric and score specs (the one home of a
+    direction; plugins included). ``registries`` None: the plugins are loaded (torch-free).
+
+    Bare value names (``fid``) take the direction of the first metric declaring them (built-ins come
+    first), so a key of a backend no metric declares (``fid@old``) still has one."""
+    if registries is None:
+        from cgan_tui.plugins import load_plugins
+
+        registries = load_plugins()
+    result = {f"{name}@{TRAIN_BACKEND}": better for name, better in TRAIN_DIRECTIONS.items()}
+    for metric in registries.metrics:
+        for value_name in list(metric.better_by_value) or [metric.name]:
+            better = metric.direction(value_name)
+            result[f"{value_name}@{metric.backend}"] = better
+            result.setdefault(value_name, better)
+    for score in registries.scores:
+        result[score.name] = score.better
     return result
 
 
 def direction_of(key: str, table: Mapping[str, str] | None = None) -> str | None:
-    table = KNOWN_BETTER if table is None else table
+    """``key``'s direction in ``table`` (default: ``directions()``, the loaded plugins'); ratings are
+    higher-better; None for keys without one (base columns, unknown values)."""
+    table = directions() if table is None else table
     if key in table:
         return table[key]
     name, _, backend = key.partition("@")
@@ -665,17 +659,21 @@ def filter_rows(rows: Iterable[ResultRow], text: str = "", **equals: Any) -> lis
 
 
 def aggregate(
-    rows: Iterable[ResultRow], by: str, value_key: str, better: str | None = None
+    rows: Iterable[ResultRow],
+    by: str,
+    value_key: str,
+    better: str | None = None,
+    registries: "Registries | None" = None,
 ) -> list[AggregateRow]:
     """Mean, sample standard deviation, 95 % interval (``ci``: values of >= 2 runs, one each) and best value of
     ``value_key`` per value of column ``by`` (``by="setting"``: one group per setting, its seeds pooled).
 
     Rows missing the value are left out of the numbers (``n`` counts only present values); groups
     whose rows are all missing still appear with ``n == 0``. Values taken at different sample counts
-    are never pooled: a group appears once per sample count (``sample_n``). ``better`` defaults to the key's known
-    direction (lower for FID/combined, higher for IS...).
+    are never pooled: a group appears once per sample count (``sample_n``). ``better`` defaults to the key's
+    direction from the specs of ``registries`` (plugins' metrics included; None: the plugins are loaded).
     """
-    better = better or direction_of(value_key) or "lower"
+    better = better or direction_of(value_key, directions(registries)) or "lower"
     from cgan_tui import stats
 
     rows = list(rows)

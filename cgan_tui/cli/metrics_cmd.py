@@ -253,7 +253,7 @@ def run_ls(args: argparse.Namespace) -> int:
     rows = results.filter_rows(rows, args.filter, **equals)
     backend = args.backend or results.default_backend(rows)
     if args.aggregate:
-        return _print_aggregate(rows, keys, args, backend)
+        return _print_aggregate(rows, keys, args, registries, backend)
     sort = parse_sort(args.sort, keys, backend, args.desc)
     for key, _ in sort:  # a sort key without values yet still gets its (empty) column
         if key not in present and key not in results.BASE_KEYS:
@@ -350,7 +350,7 @@ def _check_ls_args(args: argparse.Namespace, registries) -> None:
         raise UserError(f"unknown backend {args.backend!r}; valid: {', '.join(backends) or 'none (no metrics loaded)'}")
 
 
-def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, backend: str | None = None) -> int:
+def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, registries, backend: str | None = None) -> int:
     from rich.table import Table
 
     from cgan_tui import results
@@ -368,7 +368,7 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, backen
     table = Table(title=f"{value_key} by {by}", header_style="bold")
     for title in (by, "at n", "models", "runs", "mean", "± 95% CI", "std", "best"):
         table.add_column(title, justify="left" if title == by else "right")
-    for agg in results.aggregate(rows, by, value_key):
+    for agg in results.aggregate(rows, by, value_key, registries=registries):  # plugins' directions pick best
         ci = f"± {results.format_value(agg.ci, value_key)}" if agg.ci is not None else results.MISSING
         table.add_row(str(agg.group), compact_n(agg.sample_n) if agg.sample_n else results.MISSING, str(agg.n),
                       str(agg.runs), results.format_value(agg.mean, value_key), ci,

@@ -95,10 +95,11 @@ def default_epoch(store, run_id: int, epochs: list[int], registries) -> tuple[in
     rows = results.load_results(store, registries)
     backend = results.default_backend(rows)
     mine = [r for r in rows if r.run_id == run_id and r.epoch in epochs]
+    directions = results.directions(registries)
     for key in (f"combined@{backend}", f"fid@{backend}"):
         scored = [r for r in mine if r.get(key) is not None]
         if scored:
-            best = results.sort_rows(scored, [(key, results.direction_of(key) == "higher")])[0]
+            best = results.sort_rows(scored, [(key, results.direction_of(key, directions) == "higher")])[0]
             return best.epoch, f"best by {key}"
     return max(epochs), "newest checkpoint"
 

@@ -179,11 +179,11 @@ def ranking(rows, backend: str, directions: dict[str, str]) -> tuple[Table | Non
 
 def seeds_section(rows, backend: str, directions: dict[str, str]) -> tuple[Table | None, str]:
     key = f"combined@{backend}" if any(r.get(f"combined@{backend}") is not None for r in rows) else f"fid@{backend}"
-    aggs = [a for a in results.aggregate(rows, results.SETTING, key) if a.n]
+    better = results.direction_of(key, directions) or "lower"
+    aggs = [a for a in results.aggregate(rows, results.SETTING, key, better) if a.n]
     if not any(a.ci is not None for a in aggs):
         return None, (f"Every setting here has one seed: repeat settings over seeds (the grid form's seed count, "
                       f"or `--set seed=N`) to get 95 % intervals and significance tests on {key}.")  # fmt: skip
-    better = results.direction_of(key, directions) or "lower"
     ranked = sorted(aggs, key=lambda a: a.mean if better == "lower" else -a.mean)
     best = ranked[0]
     by_setting = {}
