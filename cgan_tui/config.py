@@ -99,9 +99,27 @@ class RunConfig:
 
     @property
     def label(self) -> str:
-        """Short human name in the seed's style, e.g. ``HINGE_32`` or ``seed004/one-hot``."""
-        cond = self.conditioning if self.conditioning != "embedding" else str(self.embed_dim)
-        return f"{self.loss.upper().replace('-', '_')}_{cond}"
+        """Short human name in the seed's style, e.g. ``HINGE_32`` (``run_label``)."""
+        return run_label(self.loss, self.conditioning, self.embed_dim)
+
+
+def run_label(loss: str, conditioning: str, embed_dim: int) -> str:
+    """The seed study's name of a setting: ``HINGE_32`` (embedding of 32), ``LSGAN_one-hot``.
+
+    The one home of the formula: config, results rows, the queue and the report all call it."""
+    cond = conditioning if conditioning != "embedding" else str(embed_dim)
+    return f"{loss.upper().replace('-', '_')}_{cond}"
+
+
+def parse_int_list(text: str, what: str = "") -> list[int]:
+    """``"10,20,30"`` or ``"10 20 30"`` -> [10, 20, 30]; a ``ConfigError`` naming ``what`` and the text otherwise.
+
+    The one parser of integer lists typed by a user (CLI ``--checkpoint-epochs``, the new-run form)."""
+    try:
+        return [int(part) for part in text.replace(" ", ",").split(",") if part.strip()]
+    except ValueError:
+        subject = f"{what} must be" if what else "expected"
+        raise ConfigError(f"{subject} integers separated by commas like 10,20,30, got {text!r}") from None
 
 
 def _require_int(name: str, value: Any, minimum: int) -> None:

@@ -19,6 +19,7 @@ import pluggy
 from cgan_tui import hooks
 from cgan_tui.errors import UserError
 from cgan_tui.specs import KINDS
+from cgan_tui.settings import settings
 
 ENTRY_POINT_GROUP = "cgan_tui"
 DISABLE_ENV = "CGAN_TUI_DISABLE_PLUGINS"
@@ -132,8 +133,7 @@ class Registries:
 
 
 def disabled_from_env() -> set[str]:
-    raw = os.environ.get(DISABLE_ENV, "")
-    return {part.strip() for part in raw.split(",") if part.strip()}
+    return set(settings().disabled_plugins)
 
 
 def extra_plugins_from_env() -> list[tuple[str, object]]:
@@ -141,7 +141,7 @@ def extra_plugins_from_env() -> list[tuple[str, object]]:
     import importlib
 
     pairs = []
-    for spec in filter(None, (part.strip() for part in os.environ.get(EXTRA_PLUGINS_ENV, "").split(","))):
+    for spec in settings().extra_plugins:
         module_name, _, attr = spec.partition(":")
         try:
             obj: object = importlib.import_module(module_name)

@@ -26,16 +26,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from cgan_tui import results_n, scoring
+from cgan_tui.config import run_label
 from cgan_tui.formatting import NOT_YET, format_number
+from cgan_tui.keys import RATING_BACKEND, TRAIN_BACKEND
 
 if TYPE_CHECKING:
     from cgan_tui.plugins import Registries
     from cgan_tui.store.db import Store
 
-TRAIN_BACKEND = "train"
 SHARED_BACKENDS = ("lpips", "pixel")
 """Backends whose values every score backend's view includes (LPIPS enters both combined scores)."""
-RATING_BACKEND = "rating"
 MISSING = NOT_YET
 
 TRAIN_DIRECTIONS: dict[str, str] = {"images_per_s": "higher", "epoch_seconds": "lower"}
@@ -95,10 +95,14 @@ class ResultRow:
         return f"{self.model} {self.label} #{digest}"
 
     @property
+    def run_label(self) -> str:
+        """The run's setting name without the epoch, e.g. ``HINGE_32`` (``cgan_tui.config.run_label``)."""
+        return run_label(self.loss, self.conditioning, self.embed_dim)
+
+    @property
     def label(self) -> str:
         """The seed study's model name, e.g. ``HINGE_32 e30`` or ``LSGAN_one-hot e30``."""
-        cond = self.conditioning if self.conditioning != "embedding" else str(self.embed_dim)
-        return f"{self.loss.upper().replace('-', '_')}_{cond} e{self.epoch}"
+        return f"{self.run_label} e{self.epoch}"
 
     def get(self, key: str) -> Any:
         """The value of any column key (base attribute, metric, score or rating); None if missing."""
@@ -479,7 +483,7 @@ def missing_hint(row: ResultRow, key: str) -> str:
             break
         if needs == "ratings":
             missing = ", ".join(scoring.missing_criteria(row.ratings))
-            return f"{asked} needs ratings of {missing}: cgan-tui rate {row.run_id} --epoch {row.epoch} --{missing.split(',')[0].replace('_', '-')} N ..."
+            return f"{asked} needs ratings of {missing}: cgan-tui rate {row.run_id} --epoch {row.epoch} {scoring.rating_flag(missing.split(', ')[0])} N ..."
         key = needs
     if key == asked:
         return f"{key}: {_value_hint(row, key)}"
@@ -548,6 +552,18 @@ BASE_COLUMNS = (
     Column("epoch", "epoch", None, "number"),
     Column("status", "status", None, "text"),
 )
+
+
+HIDDEN_BY_DEFAULT = ("diversity", "min_diversity", "epoch_seconds", "images_per_s", "d_conditioning", "planned_epochs")
+"""Value names and base keys a table leaves out until asked (``ls --columns``, the TUI's k): per-class
+detail and wall-clock statistics that vary run to run and say nothing about the model."""
+
+
+def hidden_by_default(key: str) -> bool:
+    """Whether ``ls`` and the TUI leave column ``key`` out of their default view: ``HIDDEN_BY_DEFAULT``,
+    every ``*_std`` spread and the single rating criteria (``final`` shows them combined)."""
+    name, _, backend = key.partition("@")
+    return name in HIDDEN_BY_DEFAULT or name.endswith("_std") or backend == RATING_BACKEND
 
 
 def columns_for(rows: Iterable[ResultRow], registries: "Registries | None" = None) -> list[Column]:
@@ -730,4 +746,6 @@ __all__ = [
     "missing_hint",
     "BASE_KEYS",
     "MISSING",
+    "HIDDEN_BY_DEFAULT",
+    "hidden_by_default",
 ]

@@ -22,6 +22,18 @@ from typing import Iterable, Mapping, Sequence
 from cgan_tui.errors import UserError
 
 RATING_CRITERIA = ("sharpness", "structure", "detail", "class_fit")
+"""The human rating criteria, 1..5 each: the one list the store, CLI flags, TUI and report use."""
+
+
+def rating_flag(criterion: str) -> str:
+    """The CLI flag of a criterion: ``class_fit`` -> ``--class-fit``."""
+    return "--" + criterion.replace("_", "-")
+
+
+def rating_flags_usage() -> str:
+    """``--sharpness N --structure N --detail N --class-fit N``: how to give every rating."""
+    return " ".join(f"{rating_flag(c)} N" for c in RATING_CRITERIA)
+
 QUANT_SCALE = 50.0
 """Combined score that maps to a quantitative score of 50 (see module docstring)."""
 IS_FLOOR = 0.1
@@ -108,6 +120,8 @@ def final_score(combined: float, ratings: Mapping[str, float], w: tuple[float, f
 
 __all__ = [
     "RATING_CRITERIA",
+    "rating_flag",
+    "rating_flags_usage",
     "PRESETS",
     "Preset",
     "ScoreError",

@@ -19,6 +19,8 @@ from typing import Any, Sequence
 from cgan_tui.errors import UserError
 
 from cgan_tui.formatting import NOT_AVAILABLE as UNAVAILABLE
+from cgan_tui.keys import TRAIN_BACKEND
+from cgan_tui.scoring import RATING_CRITERIA, rating_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,8 +74,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     rate.add_argument("run_id", type=int, metavar="RUN_ID")
     rate.add_argument("--epoch", type=int, required=True)
-    for criterion in ("sharpness", "structure", "detail", "class-fit"):
-        rate.add_argument(f"--{criterion}", type=int, metavar="1..5")
+    for criterion in RATING_CRITERIA:
+        rate.add_argument(rating_flag(criterion), dest=criterion, type=int, metavar="1..5")
     rate.add_argument("--rater", default="me", help="who rates (ratings are averaged over raters)")
     _add_score_options(rate)
     add_common(rate)
@@ -203,10 +205,6 @@ def parse_sort(spec: str | None, keys: Sequence[str], backend: str | None, desc:
     return out
 
 
-HIDDEN_BY_DEFAULT = ("diversity", "min_diversity", "epoch_seconds", "images_per_s")
-"""Shown with --columns all (or by name); the default table keeps to the headline values."""
-
-
 def _default_columns(cols, backend: str | None) -> list:
     """Base columns, then ``backend``'s values and scores plus the shared backends' values (a shared
     value the backend has its own version of, e.g. lpips@lpips next to lpips@classifier, is left out)."""
@@ -219,11 +217,9 @@ def _default_columns(cols, backend: str | None) -> list:
         if c.key in results.BASE_KEYS:
             continue
         name, _, b = c.key.partition("@")
-        if name.endswith("_std") or b == "rating" or name in HIDDEN_BY_DEFAULT:
+        if results.hidden_by_default(c.key):  # shown with --columns all (or by name), as the TUI's k shows them
             continue
-        if b == "train" and name not in ("g_loss", "d_loss"):
-            continue
-        if backend and b not in (backend, *results.SHARED_BACKENDS, "train"):
+        if backend and b not in (backend, *results.SHARED_BACKENDS, TRAIN_BACKEND):
             continue
         if backend and b in results.SHARED_BACKENDS and f"{name}@{backend}" in keys:
             continue
@@ -421,6 +417,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from cgan_tui.gan.training import load_generator
     from cgan_tui.runner.evaluate_hook import StoreFeatureCache, store_results
     from cgan_tui.store import queries as q
+    from cgan_tui.store.tables import newest_checkpoint
 
     registries = _registries(args)
     store = _open(args)
@@ -436,7 +433,7 @@ def run_eval(args: argparse.Namespace) -> int:
             want = f"at epoch {args.epoch}" if args.epoch is not None else "yet"
             raise UserError(f"run {args.run_id} has no checkpoint file {want}; checkpoint epochs: "
                             f"{', '.join(map(str, have)) or 'none (train it first)'}")  # fmt: skip
-        ckpt = max(rows, key=lambda c: (c.epoch, c.kind == "milestone"))
+        ckpt = newest_checkpoint(rows)
         from cgan_tui.store.guard import check_writable
 
         check_writable(store, "the evaluation")  # before minutes of compute whose results could not be saved
@@ -480,9 +477,9 @@ def run_rate(args: argparse.Namespace) -> int:
     from cgan_tui.store import queries as q
     from cgan_tui.store.guard import StoreWriteError
 
-    given = {c: getattr(args, c) for c in ("sharpness", "structure", "detail", "class_fit") if getattr(args, c) is not None}
+    given = {c: getattr(args, c) for c in RATING_CRITERIA if getattr(args, c) is not None}
     if not given:
-        raise UserError("give at least one rating: --sharpness, --structure, --detail, --class-fit (1..5)")
+        raise UserError(f"give at least one rating: {', '.join(map(rating_flag, RATING_CRITERIA))} (1..5)")
     preset, weights = _score_args(args)
     store = _open(args)
     try:

@@ -14,14 +14,14 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable
 
-from cgan_tui.config import ConfigError, RunConfig
+from cgan_tui.config import ConfigError, RunConfig, parse_int_list
 
 
 def _csv_ints(text: str) -> tuple[int, ...]:
     try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers like 10,20,30, got {text!r}") from None
+        return tuple(parse_int_list(text))
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _csv_names(text: str) -> tuple[str, ...]:

@@ -76,11 +76,12 @@ def check_args(args: argparse.Namespace) -> None:
 
 
 def checkpoint_files(store, run_id: int) -> dict[int, str]:
-    """Epoch -> checkpoint file that exists on disk (a milestone wins over the rolling ``last``)."""
+    """Epoch -> checkpoint file that exists on disk (the newer by ``checkpoint_rank`` wins a tie)."""
     from cgan_tui.store import queries as q
+    from cgan_tui.store.tables import checkpoint_rank
 
     files: dict[int, str] = {}
-    for c in sorted(q.checkpoints(store, run_id), key=lambda c: c.kind == "milestone"):
+    for c in sorted(q.checkpoints(store, run_id), key=checkpoint_rank):
         if os.path.isfile(c.path):
             files[c.epoch] = c.path
     return files

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cgan_tui.artifacts import atomic_write_bytes
+from cgan_tui.atomic import atomic_write_bytes
 from cgan_tui.config import RunConfig
 
 

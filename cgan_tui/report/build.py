@@ -161,7 +161,7 @@ def ranking(rows, backend: str, directions: dict[str, str]) -> tuple[Table | Non
             notes.append(f"{r.label} (run {r.run_id}): rank {score_rank[m]} by combined, {hr} by eye")
     if not rated:
         notes.insert(0, "No model is fully rated yet, so there is no ranking by eye: rate with `cgan-tui rate RUN "
-                        "--epoch E --sharpness N --structure N --detail N --class-fit N` or the TUI's r key.")  # fmt: skip
+                        f"--epoch E {scoring.rating_flags_usage()}` or the TUI's r key.")  # fmt: skip
     else:
         top_score = by_score[0]
         top_eye = rated[0]

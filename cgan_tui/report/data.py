@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
+from cgan_tui.config import run_label
 from cgan_tui.errors import UserError
 
 
@@ -38,8 +39,7 @@ class RunInfo:
 
     @property
     def name(self) -> str:
-        cond = self.run.conditioning if self.run.conditioning != "embedding" else str(self.run.embed_dim)
-        return f"r{self.run.id} {self.run.loss.upper().replace('-', '_')}_{cond}"
+        return f"r{self.run.id} {run_label(self.run.loss, self.run.conditioning, self.run.embed_dim)}"
 
 
 @dataclass

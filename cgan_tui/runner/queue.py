@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from sqlalchemy import case, or_, update
 from sqlmodel import select
 
-from cgan_tui.config import GridSpec, RunConfig, expand_all, load_grid, resolve
+from cgan_tui.config import GridSpec, RunConfig, expand_all, load_grid, resolve, run_label
 from cgan_tui.errors import UserError
 from cgan_tui.runner.logs import append_line
 from cgan_tui.store import queries as q
@@ -350,11 +350,10 @@ def queue_rows(store: Store) -> list[QueueRow]:
             config = json.loads(run.config_json)
         except ValueError:
             config = {}
-        cond = run.conditioning if run.conditioning != "embedding" else str(run.embed_dim)
         rows.append(
             QueueRow(
                 id=int(run.id),  # type: ignore[arg-type]
-                label=f"{run.loss.upper().replace('-', '_')}_{cond}",
+                label=run_label(run.loss, run.conditioning, run.embed_dim),
                 model=run.model, loss=run.loss, conditioning=run.conditioning, embed_dim=run.embed_dim,
                 status=run.status.value, priority=run.priority, epochs=run.epochs,
                 current_epoch=run.current_epoch, current_step=run.current_step,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from cgan_tui.artifacts import atomic_copy
+from cgan_tui.atomic import atomic_copy
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
 from cgan_tui.store.tables import Run

@@ -28,14 +28,13 @@ from cgan_tui.store.tables import (
     Run,
     RunStatus,
     SampleGrid,
+    newest_checkpoint,
     utcnow,
 )
 
 T = TypeVar("T")
 
-TRAIN_BACKEND = "train"
-"""Backend of the per-epoch training statistics (MetricValue rows with n_samples 0)."""
-TRAIN_STATS = ("g_loss", "d_loss", "epoch_seconds", "images_per_s")
+from cgan_tui.keys import TRAIN_BACKEND, TRAIN_STATS  # noqa: E402 - their home; re-exported here
 
 
 
@@ -445,7 +444,7 @@ def latest_checkpoint(store: Store, run_id: int, kinds: Iterable[str] | None = N
         rows = [r for r in rows if r.kind in wanted]
     if not rows:
         return None
-    return max(rows, key=lambda r: (r.epoch, r.kind == "last"))
+    return newest_checkpoint(rows)
 
 
 # ------------------------------------------------------------------------------------------ ratings

@@ -12,7 +12,7 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from cgan_tui.config import ConfigError, RunConfig
+from cgan_tui.config import ConfigError, RunConfig, parse_int_list
 from cgan_tui.errors import UserError
 
 DEFAULTS = {
@@ -40,10 +40,7 @@ LABELS = {
 
 
 def int_list(name: str, text: str) -> list[int]:
-    try:
-        values = [int(part) for part in text.replace(" ", ",").split(",") if part]
-    except ValueError:
-        raise ConfigError(f"{name} must be integers separated by commas, got {text!r}") from None
+    values = parse_int_list(text, name)
     if not values:
         raise ConfigError(f"{name} needs at least one integer")
     return values
