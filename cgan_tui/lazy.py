@@ -6,7 +6,7 @@ Built-in plugins declare their objects with lazy implementations so that discove
 
 from __future__ import annotations
 
-import importlib
+import pkgutil
 from typing import Any, Callable
 
 
@@ -21,11 +21,7 @@ class LazyCallable:
 
     def resolve(self) -> Callable[..., Any]:
         if self._fn is None:
-            module_name, attr = self.target.split(":", 1)
-            obj: Any = importlib.import_module(module_name)
-            for part in attr.split("."):
-                obj = getattr(obj, part)
-            self._fn = obj
+            self._fn = pkgutil.resolve_name(self.target)
         return self._fn
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

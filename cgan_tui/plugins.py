@@ -138,16 +138,13 @@ def disabled_from_env() -> set[str]:
 
 def extra_plugins_from_env() -> list[tuple[str, object]]:
     """(name, plugin) pairs named by ``$CGAN_TUI_EXTRA_PLUGINS`` (``module`` or ``module:attr``)."""
-    import importlib
+    import pkgutil
 
     pairs = []
     for spec in settings().extra_plugins:
-        module_name, _, attr = spec.partition(":")
         try:
-            obj: object = importlib.import_module(module_name)
-            for part in filter(None, attr.split(".")):
-                obj = getattr(obj, part)
-        except (ImportError, AttributeError) as exc:
+            obj: object = pkgutil.resolve_name(spec)
+        except (ImportError, AttributeError, ValueError) as exc:
             raise PluginError(f"{EXTRA_PLUGINS_ENV}: cannot load {spec!r}: {exc}") from None
         pairs.append((spec, obj))
     return pairs

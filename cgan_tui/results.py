@@ -20,8 +20,10 @@ from two different networks never meet in one sort.
 
 from __future__ import annotations
 
+import graphlib
 import json
 import math
+import statistics
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
@@ -330,20 +332,16 @@ def _checkpoint_epochs(config_json: str) -> list[int]:
 
 
 def _ordered_scores(registries: "Registries") -> list:
-    """Scores in dependency order: one that needs another score's name comes after it."""
-    specs = list(registries.scores)
-    names = {s.name for s in specs}
-    ordered: list = []
-    done: set[str] = set()
-    while specs:
-        ready = [s for s in specs if all(n in done or n not in names for n in s.needs)]
-        if not ready:  # a cycle: keep the rest in name order rather than fail
-            ready = specs
-        for s in ready:
-            ordered.append(s)
-            done.add(s.name)
-        specs = [s for s in specs if s not in ready]
-    return ordered
+    """Scores in dependency order: one that needs another score's name comes after it.
+
+    Scores whose needs form a cycle keep their registration order (the ones reached before their
+    inputs then show as missing, with the reason) rather than failing the whole table."""
+    specs = {s.name: s for s in registries.scores}
+    graph = {name: [n for n in s.needs if n in specs and n != name] for name, s in specs.items()}
+    try:
+        return [specs[name] for name in graphlib.TopologicalSorter(graph).static_order()]
+    except graphlib.CycleError:
+        return list(specs.values())
 
 
 def _group(row: ResultRow) -> dict[str, dict[str, tuple[str, float | None]]]:
@@ -702,8 +700,8 @@ def aggregate(
     for group, sample_n in sorted(groups, key=lambda g: (_group_order(g[0]), -(g[1] or 0))):
         values = groups[(group, sample_n)]
         n = len(values)
-        mean = sum(values) / n if n else None
-        std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n >= 2 and mean is not None else None
+        mean = statistics.fmean(values) if n else None
+        std = statistics.stdev(values) if n >= 2 else None  # the sample standard deviation (n - 1)
         best = (min(values) if better == "lower" else max(values)) if n else None
         n_runs = len(runs.get((group, sample_n), ()))
         independent = n >= stats.MIN_SEEDS and n_runs == n  # one value per run: repeats, not epochs of one run

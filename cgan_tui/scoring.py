@@ -16,6 +16,7 @@ explicit weights (normalised to sum to 1).
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -95,7 +96,7 @@ def mean_ratings(ratings: Iterable[tuple[str, float]]) -> dict[str, float]:
     sums: dict[str, list[float]] = {}
     for criterion, value in ratings:
         sums.setdefault(criterion, []).append(float(value))
-    return {c: sum(v) / len(v) for c, v in sums.items()}
+    return {c: statistics.fmean(v) for c, v in sums.items()}
 
 
 def missing_criteria(ratings: Mapping[str, float]) -> list[str]:
@@ -106,7 +107,7 @@ def qualitative(ratings: Mapping[str, float]) -> float | None:
     """Mean of the four criteria's mean ratings mapped 1..5 -> 0..100; None unless all are rated."""
     if missing_criteria(ratings):
         return None
-    mean = sum(float(ratings[c]) for c in RATING_CRITERIA) / len(RATING_CRITERIA)
+    mean = statistics.fmean(float(ratings[c]) for c in RATING_CRITERIA)
     return (mean - 1.0) / 4.0 * 100.0
 
 
