@@ -168,7 +168,7 @@ def test_a_bad_setting_is_one_line_naming_it(monkeypatch):
     (r"^\s*\w*STATUS_STYLE\w* *[:=]", "cgan_tui/styles.py"),
     (r"^TRAIN_BACKEND *=", "cgan_tui/keys.py"),
     (r"^RATING_CRITERIA *=", "cgan_tui/scoring.py"),
-    (r"^HIDDEN_BY_DEFAULT *=", "cgan_tui/results.py"),
+    (r"^HIDDEN_BY_DEFAULT *=", "cgan_tui/results/columns.py"),
     (r"def \w*eta\(", "cgan_tui/formatting.py"),
     (r"\.upper\(\)\.replace\('-', '_'\)", "cgan_tui/config.py"),
     (r"os\.replace\(", "cgan_tui/atomic.py"),
