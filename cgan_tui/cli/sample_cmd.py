@@ -126,7 +126,7 @@ def resolve(store, args: argparse.Namespace, registries) -> tuple[int, int, str,
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    from cgan_tui.cli.metrics_cmd import _open, _registries
+    from cgan_tui.cli.shared import _open, _registries
 
     check_args(args)
     classes = parse_classes(args.classes)

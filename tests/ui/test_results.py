@@ -225,7 +225,7 @@ async def test_first_screenful_is_shown_before_every_run_is_read(tmp_path, make_
 async def test_tui_hides_the_columns_ls_hides(ui_db, make_app):
     """One rule (``results.hidden_by_default``): the TUI hid only wall-clock columns while ``ls`` also hid
     spreads, per-class diversity and single ratings; both now leave out the same keys."""
-    from cgan_tui.cli.metrics_cmd import _default_columns
+    from cgan_tui.cli.ls_cmd import _default_columns
     from cgan_tui.results import hidden_by_default
 
     app = make_app(ui_db.url)
