@@ -6,6 +6,7 @@ import argparse
 import time
 
 from cgan_tui.cli.shared import _open, _registries
+from cgan_tui.config import INT_MINIMUMS
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import NOT_AVAILABLE as UNAVAILABLE
 
@@ -56,8 +57,9 @@ class EmbedProgress:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    if args.n is not None and args.n < 10:  # as config.validate_shape's eval_n; checked before torch loads
-        raise UserError(f"--n must be an integer >= 10 (got {args.n})")
+    least = INT_MINIMUMS["eval_n"]  # the config's bound on eval_n; checked before torch loads
+    if args.n is not None and args.n < least:
+        raise UserError(f"--n must be an integer >= {least} (got {args.n})")
     from cgan_tui.gan import weights
     from cgan_tui.gan.device import pick_device
     from cgan_tui.gan.evaluation import default_n, evaluate

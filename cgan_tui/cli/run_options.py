@@ -14,7 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable
 
-from cgan_tui.config import ConfigError, RunConfig, parse_int_list
+from cgan_tui.config import ConfigError, RunConfig, parse_int_list, validated
 
 
 def _csv_ints(text: str) -> tuple[int, ...]:
@@ -129,10 +129,11 @@ def has_run_options(args: argparse.Namespace) -> bool:
 
 
 def config_from_args(args: argparse.Namespace, base: RunConfig | None = None) -> RunConfig:
-    """``base`` (default ``RunConfig()``) with the explicitly given options applied; not yet resolved."""
+    """``base`` (default ``RunConfig()``) with the explicitly given options applied, validated by the
+    config model (``cgan_tui.config.validated``); not yet resolved."""
     data = (base or RunConfig()).to_dict()
     data.update(overrides_from_args(args))
-    return RunConfig.from_dict(data)
+    return validated(data)
 
 
 def load_grid_file(path: str):

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from cgan_tui.atomic import atomic_write_bytes
-from cgan_tui.config import RunConfig
+from cgan_tui.run_config import RunConfig
 
 
 class Diverged(RuntimeError):

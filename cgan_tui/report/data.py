@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
-from cgan_tui.config import run_label
+from cgan_tui.run_config import run_label
 from cgan_tui.errors import UserError
 
 

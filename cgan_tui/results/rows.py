@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from cgan_tui.config import run_label
+from cgan_tui.run_config import run_label
 from cgan_tui.formatting import NOT_YET
 from cgan_tui.keys import RATING_BACKEND, TRAIN_BACKEND
 
@@ -62,7 +62,7 @@ class ResultRow:
 
     @property
     def run_label(self) -> str:
-        """The run's setting name without the epoch, e.g. ``HINGE_32`` (``cgan_tui.config.run_label``)."""
+        """The run's setting name without the epoch, e.g. ``HINGE_32`` (``cgan_tui.run_config.run_label``)."""
         return run_label(self.loss, self.conditioning, self.embed_dim)
 
     @property

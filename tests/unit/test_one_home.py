@@ -170,7 +170,7 @@ def test_a_bad_setting_is_one_line_naming_it(monkeypatch):
     (r"^RATING_CRITERIA *=", "cgan_tui/scoring.py"),
     (r"^HIDDEN_BY_DEFAULT *=", "cgan_tui/results/columns.py"),
     (r"def \w*eta\(", "cgan_tui/formatting.py"),
-    (r"\.upper\(\)\.replace\('-', '_'\)", "cgan_tui/config.py"),
+    (r"\.upper\(\)\.replace\('-', '_'\)", "cgan_tui/run_config.py"),
     (r"os\.replace\(", "cgan_tui/atomic.py"),
     (r"^KNOWN_BETTER", None),
 ])  # fmt: skip
