@@ -1,24 +1,52 @@
 """Atomic local file writes: a reader (or a crash) sees the old file or the new one, never half.
 
 The one implementation every layer uses (checkpoints, run logs, weight files, caches). The data goes
-to ``NAME.<pid>.tmp`` beside the target, is fsynced and renamed over ``NAME``: the pid keeps two
-processes writing the same file (two workers, a worker and ``cgan-tui eval``) off each other's
-temporary file. On an error the temporary file is removed and the error names it (a bare ENOSPC
-names no file). Standard library only.
+to ``NAME.<host>.<pid>.tmp`` beside the target, is fsynced and renamed over ``NAME``: host and pid keep
+two processes writing the same file (two workers, a worker and ``cgan-tui eval``, two nodes sharing a
+mounted folder) off each other's temporary file. On an error the temporary file is removed and the
+error names it (a bare ENOSPC names no file). A process killed mid-write (``kill -9``) leaves its
+temporary file; the next write of that target on the same host removes those of processes that are
+gone. Standard library only.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 
-def temp_path(path: Path) -> Path:
-    """The temporary file this process writes before renaming it over ``path``."""
-    return path.with_name(f"{path.name}.{os.getpid()}.tmp")
+HOST = socket.gethostname().replace(".", "_") or "host"
+
+
+def temp_path(path: Path, pid: int | None = None) -> Path:
+    """The temporary file process ``pid`` (default: this one) writes before renaming it over ``path``."""
+    return path.with_name(f"{path.name}.{HOST}.{os.getpid() if pid is None else pid}.tmp")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale(path: Path) -> list[Path]:
+    """Remove the temporary files of ``path`` left by processes of this host that are gone."""
+    removed = []
+    prefix = f"{path.name}.{HOST}."
+    for tmp in path.parent.glob(f"{path.name}.{HOST}.*.tmp"):
+        pid = tmp.name[len(prefix):-len(".tmp")]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
 
 
 @contextmanager
@@ -28,6 +56,10 @@ def atomic_writer(path: str | Path, mode: int | None = None) -> Iterator[BinaryI
     ``mode``: permission bits for the new file (e.g. 0o644 for shared weight files)."""
     path = Path(path)
     tmp = temp_path(path)
+    try:
+        remove_stale(path)
+    except OSError:
+        pass  # a folder that cannot be listed: the write below says what is wrong
     try:
         with open(tmp, "wb") as fh:
             yield fh
@@ -79,4 +111,4 @@ def atomic_copy(source: str | Path, target: str | Path, mode: int | None = None)
     return target
 
 
-__all__ = ["atomic_writer", "atomic_write_bytes", "atomic_write_text", "atomic_copy", "temp_path"]
+__all__ = ["atomic_writer", "atomic_write_bytes", "atomic_write_text", "atomic_copy", "temp_path", "remove_stale"]

@@ -12,6 +12,7 @@ import os
 import select
 import signal
 
+from cgan_tui.atomic import temp_path
 from cgan_tui.gan.training import load_checkpoint
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import open_store
@@ -33,7 +34,7 @@ def test_kill9_during_checkpoint_write_resumes_from_previous_checkpoint(tmp_path
     assert load_checkpoint(last)["epoch"] == 1
     before = rows(db, strict_runs=False)
 
-    tmp = run_dir / f"last.pt.{worker.pid}.tmp"  # cgan_tui.atomic's temporary name: target.<pid>.tmp
+    tmp = temp_path(last, worker.pid)  # the worker's temporary file: last.pt.<host>.<pid>.tmp
     os.mkfifo(tmp)
     reader = os.open(tmp, os.O_RDONLY | os.O_NONBLOCK)  # a reader first: the worker's open() will not block
     fcntl.fcntl(reader, F_SETPIPE_SZ, 4096)  # a small pipe: the worker blocks inside write() soon

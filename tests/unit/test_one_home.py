@@ -94,7 +94,7 @@ def test_integer_lists_parse_alike_in_cli_and_form():
 def test_atomic_write_uses_a_pid_temp_and_keeps_the_old_file_on_failure(tmp_path):
     target = tmp_path / "file.bin"
     atomic.atomic_write_bytes(target, b"old")
-    assert atomic.temp_path(target).name == f"file.bin.{os.getpid()}.tmp"
+    assert atomic.temp_path(target).name == f"file.bin.{atomic.HOST}.{os.getpid()}.tmp"
 
     class Boom(Exception):
         pass
@@ -110,6 +110,22 @@ def test_atomic_write_uses_a_pid_temp_and_keeps_the_old_file_on_failure(tmp_path
     atomic.atomic_copy(source, target, mode=0o644)
     assert target.read_bytes() == b"new" and (source.stat().st_mode & 0o777) == 0o600  # the source is untouched
     assert (target.stat().st_mode & 0o777) == 0o644
+
+
+def test_a_killed_writers_temp_file_goes_with_the_next_write(tmp_path):
+    """kill -9 mid-write leaves ``NAME.<host>.<pid>.tmp``; the next write on this host removes it,
+    never one of a live process."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "last.pt"
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    torn = atomic.temp_path(target, int(gone.stdout))
+    torn.write_bytes(b"half")
+    live = atomic.temp_path(target, os.getppid())  # a process that exists
+    live.write_bytes(b"writing")
+    atomic.atomic_write_bytes(target, b"whole")
+    assert target.read_bytes() == b"whole" and not torn.exists() and live.exists()
 
 
 def test_run_folder_path_has_one_home(tmp_path):
