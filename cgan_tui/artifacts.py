@@ -1,6 +1,6 @@
 """Where run files live (checkpoints, ``run.log``): a local folder or any fsspec URL, written atomically.
 
-The one home for run-folder names (``run_00001``) and for atomic writes. ``--artifacts URL`` /
+The one home for run-folder names and paths (``run_00001``, ``ArtifactStore.local_path``). ``--artifacts URL`` /
 ``$CGAN_TUI_ARTIFACTS`` choose the root: a path or ``file://`` URL is a local folder; anything else
 (``s3://bucket/prefix``, ``gs://...``, ``memory://...``) is an fsspec filesystem, so that a run can
 resume on any node that reaches it.
@@ -10,7 +10,7 @@ is local, else a staging folder under the user's cache. ``publish`` then puts a 
 final location (a no-op for a local root) and returns the location the database records: a path, or a
 URL. ``exists``/``fetch`` turn a recorded location back into a local file (downloading it if needed).
 
-Atomic writes: local files are written to ``NAME.tmp``, fsynced and renamed over ``NAME``. On object
+Atomic writes: local files go through ``cgan_tui.atomic`` (``NAME.<pid>.tmp``, fsynced, renamed). On object
 stores (S3, GCS, Azure, memory) one PUT is already all-or-nothing, so the object is written directly;
 other remote filesystems get write-then-move. A reader never sees half a checkpoint.
 
@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from cgan_tui.atomic import atomic_copy, atomic_write_bytes
 from cgan_tui.errors import UserError
+from cgan_tui.settings import settings
 
 ARTIFACTS_ENV = "CGAN_TUI_ARTIFACTS"
 OBJECT_STORES = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "memory"})
@@ -37,45 +38,11 @@ def run_key(run_id: int) -> str:
     return f"run_{int(run_id):05d}"
 
 
-# ------------------------------------------------------------------------------- local atomic writes
-
-
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` so a reader (or a crash) sees the old file or the new one, never half."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except OSError as exc:
-        # a full disk leaves the previous complete file; the partial one goes, and the error names it
-        # (a bare ENOSPC names no file)
-        tmp.unlink(missing_ok=True)
-        raise OSError(exc.errno, exc.strerror, str(tmp)) from exc
-    os.replace(tmp, path)
-
-
-def atomic_copy(source: Path, target: Path) -> Path:
-    """Atomically make ``target`` hold ``source``'s current content (a hard link, else a copy)."""
-    source, target = Path(source), Path(target)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        os.link(source, tmp)
-    except OSError:
-        shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
-    return target
-
-
 # ------------------------------------------------------------------------------------ the store
 
 
 def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "cgan-tui" / "staging"
+    return settings().cache_dir / "staging"
 
 
 @dataclass(frozen=True)
@@ -123,9 +90,15 @@ class ArtifactStore:
             return self.local
         return _cache_root() / hashlib.sha1(str(self.url).encode()).hexdigest()[:16]
 
+    def local_path(self, run_id: int, name: str = "") -> Path:
+        """A run's local folder (``name`` empty) or a file in it; nothing is created. The one place a
+        run folder's path is put together (``run_dir``, ``location``, the run log all call it)."""
+        folder = self.local_root / run_key(run_id)
+        return folder / name if name else folder
+
     def run_dir(self, run_id: int) -> Path:
         """The local folder training writes a run's files into (created)."""
-        path = self.local_root / run_key(run_id)
+        path = self.local_path(run_id)
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -133,7 +106,7 @@ class ArtifactStore:
     def location(self, run_id: int, name: str) -> str:
         """Where a run file lives for good: a path (local root) or a URL."""
         if self.local is not None:
-            return str(self.local / run_key(run_id) / name)
+            return str(self.local_path(run_id, name))
         return f"{self.url}/{run_key(run_id)}/{name}"
 
     def publish(self, run_id: int, local_file: Path) -> str:
@@ -207,5 +180,5 @@ def read_text(location: str) -> str | None:
 
 def from_environment(default: Path) -> ArtifactStore:
     """``$CGAN_TUI_ARTIFACTS`` when set (``--artifacts`` sets it for the process and its workers), else ``default``."""
-    value = os.environ.get(ARTIFACTS_ENV)
+    value = settings().artifacts
     return ArtifactStore.parse(value) if value else ArtifactStore(local=Path(default).resolve())

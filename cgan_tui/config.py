@@ -1,4 +1,9 @@
-"""Run configurations: the dataclass every layer passes around, grid expansion and validation.
+"""Run configurations from user input: one pydantic model validates TOML grids, CLI options and the form.
+
+``RunConfig`` (``cgan_tui.run_config``, re-exported here) is the plain value every layer passes.
+Whatever a user typed becomes one through ``validated()``: ``RunConfigModel`` checks every field with
+the one-line messages the CLI and the TUI show ("epochs must be an integer >= 1, got 0"), and
+``GridFile`` checks a grid file's tables. ``INT_MINIMUMS`` is the one home of the integer bounds.
 
 A ``RunConfig`` names plugins by string; ``resolve()`` checks those names against the registries
 and fills every hyper-parameter the user left out from (in order) the model family's defaults,
@@ -11,127 +16,152 @@ from __future__ import annotations
 import itertools
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from cgan_tui.errors import UserError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from cgan_tui.run_config import HYPER_PARAMETERS, ConfigError, RunConfig, check_keys, run_label
 
 if TYPE_CHECKING:
     from cgan_tui.plugins import Registries
 
-
-class ConfigError(UserError, ValueError):
-    """Bad user input in a run config or grid file; the message says what is valid."""
-
-
-HYPER_PARAMETERS = (
-    "latent_dim",
-    "batch_size",
-    "lr_g",
-    "lr_d",
-    "betas",
-    "n_critic",
-    "hflip",
-    "bn_momentum",
-    "bn_eps",
-    "gp_weight",
-)
-"""Filled by ``resolve()`` from model family / loss defaults when left as None."""
+INT_MINIMUMS: dict[str, int] = {
+    "epochs": 1, "embed_dim": 1, "seed": 0, "grid_columns": 1, "limit_train": 2, "eval_n": 10,
+    "batch_size": 1, "latent_dim": 1, "n_critic": 1,
+}  # fmt: skip
+"""The smallest valid value of each integer field (the model checks them; forms and flags name them)."""
+OPTIONAL_INTS = frozenset({"limit_train", "eval_n", "batch_size", "latent_dim", "n_critic"})
+DEVICES = ("auto", "cpu", "cuda")
+"""Valid devices besides ``cuda:N``."""
+PRECISIONS = ("auto", "fp32", "bf16")
+GRID_TABLES = ("experiment", "base", "matrix")
 
 
-@dataclass(frozen=True)
-class RunConfig:
-    """Everything that determines one training run."""
-
-    model: str = "seed000"
-    loss: str = "bce"
-    conditioning: str = "embedding"
-    d_conditioning: str | None = None
-    embed_dim: int = 10
-    epochs: int = 30
-    checkpoint_epochs: tuple[int, ...] = (10, 20, 30)
-    seed: int = 0
-    limit_train: int | None = None
-    device: str = "auto"
-    precision: str = "auto"  # auto | fp32 | bf16; the run stores what auto chose
-    grid_columns: int = 8
-    eval_n: int | None = None
-    metrics: tuple[str, ...] | None = None
-    data_dir: str | None = None
-    # hyper-parameters: None = take the plugin defaults (see resolve)
-    latent_dim: int | None = None
-    batch_size: int | None = None
-    lr_g: float | None = None
-    lr_d: float | None = None
-    betas: tuple[float, float] | None = None
-    n_critic: int | None = None
-    hflip: bool | None = None
-    bn_momentum: float | None = None
-    bn_eps: float | None = None
-    gp_weight: float | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["checkpoint_epochs"] = list(self.checkpoint_epochs)
-        if self.betas is not None:
-            data["betas"] = list(self.betas)
-        if self.metrics is not None:
-            data["metrics"] = list(self.metrics)
-        data["extra"] = dict(self.extra)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "RunConfig":
-        """Build from a mapping (TOML table, stored JSON, CLI); unknown keys are an error."""
-        valid = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - valid)
-        if unknown:
-            raise ConfigError(
-                f"unknown config key(s) {', '.join(map(repr, unknown))}; valid: {', '.join(sorted(valid))}"
-            )
-        values = dict(data)
-        for key in ("checkpoint_epochs", "betas", "metrics"):
-            if values.get(key) is not None:
-                values[key] = tuple(values[key])
-        return cls(**values)
-
-    @property
-    def label(self) -> str:
-        """Short human name in the seed's style, e.g. ``HINGE_32`` or ``seed004/one-hot``."""
-        cond = self.conditioning if self.conditioning != "embedding" else str(self.embed_dim)
-        return f"{self.loss.upper().replace('-', '_')}_{cond}"
-
-
-def _require_int(name: str, value: Any, minimum: int) -> None:
+def _require_int(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+class RunConfigModel(BaseModel):
+    """One run's configuration, every field present (``validated`` fills the defaults from ``RunConfig``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    model: str
+    """Model family (a plugin name, checked by ``resolve``)."""
+    loss: str
+    """Adversarial loss (a plugin name)."""
+    conditioning: str
+    """Generator-side conditioning (a plugin name)."""
+    d_conditioning: str | None
+    """Discriminator-side conditioning; None: the family's choice."""
+    embed_dim: int
+    epochs: int
+    checkpoint_epochs: tuple[int, ...]
+    """Milestone epochs (the last epoch is added by ``resolve``)."""
+    seed: int
+    limit_train: int | None
+    device: str
+    """auto, cpu, cuda or cuda:N."""
+    precision: str
+    """auto, fp32 or bf16; the run stores what auto chose."""
+    grid_columns: int
+    eval_n: int | None
+    metrics: tuple[str, ...] | None
+    data_dir: str | None
+    latent_dim: int | None
+    batch_size: int | None
+    lr_g: float | None
+    lr_d: float | None
+    betas: tuple[float, float] | None
+    n_critic: int | None
+    hflip: bool | None
+    bn_momentum: float | None
+    bn_eps: float | None
+    gp_weight: float | None
+    extra: dict[str, Any]
+    """Free-form options plugins may read."""
+
+    @field_validator(*INT_MINIMUMS, mode="before")
+    @classmethod
+    def _int_at_least(cls, value: Any, info) -> Any:
+        if value is None and info.field_name in OPTIONAL_INTS:
+            return None
+        return _require_int(info.field_name, value, INT_MINIMUMS[info.field_name])
+
+    @field_validator("checkpoint_epochs", mode="before")
+    @classmethod
+    def _epochs_list(cls, value: Any) -> tuple[int, ...]:
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"checkpoint_epochs must be a list of integers >= 1, got {value!r}")
+        return tuple(_require_int("checkpoint epoch", e, 1) for e in value)
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        if value not in DEVICES and not re.fullmatch(r"cuda:\d+", value):
+            raise ValueError(f"device must be {', '.join(DEVICES)} or cuda:N, got {value!r}")
+        return value
+
+    @field_validator("precision")
+    @classmethod
+    def _precision(cls, value: str) -> str:
+        if value not in PRECISIONS:
+            raise ValueError(f"precision must be {', '.join(PRECISIONS[:-1])} or {PRECISIONS[-1]}, got {value!r}")
+        return value
+
+    @field_validator("lr_g", "lr_d", mode="before")
+    @classmethod
+    def _positive(cls, value: Any, info) -> Any:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+            raise ValueError(f"{info.field_name} must be a positive number, got {value!r}")
+        return value
+
+
+def _one_line(exc: ValidationError, where: str = "", given: Mapping[str, Any] | None = None) -> str:
+    """The first problem of a ``ValidationError`` as the one line users see: our validators' own
+    message, else the field, pydantic's reason and the value as given (``hflip: input should be a
+    valid boolean, ..., got 'maybe'``)."""
+    err = exc.errors(include_url=False)[0]
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, ValueError):
+        return where + str(cause)
+    field = str(err["loc"][0]) if err["loc"] else "config"
+    value = given[field] if given is not None and field in given else err.get("input")
+    return f"{where}{field}: {err['msg'][:1].lower()}{err['msg'][1:]}, got {value!r}"
+
+
+def validated(data: Mapping[str, Any]) -> RunConfig:
+    """A ``RunConfig`` from user input (TOML table, CLI options, form): fields not given take
+    ``RunConfig``'s defaults; a bad one is a ``ConfigError`` naming it and what is valid."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"a run config is a table of KEY = VALUE, got {data!r}")
+    check_keys(data)
+    full = {**RunConfig().to_dict(), **data}
+    try:
+        model = RunConfigModel.model_validate(full)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc, given=full)) from None
+    return RunConfig.from_dict(model.model_dump())
 
 
 def validate_shape(cfg: RunConfig) -> None:
-    """Checks that need no plugins: numbers in range, checkpoint epochs inside the run."""
-    _require_int("epochs", cfg.epochs, 1)
-    _require_int("embed_dim", cfg.embed_dim, 1)
-    _require_int("seed", cfg.seed, 0)
-    _require_int("grid_columns", cfg.grid_columns, 1)
-    if cfg.limit_train is not None:
-        _require_int("limit_train", cfg.limit_train, 2)
-    if cfg.eval_n is not None:
-        _require_int("eval_n", cfg.eval_n, 10)
-    for epoch in cfg.checkpoint_epochs:
-        _require_int("checkpoint epoch", epoch, 1)
-    if cfg.device not in ("auto", "cpu", "cuda") and not re.fullmatch(r"cuda:\d+", str(cfg.device)):
-        raise ConfigError(f"device must be auto, cpu, cuda or cuda:N, got {cfg.device!r}")
-    if cfg.precision not in ("auto", "fp32", "bf16"):
-        raise ConfigError(f"precision must be auto, fp32 or bf16, got {cfg.precision!r}")
-    for key in ("batch_size", "latent_dim", "n_critic"):
-        if getattr(cfg, key) is not None:
-            _require_int(key, getattr(cfg, key), 1)
-    for key in ("lr_g", "lr_d"):
-        value = getattr(cfg, key)
-        if value is not None and not (isinstance(value, (int, float)) and value > 0):
-            raise ConfigError(f"{key} must be a positive number, got {value!r}")
+    """The checks that need no plugins, on a config already built (``resolve`` runs them twice)."""
+    validated(cfg.to_dict())
+
+
+def parse_int_list(text: str, what: str = "") -> list[int]:
+    """``"10,20,30"`` or ``"10 20 30"`` -> [10, 20, 30]; a ``ConfigError`` naming ``what`` and the text otherwise.
+
+    The one parser of integer lists typed by a user (CLI ``--checkpoint-epochs``, the new-run form)."""
+    try:
+        return [int(part) for part in text.replace(" ", ",").split(",") if part.strip()]
+    except ValueError:
+        subject = f"{what} must be" if what else "expected"
+        raise ConfigError(f"{subject} integers separated by commas like 10,20,30, got {text!r}") from None
 
 
 def resolve(cfg: RunConfig, registries: "Registries") -> RunConfig:
@@ -176,6 +206,45 @@ def resolve(cfg: RunConfig, registries: "Registries") -> RunConfig:
     return resolved
 
 
+
+class ExperimentTable(BaseModel):
+    """A grid file's ``[experiment]`` table."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    name: str | None = None
+    """Experiment name (default: the file's stem)."""
+    description: str = ""
+
+
+class GridFile(BaseModel):
+    """A grid file: ``[experiment]``, ``[base]`` (a run config) and ``[matrix]`` (KEY = [values, ...])."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    experiment: ExperimentTable = ExperimentTable()
+    base: dict[str, Any] = {}
+    """Options every run shares (any ``RunConfig`` key)."""
+    matrix: dict[str, list[Any]] = {}
+    """Options varied: one run per combination of their values."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tables(cls, data: Any) -> Any:
+        unknown = sorted(set(data) - set(GRID_TABLES)) if isinstance(data, Mapping) else []
+        if unknown:
+            raise ValueError(f"unknown table(s) {unknown}; valid: {', '.join(GRID_TABLES)}")
+        return data
+
+    @field_validator("matrix", mode="before")
+    @classmethod
+    def _non_empty(cls, matrix: Any) -> Any:
+        for key, values in dict(matrix or {}).items():
+            if not isinstance(values, list) or not values:
+                raise ValueError(f"matrix.{key} must be a non-empty list")
+        return matrix
+
+
 @dataclass(frozen=True)
 class GridSpec:
     """A named experiment: a base config and a matrix of values whose product gives the runs."""
@@ -186,41 +255,41 @@ class GridSpec:
     description: str = ""
 
     def expand(self) -> list[RunConfig]:
+        """One validated config per combination of the matrix values."""
         keys = list(self.matrix)
         combos = itertools.product(*(self.matrix[k] for k in keys)) if keys else [()]
-        return [RunConfig.from_dict({**self.base, **dict(zip(keys, combo))}) for combo in combos]
+        return [validated({**self.base, **dict(zip(keys, combo))}) for combo in combos]
 
 
 def load_grid(path: str | Path) -> GridSpec:
-    """Read a grid TOML file: ``[experiment] name/description``, ``[base]``, ``[matrix]``."""
+    """Read and validate a grid TOML file: ``[experiment] name/description``, ``[base]``, ``[matrix]``."""
     path = Path(path)
+    where = f"grid file {path}: "
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"grid file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"grid file {path} is not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - {"experiment", "base", "matrix"})
-    if unknown:
-        raise ConfigError(f"grid file {path}: unknown table(s) {unknown}; valid: experiment, base, matrix")
-    experiment = data.get("experiment", {})
-    matrix = data.get("matrix", {})
-    for key, values in matrix.items():
-        if not isinstance(values, list) or not values:
-            raise ConfigError(f"grid file {path}: matrix.{key} must be a non-empty list")
-    spec = GridSpec(
-        name=experiment.get("name", path.stem),
-        description=experiment.get("description", ""),
-        base=data.get("base", {}),
-        matrix=matrix,
-    )
     try:
-        spec.expand()  # surfaces unknown keys now, not half-way through a queue
+        grid = GridFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc, where)) from None
+    spec = GridSpec(name=grid.experiment.name or path.stem, description=grid.experiment.description,
+                    base=grid.base, matrix=grid.matrix)  # fmt: skip
+    try:
+        spec.expand()  # surfaces unknown keys and bad values now, not half-way through a queue
     except ConfigError as exc:
-        raise ConfigError(f"grid file {path}: {exc}") from None
+        raise ConfigError(f"{where}{exc}") from None
     return spec
 
 
 def expand_all(configs: Iterable[RunConfig], registries: "Registries") -> list[RunConfig]:
     """Resolve a batch up front so one typo rejects the whole batch before anything is stored."""
     return [resolve(c, registries) for c in configs]
+
+
+__all__ = [
+    "ConfigError", "HYPER_PARAMETERS", "RunConfig", "run_label", "INT_MINIMUMS", "RunConfigModel", "GridFile",
+    "GridSpec", "validated", "validate_shape", "parse_int_list", "resolve", "load_grid", "expand_all",
+]  # fmt: skip

@@ -32,6 +32,15 @@ class RowLike(Protocol):
     def get(self, key: str) -> Any: ...
 
 
+def format_eta(seconds: float | None) -> str:
+    """Time left as ``12:04`` or ``1:02:03`` (h:mm:ss); ``—`` when unknown. The CLI and the TUI both write it."""
+    if seconds is None:
+        return NOT_YET
+    hours, rest = divmod(int(round(max(seconds, 0.0))), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def compact_n(n: int) -> str:
     """1000 -> ``1k``, 1500 -> ``1.5k``, 10000 -> ``10k``, 50000 -> ``50k``, 17 -> ``17``."""
     if n >= 1_000_000 and n % 100_000 == 0:

@@ -7,7 +7,6 @@ reported on the plugin that tried to take the name.
 
 from __future__ import annotations
 
-import os
 import pkgutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import pluggy
 from cgan_tui import hooks
 from cgan_tui.errors import UserError
 from cgan_tui.plugin_calls import describe, guard
+from cgan_tui.settings import settings
 from cgan_tui.specs import KINDS
 
 ENTRY_POINT_GROUP = "cgan_tui"
@@ -134,8 +134,7 @@ class Registries:
 
 
 def disabled_from_env() -> set[str]:
-    raw = os.environ.get(DISABLE_ENV, "")
-    return {part.strip() for part in raw.split(",") if part.strip()}
+    return set(settings().disabled_plugins)
 
 
 def parse_disable_flags(flags: Iterable[str]) -> list[str]:
@@ -150,8 +149,9 @@ def parse_disable_flags(flags: Iterable[str]) -> list[str]:
 
 def extra_plugins_from_env() -> list[tuple[str, object]]:
     """(name, plugin) pairs named by ``$CGAN_TUI_EXTRA_PLUGINS`` (``module`` or ``module:attr``)."""
+
     pairs = []
-    for spec in filter(None, (part.strip() for part in os.environ.get(EXTRA_PLUGINS_ENV, "").split(","))):
+    for spec in settings().extra_plugins:
         try:
             obj: object = pkgutil.resolve_name(spec)
         except (ImportError, AttributeError, ValueError) as exc:

@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
+from cgan_tui.keys import TRAIN_BACKEND
+
 if TYPE_CHECKING:
     from cgan_tui.results import ResultRow
     from cgan_tui.store.db import Store
@@ -164,7 +166,7 @@ def table_n(store: "Store") -> int | None:
     def fetch(session) -> list:
         return session.connection().execute(
             select(MetricValue.run_id, MetricValue.epoch, MetricValue.n_samples, MetricValue.name == "fid")
-            .where(MetricValue.backend != "train", MetricValue.n_samples > 0, MetricValue.value.is_not(None))
+            .where(MetricValue.backend != TRAIN_BACKEND, MetricValue.n_samples > 0, MetricValue.value.is_not(None))
             .distinct()
         ).all()
 
@@ -187,7 +189,7 @@ def metric_series(metrics: list) -> dict[str, dict[int, float]]:
     current = backbones.current_all()
     by_n: dict[str, dict[int, dict[int, float]]] = {}
     for row in metrics:
-        if row.backend == "train" or row.value is None:
+        if row.backend == TRAIN_BACKEND or row.value is None:
             continue
         if row.backend in current and (getattr(row, "backbone", "") or "") != current[row.backend]:
             continue

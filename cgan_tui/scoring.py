@@ -16,12 +16,25 @@ explicit weights (normalised to sum to 1).
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cgan_tui.errors import UserError
 
 RATING_CRITERIA = ("sharpness", "structure", "detail", "class_fit")
+"""The human rating criteria, 1..5 each: the one list the store, CLI flags, TUI and report use."""
+
+
+def rating_flag(criterion: str) -> str:
+    """The CLI flag of a criterion: ``class_fit`` -> ``--class-fit``."""
+    return "--" + criterion.replace("_", "-")
+
+
+def rating_flags_usage() -> str:
+    """``--sharpness N --structure N --detail N --class-fit N``: how to give every rating."""
+    return " ".join(f"{rating_flag(c)} N" for c in RATING_CRITERIA)
+
 QUANT_SCALE = 50.0
 """Combined score that maps to a quantitative score of 50 (see module docstring)."""
 IS_FLOOR = 0.1
@@ -83,7 +96,7 @@ def mean_ratings(ratings: Iterable[tuple[str, float]]) -> dict[str, float]:
     sums: dict[str, list[float]] = {}
     for criterion, value in ratings:
         sums.setdefault(criterion, []).append(float(value))
-    return {c: sum(v) / len(v) for c, v in sums.items()}
+    return {c: statistics.fmean(v) for c, v in sums.items()}
 
 
 def missing_criteria(ratings: Mapping[str, float]) -> list[str]:
@@ -94,7 +107,7 @@ def qualitative(ratings: Mapping[str, float]) -> float | None:
     """Mean of the four criteria's mean ratings mapped 1..5 -> 0..100; None unless all are rated."""
     if missing_criteria(ratings):
         return None
-    mean = sum(float(ratings[c]) for c in RATING_CRITERIA) / len(RATING_CRITERIA)
+    mean = statistics.fmean(float(ratings[c]) for c in RATING_CRITERIA)
     return (mean - 1.0) / 4.0 * 100.0
 
 
@@ -108,6 +121,8 @@ def final_score(combined: float, ratings: Mapping[str, float], w: tuple[float, f
 
 __all__ = [
     "RATING_CRITERIA",
+    "rating_flag",
+    "rating_flags_usage",
     "PRESETS",
     "Preset",
     "ScoreError",

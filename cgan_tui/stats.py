@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,8 +41,7 @@ def ci_half_width(values: Sequence[float | None], confidence: float = CONFIDENCE
         return None
     from scipy import stats
 
-    mean = sum(xs) / n
-    sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
+    sd = statistics.stdev(xs)
     return float(stats.t.ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n))
 
 

@@ -113,8 +113,9 @@ def test_ui_side_never_imports_torch():
 
 
 def test_engine_never_imports_textual_or_sqlmodel():
+    """Nor pydantic: the engine takes ``RunConfig`` (``cgan_tui.run_config``) as plain values."""
     modules = modules_under("gan")
-    forbidden = ["textual", "sqlmodel", "sqlalchemy"]
+    forbidden = ["textual", "sqlmodel", "sqlalchemy", "pydantic"]
     # torch is watched too (allowed here): proof that the probe does notice an import when one happens
     report = probe(modules, [*forbidden, "torch"])
     torch_importers = [m for m, found in report["culprits"].items() if "torch" in found]

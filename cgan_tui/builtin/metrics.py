@@ -13,11 +13,9 @@ from __future__ import annotations
 import importlib.util
 
 from cgan_tui.gan import weights
+from cgan_tui.gan.metrics import body
 from cgan_tui.hooks import hookimpl
-from cgan_tui.lazy import lazy
 from cgan_tui.specs import Metric
-
-E = "cgan_tui.gan.evaluation:"
 
 
 def _needs(*names: str):
@@ -56,7 +54,7 @@ METRICS = [
     Metric(
         name="fid",
         backend="inception",
-        compute=lazy(E + "fid_inception"),
+        compute=body("fid_inception"),
         better="lower",
         better_by_value={"fid": "lower"},
         available=_inception_available,
@@ -65,7 +63,7 @@ METRICS = [
     Metric(
         name="kid",
         backend="inception",
-        compute=lazy(E + "kid_inception"),
+        compute=body("kid_inception"),
         better="lower",
         better_by_value={"kid": "lower", "kid_std": "lower"},
         available=_inception_available,
@@ -74,7 +72,7 @@ METRICS = [
     Metric(
         name="is",
         backend="inception",
-        compute=lazy(E + "is_inception"),
+        compute=body("is_inception"),
         better="higher",
         better_by_value={"is": "higher", "is_std": "lower"},
         available=_is_available,
@@ -83,7 +81,7 @@ METRICS = [
     Metric(
         name="lpips",
         backend="lpips",
-        compute=lazy(E + "lpips_to_real"),
+        compute=body("lpips_to_real"),
         better="lower",
         better_by_value={"lpips": "lower"},
         available=_needs("lpips-alex", "lpips-alex-linear"),
@@ -92,7 +90,7 @@ METRICS = [
     Metric(
         name="lpips_diversity",
         backend="lpips",
-        compute=lazy(E + "lpips_diversity"),
+        compute=body("lpips_diversity"),
         better="higher",
         better_by_value={"lpips_diversity": "higher"},
         available=_needs("lpips-alex", "lpips-alex-linear"),
@@ -101,7 +99,7 @@ METRICS = [
     Metric(
         name="psnr",
         backend="pixel",
-        compute=lazy(E + "psnr_pixel"),
+        compute=body("psnr_pixel"),
         better="higher",
         better_by_value={"psnr": "higher"},
         every_epoch=True,
@@ -110,7 +108,7 @@ METRICS = [
     Metric(
         name="classifier_fid",
         backend="classifier",
-        compute=lazy(E + "fid_classifier"),
+        compute=body("fid_classifier"),
         better="lower",
         better_by_value={"fid": "lower"},
         every_epoch=True,
@@ -119,7 +117,7 @@ METRICS = [
     Metric(
         name="classifier_is",
         backend="classifier",
-        compute=lazy(E + "is_classifier"),
+        compute=body("is_classifier"),
         better="higher",
         better_by_value={"is": "higher", "is_std": "lower"},
         every_epoch=True,
@@ -128,7 +126,7 @@ METRICS = [
     Metric(
         name="classifier_lpips",
         backend="classifier",
-        compute=lazy(E + "lpips_classifier"),
+        compute=body("lpips_classifier"),
         better="lower",
         better_by_value={"lpips": "lower"},
         every_epoch=True,
@@ -138,7 +136,7 @@ METRICS = [
     Metric(
         name="classifier_lpips_diversity",
         backend="classifier",
-        compute=lazy(E + "lpips_diversity_classifier"),
+        compute=body("lpips_diversity_classifier"),
         better="higher",
         better_by_value={"lpips_diversity": "higher"},
         every_epoch=True,
@@ -147,7 +145,7 @@ METRICS = [
     Metric(
         name="class_acc",
         backend="classifier",
-        compute=lazy(E + "class_acc"),
+        compute=body("class_acc"),
         better="higher",
         better_by_value={"class_acc": "higher"},
         every_epoch=True,
@@ -156,7 +154,7 @@ METRICS = [
     Metric(
         name="diversity",
         backend="classifier",
-        compute=lazy(E + "diversity"),
+        compute=body("diversity"),
         better="higher",
         better_by_value={"diversity": "higher", "min_diversity": "higher", "mode_collapse": "lower"},
         every_epoch=True,

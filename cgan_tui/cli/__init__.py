@@ -17,7 +17,11 @@ from cgan_tui.errors import UserError
 COMMAND_MODULES = (
     "cgan_tui.cli.train_cmd",  # train, show
     "cgan_tui.cli.plugins_cmd",  # plugins
-    "cgan_tui.cli.metrics_cmd",  # ls, eval, rate, export, weights
+    "cgan_tui.cli.ls_cmd",  # ls
+    "cgan_tui.cli.eval_cmd",  # eval
+    "cgan_tui.cli.rate_cmd",  # rate
+    "cgan_tui.cli.export_cmd",  # export
+    "cgan_tui.cli.weights_cmd",  # weights
     "cgan_tui.cli.queue_cmd",  # queue, worker
     "cgan_tui.cli.sample_cmd",  # sample
     "cgan_tui.cli.report_cmd",  # report

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import threading
 from functools import partial
+
+from cgan_tui.settings import settings
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -14,7 +15,7 @@ def run_app(args: argparse.Namespace) -> int:
     from cgan_tui.ui import renderers
     from cgan_tui.ui.services import Services
 
-    renderers.parse(os.environ.get(renderers.ENV_VAR))  # a bad value fails here, before any probing
+    renderers.parse(settings().images)  # a bad value fails here, before any probing
     executor = getattr(args, "executor", None) or "local"
     from cgan_tui.runner.executors import EXECUTORS
 
@@ -43,7 +44,7 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def _choose(renderers):
-    choice = renderers.choose(os.environ.get(renderers.ENV_VAR))
+    choice = renderers.choose(settings().images)
     if renderers.RENDERERS[choice.name].widget_class is not None:
         renderers.graphics_widgets()
     return choice

@@ -12,8 +12,7 @@ import sys
 
 from cgan_tui.plugins import PluginInfo, load_plugins
 from cgan_tui.specs import HOOKSPEC_VERSION
-
-STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "red", "disabled": "dim"}
+from cgan_tui.styles import PLUGIN_STATUS_STYLE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +40,7 @@ WIDE = 120
 
 
 def _status(info: PluginInfo) -> str:
-    style = STATUS_STYLE.get(info.status, "")
+    style = PLUGIN_STATUS_STYLE.get(info.status, "")
     return f"[{style}]{info.status}[/]" if style else info.status
 
 

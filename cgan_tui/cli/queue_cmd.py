@@ -13,6 +13,8 @@ import signal
 import sys
 import time
 
+from cgan_tui.formatting import format_eta
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from cgan_tui.cli import add_common
@@ -141,13 +143,6 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(seconds)
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
-
-
 def run_ls(args: argparse.Namespace) -> int:
     from cgan_tui.runner.queue import queue_rows
 
@@ -163,7 +158,7 @@ def run_ls(args: argparse.Namespace) -> int:
         status = "cancel..." if r.cancel_requested else r.status
         ips = f"{r.images_per_s:.0f}" if r.images_per_s else "-"
         print(f"{r.id:>5} {status:<9} {r.priority:>4} {r.label:<22} {r.model:<8} {progress:>14} {ips:>7} "
-              f"{_eta(r.eta_s) if r.status == 'running' else '-':>8}  {r.worker_id or '-'}")  # fmt: skip
+              f"{format_eta(r.eta_s) if r.status == 'running' else '-':>8}  {r.worker_id or '-'}")  # fmt: skip
     return 0
 
 

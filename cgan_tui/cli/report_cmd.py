@@ -16,7 +16,7 @@ from cgan_tui.errors import UserError
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from cgan_tui.cli import add_common
-    from cgan_tui.cli.metrics_cmd import _add_score_options
+    from cgan_tui.cli.shared import _add_score_options
 
     p = subparsers.add_parser(
         "report",
@@ -49,7 +49,7 @@ def output_dir(text: str) -> Path:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from cgan_tui.cli.metrics_cmd import _open, _registries, _score_args
+    from cgan_tui.cli.shared import _open, _registries, _score_args
 
     preset, weights = _score_args(args)
     if weights is not None:

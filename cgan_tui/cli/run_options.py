@@ -15,14 +15,14 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from cgan_tui.config import ConfigError, RunConfig
+from cgan_tui.config import ConfigError, RunConfig, parse_int_list, validated
 
 
 def _csv_ints(text: str) -> tuple[int, ...]:
     try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers like 10,20,30, got {text!r}") from None
+        return tuple(parse_int_list(text))
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _csv_names(text: str) -> tuple[str, ...]:
@@ -126,10 +126,11 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def config_from_args(args: argparse.Namespace, base: RunConfig | None = None) -> RunConfig:
-    """``base`` (default ``RunConfig()``) with the explicitly given options applied; not yet resolved."""
+    """``base`` (default ``RunConfig()``) with the explicitly given options applied, validated by the
+    config model (``cgan_tui.config.validated``); not yet resolved."""
     data = (base or RunConfig()).to_dict()
     data.update(overrides_from_args(args))
-    return RunConfig.from_dict(data)
+    return validated(data)
 
 
 def load_grid_file(path: str):

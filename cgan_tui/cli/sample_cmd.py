@@ -76,11 +76,12 @@ def check_args(args: argparse.Namespace) -> None:
 
 
 def checkpoint_files(store, run_id: int) -> dict[int, str]:
-    """Epoch -> checkpoint file that exists on disk (a milestone wins over the rolling ``last``)."""
+    """Epoch -> checkpoint file that exists on disk (the newer by ``checkpoint_rank`` wins a tie)."""
     from cgan_tui.store import queries as q
+    from cgan_tui.store.tables import checkpoint_rank
 
     files: dict[int, str] = {}
-    for c in sorted(q.checkpoints(store, run_id), key=lambda c: c.kind == "milestone"):
+    for c in sorted(q.checkpoints(store, run_id), key=checkpoint_rank):
         if os.path.isfile(c.path):
             files[c.epoch] = c.path
     return files
@@ -95,10 +96,11 @@ def default_epoch(store, run_id: int, epochs: list[int], registries) -> tuple[in
     rows = results.load_results(store, registries)
     backend = results.default_backend(rows)
     mine = [r for r in rows if r.run_id == run_id and r.epoch in epochs]
+    directions = results.directions(registries)
     for key in (f"combined@{backend}", f"fid@{backend}"):
         scored = [r for r in mine if r.get(key) is not None]
         if scored:
-            best = results.sort_rows(scored, [(key, results.direction_of(key) == "higher")])[0]
+            best = results.sort_rows(scored, [(key, results.direction_of(key, directions) == "higher")])[0]
             return best.epoch, f"best by {key}"
     return max(epochs), "newest checkpoint"
 
@@ -124,7 +126,7 @@ def resolve(store, args: argparse.Namespace, registries) -> tuple[int, int, str,
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    from cgan_tui.cli.metrics_cmd import _open, _registries
+    from cgan_tui.cli.shared import _open, _registries
 
     check_args(args)
     classes = parse_classes(args.classes)

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cgan_tui.atomic import atomic_write_text, atomic_writer
 from cgan_tui.gan import weights
 from cgan_tui.gan.optim import AdamW
 from cgan_tui.gan.weights import WeightsUnavailable
@@ -230,12 +231,11 @@ def _cpu_name() -> str:
 def save(model: FashionClassifier, info: ClassifierInfo, path: Path) -> Path:
     """Write fp16 weights atomically and the sidecar (with the file's SHA-256)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
     state = {k: _to_half(v.detach().cpu()) for k, v in model.state_dict().items()}
-    torch.save({"arch": ARCH, "state_dict": state}, tmp)
-    tmp.replace(path)
+    with atomic_writer(path) as fh:
+        torch.save({"arch": ARCH, "state_dict": state}, fh)
     info = ClassifierInfo(**{**asdict(info), "sha256": file_sha256(path)})
-    ClassifierInfo.sidecar(path).write_text(json.dumps(asdict(info), indent=2) + "\n")
+    atomic_write_text(ClassifierInfo.sidecar(path), json.dumps(asdict(info), indent=2) + "\n")
     return path
 
 

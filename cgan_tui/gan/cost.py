@@ -2,8 +2,9 @@
 
 ``estimate(configs, registries)`` times ``PROBE_STEPS`` steps of each distinct (model, batch size,
 precision) with the real ``train()`` on this machine's device, caches the seconds per image in a
-small JSON file per device (beside the data: ``<data dir>/.cgan_tui_cost.json``, or under
-``~/.cache/cgan_tui`` when that folder is read-only), and multiplies by the images each run trains.
+small JSON file in the user's cache (``cost.json`` in ``settings().cache_dir``: ``$CGAN_TUI_CACHE``,
+else ``$XDG_CACHE_HOME/cgan-tui``, never the data folder, which may be shared or system-wide), and
+multiplies by the images each run trains.
 It counts training only (one worker); evaluations come on top (docs/engine.md gives their cost).
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import platform
 import tempfile
 import time
@@ -20,20 +20,19 @@ from pathlib import Path
 
 import torch
 
-CONFIRM_ABOVE_S = 3600
-"""A grid estimated to train longer than this asks before it is queued (CLI ``--yes`` skips);
-``$CGAN_TUI_CONFIRM_ABOVE_S`` overrides it (seconds)."""
+from cgan_tui.atomic import atomic_write_text
+from cgan_tui.settings import CONFIRM_ABOVE_S, settings  # noqa: F401 - the default's home is settings
 
 
 def confirm_above_s() -> float:
-    try:
-        return float(os.environ.get("CGAN_TUI_CONFIRM_ABOVE_S", CONFIRM_ABOVE_S))
-    except ValueError:
-        return float(CONFIRM_ABOVE_S)
+    """Seconds of estimated training above which a grid asks before it is queued (CLI ``--yes`` skips):
+    ``$CGAN_TUI_CONFIRM_ABOVE_S`` (a one-line ``SettingError`` when it is not a number), else 3600."""
+    return settings().confirm_above_s
+
 TRAIN_IMAGES = 60_000
 PROBE_STEPS = 6
 PROBE_WARMUP = 2
-CACHE_NAME = ".cgan_tui_cost.json"
+CACHE_NAME = "cost.json"
 
 
 @dataclass(frozen=True)
@@ -74,17 +73,9 @@ def device_key(device: torch.device) -> str:
     return f"{device.type}:{name}|torch {torch.__version__}"
 
 
-def cache_path(data_dir: str | None) -> Path:
-    """``<data dir>/.cgan_tui_cost.json`` when the data folder is writable, else the user cache."""
-    from cgan_tui.gan.data import find_files
-
-    try:
-        folder = find_files(data_dir, "train", download=False)[0].parent
-    except Exception:  # noqa: BLE001 - no data found: the user cache still works
-        folder = None
-    if folder is not None and os.access(folder, os.W_OK):
-        return folder / CACHE_NAME
-    return Path.home() / ".cache" / "cgan_tui" / CACHE_NAME
+def cache_path() -> Path:
+    """The probe cache in the user's cache folder (``settings().cache_dir``), never beside the data."""
+    return settings().cache_dir / CACHE_NAME
 
 
 def _load(path: Path) -> dict:
@@ -97,9 +88,7 @@ def _load(path: Path) -> dict:
 def _save(path: Path, data: dict) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps(data, indent=1, sort_keys=True))
     except OSError:
         pass  # a cache that cannot be written only means probing again next time
 
@@ -136,7 +125,7 @@ def estimate(configs: list, registries, device: torch.device | str | None = None
     from cgan_tui.gan.precision import choose_precision
 
     device = pick_device(str(device or configs[0].device))
-    path = cache_path(configs[0].data_dir)
+    path = cache_path()
     cache = _load(path)
     dkey = device_key(device)
     per_family: dict[str, float] = {}

@@ -8,7 +8,6 @@ torchvision's layout in our cache (downloading it there as a last resort).
 from __future__ import annotations
 
 import gzip
-import os
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +18,7 @@ import torch
 
 from cgan_tui.classes import CLASS_NAMES  # noqa: F401  (re-exported: gan.data.CLASS_NAMES)
 from cgan_tui.errors import UserError
+from cgan_tui.settings import settings
 
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 CACHE_DIR = Path.home() / ".cache" / "cgan_tui" / "data"
@@ -109,7 +109,7 @@ def find_files(data_dir: str | Path | None = None, split: str = "train", downloa
     """(images, labels) file paths for ``split``; raises DataNotFound naming the three ways to get them."""
     if split not in PREFIX:
         raise UserError(f"unknown split {split!r}; valid: {', '.join(PREFIX)}")
-    explicit = data_dir or os.environ.get(ENV_VAR)
+    explicit = data_dir or settings().data_dir
     if explicit:
         found = _pair(Path(explicit).expanduser(), split)
         if found:

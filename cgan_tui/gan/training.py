@@ -22,9 +22,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cgan_tui.artifacts import atomic_write_bytes
-from cgan_tui.config import RunConfig
+from cgan_tui.atomic import atomic_write_bytes
 from cgan_tui.gan.optim import Adam
+from cgan_tui.run_config import RunConfig
 
 
 class Diverged(RuntimeError):

@@ -21,22 +21,21 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cgan_tui.atomic import atomic_copy
 from cgan_tui.errors import MetricUnavailable, UserError, WeightsUnavailable
 from cgan_tui.lazy import lazy
+from cgan_tui.settings import settings
 
 WEIGHTS_ENV = "CGAN_TUI_WEIGHTS"
 
 
 def weights_dir() -> Path:
     """``$CGAN_TUI_WEIGHTS`` or ``~/.cache/cgan_tui/weights`` (not created here)."""
-    raw = os.environ.get(WEIGHTS_ENV)
-    return Path(raw).expanduser() if raw else Path.home() / ".cache" / "cgan_tui" / "weights"
+    return settings().weights_dir
 
 
 def torch_hub_checkpoints() -> Path:
@@ -250,15 +249,7 @@ def import_weight(name: str, source: str | Path) -> Path:
 
 
 def _copy_atomic(src: Path, dest: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name, suffix=".part")
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_copy(src, dest, mode=0o644)  # a copy of its own, readable by everyone sharing the folder
 
 
 __all__ = [

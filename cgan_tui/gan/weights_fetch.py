@@ -21,12 +21,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.client
-import os
 import shutil
 import socket
 import ssl
 import sys
-import tempfile
 import threading
 import urllib.error
 import urllib.parse
@@ -35,8 +33,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cgan_tui.atomic import atomic_writer
 from cgan_tui.errors import UserError
 from cgan_tui.gan import weights
+from cgan_tui.settings import settings
 
 MIRROR_ENV = "CGAN_TUI_WEIGHTS_MIRROR"
 DEFAULT_TIMEOUT = 30.0
@@ -79,7 +79,7 @@ class Fetched:
 
 
 def mirror_from_env() -> str | None:
-    return os.environ.get(MIRROR_ENV) or None
+    return settings().weights_mirror
 
 
 def check_mirror(mirror: str) -> str:
@@ -175,7 +175,6 @@ def download(url: str, dest: Path, *, sha256: str | None, timeout: float, name: 
              progress: ProgressFactory | None = None) -> str:  # fmt: skip
     """Stream ``url`` into ``dest`` atomically; returns the full SHA-256. ``FetchError`` on any failure."""
     request = urllib.request.Request(url, headers={"User-Agent": "cgan-tui (weights fetch)"})
-    tmp: str | None = None
     try:
         resolve_host(url, timeout)
         with urllib.request.urlopen(request, timeout=timeout) as resp:
@@ -187,33 +186,28 @@ def download(url: str, dest: Path, *, sha256: str | None, timeout: float, name: 
                 raise FetchError(name, url, f"not enough disk space in {dest.parent}: needs {total / 1e6:.1f} MB, "
                                             f"{free / 1e6:.1f} MB free")  # fmt: skip
             advance = progress(name, total) if progress is not None else None
-            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
             hasher = hashlib.sha256()
             got = 0
-            with os.fdopen(fd, "wb") as out:
+            with atomic_writer(dest, mode=0o644) as out:  # replaces dest only when every check below passed
                 while chunk := resp.read(CHUNK):
                     out.write(chunk)
                     hasher.update(chunk)
                     got += len(chunk)
                     if advance is not None:
                         advance(len(chunk))
-        if total is not None and got != total:
-            raise FetchError(name, url, f"connection closed early after {got:,} of {total:,} bytes")
-        if got == 0:
-            raise FetchError(name, url, "the server sent an empty file")
-        digest = hasher.hexdigest()
-        if not digest_matches(digest, sha256):
-            raise FetchError(name, url, f"SHA-256 {digest[:16]}... does not match the published {sha256}; file refused")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
+                if total is not None and got != total:
+                    raise FetchError(name, url, f"connection closed early after {got:,} of {total:,} bytes")
+                if got == 0:
+                    raise FetchError(name, url, "the server sent an empty file")
+                digest = hasher.hexdigest()
+                if not digest_matches(digest, sha256):
+                    raise FetchError(name, url, f"SHA-256 {digest[:16]}... does not match the published {sha256}; "
+                                                "file refused")  # fmt: skip
         return digest
     except FetchError:
         raise
     except (OSError, http.client.HTTPException, ValueError) as exc:
         raise FetchError(name, url, describe(exc, timeout)) from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def fetch(name: str, *, mirror: str | None = None, timeout: float = DEFAULT_TIMEOUT,

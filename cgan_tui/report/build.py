@@ -161,7 +161,7 @@ def ranking(rows, backend: str, directions: dict[str, str]) -> tuple[Table | Non
             notes.append(f"{r.label} (run {r.run_id}): rank {score_rank[m]} by combined, {hr} by eye")
     if not rated:
         notes.insert(0, "No model is fully rated yet, so there is no ranking by eye: rate with `cgan-tui rate RUN "
-                        "--epoch E --sharpness N --structure N --detail N --class-fit N` or the TUI's r key.")  # fmt: skip
+                        f"--epoch E {scoring.rating_flags_usage()}` or the TUI's r key.")  # fmt: skip
     else:
         top_score = by_score[0]
         top_eye = rated[0]
@@ -179,11 +179,11 @@ def ranking(rows, backend: str, directions: dict[str, str]) -> tuple[Table | Non
 
 def seeds_section(rows, backend: str, directions: dict[str, str]) -> tuple[Table | None, str]:
     key = f"combined@{backend}" if any(r.get(f"combined@{backend}") is not None for r in rows) else f"fid@{backend}"
-    aggs = [a for a in results.aggregate(rows, results.SETTING, key) if a.n]
+    better = results.direction_of(key, directions) or "lower"
+    aggs = [a for a in results.aggregate(rows, results.SETTING, key, better) if a.n]
     if not any(a.ci is not None for a in aggs):
         return None, (f"Every setting here has one seed: repeat settings over seeds (the grid form's seed count, "
                       f"or `--set seed=N`) to get 95 % intervals and significance tests on {key}.")  # fmt: skip
-    better = results.direction_of(key, directions) or "lower"
     ranked = sorted(aggs, key=lambda a: a.mean if better == "lower" else -a.mean)
     best = ranked[0]
     by_setting = {}

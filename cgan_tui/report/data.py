@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cgan_tui.errors import UserError
+from cgan_tui.run_config import run_label
 
 
 @dataclass
@@ -39,8 +40,7 @@ class RunInfo:
 
     @property
     def name(self) -> str:
-        cond = self.run.conditioning if self.run.conditioning != "embedding" else str(self.run.embed_dim)
-        return f"r{self.run.id} {self.run.loss.upper().replace('-', '_')}_{cond}"
+        return f"r{self.run.id} {run_label(self.run.loss, self.run.conditioning, self.run.embed_dim)}"
 
 
 @dataclass

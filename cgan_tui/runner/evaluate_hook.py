@@ -19,12 +19,12 @@ table, so every run and epoch after the first reuses them.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 
 from cgan_tui.gan.cache_counter import CacheCounter
+from cgan_tui.settings import settings
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
 
@@ -52,7 +52,7 @@ class StoreFeatureCache(CacheCounter):
 
 def evaluation_enabled(config) -> bool:
     """Whether the hook evaluates this run at all (see the module docstring)."""
-    if os.environ.get(EVAL_ENV, "").strip().lower() in ("off", "0", "false", "no"):
+    if not settings().evaluation_on:
         return False
     if config.metrics is not None:
         return len(config.metrics) > 0

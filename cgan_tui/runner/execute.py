@@ -38,7 +38,7 @@ from cgan_tui.runner.recorder import EpochHook, RunRecorder
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
 from cgan_tui.store.guard import FULL, StoreWriteError, classify
-from cgan_tui.store.tables import RunStatus, utcnow
+from cgan_tui.store.tables import RunStatus, newest_checkpoint, utcnow
 
 DEFAULT_HOOK_MODULE = "cgan_tui.runner.evaluate_hook"
 
@@ -81,10 +81,7 @@ def code_version() -> str:
 
 def resume_checkpoint(store: Store, run_id: int) -> Any | None:
     """The newest checkpoint row of the run whose file still exists (None: start from scratch)."""
-    rows = [r for r in q.checkpoints(store, run_id) if artifact_exists(r.path)]
-    if not rows:
-        return None
-    return max(rows, key=lambda r: (r.epoch, r.kind == "last"))
+    return newest_checkpoint(r for r in q.checkpoints(store, run_id) if artifact_exists(r.path))
 
 
 def execute_run(

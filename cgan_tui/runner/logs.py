@@ -21,7 +21,7 @@ FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 def log_path(store: Store, run_id: int) -> Path:
     """Where the run's log lives (the folder may not exist yet for a queued run)."""
-    return store.artifacts / artifacts.run_key(run_id) / LOG_NAME
+    return store.artifact_store.local_path(run_id, LOG_NAME)  # type: ignore[union-attr]
 
 
 def _pull(store: Store, run_id: int) -> Path:

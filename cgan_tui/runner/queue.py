@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cgan_tui.config import GridSpec, RunConfig, expand_all, load_grid, resolve
+from cgan_tui.config import GridSpec, RunConfig, expand_all, load_grid, resolve, run_label
 from cgan_tui.errors import UserError
 from cgan_tui.runner.logs import append_line
 from cgan_tui.store import queries as q
@@ -274,11 +274,10 @@ def queue_rows(store: Store) -> list[QueueRow]:
             config = json.loads(run.config_json)
         except ValueError:
             config = {}
-        cond = run.conditioning if run.conditioning != "embedding" else str(run.embed_dim)
         rows.append(
             QueueRow(
                 id=int(run.id),  # type: ignore[arg-type]
-                label=f"{run.loss.upper().replace('-', '_')}_{cond}",
+                label=run_label(run.loss, run.conditioning, run.embed_dim),
                 model=run.model, loss=run.loss, conditioning=run.conditioning, embed_dim=run.embed_dim,
                 status=run.status.value, priority=run.priority, epochs=run.epochs,
                 current_epoch=run.current_epoch, current_step=run.current_step,

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cgan_tui.artifacts import atomic_copy
+from cgan_tui.atomic import atomic_copy
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
 

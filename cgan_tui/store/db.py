@@ -22,6 +22,7 @@ from cgan_tui.artifacts import ArtifactStore
 from cgan_tui.artifacts import from_environment as artifacts_from_environment
 from cgan_tui.errors import UserError
 from cgan_tui.redact import redact
+from cgan_tui.settings import settings
 from cgan_tui.store import tables
 from cgan_tui.store.tables import SCHEMA_VERSION, SchemaInfo
 
@@ -39,7 +40,7 @@ class StoreError(UserError, RuntimeError):
 
 def database_url(value: str | None = None) -> str:
     """``--db`` value, else ``$CGAN_TUI_DB``, else ``./experiments.db``; plain paths become SQLite URLs."""
-    raw = value or os.environ.get(DB_ENV) or DEFAULT_DB
+    raw = value or settings().db or DEFAULT_DB
     if "://" in raw:
         return raw
     return f"sqlite:///{Path(raw).expanduser().resolve()}"

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from cgan_tui.settings import LOCK_WAIT_S, SettingError, settings
 from cgan_tui.store.db import StoreError
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 LOCK_WAIT_ENV = "CGAN_TUI_LOCK_WAIT_S"
-DEFAULT_LOCK_WAIT_S = 30.0
+DEFAULT_LOCK_WAIT_S = LOCK_WAIT_S  # its home: cgan_tui.settings
 SLICE_S = 1.0
 """SQLite busy timeout per attempt: how often a waiting writer gets control back."""
 PROGRESS_EVERY_S = 5.0
@@ -76,16 +77,10 @@ def abort_waits_on(event: threading.Event) -> None:
 
 def lock_wait_s() -> float:
     """The bound on waiting for a lock: ``$CGAN_TUI_LOCK_WAIT_S`` (seconds) or 30."""
-    raw = os.environ.get(LOCK_WAIT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_LOCK_WAIT_S
     try:
-        value = float(raw)
-    except ValueError:
-        raise StoreError(f"{LOCK_WAIT_ENV} must be a number of seconds, got {raw!r}") from None
-    if value < 0:
-        raise StoreError(f"{LOCK_WAIT_ENV} must be >= 0 seconds, got {raw!r}")
-    return value
+        return settings().lock_wait_s
+    except SettingError as exc:
+        raise StoreError(str(exc)) from None
 
 
 # ------------------------------------------------------------------------------- classification

@@ -8,12 +8,15 @@ backend that produced it and the sample count, so values are only ever compared 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from cgan_tui.scoring import RATING_CRITERIA  # noqa: F401 - its home is scoring; re-exported for store users
 
 SCHEMA_VERSION = 3
 """2: ``MetricValue.backbone`` (hash of the network behind a value), part of its identity.
@@ -107,6 +110,19 @@ class Checkpoint(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+def checkpoint_rank(checkpoint: Checkpoint) -> tuple[int, bool]:
+    """Order of checkpoints, newest last: by epoch; on a tie the milestone after the rolling ``last``.
+
+    At one epoch both hold the same weights, but ``last`` is overwritten at the next epoch (a reader
+    holding its row may load a newer file), while a milestone stays: the one rule for "newest"."""
+    return checkpoint.epoch, checkpoint.kind == "milestone"
+
+
+def newest_checkpoint(rows: Iterable[Checkpoint]) -> Checkpoint | None:
+    """The newest of ``rows`` by ``checkpoint_rank`` (resume, ``eval``, ``sample``); None when empty."""
+    return max(rows, key=checkpoint_rank, default=None)
+
+
 class MetricValue(SQLModel, table=True):
     """One value. ``value`` is NULL when the metric could not run; ``unavailable`` says why.
 
@@ -169,5 +185,3 @@ class FeatureCache(SQLModel, table=True):
     payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
 
-
-RATING_CRITERIA = ("sharpness", "structure", "detail", "class_fit")

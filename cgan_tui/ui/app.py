@@ -136,10 +136,9 @@ class CganApp(App):
                 self.pop_screen()
             return
         if not self.is_screen_installed(mode):
-            import importlib
+            import pkgutil
 
-            module, _, cls = screens[mode].partition(":")
-            self.install_screen(getattr(importlib.import_module(module), cls)(), name=mode)
+            self.install_screen(pkgutil.resolve_name(screens[mode])(), name=mode)
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(mode)

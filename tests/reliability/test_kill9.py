@@ -12,6 +12,7 @@ import os
 import select
 import signal
 
+from cgan_tui.atomic import temp_path
 from cgan_tui.gan.training import load_checkpoint
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import open_store
@@ -33,15 +34,15 @@ def test_kill9_during_checkpoint_write_resumes_from_previous_checkpoint(tmp_path
     assert load_checkpoint(last)["epoch"] == 1
     before = rows(db, strict_runs=False)
 
-    tmp = run_dir / "last.pt.tmp"
+    tmp = temp_path(last, worker.pid)  # the worker's temporary file: last.pt.<host>.<pid>.tmp
     os.mkfifo(tmp)
     reader = os.open(tmp, os.O_RDONLY | os.O_NONBLOCK)  # a reader first: the worker's open() will not block
     fcntl.fcntl(reader, F_SETPIPE_SZ, 4096)  # a small pipe: the worker blocks inside write() soon
     gate.release()
     wait_for(lambda: select.select([reader], [], [], 0.05)[0], what="the worker writing its checkpoint")
     partial = _read(reader)
-    assert partial, "the pipe was readable: the worker has started writing last.pt.tmp"
-    worker.send_signal(signal.SIGKILL)  # blocked in write() of last.pt.tmp: the pipe is full again
+    assert partial, "the pipe was readable: the worker has started writing its last.pt temporary file"
+    worker.send_signal(signal.SIGKILL)  # blocked in write() of the temporary file: the pipe is full again
     assert worker.wait(timeout=120) == -signal.SIGKILL
     partial += _drain(reader)
     os.close(reader)

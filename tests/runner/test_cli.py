@@ -220,20 +220,22 @@ def test_train_without_any_data_is_one_error_and_stores_nothing(tmp_path, monkey
 
 @pytest.mark.slow
 def test_queue_add_grid_prints_the_estimate_and_asks_above_the_threshold(db_url, fmnist_dir, tmp_path, capsys, monkeypatch):
-    """A measured probe (cached beside the data) gives the grid's training time; a long grid is not queued
+    """A measured probe (cached in the user cache, never beside the data) gives the grid's training time; a long grid is not queued
     without --yes when there is no terminal to ask on."""
     import io
 
     from cgan_tui.gan.cost import CACHE_NAME
 
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal: a script or a pipe
+    monkeypatch.setenv("CGAN_TUI_CACHE", str(tmp_path / "cache"))
     small = tmp_path / "small.toml"
     small.write_text(f'[base]\nmodel = "seed004"\nloss = "bce"\nepochs = 1\nlimit_train = 64\ndevice = "cpu"\n'
                      f'data_dir = "{fmnist_dir}"\n[matrix]\nseed = [0, 1]\n')  # fmt: skip
     assert main(["queue", "add", "--grid", str(small), "--db", db_url]) == 0
     out = capsys.readouterr().out
     assert "estimated training time of 2 run(s) on cpu with 1 worker" in out and "queued 2 run(s)" in out
-    cache = json.loads((fmnist_dir / CACHE_NAME).read_text())
+    cache = json.loads((tmp_path / "cache" / CACHE_NAME).read_text())
+    assert not (fmnist_dir / CACHE_NAME).exists()
     assert any("seed004|batch 128|" in key for key in cache)
 
     monkeypatch.setenv("CGAN_TUI_CONFIRM_ABOVE_S", "0.001")  # any machine: this grid is over the limit

@@ -220,3 +220,21 @@ async def test_first_screenful_is_shown_before_every_run_is_read(tmp_path, make_
         half = app.services.page_size // 2
         assert reads[:2] == [(False, half), (True, 70)]
         assert len(app.screen.rows) == 70 and app.screen.complete
+
+
+async def test_tui_hides_the_columns_ls_hides(ui_db, make_app):
+    """One rule (``results.hidden_by_default``): the TUI hid only wall-clock columns while ``ls`` also hid
+    spreads, per-class diversity and single ratings; both now leave out the same keys."""
+    from cgan_tui.cli.ls_cmd import _default_columns
+    from cgan_tui.results import hidden_by_default
+
+    app = make_app(ui_db.url)
+    async with app.run_test(size=(240, 50)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        columns = app.screen.all_columns()
+        visible = {c.key for c in app.screen.visible_columns()}
+    keys = {c.key for c in columns}
+    shown_by_ls = {c.key for c in _default_columns(columns, None)}  # no backend chosen: only the rule applies
+    assert keys - visible == keys - shown_by_ls
+    assert "epoch_seconds@train" in keys - visible and "g_loss@train" in visible
+    assert all(hidden_by_default(k) for k in keys - visible)

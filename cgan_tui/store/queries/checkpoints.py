@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from cgan_tui.store.db import Store
 from cgan_tui.store.queries.session import read, write
-from cgan_tui.store.tables import Checkpoint, utcnow
+from cgan_tui.store.tables import Checkpoint, newest_checkpoint, utcnow
 
 
 def add_checkpoint(store: Store, run_id: int, epoch: int, path: str, kind: str = "milestone") -> None:
@@ -55,4 +55,4 @@ def latest_checkpoint(store: Store, run_id: int, kinds: Iterable[str] | None = N
         rows = [r for r in rows if r.kind in wanted]
     if not rows:
         return None
-    return max(rows, key=lambda r: (r.epoch, r.kind == "last"))
+    return newest_checkpoint(rows)

@@ -8,13 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
+from cgan_tui.keys import TRAIN_BACKEND, TRAIN_STATS
 from cgan_tui.store.db import Store
 from cgan_tui.store.queries.session import read, write
 from cgan_tui.store.tables import FeatureCache, MetricValue, SampleGrid, utcnow
-
-TRAIN_BACKEND = "train"
-"""Backend of the per-epoch training statistics (MetricValue rows with n_samples 0)."""
-TRAIN_STATS = ("g_loss", "d_loss", "epoch_seconds", "images_per_s")
 
 
 def _upsert_metric_in(

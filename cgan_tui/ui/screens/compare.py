@@ -19,10 +19,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import cell_text
 from cgan_tui.grid_tiles import GridImage
-from cgan_tui.results import ResultRow, columns_for
+from cgan_tui.results import ResultRow, columns_for, hidden_by_default
 from cgan_tui.results_n import reference_ns
 from cgan_tui.ui import messages as msg
-from cgan_tui.ui.columns import HIDDEN_BY_DEFAULT
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
@@ -60,11 +59,12 @@ class CompareScreen(Screen):
         rows: list[ResultRow],
         backend: str = "inception",
         all_rows: list[ResultRow] | None = None,
-        hidden: Iterable[str] = HIDDEN_BY_DEFAULT,
+        hidden: Iterable[str] | None = None,
     ) -> None:
-        """``hidden``: column keys left out (the results screen passes the ones it hides now)."""
+        """``hidden``: column keys left out (the results screen passes the ones it hides now); None: those
+        ``cgan_tui.results.hidden_by_default`` hides, as ``ls`` does."""
         super().__init__()
-        self.hidden = set(hidden)
+        self.hidden = set(hidden) if hidden is not None else None
         self.rows = rows
         self.backend = backend
         self.all_rows = list(all_rows or rows)
@@ -108,10 +108,11 @@ class CompareScreen(Screen):
         present = [m for m in models if m is not None]
         columns = [c for c in columns_for(present, self.app.registries) if c.kind == "number"] if present else []
         refs = reference_ns(present, [c.key for c in columns])
-        skip = {"run_id", "epoch", "embed_dim", *self.hidden}
+        skip = {"run_id", "epoch", "embed_dim", *(self.hidden or ())}
+        hidden = hidden_by_default if self.hidden is None else (lambda key: False)
         body: list[tuple[str, list[Text]]] = []
         for col in columns:
-            if col.key in skip or all(m.get(col.key) is None for m in present):
+            if col.key in skip or hidden(col.key) or all(m.get(col.key) is None for m in present):
                 continue
             ns = {m.n_samples.get(col.key) for m in present if m.get(col.key) is not None}
             best = best_per_row(models, col.key, col.better) if len(ns) <= 1 else set()  # never across n
@@ -249,4 +250,4 @@ class CompareScreen(Screen):
 
 def _name(row: ResultRow) -> str:
     """The label without its epoch (the screen shows one epoch for all)."""
-    return row.label.rsplit(" ", 1)[0]
+    return row.run_label

@@ -12,7 +12,7 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from cgan_tui.config import ConfigError, RunConfig
+from cgan_tui.config import INT_MINIMUMS, ConfigError, RunConfig, parse_int_list, validated
 from cgan_tui.errors import UserError
 
 DEFAULTS = {
@@ -40,10 +40,7 @@ LABELS = {
 
 
 def int_list(name: str, text: str) -> list[int]:
-    try:
-        values = [int(part) for part in text.replace(" ", ",").split(",") if part]
-    except ValueError:
-        raise ConfigError(f"{name} must be integers separated by commas, got {text!r}") from None
+    values = parse_int_list(text, name)
     if not values:
         raise ConfigError(f"{name} needs at least one integer")
     return values
@@ -60,17 +57,20 @@ def one_int(name: str, text: str, minimum: int | None = None) -> int:
 
 
 def build_configs(model: str, loss: str, conditioning: str, fields: dict[str, str]) -> list[RunConfig]:
-    """Form text -> one RunConfig per (embed dim, seed); shape errors raise ConfigError (one line)."""
+    """Form text -> one RunConfig per (embed dim, seed), each validated by the config model
+    (``config.validated``) as the CLI's and grid files' are; errors are one ``ConfigError`` line naming
+    the form's field. The bounds are the model's (``INT_MINIMUMS``), worded with the form's labels."""
     dims = int_list("embed dims", fields["embed_dims"])
-    epochs = one_int("epochs", fields["epochs"], 1)
-    first_seed = one_int("first seed", fields["seed"], 0)
+    epochs = one_int("epochs", fields["epochs"], INT_MINIMUMS["epochs"])
+    first_seed = one_int("first seed", fields["seed"], INT_MINIMUMS["seed"])
     n_seeds = one_int("seeds × N", fields["n_seeds"], 1)
     checkpoints = tuple(int_list("checkpoint epochs", fields["checkpoints"])) if fields["checkpoints"].strip() else ()
-    limit = one_int("limit train images", fields["limit_train"], 2) if fields["limit_train"].strip() else None
-    precision = fields.get("precision", "").strip() or "auto"  # checked by config.validate_shape on queueing
+    limit = (one_int("limit train images", fields["limit_train"], INT_MINIMUMS["limit_train"])
+             if fields["limit_train"].strip() else None)  # fmt: skip
+    precision = fields.get("precision", "").strip() or "auto"
     return [
-        RunConfig(model=model, loss=loss, conditioning=conditioning, embed_dim=dim, epochs=epochs,
-                  checkpoint_epochs=checkpoints, seed=seed, limit_train=limit, precision=precision)
+        validated({"model": model, "loss": loss, "conditioning": conditioning, "embed_dim": dim, "epochs": epochs,
+                   "checkpoint_epochs": checkpoints, "seed": seed, "limit_train": limit, "precision": precision})
         for dim, seed in product(dims, range(first_seed, first_seed + n_seeds))
     ]  # fmt: skip
 

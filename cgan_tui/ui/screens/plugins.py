@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-STATUS_STYLE = {"ok": "green", "disabled": "dim", "failed": "bold red", "partial": "yellow"}
+from cgan_tui.styles import PLUGIN_STATUS_STYLE
 
 
 class PluginsScreen(Screen):
@@ -37,7 +37,7 @@ class PluginsScreen(Screen):
             provides = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in info.provides.items())
             table.add_row(
                 info.name,
-                Text(info.status, style=STATUS_STYLE.get(info.status, "")),
+                Text(info.status, style=PLUGIN_STATUS_STYLE.get(info.status, "")),
                 _short(provides, 56) or "—",
                 info.package,
                 info.version or "—",

@@ -12,10 +12,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cgan_tui.errors import UserError
+from cgan_tui.formatting import format_eta
+from cgan_tui.styles import run_status_style
 from cgan_tui.ui import messages as msg
-from cgan_tui.ui.widgets.run_progress import RunProgress, format_eta, progress_text
-
-STATUS_STYLE = {"running": "bold cyan", "queued": "yellow"}
+from cgan_tui.ui.widgets.run_progress import RunProgress, progress_text
 
 
 def text_bar(fraction: float, width: int = 12) -> str:
@@ -120,9 +120,9 @@ class QueueScreen(Screen):
         for row in self.rows:
             table.add_row(
                 str(row.id), row.label, row.model,
-                Text(row.status + (" (cancelling)" if row.cancel_requested else ""), style=STATUS_STYLE.get(row.status, "")),
+                Text(row.status + (" (cancelling)" if row.cancel_requested else ""), style=run_status_style(row.status)),
                 str(row.priority), text_bar(row.fraction), f"{row.current_epoch}/{row.epochs}",
-                f"{row.images_per_s:.0f}" if row.images_per_s else "—", format_eta(row.eta_s).removeprefix("ETA "),
+                f"{row.images_per_s:.0f}" if row.images_per_s else "—", format_eta(row.eta_s),
                 row.worker_id or "—", str(row.attempts),
                 key=str(row.id),
             )  # fmt: skip

@@ -16,6 +16,7 @@ from cgan_tui.results import (
     columns_for,
     default_backend,
     filter_rows,
+    hidden_by_default,
     missing_hint,
     score_backends,
     sort_rows,
@@ -23,7 +24,6 @@ from cgan_tui.results import (
 from cgan_tui.results_n import reference_ns
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
-from cgan_tui.ui.columns import HIDDEN_BY_DEFAULT
 from cgan_tui.ui.filtering import parse_filter
 from cgan_tui.ui.widgets.results_table import ResultsTable
 
@@ -72,7 +72,8 @@ class ResultsScreen(Screen):
         """False until the user switches (b): until then the backend follows where combined exists."""
         self.preset = PRESET_NAMES[0]
         self.weights: tuple[float, float] | None = None
-        self.hidden: set[str] = set(HIDDEN_BY_DEFAULT)
+        self.chosen_hidden: set[str] | None = None
+        """Columns the user hid (k); None: those ``cgan_tui.results.hidden_by_default`` hides, as ``ls`` does."""
         self.marked: list[tuple[int, int]] = []
         self.page = 0
         self.loaded = False
@@ -180,8 +181,16 @@ class ResultsScreen(Screen):
             if not (c.key.partition("@")[0] in ("combined", "final") and c.key.partition("@")[2] in other)
         ]
 
+    @property
+    def hidden(self) -> set[str]:
+        """The column keys not shown: the user's choice (k), else the default ``ls`` shares."""
+        if self.chosen_hidden is not None:
+            return self.chosen_hidden
+        return {c.key for c in self.all_columns() if hidden_by_default(c.key)}
+
     def visible_columns(self) -> list[Column]:
-        columns = [c for c in self.all_columns() if c.key not in self.hidden]
+        hidden = self.hidden
+        columns = [c for c in self.all_columns() if c.key not in hidden]
         if self.app.size.width >= NARROW:
             return columns
         return narrow_order(columns, [k for k, _ in self.sort_keys], self.backend)
@@ -424,7 +433,7 @@ class ResultsScreen(Screen):
 
         def apply(hidden: set[str] | None) -> None:
             if hidden is not None:
-                self.hidden = hidden
+                self.chosen_hidden = hidden
                 self.refresh_view()
 
         self.app.push_screen(ColumnsScreen(self.all_columns(), self.hidden), apply)

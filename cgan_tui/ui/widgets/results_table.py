@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 
 from cgan_tui.formatting import OTHER_N_MARK, cell_text, missing_text
 from cgan_tui.results import BASE_KEYS, Column, ResultRow, format_value
+from cgan_tui.styles import run_status_style
 
 ARROWS = {False: "▲", True: "▼"}
 MARK = "●"
@@ -85,7 +86,7 @@ class ResultsTable(DataTable):
         if value is None:
             return Text(missing_text(row, col.key), style="dim", justify=justify)
         if col.key == "status":
-            return Text(str(value), style=STATUS_STYLE.get(str(value), ""))
+            return Text(str(value), style=run_status_style(str(value)))
         if col.key in BASE_KEYS:
             return Text(format_value(value, col.key), justify=justify)
         text = cell_text(row, col.key, reference)
@@ -120,11 +121,3 @@ class ResultsTable(DataTable):
         self.move_cursor(row=index, column=column, animate=False, scroll=True)
 
 
-STATUS_STYLE = {
-    "completed": "green",
-    "running": "bold cyan",
-    "queued": "yellow",
-    "failed": "bold red",
-    "diverged": "red",
-    "cancelled": "dim",
-}

@@ -6,14 +6,7 @@ from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, Static
 
-
-def format_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "ETA —"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"ETA {hours}:{minutes:02d}:{secs:02d}" if hours else f"ETA {minutes}:{secs:02d}"
+from cgan_tui.formatting import format_eta
 
 
 def progress_text(row) -> str:
@@ -21,7 +14,7 @@ def progress_text(row) -> str:
     speed = f"{row.images_per_s:.0f} img/s" if row.images_per_s else "— img/s"
     step = f" step {row.current_step}/{row.steps_per_epoch}" if row.steps_per_epoch else ""
     cancel = " · cancelling" if row.cancel_requested else ""
-    return f"epoch {row.current_epoch}/{row.epochs}{step} · {speed} · {format_eta(row.eta_s)}{cancel}"
+    return f"epoch {row.current_epoch}/{row.epochs}{step} · {speed} · ETA {format_eta(row.eta_s)}{cancel}"
 
 
 class RunProgress(Widget):

@@ -1,0 +1,91 @@
+"""``cgan-tui export``: the results rows as CSV or JSON, with each value's n and n/a reason."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+
+from cgan_tui.cli.shared import _add_score_options, _open, _registries, _score_args
+from cgan_tui.errors import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from cgan_tui.cli import add_common
+
+    export = subparsers.add_parser("export", help="write the results rows as CSV or JSON")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    _add_score_options(export)
+    add_common(export)
+    export.set_defaults(func=run_export)
+
+
+EXPORT_SUFFIXES = (":n", ":unavailable")
+"""CSV columns next to each value/score ``KEY``: ``KEY:n`` (its sample count) and ``KEY:unavailable``."""
+
+
+def export_rows(rows, fmt: str) -> str:
+    """Results rows as CSV or JSON, both with every value's n and the reason a value is n/a.
+
+    CSV: base columns, then for each value or score ``KEY``: ``KEY`` (the number, ``n/a`` when it
+    cannot be computed here, ``—`` when not computed yet), ``KEY:n`` and ``KEY:unavailable`` (the
+    reason when n/a); ratings have only ``KEY``. JSON: one object per row with the same values (null
+    when missing), ``n_samples``, ``unavailable`` and ``missing`` (key -> ``n/a`` or ``—``).
+    """
+    from cgan_tui import formatting, results
+
+    cols = results.columns_for(rows)
+    value_keys = [c.key for c in cols if c.key not in results.BASE_KEYS]
+    if fmt == "json":
+        data = []
+        for row in rows:
+            item = row.to_dict()
+            item["n_samples"] = dict(row.n_samples)
+            item["unavailable"] = {k: v for k, v in row.unavailable.items() if formatting.is_unavailable(row, k)}
+            item["missing"] = {k: formatting.missing_text(row, k) for k in value_keys
+                               if row.get(k) is None and (k in row.values or k in row.scores)}  # fmt: skip
+            data.append(item)
+        return json.dumps(data, indent=2, default=str) + "\n"
+    keys = list(results.BASE_KEYS)
+    for key in value_keys:
+        keys.append(key)
+        if not key.endswith("@" + results.RATING_BACKEND):
+            keys.extend(key + suffix for suffix in EXPORT_SUFFIXES)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        flat = row.to_dict()
+        out = {k: ("" if flat.get(k) is None else flat.get(k)) for k in results.BASE_KEYS}
+        for key in value_keys:
+            value = row.get(key)
+            out[key] = formatting.missing_text(row, key) if value is None else value
+            out[key + ":n"] = row.n_samples.get(key, "")
+            out[key + ":unavailable"] = row.unavailable[key] if formatting.is_unavailable(row, key) else ""
+        writer.writerow(out)
+    return buf.getvalue()
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from cgan_tui import results
+
+    preset, weights = _score_args(args)
+    store = _open(args)
+    try:
+        rows = results.load_results(store, _registries(args), preset=preset, weights=weights)
+    finally:
+        store.dispose()
+    text = export_rows(rows, args.format)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0

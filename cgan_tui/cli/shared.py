@@ -1,0 +1,49 @@
+"""Helpers the results commands (``ls``, ``eval``, ``rate``, ``export``, ``sample``, ``report``) share:
+final-score options, the store, the plugin registries and a console sized for tables."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+
+from cgan_tui.errors import UserError
+
+
+def _add_score_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", default="research", help="final-score weights: research, commercial, academic, custom")
+    parser.add_argument("--weights", metavar="W1,W2", help="custom final-score weights (quantitative, qualitative)")
+
+
+def _score_args(args: argparse.Namespace) -> tuple[str, tuple[float, float] | None]:
+    if not getattr(args, "weights", None):
+        return args.preset, None
+    try:
+        w = tuple(float(x) for x in args.weights.split(","))
+    except ValueError:
+        raise UserError(f"--weights expects two numbers like 0.6,0.4, got {args.weights!r}") from None
+    if len(w) != 2:
+        raise UserError(f"--weights expects two numbers like 0.6,0.4, got {args.weights!r}")
+    return "custom", w  # type: ignore[return-value]
+
+
+def _open(args: argparse.Namespace, create: bool = False):
+    from cgan_tui.store.db import open_store
+
+    return open_store(getattr(args, "db", None), create=create)
+
+
+def _registries(args: argparse.Namespace):
+    from cgan_tui.cli import disabled_plugins
+    from cgan_tui.plugins import load_plugins
+
+    return load_plugins(disabled=disabled_plugins(args))
+
+
+def _console(width: int | None = None):
+    from rich.console import Console
+
+    # a terminal gets its own width; a pipe or file gets whole rows, never squashed columns
+    if width is None:
+        width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 10_000
+    return Console(width=max(width, 40), soft_wrap=False)

@@ -1,0 +1,170 @@
+"""Reading the read model: ``load_results`` turns runs, checkpoints, values and ratings into rows.
+
+Which epochs are "models": the run's checkpoint epochs (its config), milestone checkpoints and rated
+epochs that have any non-training value; a run with none of those yet (queued, running before its
+first checkpoint, or evaluation switched off) gets one row at its latest epoch, so it still shows.
+When a model has values at several sample counts, those at the table's reference n are shown, else
+those at its largest n (``cgan_tui.results_n``). Values of a backend with a versioned backbone are read
+only when the backbone file in use now produced them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from cgan_tui import results_n, scoring
+from cgan_tui.keys import TRAIN_BACKEND
+from cgan_tui.results.rows import ResultRow
+from cgan_tui.results.scores import _compute_scores, _ordered_scores
+
+if TYPE_CHECKING:
+    from cgan_tui.plugins import Registries
+    from cgan_tui.store.db import Store
+
+
+def load_results(
+    store: Store,
+    registries: Registries | None = None,
+    *,
+    preset: str = "research",
+    weights: Sequence[float] | None = None,
+    limit_runs: int | None = None,
+) -> list[ResultRow]:
+    """Every model in the database, ordered by run id and epoch, with scores computed.
+
+    ``limit_runs``: only the models of the first that many runs (by id) -- a screenful, read in a
+    fraction of the time, that the UI shows while it reads everything (the table-wide reference n
+    is then that of those runs: the full read that follows replaces them).
+
+    ``preset``/``weights`` choose the final score's weights (see ``cgan_tui.scoring``).
+    ``registries`` gives the score plugins; when None the plugins are loaded (torch-free).
+    """
+    from sqlalchemy import func, select
+
+    from cgan_tui.gan import backbones
+    from cgan_tui.store.queries import read  # short transactions, retried while SQLite is locked
+    from cgan_tui.store.tables import Checkpoint, Experiment, MetricValue, Rating, Run
+
+    if registries is None:
+        from cgan_tui.plugins import load_plugins
+
+        registries = load_plugins()
+    w = scoring.resolve_weights(preset, weights)
+
+    def fetch_index(session) -> tuple[list, ...]:
+        conn = session.connection()  # core queries: column tuples, no ORM objects (fast for big tables)
+        query = select(
+            Run.id, Run.experiment_id, Run.config_json, Run.model, Run.loss, Run.conditioning,
+            Run.d_conditioning, Run.embed_dim, Run.epochs, Run.seed, Run.status, Run.current_epoch, Run.error,
+        ).order_by(Run.id)
+        runs = conn.execute(query.limit(limit_runs) if limit_runs is not None else query).all()
+        latest_q = select(MetricValue.run_id, func.max(MetricValue.epoch)).group_by(MetricValue.run_id)
+        if limit_runs is not None:
+            latest_q = latest_q.where(MetricValue.run_id.in_([r[0] for r in runs]))  # type: ignore[attr-defined]
+        latest = conn.execute(latest_q).all()
+        milestones = conn.execute(select(Checkpoint.run_id, Checkpoint.epoch).where(Checkpoint.kind == "milestone")).all()
+        rates = conn.execute(select(Rating.run_id, Rating.epoch, Rating.criterion, Rating.value)).all()
+        experiments = conn.execute(select(Experiment.id, Experiment.name)).all()
+        return runs, latest, milestones, rates, experiments
+
+    runs, latest_rows, milestones, rates, experiments = read(store, fetch_index)
+    exp_names = dict(experiments)
+    latest = dict(latest_rows)
+    milestone_epochs: dict[int, set[int]] = {}
+    for run_id, epoch in milestones:
+        milestone_epochs.setdefault(run_id, set()).add(epoch)
+    rating_pairs: dict[tuple[int, int], list[tuple[str, float]]] = {}
+    for run_id, epoch, criterion, value in rates:
+        rating_pairs.setdefault((run_id, epoch), []).append((criterion, value))
+        milestone_epochs.setdefault(run_id, set()).add(epoch)
+
+    # candidate model epochs per run (plus its latest epoch as a fallback); read only their values
+    candidates: list[tuple[tuple, list[int], int]] = []
+    wanted: set[tuple[int, int]] = set()
+    for run in runs:
+        run_id, config_json, current_epoch = run[0], run[2], run[11]
+        model_epochs = sorted(set(milestone_epochs.get(run_id, ())) | set(_checkpoint_epochs(config_json)))
+        fallback = max(latest.get(run_id) or 0, current_epoch or 0)
+        candidates.append((run, model_epochs, fallback))
+        wanted.update((run_id, e) for e in model_epochs)
+        wanted.add((run_id, fallback))
+    epochs_needed = sorted({e for _, e in wanted})
+
+    def fetch_values(session) -> list:
+        if not epochs_needed:
+            return []
+        query = select(
+            MetricValue.run_id, MetricValue.epoch, MetricValue.name, MetricValue.backend,
+            MetricValue.value, MetricValue.n_samples, MetricValue.unavailable, MetricValue.backbone,
+        ).where(MetricValue.epoch.in_(epochs_needed))  # type: ignore[attr-defined]
+        if limit_runs is not None:
+            query = query.where(MetricValue.run_id.in_([r[0] for r in runs]))  # type: ignore[attr-defined]
+        return session.connection().execute(query.order_by(MetricValue.id)).all()
+
+    current_backbone = backbones.current_all()  # backend -> hash of the file in use now
+
+    # (run, epoch) -> (name, backend) -> n -> (value, reason); later rows win ties.
+    per_epoch: dict[tuple[int, int], dict[tuple[str, str], results_n.Candidates]] = {}
+    evaluated: set[tuple[int, int]] = set()
+    for run_id, epoch, name, backend, value, n, reason, backbone in read(store, fetch_values):
+        pair = (run_id, epoch)
+        if pair not in wanted:
+            continue
+        if backend in current_backbone and (backbone or "") != current_backbone[backend]:
+            continue  # produced by another version of this backend's network: not comparable
+        per_epoch.setdefault(pair, {}).setdefault((name, backend), {})[n] = (value, reason)
+        if backend != TRAIN_BACKEND:
+            evaluated.add(pair)
+    reference = results_n.table_reference(per_epoch.values())
+
+    score_specs = _ordered_scores(registries)
+    options = {"preset": preset, "weights": weights, "weights_resolved": w}
+    rows: list[ResultRow] = []
+    for run, model_epochs, fallback in candidates:
+        (run_id, exp_id, config_json, model, loss, cond, d_cond, embed_dim, epochs, seed, status, current_epoch, error) = run
+        setting = _setting(config_json)
+        chosen = [e for e in model_epochs if (run_id, e) in evaluated or (run_id, e) in rating_pairs] or [fallback]
+        for epoch in chosen:
+            row = ResultRow(
+                run_id=run_id, epoch=epoch, model=model, loss=loss, conditioning=cond, d_conditioning=d_cond or "",
+                embed_dim=embed_dim, planned_epochs=epochs, seed=seed, status=getattr(status, "value", str(status)),
+                experiment=exp_names.get(exp_id), current_epoch=current_epoch or 0, error=error,
+                setting_key=f"{setting}@e{epoch}",
+            )
+            by_backend: dict[str, dict[str, tuple[str, float | None]]] = {}
+            slot = per_epoch.get((run_id, epoch), {})
+            preferred = results_n.model_n(slot, reference)
+            for (name, backend), by_n in slot.items():
+                n, value, reason = results_n.choose(by_n, preferred)
+                key = f"{name}@{backend}"
+                row.values[key] = value
+                row.n_samples[key] = n
+                if value is None and reason:
+                    row.unavailable[key] = reason
+                by_backend.setdefault(backend, {})[name] = (key, value)
+            row.ratings = scoring.mean_ratings(rating_pairs.get((run_id, epoch), ()))
+            _compute_scores(row, score_specs, options, by_backend)
+            rows.append(row)
+    return rows
+
+
+def _setting(config_json: str) -> str:
+    from cgan_tui import stats
+
+    try:
+        return stats.setting_of(json.loads(config_json))
+    except (TypeError, ValueError):
+        return str(config_json)
+
+
+def _checkpoint_epochs(config_json: str) -> list[int]:
+    try:
+        data = json.loads(config_json)
+    except (TypeError, ValueError):
+        return []
+    epochs = list(data.get("checkpoint_epochs") or [])
+    if data.get("epochs"):
+        epochs.append(int(data["epochs"]))
+    return [int(e) for e in epochs]
