@@ -16,9 +16,10 @@ from __future__ import annotations
 import itertools
 import re
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -164,7 +165,7 @@ def parse_int_list(text: str, what: str = "") -> list[int]:
         raise ConfigError(f"{subject} integers separated by commas like 10,20,30, got {text!r}") from None
 
 
-def resolve(cfg: RunConfig, registries: "Registries") -> RunConfig:
+def resolve(cfg: RunConfig, registries: Registries) -> RunConfig:
     """Validate plugin names and fill every hyper-parameter; raises ConfigError/UnknownName."""
     validate_shape(cfg)
     family = registries.models.get(cfg.model)
@@ -258,7 +259,7 @@ class GridSpec:
         """One validated config per combination of the matrix values."""
         keys = list(self.matrix)
         combos = itertools.product(*(self.matrix[k] for k in keys)) if keys else [()]
-        return [validated({**self.base, **dict(zip(keys, combo))}) for combo in combos]
+        return [validated({**self.base, **dict(zip(keys, combo, strict=True))}) for combo in combos]
 
 
 def load_grid(path: str | Path) -> GridSpec:
@@ -284,7 +285,7 @@ def load_grid(path: str | Path) -> GridSpec:
     return spec
 
 
-def expand_all(configs: Iterable[RunConfig], registries: "Registries") -> list[RunConfig]:
+def expand_all(configs: Iterable[RunConfig], registries: Registries) -> list[RunConfig]:
     """Resolve a batch up front so one typo rejects the whole batch before anything is stored."""
     return [resolve(c, registries) for c in configs]
 

@@ -17,7 +17,8 @@ Torch-free; used by ``cgan_tui.results`` and the CLI/TUI views.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from cgan_tui.keys import TRAIN_BACKEND
 
@@ -33,7 +34,7 @@ def most_common_n(counts: Mapping[int, int]) -> int | None:
     return max(counts, key=lambda n: (counts[n], n))
 
 
-def reference_n(rows: Iterable["ResultRow"], key: str) -> int | None:
+def reference_n(rows: Iterable[ResultRow], key: str) -> int | None:
     """The n most rows with a value for ``key`` have; None when the column has no n (losses, ratings)."""
     counts: Counter[int] = Counter()
     for row in rows:
@@ -43,7 +44,7 @@ def reference_n(rows: Iterable["ResultRow"], key: str) -> int | None:
     return most_common_n(counts)
 
 
-def reference_ns(rows: Sequence["ResultRow"], keys: Iterable[str]) -> dict[str, int | None]:
+def reference_ns(rows: Sequence[ResultRow], keys: Iterable[str]) -> dict[str, int | None]:
     return {key: reference_n(rows, key) for key in keys}
 
 
@@ -87,17 +88,17 @@ def choose(by_n: Candidates, preferred: int | None) -> tuple[int, float | None, 
     return n, value, reason
 
 
-def order_present(pairs: list[tuple[Any, "ResultRow"]], key: str, descending: bool) -> list["ResultRow"]:
+def order_present(pairs: list[tuple[Any, ResultRow]], key: str, descending: bool) -> list[ResultRow]:
     """Sort (sort value, row) pairs: rows at the column's reference n first, then each other n
     (larger n first), each block in value order."""
     counts: Counter[int] = Counter(r.n_samples.get(key) or 0 for _, r in pairs)
     counts.pop(0, None)
     reference = most_common_n(counts)
-    blocks: dict[int, list[tuple[Any, "ResultRow"]]] = {}
+    blocks: dict[int, list[tuple[Any, ResultRow]]] = {}
     for pair in pairs:
         blocks.setdefault(pair[1].n_samples.get(key) or 0, []).append(pair)
     order = sorted(blocks, key=lambda n: (n != reference, -n))
-    out: list["ResultRow"] = []
+    out: list[ResultRow] = []
     for n in order:
         block = blocks[n]
         try:
@@ -125,7 +126,7 @@ def inputs_n(
     return (next(iter(seen.values())) if seen else None), None
 
 
-def aggregate_groups(rows: Iterable["ResultRow"], by: str, value_key: str) -> dict[tuple[Any, int | None], list[float]]:
+def aggregate_groups(rows: Iterable[ResultRow], by: str, value_key: str) -> dict[tuple[Any, int | None], list[float]]:
     """Values of ``value_key`` per (group, n): values at different n are never pooled. A group whose
     rows all miss the value appears once with n None and no values."""
     import math
@@ -146,7 +147,7 @@ def aggregate_groups(rows: Iterable["ResultRow"], by: str, value_key: str) -> di
     return groups
 
 
-def mixed_n_message(rows: Iterable["ResultRow"], value_key: str) -> str | None:
+def mixed_n_message(rows: Iterable[ResultRow], value_key: str) -> str | None:
     """One line when ``value_key`` was taken at several n among ``rows`` (None when one n or none)."""
     ns = sorted({row.n_samples.get(value_key) for row in rows if row.get(value_key) is not None} - {None, 0})
     if len(ns) < 2:
@@ -155,7 +156,7 @@ def mixed_n_message(rows: Iterable["ResultRow"], value_key: str) -> str | None:
     return f"{value_key} was taken at n = {listed}: groups are split by n (values at different n are not comparable)"
 
 
-def table_n(store: "Store") -> int | None:
+def table_n(store: Store) -> int | None:
     """The sample count most evaluated models in the database have their FID at (else any non-training
     value at): what a user-started evaluation defaults to, so that it stays comparable."""
     from sqlalchemy import select

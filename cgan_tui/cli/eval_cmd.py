@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from cgan_tui.cli.shared import _open, _registries
+from cgan_tui.cli.shared import open_from_args, registries_from_args
 from cgan_tui.config import INT_MINIMUMS
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import NOT_AVAILABLE as UNAVAILABLE
@@ -74,8 +74,8 @@ def run_eval(args: argparse.Namespace) -> int:
     from cgan_tui.store import queries as q
     from cgan_tui.store.tables import newest_checkpoint
 
-    registries = _registries(args)
-    store = _open(args)
+    registries = registries_from_args(args)
+    store = open_from_args(args)
     try:
         run = q.get_run(store, args.run_id)
         from cgan_tui.artifacts import exists

@@ -8,7 +8,7 @@ import io
 import json
 import sys
 
-from cgan_tui.cli.shared import _add_score_options, _open, _registries, _score_args
+from cgan_tui.cli.shared import add_score_options, open_from_args, registries_from_args, score_args
 from cgan_tui.errors import UserError
 
 
@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = subparsers.add_parser("export", help="write the results rows as CSV or JSON")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
-    _add_score_options(export)
+    add_score_options(export)
     add_common(export)
     export.set_defaults(func=run_export)
 
@@ -72,10 +72,10 @@ def export_rows(rows, fmt: str) -> str:
 def run_export(args: argparse.Namespace) -> int:
     from cgan_tui import results
 
-    preset, weights = _score_args(args)
-    store = _open(args)
+    preset, weights = score_args(args)
+    store = open_from_args(args)
     try:
-        rows = results.load_results(store, _registries(args), preset=preset, weights=weights)
+        rows = results.load_results(store, registries_from_args(args), preset=preset, weights=weights)
     finally:
         store.dispose()
     text = export_rows(rows, args.format)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from cgan_tui.cli.shared import _add_score_options, _console, _open, _registries, _score_args
+from cgan_tui.cli.shared import add_score_options, make_console, open_from_args, registries_from_args, score_args
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import NOT_AVAILABLE as UNAVAILABLE
 from cgan_tui.keys import TRAIN_BACKEND
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "whatever the width)")
     ls.add_argument("--width", type=int, metavar="N", help="fit the table to N characters (default: the terminal's "
                     "width; unlimited into a pipe or file)")
-    _add_score_options(ls)
+    add_score_options(ls)
     ls.add_argument("--aggregate", metavar="BY", help="mean, 95%% CI, std and best per group: setting (one per "
                     "config, seeds pooled), loss, embed_dim, conditioning, ...")
     ls.add_argument("--value", metavar="KEY", help="value aggregated by --aggregate (default: combined, else fid)")
@@ -101,10 +101,10 @@ def run_ls(args: argparse.Namespace) -> int:
     from cgan_tui import results
     from cgan_tui.cli import ls_view
 
-    preset, weights = _score_args(args)
-    registries = _registries(args)
+    preset, weights = score_args(args)
+    registries = registries_from_args(args)
     _check_ls_args(args, registries)
-    store = _open(args)
+    store = open_from_args(args)
     try:
         rows = results.load_results(store, registries, preset=preset, weights=weights)
     finally:
@@ -137,7 +137,7 @@ def run_ls(args: argparse.Namespace) -> int:
         chosen = _default_columns(cols, backend)
         by_key = {c.key: c for c in cols}
         chosen += [by_key[k] for k, _ in sort if k in by_key and by_key[k] not in chosen]  # the sort key shows
-    console = _console(args.width)
+    console = make_console(args.width)
     if not rows:
         console.print("no models yet: train with `cgan-tui train ...` or enqueue with `cgan-tui queue add ...`")
         return 0
@@ -237,7 +237,7 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, regist
         table.add_row(str(agg.group), compact_n(agg.sample_n) if agg.sample_n else results.MISSING, str(agg.n),
                       str(agg.runs), results.format_value(agg.mean, value_key), ci,
                       *(results.format_value(v, value_key) for v in (agg.std, agg.best)))  # fmt: skip
-    console = _console()
+    console = make_console()
     console.print(table)
     console.print("95% CI: Student-t interval of the mean where a group holds one value from each of >= 2 runs "
                   "(— otherwise: epochs of one run are not independent); --aggregate setting groups the seeds "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cgan_tui.cli.shared import _add_score_options, _open, _registries, _score_args
+from cgan_tui.cli.shared import add_score_options, open_from_args, registries_from_args, score_args
 from cgan_tui.errors import UserError
 from cgan_tui.scoring import RATING_CRITERIA, rating_flag
 
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for criterion in RATING_CRITERIA:
         rate.add_argument(rating_flag(criterion), dest=criterion, type=int, metavar="1..5")
     rate.add_argument("--rater", default="me", help="who rates (ratings are averaged over raters)")
-    _add_score_options(rate)
+    add_score_options(rate)
     add_common(rate)
     rate.set_defaults(func=run_rate)
 
@@ -36,8 +36,8 @@ def run_rate(args: argparse.Namespace) -> int:
     given = {c: getattr(args, c) for c in RATING_CRITERIA if getattr(args, c) is not None}
     if not given:
         raise UserError(f"give at least one rating: {', '.join(map(rating_flag, RATING_CRITERIA))} (1..5)")
-    preset, weights = _score_args(args)
-    store = _open(args)
+    preset, weights = score_args(args)
+    store = open_from_args(args)
     try:
         q.check_rateable(store, args.run_id, args.epoch)
         saved: list[str] = []
@@ -48,7 +48,7 @@ def run_rate(args: argparse.Namespace) -> int:
                 done = f" (saved before it: {', '.join(saved)})" if saved else ""
                 raise StoreWriteError(exc.kind, f"rating {criterion}={value} not saved: {exc}{done}") from None
             saved.append(f"{criterion}={value}")
-        rows = [r for r in results.load_results(store, _registries(args), preset=preset, weights=weights)
+        rows = [r for r in results.load_results(store, registries_from_args(args), preset=preset, weights=weights)
                 if r.run_id == args.run_id and r.epoch == args.epoch]  # fmt: skip
     finally:
         store.dispose()

@@ -16,7 +16,7 @@ from cgan_tui.errors import UserError
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from cgan_tui.cli import add_common
-    from cgan_tui.cli.shared import _add_score_options
+    from cgan_tui.cli.shared import add_score_options
 
     p = subparsers.add_parser(
         "report",
@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("run_ids", nargs="*", type=int, metavar="RUN_ID", help="runs to report (default: all)")
     p.add_argument("--experiment", metavar="NAME", help="the runs of this experiment")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write into (created if missing)")
-    _add_score_options(p)
+    add_score_options(p)
     add_common(p)
     p.set_defaults(func=run_report)
 
@@ -49,14 +49,14 @@ def output_dir(text: str) -> Path:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from cgan_tui.cli.shared import _open, _registries, _score_args
+    from cgan_tui.cli.shared import open_from_args, registries_from_args, score_args
 
-    preset, weights = _score_args(args)
+    preset, weights = score_args(args)
     if weights is not None:
         raise UserError("report uses a named --preset (research, commercial, academic); --weights is for ls")
     started = time.perf_counter()
-    registries = _registries(args)
-    store = _open(args)
+    registries = registries_from_args(args)
+    store = open_from_args(args)
     try:
         from cgan_tui.report import data as report_data
 

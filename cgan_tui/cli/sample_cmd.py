@@ -126,13 +126,13 @@ def resolve(store, args: argparse.Namespace, registries) -> tuple[int, int, str,
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    from cgan_tui.cli.shared import _open, _registries
+    from cgan_tui.cli.shared import open_from_args, registries_from_args
 
     check_args(args)
     classes = parse_classes(args.classes)
     parse_target(args.target)
-    registries = _registries(args)
-    store = _open(args)
+    registries = registries_from_args(args)
+    store = open_from_args(args)
     try:
         run_id, epoch, path, why = resolve(store, args, registries)
     finally:

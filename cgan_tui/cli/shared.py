@@ -10,12 +10,12 @@ import sys
 from cgan_tui.errors import UserError
 
 
-def _add_score_options(parser: argparse.ArgumentParser) -> None:
+def add_score_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", default="research", help="final-score weights: research, commercial, academic, custom")
     parser.add_argument("--weights", metavar="W1,W2", help="custom final-score weights (quantitative, qualitative)")
 
 
-def _score_args(args: argparse.Namespace) -> tuple[str, tuple[float, float] | None]:
+def score_args(args: argparse.Namespace) -> tuple[str, tuple[float, float] | None]:
     if not getattr(args, "weights", None):
         return args.preset, None
     try:
@@ -27,20 +27,20 @@ def _score_args(args: argparse.Namespace) -> tuple[str, tuple[float, float] | No
     return "custom", w  # type: ignore[return-value]
 
 
-def _open(args: argparse.Namespace, create: bool = False):
+def open_from_args(args: argparse.Namespace, create: bool = False):
     from cgan_tui.store.db import open_store
 
     return open_store(getattr(args, "db", None), create=create)
 
 
-def _registries(args: argparse.Namespace):
+def registries_from_args(args: argparse.Namespace):
     from cgan_tui.cli import disabled_plugins
     from cgan_tui.plugins import load_plugins
 
     return load_plugins(disabled=disabled_plugins(args))
 
 
-def _console(width: int | None = None):
+def make_console(width: int | None = None):
     from rich.console import Console
 
     # a terminal gets its own width; a pipe or file gets whole rows, never squashed columns

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cgan_tui.cli.shared import _console
+from cgan_tui.cli.shared import make_console
 from cgan_tui.errors import UserError
 
 
@@ -71,7 +71,7 @@ def run_weights(args: argparse.Namespace) -> int:
         where = "\n".join(("→ " if p == st.path else "  ") + str(p) for p in st.looked_in)
         status = st.status if st.found else f"missing: {st.spec.how_to_get}"
         table.add_row(st.spec.name, st.spec.used_by, status, _size(st.size), where)
-    _console().print(table)
+    make_console().print(table)
     return 0
 
 

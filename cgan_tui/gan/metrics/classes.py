@@ -36,10 +36,3 @@ def diversity(ctx: MetricContext) -> dict[str, float]:
         "mode_collapse": float((ratio < MODE_COLLAPSE_THRESHOLD).sum()),
     }
 
-
-def collapsed_classes(ctx: MetricContext) -> list[int]:
-    """Which classes ``diversity`` flags (for reports)."""
-    real_div = torch.as_tensor(ctx.real_summary("classifier").class_diversity)
-    fake_div = feat.class_diversity(ctx.fake_features("classifier"), ctx.fake_labels, ctx.num_classes)
-    ratio = fake_div / real_div
-    return [c for c in range(ctx.num_classes) if bool(torch.isfinite(ratio[c])) and float(ratio[c]) < MODE_COLLAPSE_THRESHOLD]

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from cgan_tui.errors import MetricUnavailable, PluginCallError
 from cgan_tui.gan.metrics.context import (
     EvalProgress,
     FeatureCacheLike,
@@ -22,7 +23,6 @@ from cgan_tui.gan.metrics.context import (
     default_n,
 )  # fmt: skip
 from cgan_tui.gan.metrics.extractors import ExtractorFactory
-from cgan_tui.gan.weights import MetricUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,8 @@ def evaluate(
                 reason = exc.reason
             except Exception as exc:
                 log.exception("metric %s failed", metric.name)
-                reason = f"error: {type(exc).__name__}: {exc}"
+                named = isinstance(exc, PluginCallError)  # already names the plugin and the hook
+                reason = f"error: {exc}" if named else f"error: {type(exc).__name__}: {exc}"
         backbone = _backbone(ctx, metric.backend)
         if reason is not None:
             results.extend(
