@@ -15,9 +15,7 @@ from typing import Any, Optional
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 3
-"""2: ``MetricValue.backbone`` (hash of the network behind a value), part of its identity.
-3: ``Run.precision`` (what ``auto`` resolved to, with why) and ``Run.eval_progress`` (live evaluation)."""
+from cgan_tui.store.location import SCHEMA_VERSION  # noqa: F401 - re-exported (its home: location)
 
 
 def utcnow() -> datetime:

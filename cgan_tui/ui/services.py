@@ -121,7 +121,7 @@ class Services:
     @property
     def url(self) -> str:
         """The resolved database URL (what ``--db``/``$CGAN_TUI_DB``/the default turn into)."""
-        from cgan_tui.store.db import database_url
+        from cgan_tui.store.location import database_url  # no SQLAlchemy: usable before the store is open
 
         return database_url(self.db_url)
 
@@ -201,6 +201,26 @@ class Services:
         from cgan_tui.results import load_results
 
         return load_results(self.store, self.registries(), preset=preset, weights=weights, limit_runs=limit_runs)
+
+    def quick_results(
+        self, preset: str = "research", weights: Sequence[float] | None = None, limit_runs: int | None = None
+    ) -> tuple[list["ResultRow"], dict[str, int]] | None:
+        """``results(...)`` and the status counts read straight from a SQLite file with ``sqlite3``
+        (``store.results_sql.sqlite_reader``), without waiting for SQLAlchemy/SQLModel to import: how
+        the table shows its first screenful fast. None when that is not possible (another database
+        kind, no file yet, another schema version, a read error): then read through the store."""
+        from cgan_tui.results import load_results
+        from cgan_tui.store import results_sql
+
+        reader = results_sql.sqlite_reader(self.url)
+        if reader is None:
+            return None
+        registries = self.registries()
+        try:
+            rows = load_results(None, registries, preset=preset, weights=weights, limit_runs=limit_runs, reader=reader)
+            return rows, reader(results_sql.status_counts)
+        except Exception:  # noqa: BLE001 - e.g. locked or changed under us: the store's read reports it
+            return None
 
     # ------------------------------------------------------------------ run detail
     def run(self, run_id: int):

@@ -130,14 +130,18 @@ class ResultsScreen(Screen):
     def _read(self, force: bool) -> None:
         services = self.app.services
         try:
+            if not self.loaded:  # the first read: a screenful first, so the table fills at once
+                size = services.page_size // 2
+                first = services.quick_results(self.preset, self.weights, size)  # a SQLite file: no SQLAlchemy
+                if first is None:  # through the store (PostgreSQL, a new or older file): as fast as it can
+                    rows = services.results(preset=self.preset, weights=self.weights, limit_runs=size)
+                    first = rows, services.status_counts()
+                self.post_message(msg.ResultsLoaded(first[0], first[1], complete=False))
             store = services.connect()
             token = change_token(store)
             if not force and token == self._token:
                 return
             counts = services.status_counts()
-            if not self.loaded:  # the first read: a screenful first, so the table fills at once
-                first = services.results(preset=self.preset, weights=self.weights, limit_runs=services.page_size // 2)
-                self.post_message(msg.ResultsLoaded(first, counts, complete=False))
             rows = services.results(preset=self.preset, weights=self.weights)
         except UserError as exc:
             self.post_message(msg.Notice(str(exc), "error"))
