@@ -10,10 +10,10 @@ torch threads are set to match, like ``LocalPool`` splits them) and ``--gpus-per
   command works on a laptop); it never attaches to another instance on the machine, not even one left
   by ``ray start``. With ``auto`` or ``ray://HOST:PORT`` it joins a running cluster (``ray start
   --head`` / ``--address``).
-- Actors run at normal CPU priority. Ray's default lowers its workers to nice 15, so that any other
-  busy process on the node takes nearly all the CPU from them: on a shared 2-core machine with two busy
-  processes an actor needed 2m43s to start its loop and 2m42s for a one-step run, about 20x as long
-  as at nice 0 (see docs/cluster.md). ``$RAY_worker_niceness`` on the driver still overrides it.
+- Actors run at the driver's CPU priority. Ray's default lowers its workers to nice 15, so that any
+  other busy process on the node takes nearly all the CPU from them: on a shared 2-core machine (load
+  ~15) their loops were ready after 191-267 s instead of 80 s and a one-step run took 237 s instead
+  of 17 s (docs/cluster.md). ``$RAY_worker_niceness`` on the driver still overrides it.
 - ``stop()`` sets each actor's stop event: its run stops at the next step and goes back to the queue
   (resumed later from its checkpoint), exactly like SIGTERM to a worker process.
 - An actor process killed outright (kill -9, a dead node) leaves its run ``running``; the stale sweep

@@ -154,11 +154,14 @@ class Services:
         return self.connect()
 
     def store_gone(self) -> str | None:
-        """Why the opened SQLite file can no longer be used (deleted or replaced), else None (cheap: a stat)."""
-        from cgan_tui.store.guard import StoreWriteError, check_file_still_there
+        """Why the opened SQLite file can no longer be used (deleted or replaced), else None (cheap: a stat).
 
+        Called on the UI thread: before the store is open it must not import the database layer (that
+        import takes a second and, on the UI thread, froze the first screenful until it was done)."""
         if self._store is None:
             return None
+        from cgan_tui.store.guard import StoreWriteError, check_file_still_there
+
         try:
             check_file_still_there(self._store)
         except StoreWriteError as exc:

@@ -16,6 +16,7 @@ from cgan_tui.results import (
 from cgan_tui.results_n import reference_ns
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
+from cgan_tui.ui.app import FIRST_ROWS_WAIT_S
 from cgan_tui.ui.filtering import parse_filter
 from cgan_tui.ui.services import change_token
 from cgan_tui.ui.widgets.results_table import ResultsTable
@@ -134,9 +135,12 @@ class ResultsScreen(Screen):
                 size = services.page_size // 2
                 first = services.quick_results(self.preset, self.weights, size)  # a SQLite file: no SQLAlchemy
                 if first is None:  # through the store (PostgreSQL, a new or older file): as fast as it can
+                    self.app.first_rows_shown.set()  # the store is needed now
                     rows = services.results(preset=self.preset, weights=self.weights, limit_runs=size)
                     first = rows, services.status_counts()
                 self.post_message(msg.ResultsLoaded(first[0], first[1], complete=False))
+                # the full read (and the database layer's import) waits until these rows are drawn
+                self.app.first_rows_shown.wait(FIRST_ROWS_WAIT_S)
             store = services.connect()
             token = change_token(store)
             if not force and token == self._token:
@@ -161,6 +165,7 @@ class ResultsScreen(Screen):
         self.loaded = True
         self.complete = message.complete
         self.refresh_view()
+        self.call_after_refresh(self.app.first_rows_shown.set)
 
     # ------------------------------------------------------------------ view
     def all_columns(self) -> list[Column]:
