@@ -61,3 +61,25 @@ def test_the_sqlite_reader_steps_aside_when_it_cannot_answer_exactly(study, tmp_
     assert results_sql.sqlite_reader(f"sqlite:///{other}") is None
     (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
     assert results_sql.sqlite_reader(f"sqlite:///{tmp_path / 'junk.db'}") is None
+
+
+def test_the_tuis_first_screenful_is_read_without_the_database_layer(study, registries):
+    """What the TUI shows first comes from ``sqlite3`` alone: in a fresh interpreter, reading it
+    imports neither SQLAlchemy nor SQLModel (importing them is the second the table used to wait)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import json, sys\n"
+        "from cgan_tui.ui.services import Services\n"
+        f"rows, counts = Services({study.url!r}).quick_results(limit_runs=2)\n"
+        "print(json.dumps([len(rows), counts, sorted({'sqlalchemy', 'sqlmodel', 'torch'} & set(sys.modules))]))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root, check=True)
+    n_rows, counts, imported = json.loads(out.stdout.strip().splitlines()[-1])
+    assert (n_rows, imported) == (4, []) and counts == queries.status_counts(study)

@@ -76,6 +76,7 @@ class ResultsScreen(Screen):
         self._token: tuple | None = None
         self._loading = False
         self._pending = False
+        self._first_read = False
         self._columns: list[Column] = []
         self._columns_key: tuple | None = None
         self._backends: tuple[int, list[str]] | None = None
@@ -131,7 +132,9 @@ class ResultsScreen(Screen):
     def _read(self, force: bool) -> None:
         services = self.app.services
         try:
-            if not self.loaded:  # the first read: a screenful first, so the table fills at once
+            if not self._first_read:  # the first read: a screenful first, so the table fills at once
+                self._first_read = True  # (read threads only, one at a time: not ``loaded``, which the UI
+                # thread sets later; a second read must not post a first screenful after the full one)
                 size = services.page_size // 2
                 first = services.quick_results(self.preset, self.weights, size)  # a SQLite file: no SQLAlchemy
                 if first is None:  # through the store (PostgreSQL, a new or older file): as fast as it can
@@ -157,6 +160,8 @@ class ResultsScreen(Screen):
         self.post_message(msg.ResultsLoaded(rows, counts))
 
     def on_results_loaded(self, message: msg.ResultsLoaded) -> None:
+        if self.complete and not message.complete:
+            return  # a first screenful never replaces every model
         self.rows = message.rows
         self._columns_key = self._backends = None
         if not self.backend_chosen:
