@@ -7,19 +7,17 @@ reported on the plugin that tried to take the name.
 
 from __future__ import annotations
 
-import pkgutil
-from collections.abc import Iterable, Iterator
+import os
+import traceback
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
-from typing import Generic, TypeVar
+from typing import Generic, Iterable, Iterator, TypeVar
 
 import pluggy
 
 from cgan_tui import hooks
 from cgan_tui.errors import UserError
-from cgan_tui.plugin_calls import describe, guard
-from cgan_tui.settings import settings
 from cgan_tui.specs import KINDS
 
 ENTRY_POINT_GROUP = "cgan_tui"
@@ -74,7 +72,7 @@ class Registry(Generic[T]):
         """Appended to unknown-name errors, e.g. which plugins were not loaded."""
 
     def add(self, obj: T, owner: str) -> None:
-        name = obj.name
+        name = getattr(obj, "name")
         if name in self._items:
             raise PluginError(
                 f"duplicate {self.singular} name '{name}' from plugin '{owner}': "
@@ -128,33 +126,28 @@ class Registries:
         return getattr(self, kind)
 
     @classmethod
-    def empty(cls, plugins: list[PluginInfo] | None = None) -> Registries:
+    def empty(cls, plugins: list[PluginInfo] | None = None) -> "Registries":
         """No objects of any kind: what an app falls back to when discovery itself failed."""
         return cls(**{kind: Registry(kind) for kind in KINDS}, plugins=list(plugins or []))  # type: ignore[arg-type]
 
 
 def disabled_from_env() -> set[str]:
-    return set(settings().disabled_plugins)
-
-
-def parse_disable_flags(flags: Iterable[str]) -> list[str]:
-    """Plugin names from ``-p no:NAME`` flags (CLI, worker children); anything else is a clear error."""
-    names = []
-    for flag in flags:
-        if not flag.startswith("no:") or len(flag) <= 3:
-            raise UserError(f"-p expects no:NAME to disable plugin NAME, got {flag!r}")
-        names.append(flag[3:])
-    return names
+    raw = os.environ.get(DISABLE_ENV, "")
+    return {part.strip() for part in raw.split(",") if part.strip()}
 
 
 def extra_plugins_from_env() -> list[tuple[str, object]]:
     """(name, plugin) pairs named by ``$CGAN_TUI_EXTRA_PLUGINS`` (``module`` or ``module:attr``)."""
+    import importlib
 
     pairs = []
-    for spec in settings().extra_plugins:
+    for spec in filter(None, (part.strip() for part in os.environ.get(EXTRA_PLUGINS_ENV, "").split(","))):
+        module_name, _, attr = spec.partition(":")
         try:
-            obj: object = pkgutil.resolve_name(spec)
-        except (ImportError, AttributeError, ValueError) as exc:
+            obj: object = importlib.import_module(module_name)
+            for part in filter(None, attr.split(".")):
+                obj = getattr(obj, part)
+        except (ImportError, AttributeError) as exc:
             raise PluginError(f"{EXTRA_PLUGINS_ENV}: cannot load {spec!r}: {exc}") from None
         pairs.append((spec, obj))
     return pairs
@@ -285,15 +278,19 @@ def _is_builtin(ep: metadata.EntryPoint) -> bool:
 
 
 def _describe(exc: BaseException) -> str:
-    """``Type: message (at file:line)``, the line being where it was raised (not in this module)."""
-    return describe(exc, {__file__})
-
-
-def _who(info: PluginInfo) -> str:
-    """How a plugin is named in errors raised from its code: entry-point name and distribution."""
-    if info.package == "(in-process)":
-        return f"'{info.name}' (in-process {info.module})"
-    return f"'{info.name}' ({info.package} {info.version})"
+    """``Type: message (at file:line)``, the line being where it was raised."""
+    text = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if not f.filename.startswith("<")
+        and f"{os.sep}importlib{os.sep}" not in f.filename
+        and f.filename != __file__
+    ]
+    if frames:
+        last = frames[-1]
+        text += f" (at {os.path.basename(last.filename)}:{last.lineno})"
+    return text
 
 
 def _join(*parts: str) -> str:
@@ -358,7 +355,7 @@ def _collect(info: PluginInfo, kind: str, spec_cls: type, hook_fn, regs: Registr
             errors.append(f"register_{kind}: {spec_cls.__name__} '{obj.name}' refused: {problem}")
         else:
             try:
-                regs.kind(kind).add(guard(obj, kind, _who(info)), info.name)
+                regs.kind(kind).add(obj, info.name)
             except PluginError as exc:
                 errors.append(str(exc))
                 continue
