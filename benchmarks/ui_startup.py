@@ -1,6 +1,6 @@
 """How fast does `cgan-tui` open on a database of 1,000 runs, and does the UI stay torch-free?
 
-    .venv/bin/python benchmarks/ui_startup.py [--runs 1000] [--repeat 5] [--keep DIR]
+    .venv/bin/python benchmarks/ui_startup.py [--runs 1000] [--repeat 5] [--keep DIR] [--baseline DIR]
 
 Builds a database shaped like a finished study: N runs (seed000/seed004, 4 losses, 2 dims), 30
 epochs of training statistics each, evaluations (FID/IS/LPIPS/KID, classifier metrics) at epochs
@@ -15,6 +15,9 @@ epochs of training statistics each, evaluations (FID/IS/LPIPS/KID, classifier me
 3. `python -X importtime` of the app modules and the child's own `sys.modules`: torch must be absent.
 
 Prints medians over --repeat runs. No timed assertions: this is a measurement, not a test.
+
+``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``) adds the headless
+measurement of that code, alternated run by run with this checkout's, so both see the same load.
 """
 
 from __future__ import annotations
@@ -158,10 +161,12 @@ def build_db(path: Path, n_runs: int, seed: int = 0) -> None:
     print(f"database: {n_runs} runs, {len(metrics)} metric rows, {len(checkpoints)} checkpoints -> {path}")
 
 
-def headless_once(url: str) -> dict:
+def headless_once(url: str, code: Path = ROOT) -> dict:
+    """One headless start of the app of the checkout ``code`` (its ``cgan_tui`` is imported)."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
     start = time.perf_counter()
     proc = subprocess.Popen([PY, "-c", CHILD, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT, stdin=subprocess.DEVNULL)  # fmt: skip
+                            cwd=code, stdin=subprocess.DEVNULL, env=env)  # fmt: skip
     out = {}
     for line in proc.stdout:  # type: ignore[union-attr]
         key, _, rest = line.strip().partition(" ")
@@ -229,6 +234,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build the database in this folder and keep it")
     parser.add_argument("--headless-only", action="store_true", help="skip the tmux measurements")
+    parser.add_argument("--baseline", type=Path, help="another checkout to measure headless beside this one")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cgan-ui-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -237,7 +243,12 @@ def main() -> None:
         build_db(db, args.runs)
     url = f"sqlite:///{db}"
 
-    headless = [headless_once(url) for _ in range(args.repeat)]
+    load_before = os.getloadavg()[0]
+    headless, baseline = [], []
+    for _ in range(args.repeat):  # alternated, so that both see the same load
+        if args.baseline:
+            baseline.append(headless_once(url, args.baseline.resolve()))
+        headless.append(headless_once(url))
     keeper = f"cgan-bench-keeper-{os.getpid()}"
     if shutil.which("tmux") and not args.headless_only:  # one long-lived session keeps the tmux server up between measurements
         subprocess.run(["tmux", "new-session", "-d", "-s", keeper, "sleep 3600"], check=True)
@@ -253,8 +264,16 @@ def main() -> None:
 
     print(f"\n{args.runs} runs, {headless[0]['rows']} models; medians of {args.repeat} (2-core CPU, shared)")
     print(f"{'':44}{'first paint':>12}{'table filled':>14}{'all rows read':>15}")
-    print(f"{'headless subprocess (process start ->)':44}{median([h['paint'] for h in headless]):>12}"
-          f"{median([h.get('first', h['data']) for h in headless]):>14}{median([h['data'] for h in headless]):>15}")  # fmt: skip
+    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
+    print(f"CPU {cpu}, {os.cpu_count()} cores; load average {load_before:.2f} at the start, "
+          f"{os.getloadavg()[0]:.2f} after the headless runs")
+    for label, runs in (("baseline: headless (process start ->)", baseline),
+                        ("headless subprocess (process start ->)", headless)):
+        if runs:
+            print(f"{label:44}{median([h['paint'] for h in runs]):>12}"
+                  f"{median([h.get('first', h['data']) for h in runs]):>14}{median([h['data'] for h in runs]):>15}")
+            after_paint = [h.get("first", h["data"]) - h["paint"] for h in runs]
+            print(f"{'  table filled after the first frame':44}{'':>12}{median(after_paint):>14}")
     for label, runs in (("tmux, timed by the app, images half-cell", inside_half),
                         ("tmux, timed by the app, images auto", inside_auto)):
         if runs:

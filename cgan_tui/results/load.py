@@ -21,16 +21,18 @@ from cgan_tui.results.scores import _compute_scores, _ordered_scores
 
 if TYPE_CHECKING:
     from cgan_tui.plugins import Registries
+    from cgan_tui.store import results_sql
     from cgan_tui.store.db import Store
 
 
 def load_results(
-    store: Store,
+    store: Store | None,
     registries: Registries | None = None,
     *,
     preset: str = "research",
     weights: Sequence[float] | None = None,
     limit_runs: int | None = None,
+    reader: results_sql.Reader | None = None,
 ) -> list[ResultRow]:
     """Every model in the database, ordered by run id and epoch, with scores computed.
 
@@ -40,36 +42,21 @@ def load_results(
 
     ``preset``/``weights`` choose the final score's weights (see ``cgan_tui.scoring``).
     ``registries`` gives the score plugins; when None the plugins are loaded (torch-free).
+    ``reader`` runs the reads (``store.results_sql``; default: through ``store``'s engine); the TUI's
+    first screenful uses ``results_sql.sqlite_reader``, which needs no SQLAlchemy.
     """
-    from sqlalchemy import func, select
-
     from cgan_tui.gan import backbones
-    from cgan_tui.store.queries import read  # short transactions, retried while SQLite is locked
-    from cgan_tui.store.tables import Checkpoint, Experiment, MetricValue, Rating, Run
+    from cgan_tui.store import results_sql
 
+    if reader is None:
+        reader = results_sql.store_reader(store)  # type: ignore[arg-type]
     if registries is None:
         from cgan_tui.plugins import load_plugins
 
         registries = load_plugins()
     w = scoring.resolve_weights(preset, weights)
 
-    def fetch_index(session) -> tuple[list, ...]:
-        conn = session.connection()  # core queries: column tuples, no ORM objects (fast for big tables)
-        query = select(
-            Run.id, Run.experiment_id, Run.config_json, Run.model, Run.loss, Run.conditioning,
-            Run.d_conditioning, Run.embed_dim, Run.epochs, Run.seed, Run.status, Run.current_epoch, Run.error,
-        ).order_by(Run.id)
-        runs = conn.execute(query.limit(limit_runs) if limit_runs is not None else query).all()
-        latest_q = select(MetricValue.run_id, func.max(MetricValue.epoch)).group_by(MetricValue.run_id)
-        if limit_runs is not None:
-            latest_q = latest_q.where(MetricValue.run_id.in_([r[0] for r in runs]))  # type: ignore[attr-defined]
-        latest = conn.execute(latest_q).all()
-        milestones = conn.execute(select(Checkpoint.run_id, Checkpoint.epoch).where(Checkpoint.kind == "milestone")).all()
-        rates = conn.execute(select(Rating.run_id, Rating.epoch, Rating.criterion, Rating.value)).all()
-        experiments = conn.execute(select(Experiment.id, Experiment.name)).all()
-        return runs, latest, milestones, rates, experiments
-
-    runs, latest_rows, milestones, rates, experiments = read(store, fetch_index)
+    runs, latest_rows, milestones, rates, experiments = reader(lambda execute: results_sql.index(execute, limit_runs))
     exp_names = dict(experiments)
     latest = dict(latest_rows)
     milestone_epochs: dict[int, set[int]] = {}
@@ -91,24 +78,15 @@ def load_results(
         wanted.update((run_id, e) for e in model_epochs)
         wanted.add((run_id, fallback))
     epochs_needed = sorted({e for _, e in wanted})
-
-    def fetch_values(session) -> list:
-        if not epochs_needed:
-            return []
-        query = select(
-            MetricValue.run_id, MetricValue.epoch, MetricValue.name, MetricValue.backend,
-            MetricValue.value, MetricValue.n_samples, MetricValue.unavailable, MetricValue.backbone,
-        ).where(MetricValue.epoch.in_(epochs_needed))  # type: ignore[attr-defined]
-        if limit_runs is not None:
-            query = query.where(MetricValue.run_id.in_([r[0] for r in runs]))  # type: ignore[attr-defined]
-        return session.connection().execute(query.order_by(MetricValue.id)).all()
+    run_ids = [r[0] for r in runs] if limit_runs is not None else None
+    value_rows = reader(lambda execute: results_sql.values(execute, epochs_needed, run_ids))
 
     current_backbone = backbones.current_all()  # backend -> hash of the file in use now
 
     # (run, epoch) -> (name, backend) -> n -> (value, reason); later rows win ties.
     per_epoch: dict[tuple[int, int], dict[tuple[str, str], results_n.Candidates]] = {}
     evaluated: set[tuple[int, int]] = set()
-    for run_id, epoch, name, backend, value, n, reason, backbone in read(store, fetch_values):
+    for run_id, epoch, name, backend, value, n, reason, backbone in value_rows:
         pair = (run_id, epoch)
         if pair not in wanted:
             continue

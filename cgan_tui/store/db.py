@@ -22,12 +22,10 @@ from cgan_tui.artifacts import ArtifactStore
 from cgan_tui.artifacts import from_environment as artifacts_from_environment
 from cgan_tui.errors import UserError
 from cgan_tui.redact import redact
-from cgan_tui.settings import settings
 from cgan_tui.store import tables
+from cgan_tui.store.location import DB_ENV, DEFAULT_DB, database_url  # noqa: F401 - re-exported
 from cgan_tui.store.tables import SCHEMA_VERSION, SchemaInfo
 
-DB_ENV = "CGAN_TUI_DB"
-DEFAULT_DB = "experiments.db"
 BUSY_TIMEOUT_S = 30.0
 BUSY_SLICE_MS = 1000
 """SQLite's own busy wait per attempt; ``store.guard`` loops (bounded by $CGAN_TUI_LOCK_WAIT_S, with a
@@ -36,14 +34,6 @@ progress line) around it, so a waiting writer reports and can stop."""
 
 class StoreError(UserError, RuntimeError):
     """The database cannot be used as asked; the message says why and what to do."""
-
-
-def database_url(value: str | None = None) -> str:
-    """``--db`` value, else ``$CGAN_TUI_DB``, else ``./experiments.db``; plain paths become SQLite URLs."""
-    raw = value or settings().db or DEFAULT_DB
-    if "://" in raw:
-        return raw
-    return f"sqlite:///{Path(raw).expanduser().resolve()}"
 
 
 def _with_installed_driver(url: str) -> str:

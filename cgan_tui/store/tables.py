@@ -17,10 +17,7 @@ from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from cgan_tui.scoring import RATING_CRITERIA  # noqa: F401 - its home is scoring; re-exported for store users
-
-SCHEMA_VERSION = 3
-"""2: ``MetricValue.backbone`` (hash of the network behind a value), part of its identity.
-3: ``Run.precision`` (what ``auto`` resolved to, with why) and ``Run.eval_progress`` (live evaluation)."""
+from cgan_tui.store.location import SCHEMA_VERSION  # noqa: F401 - re-exported (its home: location)
 
 
 def utcnow() -> datetime:

@@ -6,6 +6,7 @@ and posts the results back as messages, so the UI thread only draws.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from textual import work
@@ -15,6 +16,9 @@ from textual.binding import Binding
 from cgan_tui.errors import UserError
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.services import Services
+
+FIRST_ROWS_WAIT_S = 2.0
+"""At most this long after the first frame the store opens even if the table has shown no rows yet."""
 
 GONE_HINT = (
     "Rows written before it went away are in that file (if it still exists); nothing was written after. "
@@ -42,6 +46,8 @@ class CganApp(App):
         self.registries = None  # filled by PluginsLoaded
         self.store_error: str | None = None
         self._plugin_listeners: list = []
+        self.first_rows_shown = threading.Event()
+        """Set once the results table shows its first rows, or cannot show them before the store is open."""
 
     def get_default_screen(self):
         from cgan_tui.ui.screens.results import ResultsScreen
@@ -72,6 +78,10 @@ class CganApp(App):
     # ------------------------------------------------------------------ background start-up
     @work(thread=True, exclusive=True, group="open-store")
     def _open_store(self) -> None:
+        # Importing the database layer (SQLAlchemy, SQLModel: ~1 s of CPU on 2 cores) would share the
+        # GIL with the plugins, the first screenful's read (done without it) and its drawing: let those
+        # go first. The wait is bounded: the store always opens (and reports a bad database) soon.
+        self.first_rows_shown.wait(FIRST_ROWS_WAIT_S)
         try:
             from cgan_tui.store import guard  # imported here, in a thread: the first frame never waits for it
 

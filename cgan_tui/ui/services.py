@@ -70,7 +70,7 @@ class Services:
     @property
     def url(self) -> str:
         """The resolved database URL (what ``--db``/``$CGAN_TUI_DB``/the default turn into)."""
-        from cgan_tui.store.db import database_url
+        from cgan_tui.store.location import database_url  # no SQLAlchemy: usable before the store is open
 
         return database_url(self.db_url)
 
@@ -104,11 +104,14 @@ class Services:
         return self.connect()
 
     def store_gone(self) -> str | None:
-        """Why the opened SQLite file can no longer be used (deleted or replaced), else None (cheap: a stat)."""
-        from cgan_tui.store.guard import StoreWriteError, check_file_still_there
+        """Why the opened SQLite file can no longer be used (deleted or replaced), else None (cheap: a stat).
 
+        Called on the UI thread: before the store is open it must not import the database layer (that
+        import takes a second and, on the UI thread, froze the first screenful until it was done)."""
         if self._store is None:
             return None
+        from cgan_tui.store.guard import StoreWriteError, check_file_still_there
+
         try:
             check_file_still_there(self._store)
         except StoreWriteError as exc:
@@ -151,6 +154,26 @@ class Services:
         from cgan_tui.results import load_results
 
         return load_results(self.store, self.registries(), preset=preset, weights=weights, limit_runs=limit_runs)
+
+    def quick_results(
+        self, preset: str = "research", weights: Sequence[float] | None = None, limit_runs: int | None = None
+    ) -> tuple[list[ResultRow], dict[str, int]] | None:
+        """``results(...)`` and the status counts read straight from a SQLite file with ``sqlite3``
+        (``store.results_sql.sqlite_reader``), without waiting for SQLAlchemy/SQLModel to import: how
+        the table shows its first screenful fast. None when that is not possible (another database
+        kind, no file yet, another schema version, a read error): then read through the store."""
+        from cgan_tui.results import load_results
+        from cgan_tui.store import results_sql
+
+        reader = results_sql.sqlite_reader(self.url)
+        if reader is None:
+            return None
+        registries = self.registries()
+        try:
+            rows = load_results(None, registries, preset=preset, weights=weights, limit_runs=limit_runs, reader=reader)
+            return rows, reader(results_sql.status_counts)
+        except Exception:  # noqa: BLE001 - e.g. locked or changed under us: the store's read reports it
+            return None
 
     # ------------------------------------------------------------------ run detail
     def run(self, run_id: int):

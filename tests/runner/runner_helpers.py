@@ -25,14 +25,27 @@ HANG_GUARD_S = 300.0
 """Waits return as soon as their condition holds; the bound only turns a hang into a failure."""
 
 
-def wait_for(predicate: Callable[[], object], timeout: float = HANG_GUARD_S, interval: float = 0.05, what: str = ""):
+def wait_for(predicate: Callable[[], object], timeout: float = HANG_GUARD_S, interval: float = 0.05, what: str = "",
+             progress: Callable[[], object] | None = None):  # fmt: skip
+    """Poll ``predicate`` until it is true; fail after ``timeout`` s.
+
+    With ``progress`` (a snapshot of the work: claims, epoch rows, actors up) the timeout counts from
+    the last change of that snapshot, so a slow machine that keeps moving never fails and only work
+    that stopped moving for ``timeout`` s does; the failure names the last snapshot.
+    """
+    last = progress() if progress else None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+        if progress:
+            now = progress()
+            if now != last:
+                last, deadline = now, time.monotonic() + timeout
+    stuck = f"; no progress since: {last!r}" if progress else ""
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}{stuck}")
 
 
 class Gate:
@@ -63,9 +76,10 @@ class Gate:
         tmp.write_text(f"{step} {uuid.uuid4().hex}")  # a new token: the loss counts steps afresh
         os.replace(tmp, self.folder / "hold")
 
-    def wait_arrived(self, timeout: float = 300.0) -> int:
+    def wait_arrived(self, timeout: float = HANG_GUARD_S, progress: Callable[[], object] | None = None) -> int:
         arrived = self.folder / "arrived"
-        wait_for(arrived.exists, timeout=timeout, interval=0.02, what=f"a run blocked at the gate in {self.folder}")
+        wait_for(arrived.exists, timeout=timeout, interval=0.02, what=f"a run blocked at the gate in {self.folder}",
+                 progress=progress)  # fmt: skip
         return int(arrived.read_text())
 
     def release(self) -> None:

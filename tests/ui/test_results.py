@@ -238,3 +238,21 @@ async def test_tui_hides_the_columns_ls_hides(ui_db, make_app):
     assert keys - visible == keys - shown_by_ls
     assert "epoch_seconds@train" in keys - visible and "g_loss@train" in visible
     assert all(hidden_by_default(k) for k in keys - visible)
+
+
+async def test_a_late_first_screenful_never_replaces_every_model(ui_db, make_app):
+    """On a loaded machine the UI thread can lag behind the reader: a first screenful (``complete=False``)
+    that arrives after the full read must not replace it (the table would stay partial until the
+    database changed)."""
+    from cgan_tui.ui import messages as msg
+
+    app = make_app(ui_db.url)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        screen = app.screen
+        every, counts = list(screen.rows), dict(screen.status_counts)
+        screen.post_message(msg.ResultsLoaded(every[:1], counts, complete=False))
+        screen.post_message(msg.Notice("after the late screenful", "information"))
+        await wait_for(pilot, lambda: any("after the late" in str(n.message) for n in app._notifications),
+                       what="the messages handled")  # fmt: skip
+        assert screen.complete and screen.rows == every and len(screen.table.shown) == len(every)

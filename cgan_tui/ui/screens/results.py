@@ -24,6 +24,7 @@ from cgan_tui.results import (
 from cgan_tui.results_n import reference_ns
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
+from cgan_tui.ui.app import FIRST_ROWS_WAIT_S
 from cgan_tui.ui.filtering import parse_filter
 from cgan_tui.ui.widgets.results_table import ResultsTable
 
@@ -81,6 +82,7 @@ class ResultsScreen(Screen):
         self._token: tuple | None = None
         self._loading = False
         self._pending = False
+        self._first_read = False
         self._columns: list[Column] = []
         self._columns_key: tuple | None = None
         self._backends: tuple[int, list[str]] | None = None
@@ -136,13 +138,22 @@ class ResultsScreen(Screen):
     def _read(self, force: bool) -> None:
         services = self.app.services
         try:
+            if not self._first_read:  # the first read: a screenful first, so the table fills at once
+                self._first_read = True  # (read threads only, one at a time: not ``loaded``, which the UI
+                # thread sets later; a second read must not post a first screenful after the full one)
+                size = services.page_size // 2
+                first = services.quick_results(self.preset, self.weights, size)  # a SQLite file: no SQLAlchemy
+                if first is None:  # through the store (PostgreSQL, a new or older file): as fast as it can
+                    self.app.first_rows_shown.set()  # the store is needed now
+                    rows = services.results(preset=self.preset, weights=self.weights, limit_runs=size)
+                    first = rows, services.status_counts()
+                self.post_message(msg.ResultsLoaded(first[0], first[1], complete=False))
+                # the full read (and the database layer's import) waits until these rows are drawn
+                self.app.first_rows_shown.wait(FIRST_ROWS_WAIT_S)
             token = services.change_token()  # connects on first use
             if not force and token == self._token:
                 return
             counts = services.status_counts()
-            if not self.loaded:  # the first read: a screenful first, so the table fills at once
-                first = services.results(preset=self.preset, weights=self.weights, limit_runs=services.page_size // 2)
-                self.post_message(msg.ResultsLoaded(first, counts, complete=False))
             rows = services.results(preset=self.preset, weights=self.weights)
         except UserError as exc:
             self.post_message(msg.Notice(str(exc), "error"))
@@ -154,6 +165,8 @@ class ResultsScreen(Screen):
         self.post_message(msg.ResultsLoaded(rows, counts))
 
     def on_results_loaded(self, message: msg.ResultsLoaded) -> None:
+        if self.complete and not message.complete:
+            return  # a first screenful never replaces every model
         self.rows = message.rows
         self._columns_key = self._backends = None
         if not self.backend_chosen:
@@ -162,6 +175,7 @@ class ResultsScreen(Screen):
         self.loaded = True
         self.complete = message.complete
         self.refresh_view()
+        self.call_after_refresh(self.app.first_rows_shown.set)
 
     # ------------------------------------------------------------------ view
     def all_columns(self) -> list[Column]:

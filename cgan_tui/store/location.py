@@ -1,0 +1,35 @@
+"""Where the database is and which schema it must have: plain strings and numbers, no SQLAlchemy.
+
+Kept apart from ``store.db`` so that the TUI can resolve ``--db`` and read its first screenful
+(``store.results_sql``) before the database layer is imported (about 1 s on a 2-core machine).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote
+
+from cgan_tui.settings import settings
+
+DB_ENV = "CGAN_TUI_DB"
+DEFAULT_DB = "experiments.db"
+SCHEMA_VERSION = 3
+"""2: ``MetricValue.backbone`` (hash of the network behind a value), part of its identity.
+3: ``Run.precision`` (what ``auto`` resolved to, with why) and ``Run.eval_progress`` (live evaluation)."""
+
+
+def database_url(value: str | None = None) -> str:
+    """``--db`` value, else ``$CGAN_TUI_DB``, else ``./experiments.db``; plain paths become SQLite URLs."""
+    raw = value or settings().db or DEFAULT_DB
+    if "://" in raw:
+        return raw
+    return f"sqlite:///{Path(raw).expanduser().resolve()}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a plain ``sqlite:///PATH`` URL (no driver suffix, no options); None for anything else."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url:
+        return None
+    path = unquote(url[len(prefix):])
+    return Path(path) if path and path != ":memory:" else None
