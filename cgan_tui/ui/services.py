@@ -83,6 +83,21 @@ def probe_sqlite(url: str, timeout_s: float = 1.0) -> None:
         pass
 
 
+_STORE_LAYER_IMPORT = threading.Lock()
+
+
+def import_store_layer() -> None:
+    """Import the database layer (SQLAlchemy, SQLModel, ``cgan_tui.store``) one thread at a time.
+
+    Two threads importing SQLAlchemy at the same moment can see a partially initialised module; at
+    start-up the store opener and the first full read did exactly that (about 1 start in 15 ended on
+    "cannot open database"). Every thread of the app imports it through here first."""
+    with _STORE_LAYER_IMPORT:
+        import cgan_tui.store.db  # noqa: F401
+        import cgan_tui.store.guard  # noqa: F401
+        import cgan_tui.store.queries  # noqa: F401
+
+
 DISCOVERY_FAILED = "plugin discovery"
 """Name of the report row standing in for every plugin when discovery itself raised."""
 
@@ -140,6 +155,7 @@ class Services:
     # ------------------------------------------------------------------ store and plugins
     def connect(self) -> Store:
         """Open the database once (raises StoreError with a one-line reason)."""
+        import_store_layer()
         with self._lock:
             if self._store is None:
                 from cgan_tui.store.db import open_store
