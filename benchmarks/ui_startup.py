@@ -37,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
+HUNG_AFTER_S = 120.0
 
 CHILD = r"""
 import sys, time
@@ -168,6 +169,10 @@ def headless_once(url: str, code: Path = ROOT) -> dict:
     proc = subprocess.Popen([PY, "-c", CHILD, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=code, stdin=subprocess.DEVNULL, env=env)  # fmt: skip
     out = {}
+    import threading
+
+    watchdog = threading.Timer(HUNG_AFTER_S, proc.kill)  # a start that never fills the table is reported
+    watchdog.start()
     for line in proc.stdout:  # type: ignore[union-attr]
         key, _, rest = line.strip().partition(" ")
         if key in ("PAINT", "FIRST", "DATA"):
@@ -178,8 +183,10 @@ def headless_once(url: str, code: Path = ROOT) -> dict:
         elif key == "TORCH":
             out["torch_imported"] = rest == "True"
     proc.wait(timeout=60)
+    watchdog.cancel()
     if "data" not in out:
-        raise RuntimeError(f"app did not report data: {proc.stderr.read()[-2000:]}")  # type: ignore[union-attr]
+        raise RuntimeError(f"app ({code}) did not report data within {HUNG_AFTER_S:g} s (seen: {sorted(out)}): "
+                           f"{proc.stderr.read()[-2000:]}")  # type: ignore[union-attr]  # fmt: skip
     return out
 
 

@@ -37,7 +37,7 @@ HARD_STALE_AFTER_S = 600.0
 REQUEUEABLE = (RunStatus.failed, RunStatus.diverged, RunStatus.cancelled)
 
 
-def registries_from_args(registries: Registries | None) -> Registries:
+def _registries(registries: Registries | None) -> Registries:
     if registries is not None:
         return registries
     from cgan_tui.plugins import load_plugins
@@ -63,7 +63,7 @@ def enqueue(
     registries: Registries | None = None,
 ) -> int:
     """Validate and resolve ``config`` (bad input -> UserError, nothing stored), then queue it."""
-    resolved = resolve(config, registries_from_args(registries))
+    resolved = resolve(config, _registries(registries))
     return q.create_run(store, resolved, priority=_priority(priority), experiment=experiment)
 
 
@@ -88,7 +88,7 @@ def enqueue_grid(
         configs = list(grid)
     if not configs:
         raise UserError("the grid expands to no runs; give at least one value per matrix key")
-    resolved = expand_all(configs, registries_from_args(registries))
+    resolved = expand_all(configs, _registries(registries))
     return q.create_runs(store, resolved, priority=_priority(priority), experiment=experiment)
 
 

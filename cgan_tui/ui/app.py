@@ -83,7 +83,10 @@ class CganApp(App):
         # go first. The wait is bounded: the store always opens (and reports a bad database) soon.
         self.first_rows_shown.wait(FIRST_ROWS_WAIT_S)
         try:
-            from cgan_tui.store import guard  # imported here, in a thread: the first frame never waits for it
+            from cgan_tui.ui.services import import_store_layer
+
+            import_store_layer()  # in a thread (the first frame never waits for it), never beside another
+            from cgan_tui.store import guard
 
             # a write waiting for another process's lock says so on screen, not on the hidden stderr
             self._previous_reporter = guard.set_reporter(lambda line: self.post_message(msg.Notice(line, "warning")))

@@ -32,6 +32,21 @@ def default_grids_dir() -> Path:
     return checkout if checkout.is_dir() else here
 
 
+_STORE_LAYER_IMPORT = threading.Lock()
+
+
+def import_store_layer() -> None:
+    """Import the database layer (SQLAlchemy, SQLModel, ``cgan_tui.store``) one thread at a time.
+
+    Two threads importing SQLAlchemy at the same moment can see a partially initialised module; at
+    start-up the store opener and the first full read did exactly that (about 1 start in 15 ended on
+    "cannot open database"). Every thread of the app imports it through here first."""
+    with _STORE_LAYER_IMPORT:
+        import cgan_tui.store.db
+        import cgan_tui.store.guard
+        import cgan_tui.store.queries  # noqa: F401
+
+
 DISCOVERY_FAILED = "plugin discovery"
 """Name of the report row standing in for every plugin when discovery itself raised."""
 
@@ -62,7 +77,7 @@ class Services:
     """Where the run detail screen's ``s`` writes the shown grid (default: the current folder)."""
     lock_probe_s: float = 1.0
     _store: Store | None = field(default=None, init=False, repr=False)
-    registries_from_args: Registries | None = field(default=None, init=False, repr=False)
+    _registries: Registries | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _plugins_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _pool: Any = field(default=None, init=False, repr=False)
@@ -89,6 +104,7 @@ class Services:
     # ------------------------------------------------------------------ store and plugins
     def connect(self) -> Store:
         """Open the database once (raises StoreError with a one-line reason)."""
+        import_store_layer()
         with self._lock:
             if self._store is None:
                 from cgan_tui.store.db import open_store

@@ -175,3 +175,34 @@ async def test_queue_cursor_follows_the_run_and_running_cancel_asks(tmp_path, re
         await pilot.pause()
         await pilot.press("x")
         await wait_for(pilot, lambda: ids[1] not in [r.id for r in screen.rows], what="queued run cancelled")
+
+
+async def test_a_progress_row_updated_before_it_is_drawn_shows_the_latest_row(tmp_path, tiny):
+    """The queue screen mounts a run's progress widget and the next poll may update it before it has
+    composed its bar (seen once in the full suite: NoMatches, the app crashed): it keeps the row and
+    draws it when mounted."""
+    import dataclasses
+
+    from textual.app import App
+    from textual.widgets import ProgressBar
+
+    from cgan_tui.runner.queue import queue_rows
+    from cgan_tui.ui.widgets.run_progress import RunProgress
+
+    store = open_store(f"sqlite:///{tmp_path / 'experiments.db'}")
+    rid = q.create_run(store, tiny(epochs=2, checkpoint_epochs=(2,)))
+    q.update_run(store, rid, status="running", worker_id="w", current_epoch=0)
+    first = queue_rows(store)[0]
+    store.dispose()
+    latest = dataclasses.replace(first, current_epoch=1, current_step=1, steps_per_epoch=1)  # the next poll
+    widget = RunProgress(first)
+    widget.update_row(latest)  # the next poll, before the widget is composed
+
+    class Host(App):
+        def compose(self):
+            yield widget
+
+    async with Host().run_test() as pilot:
+        await pilot.pause()
+        assert widget.row is latest and latest.fraction > first.fraction
+        assert widget.query_one(ProgressBar).progress == round(100 * latest.fraction, 1)

@@ -36,7 +36,12 @@ class RunProgress(Widget):
         return f"run {self.row.id} {self.row.label} ({self.row.model}) {self.row.worker_id or ''}"[:44]
 
     def update_row(self, row) -> None:
+        """Show ``row``. A poll can arrive between ``mount`` and this widget's compose (the queue screen
+        mounts it, the next poll updates it): then only keep the row, ``on_mount`` draws it."""
         self.row = row
-        self.query_one(ProgressBar).update(progress=round(100 * row.fraction, 1))
+        bars = self.query(ProgressBar)
+        if not bars:
+            return
+        bars.first().update(progress=round(100 * row.fraction, 1))
         self.query_one(".run-text", Static).update(progress_text(row))
         self.query_one(".run-label", Label).update(self._label())
