@@ -138,6 +138,8 @@ def resolve(cfg: RunConfig, registries: "Registries") -> RunConfig:
     """Validate plugin names and fill every hyper-parameter; raises ConfigError/UnknownName."""
     validate_shape(cfg)
     family = registries.models.get(cfg.model)
+    if not family.adversarial:
+        return _resolve_own_trainer(cfg, family, registries)
     loss = registries.losses.get(cfg.loss)
     g_cond = registries.conditionings.get(cfg.conditioning)
     if g_cond.generator is None:
@@ -152,16 +154,24 @@ def resolve(cfg: RunConfig, registries: "Registries") -> RunConfig:
         raise ConfigError(
             f"d_conditioning '{d_name}' has no discriminator side; valid: {', '.join(usable)}"
         )
+    _check_metrics(cfg, registries)
+    merged: dict[str, Any] = {}
+    merged.update(family.defaults)
+    merged.update(loss.defaults)
+    merged.update(family.loss_overrides.get(cfg.loss, {}))
+    return _finish_resolve(cfg, merged, d_conditioning=d_name)
+
+
+def _check_metrics(cfg: RunConfig, registries: "Registries") -> None:
     if cfg.metrics is not None:
         backends = {m.backend for m in registries.metrics}
         for name in cfg.metrics:
             if name not in backends:  # a backend name selects all its metrics
                 registries.metrics.get(name)
 
-    merged: dict[str, Any] = {}
-    merged.update(family.defaults)
-    merged.update(loss.defaults)
-    merged.update(family.loss_overrides.get(cfg.loss, {}))
+
+def _finish_resolve(cfg: RunConfig, merged: Mapping[str, Any], **fields_: Any) -> RunConfig:
+    """Fill every hyper-parameter from ``merged`` and close the checkpoint epochs."""
     filled = {}
     for key in HYPER_PARAMETERS:
         value = getattr(cfg, key)
@@ -171,9 +181,32 @@ def resolve(cfg: RunConfig, registries: "Registries") -> RunConfig:
             raise ConfigError(f"model '{cfg.model}' gives no default for {key}; set it explicitly")
         filled[key] = tuple(value) if key == "betas" else value
     epochs = tuple(sorted({e for e in cfg.checkpoint_epochs if e <= cfg.epochs} | {cfg.epochs}))
-    resolved = replace(cfg, d_conditioning=d_name, checkpoint_epochs=epochs, **filled)
+    resolved = replace(cfg, checkpoint_epochs=epochs, **fields_, **filled)
     validate_shape(resolved)
     return resolved
+
+
+_DEFAULTS = RunConfig()
+
+
+def _resolve_own_trainer(cfg: RunConfig, family, registries: "Registries") -> RunConfig:
+    """A family with its own trainer (not a G/D pair): it fixes loss and conditioning itself.
+
+    A loss or conditioning the user named that differs from the family's is an error (it would be
+    silently ignored otherwise); left at the defaults, they become the family's names.
+    """
+    fixed: dict[str, Any] = {}
+    for key in ("loss", "conditioning", "d_conditioning"):
+        given, own = getattr(cfg, key), str(family.fixed.get(key, ""))
+        if given not in (getattr(_DEFAULTS, key), own):
+            raise ConfigError(
+                f"model '{cfg.model}' trains with its own objective ({key} '{own or '-'}'); "
+                f"{key.replace('_', '-')} '{given}' does not apply to it: leave it out"
+            )
+        fixed[key] = own
+    _check_metrics(cfg, registries)
+    extra = {**dict(family.extra_defaults), **dict(cfg.extra)}
+    return _finish_resolve(cfg, family.defaults, extra=extra, **fixed)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,10 @@ KNOWN_BETTER: dict[str, str] = {
     "combined": "lower",
     "final": "higher",
     "images_per_s": "higher",
+    "sample_images_per_s": "higher",
     "epoch_seconds": "lower",
+    "diffusion_loss": "lower",
+    "ae_loss": "lower",
 }
 """Direction of well-known value names, used when no registries are given (plugins override)."""
 
@@ -62,6 +65,7 @@ DISPLAY = {
     "fid": "FID", "kid": "KID", "is": "IS", "lpips": "LPIPS", "lpips_diversity": "LPIPS div", "psnr": "PSNR",
     "class_acc": "acc", "diversity": "div", "min_diversity": "min div", "mode_collapse": "collapsed",
     "g_loss": "G loss", "d_loss": "D loss", "images_per_s": "img/s", "epoch_seconds": "epoch s",
+    "sample_images_per_s": "sample img/s", "diffusion_loss": "diff loss", "ae_loss": "AE loss",
 }  # fmt: skip
 BACKEND_ABBREV = {"inception": "inc", "classifier": "cls", "lpips": "", "pixel": "", "train": "", "rating": ""}
 BACKEND_ORDER = {"inception": 0, "lpips": 1, "pixel": 2, "classifier": 3, RATING_BACKEND: 8, TRAIN_BACKEND: 9}

@@ -221,7 +221,7 @@ def _default_columns(cols, backend: str | None) -> list:
         name, _, b = c.key.partition("@")
         if name.endswith("_std") or b == "rating" or name in HIDDEN_BY_DEFAULT:
             continue
-        if b == "train" and name not in ("g_loss", "d_loss"):
+        if b == "train" and not (name.endswith("loss") or name == "sample_images_per_s"):
             continue
         if backend and b not in (backend, *results.SHARED_BACKENDS, "train"):
             continue

@@ -8,8 +8,8 @@ line. Torch-free: the TUI imports this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Sequence, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +35,7 @@ T = TypeVar("T")
 
 TRAIN_BACKEND = "train"
 """Backend of the per-epoch training statistics (MetricValue rows with n_samples 0)."""
-TRAIN_STATS = ("g_loss", "d_loss", "epoch_seconds", "images_per_s")
+TRAIN_STATS = ("g_loss", "d_loss", "epoch_seconds", "images_per_s", "sample_images_per_s")
 
 
 
@@ -323,6 +323,10 @@ class EpochRow:
     d_loss: float | None = None
     epoch_seconds: float | None = None
     images_per_s: float | None = None
+    sample_images_per_s: float | None = None
+    """Sampling cost: images/s of the epoch's fixed-noise grid."""
+    losses: dict[str, float | None] = field(default_factory=dict)
+    """Other training values of families with their own trainer (e.g. ``diffusion_loss``)."""
 
 
 def epoch_rows(store: Store, run_id: int) -> list[EpochRow]:
@@ -336,10 +340,13 @@ def epoch_rows(store: Store, run_id: int) -> list[EpochRow]:
         )
         return list(session.exec(stmt).all())
 
-    by_epoch: dict[int, dict[str, float | None]] = {}
+    by_epoch: dict[int, dict[str, Any]] = {}
     for row in read(store, fetch):
+        slot = by_epoch.setdefault(row.epoch, {"losses": {}})
         if row.name in TRAIN_STATS:
-            by_epoch.setdefault(row.epoch, {})[row.name] = row.value
+            slot[row.name] = row.value
+        else:
+            slot["losses"][row.name] = row.value
     return [EpochRow(epoch=e, **by_epoch[e]) for e in sorted(by_epoch)]
 
 
