@@ -206,7 +206,11 @@ def _resolve_own_trainer(cfg: RunConfig, family, registries: "Registries") -> Ru
         fixed[key] = own
     _check_metrics(cfg, registries)
     extra = {**dict(family.extra_defaults), **dict(cfg.extra)}
-    return _finish_resolve(cfg, family.defaults, extra=extra, **fixed)
+    resolved = _finish_resolve(cfg, family.defaults, extra=extra, **fixed)
+    problem = family.check(resolved) if family.check is not None else None
+    if problem:
+        raise ConfigError(f"model '{cfg.model}': {problem}")
+    return resolved
 
 
 @dataclass(frozen=True)

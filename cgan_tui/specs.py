@@ -98,6 +98,9 @@ class ModelFamily:
     fixed: Mapping[str, Any] = field(default_factory=dict)
     not_applicable: Mapping[str, str] = field(default_factory=dict)
     extra_defaults: Mapping[str, Any] = field(default_factory=dict)
+    check: Callable[[Any], str | None] | None = None
+    """``check(resolved_config) -> problem or None``, torch-free: refuses a bad config when it is
+    submitted (``resolve``), not when a worker starts it."""
 
     @property
     def adversarial(self) -> bool:
