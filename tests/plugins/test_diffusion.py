@@ -139,28 +139,30 @@ def test_family_trains_samples_evaluates_and_resumes(model, regs, fmnist_dir, db
         store.dispose()
 
 
-def test_cli_train_ls_show_and_tui_detail(diffusion_site, regs, fmnist_dir, tmp_path, subprocess_env, run_cli):
-    """The CLI trains ddpm; ``ls`` and the TUI's results table say n/a for the D loss; ``show`` and the
-    run detail give the sampling cost; the detail plots the diffusion loss."""
+def test_cli_train_ls_show_and_tui_detail(regs, fmnist_dir, tmp_path, capsys, monkeypatch):
+    """The CLI trains ddpm (in-process, the installed package on sys.path); ``ls`` and the TUI's results table say n/a
+    for the D loss; ``show`` and the run detail give the sampling cost; the detail plots the diffusion loss."""
     import asyncio
 
+    from cgan_tui.cli import main
+
     db = tmp_path / "d.db"
-    env = subprocess_env(diffusion_site, CGAN_TUI_WEIGHTS=str(tmp_path / "weights"))
+    monkeypatch.setenv("CGAN_TUI_WEIGHTS", str(tmp_path / "weights"))
+    monkeypatch.setenv("COLUMNS", "200")
     extra = [f"--set=extra.{k}={json.dumps(v)}" for k, v in TINY.items()]
-    proc = run_cli("train", "--db", str(db), "--model", "ddpm", "--epochs", "1", "--limit-train", "64",
-                   "--batch-size", "32", "--device", "cpu", "--data-dir", str(fmnist_dir), "--metrics", "classifier",
-                   "--eval-n", "20", *extra, env=env, cwd=tmp_path)  # fmt: skip
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "n/a" in proc.stdout  # the summary's G/D loss columns
-    proc = run_cli("ls", "--db", str(db), "--columns", "run_id,label,d_loss@train,diffusion_loss@train,sample_images_per_s@train",
-                   env=env, cwd=tmp_path)  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    line = next(x for x in proc.stdout.splitlines() if "EPS_MSE_cfg" in x)
-    assert "n/a" in line and "has no discriminator" in proc.stdout
-    proc = run_cli("show", "--db", str(db), "1", env=env, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert "cost: training" in proc.stdout and "img/s, sampling" in proc.stdout
-    assert "d_loss: n/a (ddpm is a diffusion model: it has no discriminator)" in proc.stdout
+    assert main(["train", "--db", str(db), "--model", "ddpm", "--epochs", "1", "--limit-train", "64",
+                 "--batch-size", "32", "--device", "cpu", "--data-dir", str(fmnist_dir), "--metrics", "classifier",
+                 "--eval-n", "20", *extra]) == 0  # fmt: skip
+    assert "n/a" in capsys.readouterr().out  # the summary's G/D loss columns
+    columns = "run_id,label,d_loss@train,diffusion_loss@train,sample_images_per_s@train"
+    assert main(["ls", "--db", str(db), "--columns", columns]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if "EPS_MSE_cfg" in x)
+    assert "n/a" in line and "has no discriminator" in out
+    assert main(["show", "--db", str(db), "1"]) == 0
+    out = capsys.readouterr().out
+    assert "cost: training" in out and "img/s, sampling" in out
+    assert "d_loss: n/a (ddpm is a diffusion model: it has no discriminator)" in out
 
     from cgan_tui.ui.app import CganApp
     from cgan_tui.ui.screens.detail import RunDetailScreen
