@@ -204,6 +204,8 @@ def _resolve_own_trainer(cfg: RunConfig, family, registries: "Registries") -> Ru
                 f"{key.replace('_', '-')} '{given}' does not apply to it: leave it out"
             )
         fixed[key] = own
+    if cfg.precision == "bf16":
+        raise ConfigError(f"model '{cfg.model}' trains in fp32 (its own trainer); precision must be auto or fp32")
     _check_metrics(cfg, registries)
     extra = {**dict(family.extra_defaults), **dict(cfg.extra)}
     resolved = _finish_resolve(cfg, family.defaults, extra=extra, **fixed)

@@ -107,6 +107,8 @@ def test_resolve_fixes_the_familys_own_names_and_refuses_others(regs, own):
     assert cfg.latent_dim == 784 and cfg.extra == {"note": "fake"}
     with pytest.raises(ConfigError, match="loss 'hinge' does not apply"):
         resolve(own(loss="hinge"), regs)
+    with pytest.raises(ConfigError, match="trains in fp32"):
+        resolve(own(precision="bf16"), regs)
 
 
 def test_trains_samples_evaluates_and_shows_na(store, own, regs, monkeypatch, tmp_path):
