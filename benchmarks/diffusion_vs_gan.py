@@ -7,10 +7,11 @@ seconds and at most one epoch of ``--limit-train`` images more (the table gives 
 Then ``cgan-tui eval RUN --n N --metrics classifier`` evaluates its last epoch, and the table is
 read back from the results model (FID@classifier, combined@classifier, at the same n).
 
-    pip install --no-deps ./plugins/cgan-tui-diffusion   # or, without installing: CGAN_TUI_EXTRA_PLUGINS=cgan_tui_diffusion PYTHONPATH=plugins/cgan-tui-diffusion
-    python benchmarks/diffusion_vs_gan.py --db /tmp/dvg.db --budget 240 --n 200 --limit-train 3000
- Prints one JSON
-line per phase (with the load average, since the machine may be shared) and a Markdown table.
+    pip install --no-deps ./plugins/cgan-tui-diffusion
+    # or, without installing: CGAN_TUI_EXTRA_PLUGINS=cgan_tui_diffusion PYTHONPATH=plugins/cgan-tui-diffusion
+    python benchmarks/diffusion_vs_gan.py --db /tmp/dvg.db --budget 120 --n 100 --limit-train 1500 --ddim-steps 20
+
+Prints one JSON line per phase (with the load average, since the machine may be shared) and a Markdown table.
 """
 
 from __future__ import annotations

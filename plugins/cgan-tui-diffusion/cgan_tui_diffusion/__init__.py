@@ -15,12 +15,14 @@ This module stays torch-free: listing plugins never imports torch.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from cgan_tui import HOOKSPEC_VERSION, ModelFamily, hookimpl
 
-if HOOKSPEC_VERSION < 2:
-    raise ImportError(f"cgan-tui-diffusion needs cgan-tui hook spec version 2 (own trainers), found {HOOKSPEC_VERSION}")
+if "trainer" not in {f.name for f in fields(ModelFamily)}:  # the feature, whatever the version number
+    raise ImportError(f"cgan-tui-diffusion needs a cgan-tui whose ModelFamily has `trainer` (own training "
+                      f"steps); this one has hook spec version {HOOKSPEC_VERSION}")  # fmt: skip
 
 __version__ = "0.1.0"
 

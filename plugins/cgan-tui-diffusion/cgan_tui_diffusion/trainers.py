@@ -9,7 +9,8 @@ short runs sample from recent weights rather than the initialisation).
 from __future__ import annotations
 
 import copy
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -62,7 +63,7 @@ class _DiffusionCore:
         self.diffusion_steps += 1
         decay = min(float(self.extra["ema"]), (1 + self.diffusion_steps) / (10 + self.diffusion_steps))
         with torch.no_grad():
-            for ema, live in zip(self.ema_model.parameters(), self.unet.parameters()):
+            for ema, live in zip(self.ema_model.parameters(), self.unet.parameters(), strict=True):
                 ema.lerp_(live, 1 - decay)
         return loss
 
