@@ -84,6 +84,7 @@ def main() -> int:
     parser.add_argument("--ddim-steps", type=int, default=None, help="DDIM steps of ddpm/ldm (default: theirs, 50)")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     args = parser.parse_args()
 
     from cgan_tui.cli import main as cli
@@ -119,7 +120,7 @@ def main() -> int:
         if args.ddim_steps is not None and name != "seed004":
             extra["ddim_steps"] = args.ddim_steps
         config = RunConfig(**MODELS[name], epochs=10_000, checkpoint_epochs=(), limit_train=args.limit_train,
-                           device="cpu", metrics=(), grid_columns=1, seed=args.seed, data_dir=args.data_dir,
+                           device=args.device, metrics=(), grid_columns=1, seed=args.seed, data_dir=args.data_dir,
                            extra=extra)  # fmt: skip
         rid = queue.enqueue(store, config, registries=regs)
         assert queue.claim_next(store, "bench").id == rid
@@ -138,7 +139,7 @@ def main() -> int:
     for name in names:
         rid = runs[name]["run"]
         before, started = load(), time.perf_counter()
-        code = cli(["eval", "--db", str(db), str(rid), "--n", str(args.n), "--metrics", "classifier", "--device", "cpu"])
+        code = cli(["eval", "--db", str(db), str(rid), "--n", str(args.n), "--metrics", "classifier", "--device", args.device])
         runs[name].update(eval_s=round(time.perf_counter() - started, 1), eval_load_before=before, eval_load_after=load(),
                           eval_ok=code == 0)  # fmt: skip
         print(json.dumps({"evaluated": name, **runs[name]}), flush=True)
