@@ -62,7 +62,7 @@ class Services:
     """Where the run detail screen's ``s`` writes the shown grid (default: the current folder)."""
     lock_probe_s: float = 1.0
     _store: Store | None = field(default=None, init=False, repr=False)
-    registries_from_args: Registries | None = field(default=None, init=False, repr=False)
+    _registries: Registries | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _plugins_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _pool: Any = field(default=None, init=False, repr=False)
