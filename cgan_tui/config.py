@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -165,10 +165,15 @@ def parse_int_list(text: str, what: str = "") -> list[int]:
         raise ConfigError(f"{subject} integers separated by commas like 10,20,30, got {text!r}") from None
 
 
-def resolve(cfg: RunConfig, registries: Registries) -> RunConfig:
-    """Validate plugin names and fill every hyper-parameter; raises ConfigError/UnknownName."""
+def resolve(cfg: RunConfig, registries: Registries, given: Collection[str] = ()) -> RunConfig:
+    """Validate plugin names and fill every hyper-parameter; raises ConfigError/UnknownName.
+
+    ``given``: the fields the user named (CLI options, grid keys), where known. A family with its own
+    trainer refuses a loss or conditioning named there, even at ``RunConfig``'s default value."""
     validate_shape(cfg)
     family = registries.models.get(cfg.model)
+    if not family.adversarial:
+        return _resolve_own_trainer(cfg, family, registries, frozenset(given))
     loss = registries.losses.get(cfg.loss)
     g_cond = registries.conditionings.get(cfg.conditioning)
     if g_cond.generator is None:
@@ -183,16 +188,24 @@ def resolve(cfg: RunConfig, registries: Registries) -> RunConfig:
         raise ConfigError(
             f"d_conditioning '{d_name}' has no discriminator side; valid: {', '.join(usable)}"
         )
+    _check_metrics(cfg, registries)
+    merged: dict[str, Any] = {}
+    merged.update(family.defaults)
+    merged.update(loss.defaults)
+    merged.update(family.loss_overrides.get(cfg.loss, {}))
+    return _finish_resolve(cfg, merged, d_conditioning=d_name)
+
+
+def _check_metrics(cfg: RunConfig, registries: Registries) -> None:
     if cfg.metrics is not None:
         backends = {m.backend for m in registries.metrics}
         for name in cfg.metrics:
             if name not in backends:  # a backend name selects all its metrics
                 registries.metrics.get(name)
 
-    merged: dict[str, Any] = {}
-    merged.update(family.defaults)
-    merged.update(loss.defaults)
-    merged.update(family.loss_overrides.get(cfg.loss, {}))
+
+def _finish_resolve(cfg: RunConfig, merged: Mapping[str, Any], **fields_: Any) -> RunConfig:
+    """Fill every hyper-parameter from ``merged`` and close the checkpoint epochs."""
     filled = {}
     for key in HYPER_PARAMETERS:
         value = getattr(cfg, key)
@@ -202,10 +215,39 @@ def resolve(cfg: RunConfig, registries: Registries) -> RunConfig:
             raise ConfigError(f"model '{cfg.model}' gives no default for {key}; set it explicitly")
         filled[key] = tuple(value) if key == "betas" else value
     epochs = tuple(sorted({e for e in cfg.checkpoint_epochs if e <= cfg.epochs} | {cfg.epochs}))
-    resolved = replace(cfg, d_conditioning=d_name, checkpoint_epochs=epochs, **filled)
+    resolved = replace(cfg, checkpoint_epochs=epochs, **fields_, **filled)
     validate_shape(resolved)
     return resolved
 
+
+_DEFAULTS = RunConfig()
+
+
+def _resolve_own_trainer(cfg: RunConfig, family, registries: Registries, named: frozenset[str]) -> RunConfig:
+    """A family with its own trainer (not a G/D pair): it fixes loss and conditioning itself.
+
+    A loss or conditioning the user named (in ``named``, or any value but ``RunConfig``'s default)
+    that differs from the family's is an error, whatever its value (it would be silently ignored
+    otherwise); left out, they become the family's names.
+    """
+    fixed: dict[str, Any] = {}
+    for key in ("loss", "conditioning", "d_conditioning"):
+        given, own = getattr(cfg, key), str(family.fixed.get(key, ""))
+        if given != own and (key in named or given != getattr(_DEFAULTS, key)):
+            raise ConfigError(
+                f"model '{cfg.model}' trains with its own objective ({key} '{own or '-'}'); "
+                f"{key.replace('_', '-')} '{given}' does not apply to it: leave it out"
+            )
+        fixed[key] = own
+    if cfg.precision == "bf16":
+        raise ConfigError(f"model '{cfg.model}' trains in fp32 (its own trainer); precision must be auto or fp32")
+    _check_metrics(cfg, registries)
+    extra = {**dict(family.extra_defaults), **dict(cfg.extra)}
+    resolved = _finish_resolve(cfg, family.defaults, extra=extra, **fixed)
+    problem = family.check(resolved) if family.check is not None else None
+    if problem:
+        raise ConfigError(f"model '{cfg.model}': {problem}")
+    return resolved
 
 
 class ExperimentTable(BaseModel):
@@ -285,9 +327,10 @@ def load_grid(path: str | Path) -> GridSpec:
     return spec
 
 
-def expand_all(configs: Iterable[RunConfig], registries: Registries) -> list[RunConfig]:
-    """Resolve a batch up front so one typo rejects the whole batch before anything is stored."""
-    return [resolve(c, registries) for c in configs]
+def expand_all(configs: Iterable[RunConfig], registries: Registries, given: Collection[str] = ()) -> list[RunConfig]:
+    """Resolve a batch up front so one typo rejects the whole batch before anything is stored
+    (``given``: the fields the user named, as for ``resolve``)."""
+    return [resolve(c, registries, given) for c in configs]
 
 
 __all__ = [

@@ -319,7 +319,7 @@ def _check(obj: object, kind: str) -> str | None:
     required = {
         "losses": ("d_loss", "g_loss"),
         "conditionings": (),
-        "models": ("build",),
+        "models": (),
         "metrics": ("compute",),
         "scores": ("compute",),
     }[kind]
@@ -331,6 +331,10 @@ def _check(obj: object, kind: str) -> str | None:
         value = getattr(obj, attr, None)
         if value is not None and not callable(value):
             return f"{attr} is neither callable nor None"
+    if kind == "models":
+        build, trainer = getattr(obj, "build", None), getattr(obj, "trainer", None)
+        if not callable(build) and not callable(trainer):
+            return "needs a callable build (G/D families) or trainer (families with their own step)"
     if kind == "conditionings" and obj.generator is None and obj.discriminator is None:  # type: ignore[attr-defined]
         return "needs a generator or a discriminator side"
     if kind in ("metrics", "scores") and getattr(obj, "better", None) not in ("lower", "higher"):

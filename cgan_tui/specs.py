@@ -12,13 +12,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-HOOKSPEC_VERSION = 2
+HOOKSPEC_VERSION = 3
 """The version of the whole public plugin API: the hooks, these spec objects, every name in
 ``cgan_tui.__all__`` and the documented attributes of ``MetricContext`` (docs/plugins.md). Bumped
 when any of them changes incompatibly; new optional fields and new names do not bump it.
 
 History: 1 covered the hooks and spec objects only; 2 (same hooks and fields, so a plugin written
-for 1 works unchanged) extends the promise to the ``cgan_tui`` public API."""
+for 1 works unchanged) extends the promise to the ``cgan_tui`` public API; 3: ``ModelFamily.build``
+became optional (a family gives ``build`` or its own ``trainer``), so code that calls
+``family.build`` must check ``family.adversarial`` first; plugins written for 1 or 2 load unchanged
+(docs/plugins.md, Compatibility)."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class Conditioning:
 
 @dataclass(frozen=True)
 class ModelFamily:
-    """Builds ``(generator, discriminator)`` from a resolved run config.
+    """Builds ``(generator, discriminator)`` from a resolved run config, or brings its own trainer.
 
     ``build(config, g_conditioning, d_conditioning) -> (G, D)``: ``G(z, labels) -> images in [-1, 1]``
     shaped ``(N, 1, 28, 28)``; ``D(images, labels) -> DiscOutput(score (N,), class_logits | None)``.
@@ -74,10 +77,19 @@ class ModelFamily:
     ``loss_overrides``: per-loss hyper-parameters the source study fixed for this family
     (seed 000: wgan-gp uses lr 1e-4). ``default_d_conditioning`` maps the generator-side scheme to
     the discriminator-side one when the config does not name it.
+
+    A family that is not an adversarial G/D pair (diffusion, ...) sets ``trainer`` instead of
+    ``build``: ``trainer(config, device) -> FamilyTrainer`` (``cgan_tui.gan.family_training``) brings
+    its own training step, sampling module and checkpoint contents; the engine keeps the epoch loop,
+    data order, progress, checkpoints, fixed-noise grids, evaluation and resume. ``fixed`` holds the
+    config fields such a family decides itself (``loss``/``conditioning`` names shown in tables);
+    ``not_applicable`` maps training values that do not exist for it (``d_loss``) to why, so tables
+    show ``n/a`` rather than "not computed yet". ``extra_defaults`` fill ``RunConfig.extra`` keys
+    the user left out (stored with the run, like the hyper-parameters).
     """
 
     name: str
-    build: Callable[..., Any]
+    build: Callable[..., Any] | None = None
     defaults: Mapping[str, Any] = field(default_factory=dict)
     loss_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     default_d_conditioning: Callable[[str], str] = lambda g_conditioning: g_conditioning
@@ -89,6 +101,18 @@ class ModelFamily:
     """Device types where ``auto`` may pick bf16 for this family (where native): leave out a device
     type where bf16 autocast was measured *slower* for these models (small models on a big GPU are
     launch-bound, and autocast only adds casts)."""
+    trainer: Callable[..., Any] | None = None
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    not_applicable: Mapping[str, str] = field(default_factory=dict)
+    extra_defaults: Mapping[str, Any] = field(default_factory=dict)
+    check: Callable[[Any], str | None] | None = None
+    """``check(resolved_config) -> problem or None``, torch-free: refuses a bad config when it is
+    submitted (``resolve``), not when a worker starts it."""
+
+    @property
+    def adversarial(self) -> bool:
+        """True for G/D families trained by the engine's GAN step (``build``)."""
+        return self.trainer is None
 
 
 @dataclass(frozen=True)

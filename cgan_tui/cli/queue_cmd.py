@@ -131,12 +131,14 @@ def run_add(args: argparse.Namespace) -> int:
         check_data_dirs(configs)
         confirm_cost(configs, registries, args.yes)
         store = _store(args)
-        ids = enqueue_grid(store, configs, registries, priority=args.priority, experiment=args.experiment or spec.name)
+        ids = enqueue_grid(store, configs, registries, priority=args.priority, experiment=args.experiment or spec.name,
+                           given={*spec.base, *spec.matrix, *overrides})  # fmt: skip
     else:
         config = config_from_args(args)
         check_data_dirs([config])
         store = _store(args)
-        ids = [enqueue(store, config, priority=args.priority, experiment=args.experiment, registries=registries)]
+        ids = [enqueue(store, config, priority=args.priority, experiment=args.experiment, registries=registries,
+                       given=overrides_from_args(args).keys())]  # fmt: skip
     store.dispose()
     print(f"queued {len(ids)} run(s): {', '.join(map(str, ids))}")
     print("start workers with: cgan-tui worker  (or --once to stop when the queue is empty)")

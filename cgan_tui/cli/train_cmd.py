@@ -67,11 +67,11 @@ class ProgressBar:
     def on_progress(self, p) -> None:
         done = (p.epoch - 1) + p.step / max(p.steps_per_epoch, 1)
         info = (f"epoch {p.epoch}/{self.epochs} step {p.step}/{p.steps_per_epoch} "
-                f"{p.images_per_s:.0f} img/s G {p.g_loss:.3f} D {p.d_loss:.3f}")  # fmt: skip
+                f"{p.images_per_s:.0f} img/s {_loss_text(p)}")  # fmt: skip
         self.progress.update(self.task, completed=done, info=info)
 
     def on_epoch_end(self, e) -> None:
-        info = f"epoch {e.epoch}/{self.epochs} done {e.images_per_s:.0f} img/s G {e.g_loss:.3f} D {e.d_loss:.3f}"
+        info = f"epoch {e.epoch}/{self.epochs} done {e.images_per_s:.0f} img/s {_loss_text(e)}"
         self.progress.update(self.task, completed=e.epoch, info=info)
 
     def on_checkpoint(self, _saved) -> None:
@@ -79,6 +79,14 @@ class ProgressBar:
 
     def should_stop(self) -> bool:
         return False
+
+
+def _loss_text(event) -> str:
+    """``G 0.693 D 1.386`` for G/D families; a family with its own trainer's values by name."""
+    values = getattr(event, "values", None)
+    if values:
+        return " ".join(f"{name} {value:.3f}" for name, value in values.items())
+    return f"G {event.g_loss:.3f} D {event.d_loss:.3f}"
 
 
 def _sigint_stops(stop_event: threading.Event):
@@ -116,10 +124,10 @@ def _plan(args: argparse.Namespace, store, registries) -> list[int]:
         spec = load_grid_file(args.grid)
         overrides = overrides_from_args(args)
         configs = [RunConfig.from_dict({**c.to_dict(), **overrides}) for c in spec.expand()]
-        resolved = expand_all(configs, registries)
+        resolved = expand_all(configs, registries, given={*spec.base, *spec.matrix, *overrides})
         check_runnable_here(resolved)
         return q.create_runs(store, resolved, experiment=args.experiment or spec.name)
-    resolved = expand_all([config_from_args(args)], registries)
+    resolved = expand_all([config_from_args(args)], registries, given=overrides_from_args(args).keys())
     check_runnable_here(resolved)
     return q.create_runs(store, resolved, experiment=args.experiment)
 
@@ -213,16 +221,18 @@ def _print_summary(store, outcomes: list[tuple[int, str, int]]) -> None:
         run = q.get_run(store, run_id)
         rows = q.epoch_rows(store, run_id)
         last = rows[-1] if rows else None
+        na = NOT_AVAILABLE if last is not None and last.losses else "-"  # not a G/D pair: no G/D loss
         print(
             f"{run_id:>5}  {q.run_config(run).label:<22} {run.model:<8} {status:<10} "
-            f"{f'{epochs_done}/{run.epochs}':>7} {_num(last and last.g_loss):>8} {_num(last and last.d_loss):>8} "
+            f"{f'{epochs_done}/{run.epochs}':>7} {_num(last and last.g_loss, missing=na):>8} "
+            f"{_num(last and last.d_loss, missing=na):>8} "
             f"{_num(last and last.images_per_s, '.0f'):>7}"
         )
     print("details: cgan-tui show RUN_ID")
 
 
-def _num(value: Any, fmt: str = ".4f") -> str:
-    return "-" if value is None else format(value, fmt)
+def _num(value: Any, fmt: str = ".4f", missing: str = "-") -> str:
+    return missing if value is None else format(value, fmt)
 
 
 # --------------------------------------------------------------------------------------------- show
@@ -234,12 +244,16 @@ def show_data(store, run_id: int) -> dict[str, Any]:
     from cgan_tui.store import queries as q
 
     run = q.get_run(store, run_id)
+    rows = q.metric_rows(store, [run_id])
     metrics = [
         {"epoch": m.epoch, "name": m.name, "value": m.value, "backend": m.backend, "n_samples": m.n_samples,
          "unavailable": m.unavailable}  # fmt: skip
-        for m in q.metric_rows(store, [run_id])
+        for m in rows
         if m.backend != q.TRAIN_BACKEND
     ]
+    not_applicable = {m.name: m.unavailable for m in rows if m.backend == q.TRAIN_BACKEND and m.unavailable}
+    epochs = q.epoch_rows(store, run_id)
+    rates = [e.sample_images_per_s for e in epochs if e.sample_images_per_s is not None]
     path = log_path(store, run_id)
     return {
         "id": run.id,
@@ -257,14 +271,23 @@ def show_data(store, run_id: int) -> dict[str, Any]:
         "finished_at": str(run.finished_at) if run.finished_at else None,
         "progress": {"epoch": run.current_epoch, "of": run.epochs, "step": run.current_step,
                      "steps_per_epoch": run.steps_per_epoch, "images_per_s": run.images_per_s},  # fmt: skip
+        "cost": {"train_images_per_s": _median([e.images_per_s for e in epochs if e.images_per_s is not None]),
+                 "sample_images_per_s": _median(rates)},  # fmt: skip
+        "not_applicable": not_applicable,
         "error": redact(run.error) if run.error else None,
         "config": run.config,
-        "epochs": [dataclasses.asdict(r) for r in q.epoch_rows(store, run_id)],
+        "epochs": [dataclasses.asdict(r) for r in epochs],
         "metrics": metrics,
         "grids": q.grid_epochs(store, run_id),
         "checkpoints": [{"epoch": c.epoch, "kind": c.kind, "path": c.path} for c in q.checkpoints(store, run_id)],
         "log": str(path) if path.exists() else None,
     }
+
+
+def _median(values: list[float]) -> float | None:
+    import statistics
+
+    return statistics.median(values) if values else None
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -289,12 +312,24 @@ def run_show(args: argparse.Namespace) -> int:
         out.extend("  " + line for line in data["error"].rstrip().splitlines())
     out.append("config:")
     out.extend(f"  {k} = {json.dumps(v)}" for k, v in sorted(data["config"].items()))
+    cost = data["cost"]
+    out.append(f"cost: training {_num(cost['train_images_per_s'], '.1f')} img/s, "
+               f"sampling {_num(cost['sample_images_per_s'], '.1f')} img/s (median over epochs; sampling: "
+               "the fixed-noise grid)")  # fmt: skip
+    for name, why in sorted(data["not_applicable"].items()):
+        out.append(f"{name}: {NOT_AVAILABLE} ({why})")
     out.append("epochs:" if data["epochs"] else "epochs: (none yet)")
     if data["epochs"]:
-        out.append(f"  {'epoch':>5} {'g_loss':>9} {'d_loss':>9} {'seconds':>8} {'img/s':>7}")
+        own = sorted({k for r in data["epochs"] for k in r["losses"]})
+        na = data["not_applicable"]
+        out.append(f"  {'epoch':>5} {'g_loss':>9} {'d_loss':>9} " + "".join(f"{k:>15} " for k in own)
+                   + f"{'seconds':>8} {'img/s':>7} {'sample/s':>8}")  # fmt: skip
         for r in data["epochs"]:
-            out.append(f"  {r['epoch']:>5} {_num(r['g_loss']):>9} {_num(r['d_loss']):>9} "
-                       f"{_num(r['epoch_seconds'], '.1f'):>8} {_num(r['images_per_s'], '.0f'):>7}")  # fmt: skip
+            g = _num(r["g_loss"], missing=NOT_AVAILABLE if "g_loss" in na else "-")
+            d = _num(r["d_loss"], missing=NOT_AVAILABLE if "d_loss" in na else "-")
+            extra = "".join(f"{_num(r['losses'].get(k), missing=NOT_AVAILABLE if k in na else '-'):>15} " for k in own)
+            out.append(f"  {r['epoch']:>5} {g:>9} {d:>9} {extra}{_num(r['epoch_seconds'], '.1f'):>8} "
+                       f"{_num(r['images_per_s'], '.0f'):>7} {_num(r['sample_images_per_s'], '.1f'):>8}")  # fmt: skip
     out.append("metrics:" if data["metrics"] else "metrics: (none)")
     for m in data["metrics"]:
         value = _num(m["value"]) if m["value"] is not None else f"{NOT_AVAILABLE}: {m['unavailable'] or '?'}"

@@ -12,7 +12,7 @@ import io
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +45,8 @@ class Progress:
     images_per_s: float
     g_loss: float
     d_loss: float
+    values: Mapping[str, float] | None = None
+    """Families with their own trainer: their step's values (``g_loss``/``d_loss`` are NaN then)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,12 @@ class EpochEnd:
     grid_cols: int
     generator: object = field(repr=False, compare=False, default=None)
     is_checkpoint_epoch: bool = False
+    sample_images_per_s: float | None = None
+    """Images per second the sampler made the fixed-noise grid at (its generation only, not PNG)."""
+    values: Mapping[str, float] | None = None
+    """Families with their own trainer: epoch means of their step's values, stored instead of
+    ``g_loss``/``d_loss`` (which are NaN then); ``not_applicable`` says why those do not exist."""
+    not_applicable: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,11 @@ def train(
 
     if config.d_conditioning is None or any(getattr(config, key) is None for key in HYPER_PARAMETERS):
         config = resolve(config, registries)  # a caller passed an unresolved config: fill it the same way
+    family = registries.models.get(config.model)
+    if not family.adversarial:
+        from cgan_tui.gan.family_training import train_own
+
+        return train_own(config, family, checkpoint_dir, callbacks, resume_from, data)
     cb = callbacks or TrainCallbacks()
     device = pick_device(config.device)
     checkpoint_dir = Path(checkpoint_dir)
@@ -213,6 +226,8 @@ class _EpochStats:
     d_loss: float
     seconds: float
     images: int
+    values: Mapping[str, float] | None = None
+    not_applicable: Mapping[str, str] = field(default_factory=dict)
 
 
 def _run_epoch(state: _State, data, epoch: int, cb: TrainCallbacks) -> _EpochStats | None:
@@ -297,13 +312,17 @@ def _run_epoch(state: _State, data, epoch: int, cb: TrainCallbacks) -> _EpochSta
 
 
 def _epoch_end(
-    state: _State, epoch: int, stats: _EpochStats, checkpoint_dir: Path, cb: TrainCallbacks, device: torch.device
+    state: _State, epoch: int, stats: _EpochStats, checkpoint_dir: Path, cb: TrainCallbacks, device: torch.device,
+    payload: bytes | None = None,
 ) -> Path:
-    """Checkpoint, grid, callbacks. RNG is forked so callbacks never shift the training stream."""
-    from cgan_tui.gan.sampling import NUM_CLASSES, grid_png
+    """Checkpoint, grid, callbacks. RNG is forked so callbacks never shift the training stream.
+
+    ``state`` needs ``config``, ``G`` (the sampling module) and ``images_seen``; ``payload`` is the
+    checkpoint's bytes when the caller makes its own (families with their own trainer)."""
+    from cgan_tui.gan.sampling import NUM_CLASSES, png_bytes, sample_grid
 
     cfg = state.config
-    payload = _checkpoint_bytes(state)
+    payload = _checkpoint_bytes(state) if payload is None else payload
     last = checkpoint_dir / "last.pt"
     atomic_write_bytes(last, payload)
     saved = [CheckpointSaved(epoch, last, "last")]
@@ -314,7 +333,10 @@ def _epoch_end(
         saved.append(CheckpointSaved(epoch, milestone, "milestone"))
     devices = [device] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
-        png = grid_png(state.G, cfg.latent_dim, NUM_CLASSES, cfg.grid_columns, device)
+        start = time.perf_counter()
+        array = sample_grid(state.G, cfg.latent_dim, NUM_CLASSES, cfg.grid_columns, device)
+        sample_rate = NUM_CLASSES * cfg.grid_columns / max(time.perf_counter() - start, 1e-9)
+        png = png_bytes(array)
         for item in saved:
             cb.on_checkpoint(item)
         state.G.eval()
@@ -324,7 +346,8 @@ def _epoch_end(
                     epoch=epoch, g_loss=stats.g_loss, d_loss=stats.d_loss, seconds=stats.seconds,
                     images_per_s=stats.images / max(stats.seconds, 1e-9), images_seen=state.images_seen,
                     grid_png=png, grid_rows=NUM_CLASSES, grid_cols=cfg.grid_columns,
-                    generator=state.G, is_checkpoint_epoch=is_milestone,
+                    generator=state.G, is_checkpoint_epoch=is_milestone, sample_images_per_s=sample_rate,
+                    values=stats.values, not_applicable=stats.not_applicable,
                 )  # fmt: skip
             )
         finally:
@@ -373,6 +396,10 @@ def load_generator(path: Path, registries, device: str | torch.device = "cpu") -
     ckpt = load_checkpoint(path, device)
     config = RunConfig.from_dict(ckpt["config"])
     family = registries.models.get(config.model)
+    if not family.adversarial:
+        from cgan_tui.gan.family_training import load_sampler
+
+        return load_sampler(ckpt, family, config, device), config
     g_cond = registries.conditionings.get(config.conditioning)
     d_cond = registries.conditionings.get(config.d_conditioning or family.default_d_conditioning(config.conditioning))
     G, _ = family.build(config, g_cond, d_cond)
@@ -388,10 +415,14 @@ def _load_checkpoint(state: _State, path: Path, device: torch.device) -> None:
     state.opt_d.load_state_dict(ckpt["opt_d"])
     state.epoch = int(ckpt["epoch"])
     state.images_seen = int(ckpt.get("images_seen", 0))
-    rng = ckpt["rng"]
+    restore_rng(ckpt["rng"], state.perm_gen, device)
+
+
+def restore_rng(rng: dict, perm_gen: torch.Generator, device: torch.device) -> None:
+    """Put back the RNG streams ``_rng_state`` saved, so a resumed run continues bit-exactly."""
     random.setstate(rng["python"])
     np.random.set_state(rng["numpy"])
     torch.set_rng_state(rng["torch"])
-    state.perm_gen.set_state(rng["perm"])
+    perm_gen.set_state(rng["perm"])
     if device.type == "cuda" and "cuda" in rng:
         torch.cuda.set_rng_state(rng["cuda"], device)

@@ -258,9 +258,11 @@ def blocks(data) -> list[Block]:
         out.append(Block("p", seeds_note))
 
     out.append(Block("h2", "Training"))
-    fig = figures.losses(data.runs)
+    fig = figures.losses(data.runs, results.DISPLAY)
     if fig:
-        out.append(Block("figure", Figure("losses.png", fig, "G and D loss per epoch, one line per run")))
+        caption = "training loss per epoch, one line per run: G and D loss, and the own losses of families " \
+                  "that are not G/D pairs (diffusion loss)"  # fmt: skip
+        out.append(Block("figure", Figure("losses.png", fig, caption)))
     fig = figures.train_time(data.runs)
     if fig:
         out.append(Block("figure", Figure("train_time.png", fig, "training time per run (sum of epoch times)")))

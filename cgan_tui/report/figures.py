@@ -8,7 +8,7 @@ a few megabytes with every figure embedded.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 
@@ -42,21 +42,44 @@ def _epoch_axis(ax, epochs) -> None:
     ax.set_xlabel("epoch")
 
 
-def losses(runs: Sequence) -> bytes | None:
-    """G and D loss per epoch, one line per run (two panels). None when no run has recorded an epoch."""
-    if not any(r.epochs for r in runs):
+def losses(runs: Sequence, titles: Mapping[str, str] | None = None) -> bytes | None:
+    """Training loss per epoch, one line per run, one panel per loss: G and D loss where a run has
+    them, then each loss of a family with its own trainer (``diffusion_loss``: a diffusion run has no
+    G/D loss, so its panels would be empty). ``titles``: display names of those losses. None when no
+    run has recorded a loss."""
+    panels = loss_panels(runs, titles)
+    if not panels:
         return None
-    fig, (ax_g, ax_d) = plt.subplots(1, 2, figsize=(10, 3.4), sharex=True, layout="constrained")
-    for info in runs:
-        xs = [e.epoch for e in info.epochs]
-        ax_g.plot(xs, [e.g_loss for e in info.epochs], marker=".", label=info.name)
-        ax_d.plot(xs, [e.d_loss for e in info.epochs], marker=".", label=info.name)
-    for ax, title in ((ax_g, "generator loss"), (ax_d, "discriminator loss")):
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.4), sharex=True, layout="constrained",
+                             squeeze=False)  # fmt: skip
+    for ax, (name, title) in zip(axes[0], panels.items(), strict=True):
+        for info in runs:
+            points = [(e.epoch, _loss(e, name)) for e in info.epochs]
+            points = [(x, y) for x, y in points if y is not None]
+            if points:
+                ax.plot([x for x, _ in points], [y for _, y in points], marker=".", label=info.name)
         ax.set_title(title)
         _epoch_axis(ax, [e.epoch for info in runs for e in info.epochs])
         ax.grid(alpha=0.3)
-    ax_d.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=7, loc="best")
     return _png(fig)
+
+
+def loss_panels(runs: Sequence, titles: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Loss name -> panel title for ``losses``: G, D (where any run has them), then own losses by name."""
+    titles = titles or {}
+    panels: dict[str, str] = {}
+    if any(e.g_loss is not None for r in runs for e in r.epochs):
+        panels["g_loss"] = "generator loss"
+    if any(e.d_loss is not None for r in runs for e in r.epochs):
+        panels["d_loss"] = "discriminator loss"
+    for name in sorted({n for r in runs for e in r.epochs for n, v in e.losses.items() if v is not None}):
+        panels[name] = titles.get(name, name.replace("_", " "))
+    return panels
+
+
+def _loss(epoch_row, name: str) -> float | None:
+    return getattr(epoch_row, name) if name in ("g_loss", "d_loss") else epoch_row.losses.get(name)
 
 
 def metric(key: str, title: str, runs: Sequence, better: str | None) -> bytes | None:

@@ -16,7 +16,7 @@ from cgan_tui.results.rows import BACKEND_ORDER, ResultRow
 if TYPE_CHECKING:
     from cgan_tui.plugins import Registries
 
-TRAIN_DIRECTIONS: dict[str, str] = {"images_per_s": "higher", "epoch_seconds": "lower"}
+TRAIN_DIRECTIONS: dict[str, str] = {"images_per_s": "higher", "sample_images_per_s": "higher", "epoch_seconds": "lower"}
 """Directions of the training backend's speed values: the only values no metric spec declares.
 Every metric's and score's direction comes from its spec (``directions``); this is not a copy of them."""
 
@@ -24,6 +24,7 @@ DISPLAY = {
     "fid": "FID", "kid": "KID", "is": "IS", "lpips": "LPIPS", "lpips_diversity": "LPIPS div", "psnr": "PSNR",
     "class_acc": "acc", "diversity": "div", "min_diversity": "min div", "mode_collapse": "collapsed",
     "g_loss": "G loss", "d_loss": "D loss", "images_per_s": "img/s", "epoch_seconds": "epoch s",
+    "sample_images_per_s": "sample img/s", "diffusion_loss": "diff loss", "ae_loss": "AE loss",
 }  # fmt: skip
 BACKEND_ABBREV = {"inception": "inc", "classifier": "cls", "lpips": "", "pixel": "", "train": "", "rating": ""}
 
@@ -95,10 +96,18 @@ HIDDEN_BY_DEFAULT = ("diversity", "min_diversity", "epoch_seconds", "images_per_
 detail and wall-clock statistics that vary run to run and say nothing about the model."""
 
 
+TRAIN_SHOWN = ("sample_images_per_s",)
+"""Training values shown by default besides the losses (``*loss``): the sampling cost, which tells a
+GAN from a diffusion model as much as their scores do."""
+
+
 def hidden_by_default(key: str) -> bool:
     """Whether ``ls`` and the TUI leave column ``key`` out of their default view: ``HIDDEN_BY_DEFAULT``,
-    every ``*_std`` spread and the single rating criteria (``final`` shows them combined)."""
+    every ``*_std`` spread, the single rating criteria (``final`` shows them combined) and the training
+    values other than the losses (``g_loss``, a family's own ``diffusion_loss``) and ``TRAIN_SHOWN``."""
     name, _, backend = key.partition("@")
+    if backend == TRAIN_BACKEND and not (name.endswith("loss") or name in TRAIN_SHOWN):
+        return True
     return name in HIDDEN_BY_DEFAULT or name.endswith("_std") or backend == RATING_BACKEND
 
 

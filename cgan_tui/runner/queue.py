@@ -12,7 +12,7 @@ import json
 import math
 import os
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,9 +61,11 @@ def enqueue(
     priority: int = 0,
     experiment: str | None = None,
     registries: Registries | None = None,
+    given: Collection[str] = (),
 ) -> int:
-    """Validate and resolve ``config`` (bad input -> UserError, nothing stored), then queue it."""
-    resolved = resolve(config, _registries(registries))
+    """Validate and resolve ``config`` (bad input -> UserError, nothing stored), then queue it.
+    ``given``: the fields the user named (``config.resolve``)."""
+    resolved = resolve(config, _registries(registries), given)
     return q.create_run(store, resolved, priority=_priority(priority), experiment=experiment)
 
 
@@ -73,6 +75,7 @@ def enqueue_grid(
     registries: Registries | None = None,
     priority: int = 0,
     experiment: str | None = None,
+    given: Collection[str] = (),
 ) -> list[int]:
     """Queue every run of a grid (a GridSpec, a TOML path or a list of configs) in one transaction.
 
@@ -84,11 +87,12 @@ def enqueue_grid(
     if isinstance(grid, GridSpec):
         experiment = experiment or grid.name
         configs = grid.expand()
+        given = {*given, *grid.base, *grid.matrix}
     else:
         configs = list(grid)
     if not configs:
         raise UserError("the grid expands to no runs; give at least one value per matrix key")
-    resolved = expand_all(configs, _registries(registries))
+    resolved = expand_all(configs, _registries(registries), given)
     return q.create_runs(store, resolved, priority=_priority(priority), experiment=experiment)
 
 

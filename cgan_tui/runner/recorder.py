@@ -113,18 +113,8 @@ class RunRecorder:
 
     def on_epoch_end(self, event) -> None:
         self._drop_retrained(event.epoch)
-        q.upsert_metrics(
-            self.store,
-            self.run_id,
-            event.epoch,
-            {
-                "g_loss": event.g_loss,
-                "d_loss": event.d_loss,
-                "epoch_seconds": event.seconds,
-                "images_per_s": event.images_per_s,
-            },
-            backend=q.TRAIN_BACKEND,
-        )
+        values, reasons = train_values(event)
+        q.upsert_metrics(self.store, self.run_id, event.epoch, values, backend=q.TRAIN_BACKEND, unavailable=reasons)
         if event.grid_png:
             q.save_grid(self.store, self.run_id, event.epoch, event.grid_png, event.grid_rows, event.grid_cols)
         steps = self._steps_per_epoch or _steps_from(event, self.config)
@@ -134,11 +124,8 @@ class RunRecorder:
         )  # fmt: skip
         self.epochs_recorded.append(int(event.epoch))
         self._flush_checkpoints()
-        self._log(
-            logging.INFO,
-            f"epoch {event.epoch}: g_loss {event.g_loss:.4f} d_loss {event.d_loss:.4f} "
-            f"{event.seconds:.1f}s {event.images_per_s:.0f} img/s",
-        )
+        losses = " ".join(f"{k} {v:.4f}" for k, v in values.items() if k.endswith("loss") and v is not None)
+        self._log(logging.INFO, f"epoch {event.epoch}: {losses} {event.seconds:.1f}s {event.images_per_s:.0f} img/s")
         for hook in self.epoch_hooks:
             self._run_hook(hook, event)
         for cb in self.extra:
@@ -189,6 +176,30 @@ class RunRecorder:
         if self.cancelled:
             return True
         return any(cb.should_stop() for cb in self.extra)
+
+
+def train_values(event) -> tuple[dict[str, float | None], dict[str, str]]:
+    """The ``train``-backend rows of an epoch and the reasons of those that do not apply.
+
+    G/D families: ``g_loss``, ``d_loss``. Families with their own trainer: their step's values, and
+    the values they declare not applicable (e.g. ``d_loss``) as empty rows with the reason, shown
+    ``n/a`` (not "not computed yet"). Both: epoch seconds, training and sampling images/s."""
+    reasons = dict(getattr(event, "not_applicable", None) or {})
+    own = getattr(event, "values", None)
+    if own is None:
+        values: dict[str, float | None] = {"g_loss": event.g_loss, "d_loss": event.d_loss}
+    else:
+        values = {name: None for name in reasons}
+        values.update(own)
+    values["epoch_seconds"] = event.seconds
+    values["images_per_s"] = event.images_per_s
+    if getattr(event, "sample_images_per_s", None) is not None:
+        values[SAMPLE_RATE] = event.sample_images_per_s
+    return values, {k: v for k, v in reasons.items() if values.get(k) is None}
+
+
+SAMPLE_RATE = "sample_images_per_s"
+"""Train-backend value: images/s the run's sampler made its fixed-noise grid at (sampling cost)."""
 
 
 def _steps_from(event, config) -> int:

@@ -253,3 +253,23 @@ def test_report_renders_in_headless_chromium(report_db, tmp_path):
     assert image.size == (1000, 1400)
     lo, hi = image.getextrema()
     assert lo < 80 and hi > 200  # text and tables drawn on the page, not a blank or error page
+
+
+def test_loss_figure_draws_a_diffusion_runs_own_loss_not_empty_gd_panels():
+    """A diffusion run has no G/D loss (n/a): its ``diffusion_loss`` gets a panel; G/D panels appear
+    only when some run has them."""
+    from types import SimpleNamespace
+
+    from cgan_tui.report import figures
+    from cgan_tui.store.queries import EpochRow
+
+    gan = SimpleNamespace(name="r1 BCE", epochs=[EpochRow(epoch=e, g_loss=1.0 / e, d_loss=0.5) for e in (1, 2)])
+    ddpm = SimpleNamespace(name="r2 EPS_MSE", epochs=[EpochRow(epoch=e, losses={"diffusion_loss": 0.1 / e, "ae_loss": None})
+                                                      for e in (1, 2)])  # fmt: skip
+    assert figures.loss_panels([ddpm], results.DISPLAY) == {"diffusion_loss": "diff loss"}
+    assert list(figures.loss_panels([gan, ddpm], results.DISPLAY)) == ["g_loss", "d_loss", "diffusion_loss"]
+    assert list(figures.loss_panels([gan])) == ["g_loss", "d_loss"]
+    for runs, panels in (([ddpm], 1), ([gan, ddpm], 3)):
+        png = Image.open(io.BytesIO(figures.losses(runs, results.DISPLAY)))
+        assert png.size[0] == 5 * panels * figures.DPI  # one 5-inch panel per loss
+    assert figures.losses([SimpleNamespace(name="r3", epochs=[])]) is None

@@ -173,7 +173,7 @@ def test_stale_rows_of_retrained_epochs_are_replaced(store, tiny, registries):
     out = execute_run(store, rid, registries, worker_id="w", epoch_hooks=[])
     assert out.status == "completed"
     rows = q.metric_rows(store, [rid])
-    assert sorted(m.name for m in rows) == ["d_loss", "epoch_seconds", "g_loss", "images_per_s"]
+    assert sorted(m.name for m in rows) == ["d_loss", "epoch_seconds", "g_loss", "images_per_s", "sample_images_per_s"]
     assert q.epoch_rows(store, rid)[0].g_loss != 99.0
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, select
@@ -109,6 +110,10 @@ class EpochRow:
     d_loss: float | None = None
     epoch_seconds: float | None = None
     images_per_s: float | None = None
+    sample_images_per_s: float | None = None
+    """Sampling cost: images/s of the epoch's fixed-noise grid."""
+    losses: dict[str, float | None] = field(default_factory=dict)
+    """Other training values of families with their own trainer (e.g. ``diffusion_loss``)."""
 
 
 def epoch_rows(store: Store, run_id: int) -> list[EpochRow]:
@@ -122,10 +127,13 @@ def epoch_rows(store: Store, run_id: int) -> list[EpochRow]:
         )
         return list(session.exec(stmt).all())
 
-    by_epoch: dict[int, dict[str, float | None]] = {}
+    by_epoch: dict[int, dict[str, Any]] = {}
     for row in read(store, fetch):
+        slot = by_epoch.setdefault(row.epoch, {"losses": {}})
         if row.name in TRAIN_STATS:
-            by_epoch.setdefault(row.epoch, {})[row.name] = row.value
+            slot[row.name] = row.value
+        else:
+            slot["losses"][row.name] = row.value
     return [EpochRow(epoch=e, **by_epoch[e]) for e in sorted(by_epoch)]
 
 

@@ -14,11 +14,22 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from cgan_tui.errors import UserError
 from cgan_tui.grid_tiles import GridImage
+from cgan_tui.results import DISPLAY
 from cgan_tui.results_n import metric_series
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
+
+
+def _cost_text(epochs) -> str:
+    """`` · train 812 img/s · sample 4.1 img/s``: the latest epoch's training and sampling cost."""
+    for e in reversed(epochs):
+        if e.images_per_s is not None:
+            text = f" · train {e.images_per_s:.0f} img/s"
+            rate = e.sample_images_per_s
+            return text + (f" · sample {rate:.1f} img/s" if rate is not None else "")
+    return ""
 
 
 class RunDetailScreen(Screen):
@@ -113,6 +124,7 @@ class RunDetailScreen(Screen):
         precision = getattr(run, "precision", None)
         if precision:
             title += f" · {precision.split(' ', 1)[0]}"
+        title += _cost_text(data.epochs)
         evaluating = getattr(run, "eval_progress", None)
         if evaluating and status == "running":
             title += f" · evaluating: {evaluating}"
@@ -143,11 +155,14 @@ class RunDetailScreen(Screen):
         assert self.data is not None
         epochs = self.data.epochs
         xs = [e.epoch for e in epochs]
-        self.query_one("#loss-plot", Curves).plot(
-            "G/D loss per epoch",
-            {"G": (xs, [e.g_loss for e in epochs]), "D": (xs, [e.d_loss for e in epochs])},
-            marker=self.slider.epoch,
-        )
+        own = sorted({name for e in epochs for name in e.losses})
+        if own:  # a family with its own trainer (diffusion): its losses; it has no G/D loss (n/a)
+            title = f"{', '.join(DISPLAY.get(n, n) for n in own)} per epoch (G/D loss n/a)"
+            series = {DISPLAY.get(n, n): (xs, [e.losses.get(n) for e in epochs]) for n in own}
+        else:
+            title = "G/D loss per epoch"
+            series = {"G": (xs, [e.g_loss for e in epochs]), "D": (xs, [e.d_loss for e in epochs])}
+        self.query_one("#loss-plot", Curves).plot(title, series, marker=self.slider.epoch)
 
     def _draw_metric(self, series: dict[str, dict[int, float]] | None = None) -> None:
         if self.data is None:
