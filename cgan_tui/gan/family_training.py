@@ -102,7 +102,7 @@ def train_own(config: RunConfig, family, checkpoint_dir: Path, callbacks=None, r
 
 def _run_epoch(state: _OwnState, data, epoch: int, cb):
     """One pass over ``data`` in the GAN path's batch order; None when ``should_stop`` interrupted it."""
-    from cgan_tui.gan.training import Diverged, Progress, _EpochStats
+    from cgan_tui.gan.training import Diverged, Progress, _EpochStats, batch
 
     cfg, device = state.config, state.device
     n = len(data)
@@ -118,12 +118,7 @@ def _run_epoch(state: _OwnState, data, epoch: int, cb):
     for step in range(steps):
         if cb.should_stop():
             return None
-        idx = perm[step * bs : (step + 1) * bs]
-        real = data.images[idx].float().div_(127.5).sub_(1.0)
-        labels = data.labels[idx]
-        if cfg.hflip:
-            flip = torch.rand(real.shape[0], device=device) < 0.5
-            real = torch.where(flip[:, None, None, None], real.flip(-1), real)
+        real, labels = batch(data, perm[step * bs : (step + 1) * bs], cfg.hflip)
         values = state.trainer.train_step(real, labels)
         for name, value in values.items():
             sums[name] = sums.get(name, torch.zeros((), device=device)) + value.detach().float()

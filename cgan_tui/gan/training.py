@@ -230,6 +230,16 @@ class _EpochStats:
     not_applicable: Mapping[str, str] = field(default_factory=dict)
 
 
+def batch(data, idx: torch.Tensor, hflip: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images ``idx`` of ``data`` scaled to [-1, 1] (randomly mirrored with ``hflip``) and their labels:
+    the batch every family's training step gets, adversarial or not."""
+    real = data.images[idx].float().div_(127.5).sub_(1.0)
+    if hflip:
+        flip = torch.rand(real.shape[0], device=real.device) < 0.5
+        real = torch.where(flip[:, None, None, None], real.flip(-1), real)
+    return real, data.labels[idx]
+
+
 def _run_epoch(state: _State, data, epoch: int, cb: TrainCallbacks) -> _EpochStats | None:
     """One pass over ``data``; None when ``should_stop`` interrupted it."""
     cfg, device, G, D = state.config, state.device, state.G, state.D
@@ -248,12 +258,7 @@ def _run_epoch(state: _State, data, epoch: int, cb: TrainCallbacks) -> _EpochSta
     for step in range(steps):
         if cb.should_stop():
             return None
-        idx = perm[step * bs : (step + 1) * bs]
-        real = data.images[idx].float().div_(127.5).sub_(1.0)
-        labels = data.labels[idx]
-        if cfg.hflip:
-            flip = torch.rand(real.shape[0], device=device) < 0.5
-            real = torch.where(flip[:, None, None, None], real.flip(-1), real)
+        real, labels = batch(data, perm[step * bs : (step + 1) * bs], cfg.hflip)
         z = torch.randn(real.shape[0], cfg.latent_dim, device=device)
 
         # discriminator step (fake generated once and reused by the G step, like the seeds)

@@ -19,6 +19,12 @@ from cgan_tui.store.queries.session import write
 from cgan_tui.store.tables import Run, RunStatus, utcnow
 
 
+def _claimed(worker_id: str, pid: int, hostname: str) -> dict:
+    """The columns every claim sets: the run is this worker's now, and one more attempt."""
+    return dict(status=RunStatus.running, worker_id=worker_id, pid=pid, hostname=hostname,
+                heartbeat_at=utcnow(), attempts=Run.attempts + 1)  # fmt: skip
+
+
 def claim_statement(worker_id: str, pid: int, hostname: str):
     """The portable claim: ``UPDATE run ... WHERE id = (SELECT ... [FOR UPDATE SKIP LOCKED]) RETURNING id``."""
     pick = (
@@ -32,15 +38,7 @@ def claim_statement(worker_id: str, pid: int, hostname: str):
     return (
         update(Run)
         .where(Run.id == pick, Run.status == RunStatus.queued)
-        .values(
-            status=RunStatus.running,
-            worker_id=worker_id,
-            pid=pid,
-            hostname=hostname,
-            heartbeat_at=utcnow(),
-            attempts=Run.attempts + 1,
-            current_step=0,
-        )
+        .values(**_claimed(worker_id, pid, hostname), current_step=0)
         .returning(Run.id)
     )
 
@@ -68,16 +66,7 @@ def claim_run_in(
     stmt = (
         update(Run)
         .where(Run.id == int(run_id), Run.status.in_(list(statuses)))  # type: ignore[attr-defined]
-        .values(
-            status=RunStatus.running,
-            worker_id=worker_id,
-            pid=pid,
-            hostname=hostname,
-            heartbeat_at=utcnow(),
-            attempts=Run.attempts + 1,
-            cancel_requested=False,
-            finished_at=None,
-        )
+        .values(**_claimed(worker_id, pid, hostname), cancel_requested=False, finished_at=None)
     )
     return write(store, lambda s: s.execute(stmt).rowcount) == 1
 
