@@ -202,11 +202,11 @@ def test_old_database_opens_and_is_migrated(tmp_path):
 @pytest.mark.slow
 def test_first_run_shows_combined_at_classifier_without_other_commands(fmnist_dir, tmp_path, weights_env, capsys,
                                                                        monkeypatch):
-    """`cgan-tui train --loss hinge --embed-dim 32 --epochs 1 --limit-train 512` then
+    """`cgan-tui train --loss hinge --embed-dim 32 --epochs 1 --limit-train 128` then
     `cgan-tui ls --sort combined`: a number in combined (classifier backend), said on the first line."""
     monkeypatch.delenv("CGAN_TUI_EVAL", raising=False)
     url = f"sqlite:///{tmp_path / 'experiments.db'}"
-    assert main(["train", "--loss", "hinge", "--embed-dim", "32", "--epochs", "1", "--limit-train", "512",
+    assert main(["train", "--loss", "hinge", "--embed-dim", "32", "--epochs", "1", "--limit-train", "128",
                  "--data-dir", str(fmnist_dir), "--db", url]) == 0  # fmt: skip
     capsys.readouterr()
     store = open_store(url, create=False)

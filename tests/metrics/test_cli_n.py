@@ -95,7 +95,7 @@ def test_ls_fits_80_columns_keeps_label_and_sort_key_and_says_each_note_once(db_
 
 
 def test_eval_defaults_to_the_n_of_the_table(fmnist_dir, db_url, capsys):
-    assert main(["train", "--model", "seed004", "--loss", "lsgan", "--epochs", "1", "--limit-train", "64",
+    assert main(["train", "--model", "seed004", "--loss", "lsgan", "--epochs", "1", "--limit-train", "64", "--metrics", "",
                  "--data-dir", str(fmnist_dir), "--db", db_url]) == 0  # fmt: skip
     store = open_store(db_url)
     for loss in ("bce", "hinge"):

@@ -6,14 +6,15 @@ import warnings
 
 import pytest
 import torch
-from torchmetrics.image.fid import FrechetInceptionDistance
-from torchmetrics.image.kid import KernelInceptionDistance
 
 from cgan_tui.gan import fid as fidlib
 from cgan_tui.gan.features import Identity, RealSummary
 
 
 def _torchmetrics_fid(real, fake):
+    from torchmetrics.image.fid import FrechetInceptionDistance  # here, not at collection: its import
+    # pulls torchvision and torch._dynamo (~4 s CPU) into every pytest process, not just the one running this
+
     metric = FrechetInceptionDistance(feature=Identity(real.shape[1]))
     metric.set_dtype(torch.float64)
     metric.update(real.double(), real=True)
@@ -46,6 +47,8 @@ def test_kid_matches_torchmetrics_on_one_full_subset():
     real, fake = torch.randn(80, 32, generator=g), torch.randn(80, 32, generator=g) + 0.3
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from torchmetrics.image.kid import KernelInceptionDistance
+
         metric = KernelInceptionDistance(feature=Identity(32), subsets=1, subset_size=80)
     metric.update(real, real=True)
     metric.update(fake, real=False)

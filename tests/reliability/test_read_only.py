@@ -37,14 +37,45 @@ def _db(store, tiny, tmp_path: Path) -> Path:
     return Path(store.engine.url.database)
 
 
-def _read_only_cli(db: Path, *args: str):
-    """``cgan-tui ARGS`` with ``db`` bind-mounted read-only in a private mount namespace."""
-    command = " ".join(shlex.quote(a) for a in (sys.executable, "-m", "cgan_tui", *args))
-    script = f"mount --bind {db} {db} && mount -o remount,bind,ro {db} {db} && exec {command}"
+# One interpreter runs every command through the CLI's entry point in turn (a process per command cost
+# ~2 s CPU each): stdout/stderr are captured at the file-descriptor level, so whatever the command
+# writes (argparse, logging, rich) is seen as a separate process would see it.
+EACH_COMMAND = """
+import json, os, sys, tempfile
+from cgan_tui.cli import main
+results = []
+for args in json.loads(sys.argv[1]):
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        saved = os.dup(1), os.dup(2)
+        sys.stdout.flush(); sys.stderr.flush()
+        os.dup2(out.fileno(), 1); os.dup2(err.fileno(), 2)
+        try:
+            rc = main(args)
+        except SystemExit as exc:
+            rc = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            sys.stdout.flush(); sys.stderr.flush()
+            os.dup2(saved[0], 1); os.dup2(saved[1], 2)
+        out.seek(0); err.seek(0)
+        results.append({"rc": rc, "stdout": out.read().decode(), "stderr": err.read().decode()})
+print(json.dumps(results))
+"""
+
+
+def _read_only_cli(db: Path, commands: list[list[str]]) -> list[dict]:
+    """Each of ``commands`` (``cgan-tui ARGS``) with ``db`` bind-mounted read-only in a private mount
+    namespace; one result (rc, stdout, stderr) per command."""
+    import json
     import subprocess
 
-    return subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True,
+    runner = " ".join(shlex.quote(a) for a in (sys.executable, "-c", EACH_COMMAND, json.dumps(commands)))
+    script = f"mount --bind {db} {db} && mount -o remount,bind,ro {db} {db} && exec {runner}"
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True,
                           env=worker_env(), timeout=300)  # fmt: skip
+    if "mount" in done.stderr and done.returncode == 32:
+        pytest.skip(f"read-only bind mounts are not permitted here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 WRITES = [
@@ -62,14 +93,13 @@ WRITES = [
 def test_every_write_command_says_read_only_in_one_line(store, tiny, tmp_path, fmnist_dir):
     db = _db(store, tiny, tmp_path)
     before = rows(db)
-    for args in WRITES:
-        done = _read_only_cli(db, *args, "--db", str(db), *(["--data-dir", str(fmnist_dir)] if args[0] == "train" else []))
-        if "mount" in done.stderr and done.returncode == 32:
-            pytest.skip(f"read-only bind mounts are not permitted here: {done.stderr.strip()}")
-        assert done.returncode != 0, (args, done.stdout, done.stderr)
-        line = one_line(done.stderr, "is read-only (attempt to write a readonly database)")
+    commands = [[*args, "--db", str(db), *(["--data-dir", str(fmnist_dir)] if args[0] == "train" else [])]
+                for args in WRITES]  # fmt: skip
+    for args, done in zip(WRITES, _read_only_cli(db, commands), strict=True):
+        assert done["rc"] != 0, (args, done)
+        line = one_line(done["stderr"], "is read-only (attempt to write a readonly database)")
         assert "nothing was saved" in line, (args, line)
-        assert "evaluated" not in done.stdout and "n=" not in done.stdout, (args, done.stdout)  # no compute first
+        assert "evaluated" not in done["stdout"] and "n=" not in done["stdout"], (args, done["stdout"])  # no compute first
     assert_kept(before, rows(db))
 
 

@@ -16,7 +16,7 @@ from cgan_tui.store.tables import RunStatus
 
 @pytest.mark.slow
 def test_train_then_show_lists_grids_and_checkpoints(db_url, fmnist_dir, capsys):
-    rc = main(["train", "--loss", "hinge", "--embed-dim", "32", "--epochs", "1", "--limit-train", "512",
+    rc = main(["train", "--loss", "hinge", "--embed-dim", "32", "--epochs", "1", "--limit-train", "128",
                "--data-dir", str(fmnist_dir), "--device", "cpu", "--metrics", "", "--db", db_url])  # fmt: skip
     out = capsys.readouterr().out
     assert rc == 0, out
@@ -24,7 +24,7 @@ def test_train_then_show_lists_grids_and_checkpoints(db_url, fmnist_dir, capsys)
     store = open_store(db_url)
     run = q.get_run(store, 1)
     assert (run.status, run.model, run.loss, run.embed_dim) == (RunStatus.completed, "seed000", "hinge", 32)
-    assert q.run_config(run).limit_train == 512
+    assert q.run_config(run).limit_train == 128
     assert main(["show", "1", "--db", db_url]) == 0
     shown = capsys.readouterr().out
     assert "status completed" in shown and "grids: epoch 1" in shown
