@@ -7,6 +7,7 @@ and posts the results back as messages, so the UI thread only draws.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from pathlib import Path
 
 from textual import work
@@ -24,6 +25,10 @@ GONE_HINT = (
     "Rows written before it went away are in that file (if it still exists); nothing was written after. "
     "Quit and start cgan-tui again to use the database now at that path."
 )
+
+
+NOTICE_HISTORY = 200
+"""How many toasts ``CganApp.notices`` keeps."""
 
 
 class CganApp(App):
@@ -48,6 +53,14 @@ class CganApp(App):
         self._plugin_listeners: list = []
         self.first_rows_shown = threading.Event()
         """Set once the results table shows its first rows, or cannot show them before the store is open."""
+        self.notices: deque[tuple[str, str]] = deque(maxlen=NOTICE_HISTORY)
+        """(severity, message) of every toast, newest last, kept after the toast disappears."""
+
+    def notify(self, message: str, **options) -> None:
+        """A toast, also kept in ``notices``: Textual delivers it as a message a moment later and drops it
+        after its timeout (5 s), so what was said is read from here (tests, error reports), not the screen."""
+        self.notices.append((str(options.get("severity", "information")), str(message)))
+        super().notify(message, **options)
 
     def get_default_screen(self):
         from cgan_tui.ui.screens.results import ResultsScreen

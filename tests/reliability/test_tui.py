@@ -36,7 +36,7 @@ def make_app(path: Path, registries, **kw) -> CganApp:
 
 
 def toasts(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [m for _, m in app.notices]  # every toast said, including those already gone from the screen
 
 
 def stored(path: Path, run_id: int, epoch: int) -> dict[str, int]:

@@ -142,7 +142,7 @@ a database write) is an event the app produces, not a duration."""
 def app_state(app) -> str:
     """What the app shows, for a failed wait's message: the screen stack, toasts, running workers, form errors."""
     screens = " > ".join(type(s).__name__ for s in app.screen_stack)
-    toasts = [str(n.message) for n in getattr(app, "_notifications", [])]
+    toasts = [m for _, m in getattr(app, "notices", [])][-5:]
     workers = [w.name or str(w) for w in app.workers if w.is_running]
     errors = [str(w.render()) for w in app.screen.query("#form-error")]
     return f"screens: {screens}; toasts: {toasts}; running workers: {workers}; form errors: {errors}"

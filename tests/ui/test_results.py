@@ -253,6 +253,6 @@ async def test_a_late_first_screenful_never_replaces_every_model(ui_db, make_app
         every, counts = list(screen.rows), dict(screen.status_counts)
         screen.post_message(msg.ResultsLoaded(every[:1], counts, complete=False))
         screen.post_message(msg.Notice("after the late screenful", "information"))
-        await wait_for(pilot, lambda: any("after the late" in str(n.message) for n in app._notifications),
+        await wait_for(pilot, lambda: any("after the late" in m for _, m in app.notices),
                        what="the messages handled")  # fmt: skip
         assert screen.complete and screen.rows == every and len(screen.table.shown) == len(every)

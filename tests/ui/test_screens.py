@@ -319,7 +319,7 @@ async def test_detail_saves_shown_grid_as_png(snapshot_db, make_app, tmp_path):
         await wait_for(pilot, lambda: screen.saved_path is not None, what="saved grid")
         assert screen.saved_path == (out / f"run{run_id}_e1_grid.png").resolve()
         assert screen.saved_path.read_bytes() == stored_grid(snapshot_db.url, run_id, 1)
-        toasts = [str(n.message) for n in app._notifications]
+        toasts = [m for _, m in app.notices]
         assert any(str(screen.saved_path) in t for t in toasts)
 
 
@@ -333,7 +333,7 @@ async def test_detail_save_into_missing_folder_says_why(snapshot_db, make_app, t
         grid = app.screen.query_one(SampleGrid)
         await wait_for(pilot, lambda: grid.png is not None, what="grid")
         await pilot.press("s")
-        await wait_for(pilot, lambda: any("cannot save the grid" in str(n.message) for n in app._notifications),
+        await wait_for(pilot, lambda: any("cannot save the grid" in m for _, m in app.notices),
                        what="error toast")
         assert app.screen.saved_path is None
 

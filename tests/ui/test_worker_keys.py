@@ -9,7 +9,7 @@ from .conftest import wait_for
 
 
 def _toasts(app) -> list[str]:
-    return [str(n.message) for n in getattr(app, "_notifications", [])]
+    return [m for _, m in app.notices]
 
 
 async def test_w_starts_and_W_stops_the_chosen_executor(snapshot_db, make_app):  # noqa: N802 - w and W are the keys
