@@ -69,9 +69,8 @@ class _OwnState:
 def train_own(config: RunConfig, family, checkpoint_dir: Path, callbacks=None, resume_from: Path | None = None,
               data=None):  # fmt: skip
     """``training.train`` for a family with its own trainer (``config`` already resolved)."""
-    from cgan_tui.gan.data import load_fashion_mnist
     from cgan_tui.gan.device import pick_device
-    from cgan_tui.gan.training import TrainCallbacks, TrainResult, _epoch_end, seed_everything
+    from cgan_tui.gan.training import TrainCallbacks, epoch_loop, seed_everything, training_data
 
     cb = callbacks or TrainCallbacks()
     device = pick_device(config.device)
@@ -81,23 +80,11 @@ def train_own(config: RunConfig, family, checkpoint_dir: Path, callbacks=None, r
     trainer = family.trainer(config, device)
     state = _OwnState(config, device, trainer, torch.Generator().manual_seed(config.seed),
                       not_applicable=dict(family.not_applicable))  # fmt: skip
-    if data is None:
-        data = load_fashion_mnist(config.data_dir, "train", device, limit=config.limit_train)
-    else:
-        data = data.subset(config.limit_train).to(device)
+    data = training_data(config, data, device)
     if resume_from is not None:
         _load(state, Path(resume_from))
-    last: Path | None = Path(resume_from) if resume_from is not None else None
     precision = ("fp32", f"model '{family.name}' trains in fp32 (its own trainer)")
-    for epoch in range(state.epoch + 1, config.epochs + 1):
-        if cb.should_stop():
-            return TrainResult(state.epoch, True, str(device), last, *precision)
-        stats = _run_epoch(state, data, epoch, cb)
-        if stats is None:
-            return TrainResult(state.epoch, True, str(device), last, *precision)
-        state.epoch = epoch
-        last = _epoch_end(state, epoch, stats, checkpoint_dir, cb, device, payload=_checkpoint_bytes(state))
-    return TrainResult(state.epoch, False, str(device), last, *precision)
+    return epoch_loop(state, data, _run_epoch, checkpoint_dir, cb, device, resume_from, precision, _checkpoint_bytes)
 
 
 def _run_epoch(state: _OwnState, data, epoch: int, cb):

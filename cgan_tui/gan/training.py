@@ -110,7 +110,6 @@ def train(
 ) -> TrainResult:
     """Train ``config`` (already ``resolve()``d) and return how far it got. Raises ``Diverged``."""
     from cgan_tui.config import HYPER_PARAMETERS, resolve
-    from cgan_tui.gan.data import load_fashion_mnist
     from cgan_tui.gan.device import pick_device
 
     if config.d_conditioning is None or any(getattr(config, key) is None for key in HYPER_PARAMETERS):
@@ -129,24 +128,37 @@ def train(
         torch.backends.cudnn.benchmark = True
 
     state = _build_state(config, registries, device)
-    if data is None:
-        data = load_fashion_mnist(config.data_dir, "train", device, limit=config.limit_train)
-    else:
-        data = data.subset(config.limit_train).to(device)
+    data = training_data(config, data, device)
     if resume_from is not None:
         _load_checkpoint(state, Path(resume_from), device)
-
-    last_ckpt: Path | None = Path(resume_from) if resume_from is not None else None
     used = (state.precision.precision, state.precision.reason)
-    for epoch in range(state.epoch + 1, config.epochs + 1):
+    return epoch_loop(state, data, _run_epoch, checkpoint_dir, cb, device, resume_from, used)
+
+
+def training_data(config: RunConfig, data, device: torch.device):
+    """The run's training images on ``device``: ``data`` cut to ``limit_train``, else read from ``data_dir``."""
+    from cgan_tui.gan.data import load_fashion_mnist
+
+    if data is None:
+        return load_fashion_mnist(config.data_dir, "train", device, limit=config.limit_train)
+    return data.subset(config.limit_train).to(device)
+
+
+def epoch_loop(state, data, run_epoch, checkpoint_dir: Path, cb: TrainCallbacks, device: torch.device,
+               resume_from: Path | None, used: tuple[str, str], payload=None) -> TrainResult:  # fmt: skip
+    """The epoch loop of every model family: a stop check before each epoch, ``run_epoch(state, data,
+    epoch, cb)`` (None when a stop interrupted it), then checkpoint, grid and callbacks.
+    ``payload(state)`` gives the checkpoint's bytes for a family that writes its own."""
+    last: Path | None = Path(resume_from) if resume_from is not None else None
+    for epoch in range(state.epoch + 1, state.config.epochs + 1):
         if cb.should_stop():
-            return TrainResult(state.epoch, True, str(device), last_ckpt, *used)
-        stats = _run_epoch(state, data, epoch, cb)
+            return TrainResult(state.epoch, True, str(device), last, *used)
+        stats = run_epoch(state, data, epoch, cb)
         if stats is None:
-            return TrainResult(state.epoch, True, str(device), last_ckpt, *used)
+            return TrainResult(state.epoch, True, str(device), last, *used)
         state.epoch = epoch
-        last_ckpt = _epoch_end(state, epoch, stats, checkpoint_dir, cb, device)
-    return TrainResult(state.epoch, False, str(device), last_ckpt, *used)
+        last = _epoch_end(state, epoch, stats, checkpoint_dir, cb, device, payload=payload(state) if payload else None)
+    return TrainResult(state.epoch, False, str(device), last, *used)
 
 
 # --------------------------------------------------------------------------------------------
