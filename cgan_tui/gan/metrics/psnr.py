@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from cgan_tui.gan.metrics.context import MetricContext
@@ -9,12 +11,12 @@ from cgan_tui.gan.metrics.pairs import pair_by_class
 
 
 def psnr(fake_u8: torch.Tensor, real_u8: torch.Tensor) -> float:
-    """Seed 004's PSNR: torchmetrics PSNR, data_range 1.0 on [0, 1] images, over all paired pixels."""
-    from torchmetrics.image import PeakSignalNoiseRatio
-
-    metric = PeakSignalNoiseRatio(data_range=1.0)
-    metric.update(fake_u8.float().cpu() / 255.0, real_u8.float().cpu() / 255.0)
-    return float(metric.compute())
+    """Seed 004's PSNR (torchmetrics' ``PeakSignalNoiseRatio(data_range=1.0)`` on [0, 1] images, one
+    mean squared error over all paired pixels), written as its arithmetic: importing torchmetrics for
+    it cost seconds per evaluation process, the arithmetic costs milliseconds (same value to 1e-6)."""
+    diff = (fake_u8.detach().cpu().to(torch.float64) - real_u8.detach().cpu().to(torch.float64)) / 255.0
+    mse = float(diff.square().mean())
+    return float("inf") if mse == 0.0 else 10.0 * math.log10(1.0 / mse)
 
 
 def psnr_pixel(ctx: MetricContext) -> dict[str, float]:
