@@ -73,3 +73,41 @@ def compose_tiles(tiles: list[list[Image.Image]], tile_w: int, tile_h: int, gap:
                 tile = tile.resize((tile_w, tile_h), Image.Resampling.LANCZOS)
             out.paste(tile, (c * (tile_w + gap), r * (tile_h + gap)))
     return out
+
+
+def with_row_labels(image: Image.Image, labels: list[str], rows: int, title: str = "", scale: int = 1) -> Image.Image:
+    """``image`` (``rows`` equal bands, e.g. one class a row) enlarged ``scale`` times (nearest: no blur),
+    with each band's label in a white margin on the left and ``title`` above it: a figure a reader can
+    read without knowing the class order. Pillow's built-in font, so no font file is needed."""
+    from PIL import ImageDraw, ImageFont
+
+    if scale > 1:
+        image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
+    band = image.height / max(rows, 1)
+    size = max(9, min(16, int(band * 0.45)))
+    try:
+        font = ImageFont.load_default(size=size)
+    except TypeError:  # Pillow without FreeType sizes
+        font = ImageFont.load_default()
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    margin = 6 + max((int(probe.textlength(t, font=font)) for t in labels), default=0)
+    top = size + 8 if title else 0
+    out = Image.new("RGB", (image.width + margin, image.height + top), (255, 255, 255))
+    out.paste(image.convert("RGB"), (margin, top))
+    draw = ImageDraw.Draw(out)
+    if title:
+        draw.text((2, 2), title, fill=(0, 0, 0), font=font)
+    for r, text in enumerate(labels[:rows]):
+        y = top + int(band * r + band / 2 - size / 2)
+        draw.text((2, y), text, fill=(0, 0, 0), font=font)
+    return out
+
+
+def labelled_grid_png(png: bytes, rows: int, title: str = "", labels: list[str] | None = None, scale: int = 1) -> bytes:
+    """A stored grid (row r = class r unless ``labels`` says otherwise) as PNG bytes with class names."""
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    names = labels if labels is not None else [class_name(r) for r in range(rows)]
+    buf = io.BytesIO()
+    with_row_labels(image, names, rows, title, scale).save(buf, format="PNG")
+    return buf.getvalue()

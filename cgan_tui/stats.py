@@ -103,3 +103,73 @@ def compare_settings(rows, a, b, key: str) -> Comparison:
     if a.setting_key == b.setting_key:
         return Comparison(0, 0, None)
     return welch(seed_values(rows, a, key), seed_values(rows, b, key))
+
+
+def hedges_g(a: Sequence[float | None], b: Sequence[float | None]) -> float | None:
+    """Hedges' g of ``a`` minus ``b``: Cohen's d on the pooled standard deviation with the small-sample
+    correction ``1 - 3 / (4 (na + nb) - 9)``; None under ``MIN_SEEDS`` values a side or with no spread."""
+    xa, xb = _finite(a), _finite(b)
+    na, nb = len(xa), len(xb)
+    if na < MIN_SEEDS or nb < MIN_SEEDS:
+        return None
+    pooled = ((na - 1) * statistics.variance(xa) + (nb - 1) * statistics.variance(xb)) / (na + nb - 2)
+    if pooled <= 0:
+        return None
+    d = (statistics.fmean(xa) - statistics.fmean(xb)) / math.sqrt(pooled)
+    return d * (1 - 3 / (4 * (na + nb) - 9))
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values, in the input order (step-down, monotone, capped at 1)."""
+    m = len(pvalues)
+    order = sorted(range(m), key=lambda i: pvalues[i])
+    adjusted = [1.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * pvalues[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> tuple[float | None, int]:
+    """Spearman's rank correlation and the number of pairs; None under 3 pairs or with a constant side."""
+    pairs = [(float(a), float(b)) for a, b in zip(x, y, strict=True) if a is not None and b is not None]
+    n = len(pairs)
+    if n < 3 or len({a for a, _ in pairs}) < 2 or len({b for _, b in pairs}) < 2:
+        return None, n
+    from scipy import stats
+
+    rho = stats.spearmanr([a for a, _ in pairs], [b for _, b in pairs]).statistic
+    return float(rho), n
+
+
+@dataclass(frozen=True)
+class PairTest:
+    """One pair of groups tested: Welch's p, its Holm adjustment across the pairs shown, Hedges' g."""
+
+    a: object
+    b: object
+    n_a: int
+    n_b: int
+    p: float
+    p_holm: float
+    g: float | None
+
+    @property
+    def significant(self) -> bool:
+        return self.p_holm < ALPHA
+
+
+def all_pairs(groups: dict[object, Sequence[float | None]], pairable=lambda a, b: True) -> list[PairTest]:
+    """Welch's test of every pair of groups with at least ``MIN_SEEDS`` values each (and ``pairable``),
+    Holm-corrected across exactly those pairs, with Hedges' g (first minus second)."""
+    testable = [k for k, v in groups.items() if len(_finite(v)) >= MIN_SEEDS]
+    raw = []
+    for i, a in enumerate(testable):
+        for b in testable[i + 1 :]:
+            if pairable(a, b):
+                c = welch(groups[a], groups[b])
+                raw.append((a, b, c))
+    adjusted = holm([c.p for _, _, c in raw])  # type: ignore[misc]
+    return [PairTest(a, b, c.n_a, c.n_b, float(c.p), p_h, hedges_g(groups[a], groups[b]))  # type: ignore[arg-type]
+            for (a, b, c), p_h in zip(raw, adjusted, strict=True)]  # fmt: skip

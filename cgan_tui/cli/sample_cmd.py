@@ -36,6 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="noise seed (same seed, same images; default 0)")
     p.add_argument("--interpolate", type=int, metavar="STEPS",
                    help=f"a latent walk per class: STEPS images (2..{MAX_STEPS}) between two noise vectors")  # fmt: skip
+    p.add_argument("--no-labels", action="store_true",
+                   help="write the bare grid (no class names on the left, no title line)")
     p.add_argument("-o", "--output", metavar="FILE.png", help="output file (default: run<ID>_e<EPOCH>_samples.png)")
     p.add_argument("--scale", type=int, default=1, metavar="K", help=f"pixel size: K x K per pixel (1..{MAX_SCALE})")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
@@ -127,6 +129,7 @@ def resolve(store, args: argparse.Namespace, registries) -> tuple[int, int, str,
 
 def run_sample(args: argparse.Namespace) -> int:
     from cgan_tui.cli.shared import open_from_args, registries_from_args
+    from cgan_tui.grid_tiles import class_name
 
     check_args(args)
     classes = parse_classes(args.classes)
@@ -158,18 +161,24 @@ def run_sample(args: argparse.Namespace) -> int:
     else:
         grid = class_samples(generator, latent, classes, args.n, args.seed, device)
         what = f"{args.n} per class"
-    write_png(grid, out, args.scale)
+    write_png(grid, out, args.scale, labels=None if args.no_labels else [class_name(c) for c in classes],
+              title=f"run {run_id} {config.label} s{config.seed} epoch {epoch}")
     print(f"run {run_id} {config.label} epoch {epoch} ({why}): {len(classes)} classes, {what}, seed {args.seed}, "
           f"device {device} -> {out}")  # fmt: skip
     return 0
 
 
-def write_png(grid, path: Path, scale: int = 1) -> None:
-    """A grayscale uint8 array as PNG, each pixel ``scale`` x ``scale`` (nearest: no blur)."""
+def write_png(grid, path: Path, scale: int = 1, labels: list[str] | None = None, title: str = "") -> None:
+    """A grayscale uint8 array (one row per class) as PNG, each pixel ``scale`` x ``scale`` (nearest: no
+    blur); with ``labels``, each row's class name in a margin on the left and ``title`` above."""
     from PIL import Image
 
+    from cgan_tui.grid_tiles import with_row_labels
+
     image = Image.fromarray(grid, mode="L")
-    if scale > 1:
+    if labels:
+        image = with_row_labels(image, labels, len(labels), title, scale)
+    elif scale > 1:
         image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
     try:
         image.save(path, format="PNG")

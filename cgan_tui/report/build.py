@@ -15,15 +15,16 @@ import html
 import io
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from cgan_tui import results, scoring, stats
+from cgan_tui import results
+from cgan_tui.classes import CLASS_NAMES, MODE_COLLAPSE_THRESHOLD, class_diversity_key
 from cgan_tui.formatting import compact_n
+from cgan_tui.grid_tiles import labelled_grid_png
+from cgan_tui.report.conclusions import scores_vs_eyes, settings_across_seeds
+from cgan_tui.report.tables import BEST, Block, Cell, Figure, Table, best_models, value_cell
 
 FIGURES_DIR = "report_figures"
-BEST = "★"
 TABLE_NAMES = ("fid", "is", "lpips", "combined", "final")
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
@@ -36,66 +37,6 @@ img{max-width:100%;height:auto}img.pixels{image-rendering:pixelated}.grids{displ
 .grids figure{margin:0}pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.8em}
 .callout{background:#fff4e0;border-left:4px solid #e0a030;padding:.5em 1em}code{background:#f3f3f3;padding:0 .2em}
 """
-
-
-@dataclass
-class Cell:
-    text: str
-    key: str | None = None
-    value: float | None = None
-    run: int | None = None
-    epoch: int | None = None
-    best: bool = False
-    numeric: bool = True
-    n: int | None = None
-
-
-@dataclass
-class Table:
-    caption: str
-    headers: list[str]
-    rows: list[list[Cell]]
-    row_classes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Figure:
-    name: str  # file name in report_figures/
-    png: bytes
-    caption: str
-    zoom: int = 1
-    """Shown this many times its pixel size in HTML (sharp, ``image-rendering: pixelated``): sample grids
-    are embedded as stored, 4x smaller than an enlarged copy."""
-
-
-@dataclass
-class Block:
-    kind: str  # h1 | h2 | h3 | p | callout | table | figure | grids | pre
-    content: Any
-
-
-# ------------------------------------------------------------------------------------------ content
-
-
-def value_cell(row, key: str, best: set[tuple[int, int]]) -> Cell:
-    value = row.get(key)
-    n = row.n_samples.get(key) if value is not None else None
-    return Cell(results.format_value(value, key), key=key, value=value, run=row.run_id, epoch=row.epoch,
-                best=(row.run_id, row.epoch) in best, n=n)  # fmt: skip
-
-
-def best_models(rows, key: str, better: str | None) -> set[tuple[int, int]]:
-    """Models with the best value of ``key`` among those at the column's most common n (never across n)."""
-    present = [r for r in rows if r.get(key) is not None]
-    if better not in ("lower", "higher") or len(present) < 2:
-        return set()
-    counts: dict[int | None, int] = {}
-    for r in present:
-        counts[r.n_samples.get(key)] = counts.get(r.n_samples.get(key), 0) + 1
-    n = max(counts, key=lambda k: (counts[k], k or 0))
-    same = [r for r in present if r.n_samples.get(key) == n]
-    target = min(r.get(key) for r in same) if better == "lower" else max(r.get(key) for r in same)
-    return {(r.run_id, r.epoch) for r in same if r.get(key) == target}
 
 
 def backend_keys(rows, backend: str) -> list[str]:
@@ -118,13 +59,16 @@ def model_table(rows, backend: str, directions: dict[str, str]) -> Table:
     digest = backbones.current(backend)
     network = f"network {digest}" if digest else "published weights, not versioned"
     bests = {k: best_models(rows, k, results.direction_of(k, directions)) for k in keys}
-    headers = ["run", "model", "epoch", "seed"] + [
+    headers = ["run", "model", "family", "loss", "conditioning", "emb", "seed", "epoch"] + [
         results._title(k) + {"lower": " ↓", "higher": " ↑"}.get(results.direction_of(k, directions) or "", "")
         for k in keys
     ]
     body = []
     for row in sorted(rows, key=lambda r: (r.run_id, r.epoch)):
-        base = [Cell(str(row.run_id)), Cell(row.label, numeric=False), Cell(str(row.epoch)), Cell(str(row.seed))]
+        base = [Cell(str(row.run_id)), Cell(f"{row.label} s{row.seed}", numeric=False), Cell(row.model, numeric=False),
+                Cell(row.loss, numeric=False), Cell(row.conditioning, numeric=False),
+                Cell(str(row.embed_dim) if row.conditioning == "embedding" else "—"), Cell(str(row.seed)),
+                Cell(str(row.epoch))]  # fmt: skip
         body.append(base + [value_cell(row, k, bests[k]) for k in keys])
     lpips = next((k for k in keys if k.startswith("lpips@")), None)
     note = f"; LPIPS from backend {lpips.partition('@')[2]}" if lpips and not lpips.endswith("@" + backend) else ""
@@ -132,77 +76,30 @@ def model_table(rows, backend: str, directions: dict[str, str]) -> Table:
                  f"{BEST} best per column (among values at the column's most common n)", headers, body)  # fmt: skip
 
 
-def ranking(rows, backend: str, directions: dict[str, str]) -> tuple[Table | None, list[str]]:
-    """Ranks by combined and by human rating side by side; lines calling out where they disagree."""
-    key = f"combined@{backend}"
-    scored = [r for r in rows if r.get(key) is not None]
-    if not scored:
-        return None, [f"No model has {key} yet: evaluate with `cgan-tui eval RUN_ID`."]
-    by_score = results.sort_rows(scored, [(key, results.direction_of(key, directions) == "higher")])
-    score_rank = {(r.run_id, r.epoch): i + 1 for i, r in enumerate(by_score)}
-    human = {(r.run_id, r.epoch): scoring.qualitative(r.ratings) for r in scored}
-    rated = sorted((m for m in human if human[m] is not None), key=lambda m: -human[m])
-    human_rank = {m: i + 1 for i, m in enumerate(rated)}
-    body, classes, notes = [], [], []
-    for r in by_score:
-        m = (r.run_id, r.epoch)
-        hr = human_rank.get(m)
-        delta = None if hr is None else hr - score_rank[m]
-        disagree = delta is not None and abs(delta) >= 2
-        classes.append("disagree" if disagree else "")
-        body.append([
-            Cell(str(score_rank[m])), Cell(r.label, numeric=False), Cell(str(r.run_id)),
-            value_cell(r, key, set()),
-            Cell("—" if human[m] is None else f"{human[m]:.1f}", key="human@rating", value=human[m], run=r.run_id,
-                 epoch=r.epoch),
-            Cell("—" if hr is None else str(hr)), Cell("—" if delta is None else f"{delta:+d}"),
-        ])  # fmt: skip
-        if disagree:
-            notes.append(f"{r.label} (run {r.run_id}): rank {score_rank[m]} by combined, {hr} by eye")
-    if not rated:
-        notes.insert(0, "No model is fully rated yet, so there is no ranking by eye: rate with `cgan-tui rate RUN "
-                        f"--epoch E {scoring.rating_flags_usage()}` or the TUI's r key.")  # fmt: skip
-    else:
-        top_score = by_score[0]
-        top_eye = rated[0]
-        if (top_score.run_id, top_score.epoch) != top_eye:
-            eye = next(r for r in scored if (r.run_id, r.epoch) == top_eye)
-            notes.insert(0, f"The best-scoring model ({top_score.label}, run {top_score.run_id}) is not the one that "
-                            f"looks best ({eye.label}, run {eye.run_id}): the seed study's central finding.")  # fmt: skip
-        else:
-            notes.insert(0, f"The best-scoring model ({top_score.label}, run {top_score.run_id}) is also rated best.")
-    headers = ["rank", "model", "run", results._title(key) + " ↓", "human (0-100)", "rank by eye", "Δ rank"]
-    caption = (f"ranking by {key} next to the ranking by human rating (mean of the four criteria, 0-100); "
-               "rows where the ranks differ by 2 or more are highlighted")  # fmt: skip
-    return Table(caption, headers, body, classes), notes
+def collapse_section(rows) -> list[Block]:
+    """The per-class collapse map from the values ``mode_collapse@classifier`` is computed from (stored per
+    class at evaluation), so map and count agree; models evaluated before those were stored are named."""
+    from cgan_tui.report import figures
 
-
-def seeds_section(rows, backend: str, directions: dict[str, str]) -> tuple[Table | None, str]:
-    key = f"combined@{backend}" if any(r.get(f"combined@{backend}") is not None for r in rows) else f"fid@{backend}"
-    better = results.direction_of(key, directions) or "lower"
-    aggs = [a for a in results.aggregate(rows, results.SETTING, key, better) if a.n]
-    if not any(a.ci is not None for a in aggs):
-        return None, (f"Every setting here has one seed: repeat settings over seeds (the grid form's seed count, "
-                      f"or `--set seed=N`) to get 95 % intervals and significance tests on {key}.")  # fmt: skip
-    ranked = sorted(aggs, key=lambda a: a.mean if better == "lower" else -a.mean)
-    best = ranked[0]
-    by_setting = {}
-    for r in rows:
-        by_setting.setdefault(r.setting, r)
-    body = []
-    for a in ranked:
-        ref = by_setting[a.group]
-        if a is best:
-            test = "reference (best mean)"
-        else:
-            test = stats.compare_settings(rows, by_setting[best.group], ref, key).text()
-        ci = "—" if a.ci is None else f"± {results.format_value(a.ci, key)}"
-        body.append([Cell(str(a.group), numeric=False), Cell(str(a.runs)), Cell(compact_n(a.sample_n) if a.sample_n else "—"),
-                     Cell(results.format_value(a.mean, key), key=f"mean:{key}", value=a.mean), Cell(ci),
-                     Cell(test, numeric=False)])  # fmt: skip
-    caption = (f"{key} per setting (config without its seed), seeds pooled: mean ± 95 % Student-t interval; "
-               f"Welch's t-test against the best setting, * = significant at p < {stats.ALPHA}")  # fmt: skip
-    return Table(caption, ["setting", "seeds", "at n", "mean", "95% CI", "vs best"], body), ""
+    keys = [f"{class_diversity_key(c)}@classifier" for c in range(len(CLASS_NAMES))]
+    have = [r for r in rows if any(r.get(k) is not None for k in keys)]
+    if not have:
+        return [Block("p", "No per-class diversity stored for these models (evaluated before cgan-tui stored it): "
+                           "`cgan-tui eval RUN --epoch E --metrics classifier` adds it.")]  # fmt: skip
+    labels = [f"r{r.run_id} {r.label} s{r.seed}" for r in have]
+    matrix = [[r.get(k) for k in keys] for r in have]
+    fig = figures.collapse_map(labels, matrix, MODE_COLLAPSE_THRESHOLD)
+    collapsed = [f"{lab}: {', '.join(CLASS_NAMES[c] for c, v in enumerate(vals) if v is not None and v < MODE_COLLAPSE_THRESHOLD)}"
+                 for lab, vals in zip(labels, matrix, strict=True)
+                 if any(v is not None and v < MODE_COLLAPSE_THRESHOLD for v in vals)]  # fmt: skip
+    missing = len(rows) - len(have)
+    text = ("Collapsed classes (the ones `mode_collapse@classifier` counts): " + "; ".join(collapsed) + "."
+            if collapsed else "No class of these models is below the collapse threshold.")
+    if missing:
+        text += f" {missing} model(s) have no per-class values stored and are not in the map."
+    caption = (f"per-class diversity: mean pairwise classifier-feature distance of a class's generated samples over "
+               f"the real test images' (× and red frame: below {MODE_COLLAPSE_THRESHOLD:g}, a mode-collapsed class)")
+    return [Block("figure", Figure("class_diversity.png", fig, caption)), Block("p", text)]
 
 
 def run_table(runs) -> Table:
@@ -242,7 +139,7 @@ def blocks(data) -> list[Block]:
         out.append(Block("table", model_table(rows, backend, directions)))
 
     out.append(Block("h2", "Ranking: scores vs eyes"))
-    table, notes = ranking(rows, data.backend, directions)
+    table, notes = scores_vs_eyes(rows, data.backend, directions)
     for note in notes[:1]:
         out.append(Block("callout", note))
     if table is not None:
@@ -251,9 +148,8 @@ def blocks(data) -> list[Block]:
         out.append(Block("p", "Disagreements (rank by combined vs by eye differ by 2 or more): " + "; ".join(notes[1:]) + "."))
 
     out.append(Block("h2", "Settings across seeds"))
-    seeds_table, seeds_note = seeds_section(rows, data.backend, directions)
-    if seeds_table is not None:
-        out.append(Block("table", seeds_table))
+    seeds_tables, seeds_note = settings_across_seeds(rows, data.backend, directions)
+    out.extend(Block("table", t) for t in seeds_tables)
     if seeds_note:
         out.append(Block("p", seeds_note))
 
@@ -268,7 +164,8 @@ def blocks(data) -> list[Block]:
         out.append(Block("figure", Figure("train_time.png", fig, "training time per run (sum of epoch times)")))
 
     out.append(Block("h2", "Metrics per epoch"))
-    keys = sorted({k for info in data.runs for k in info.series if not k.partition("@")[0].endswith("_std")},
+    keys = sorted({k for info in data.runs for k in info.series
+                   if not k.partition("@")[0].endswith("_std") and not k.startswith("diversity_c")},
                   key=lambda k: (results.BACKEND_ORDER.get(k.partition("@")[2], 5), k))  # fmt: skip
     if not keys:
         out.append(Block("p", "No metric values yet."))
@@ -281,27 +178,16 @@ def blocks(data) -> list[Block]:
         out.append(Block("grids", curves))
 
     out.append(Block("h2", "Samples"))
-    grids, labels, matrix = [], [], []
-    for info in data.runs:
-        for epoch, (png, n_rows, n_cols) in sorted(info.grids.items()):
-            label = f"{info.name} e{epoch}"
-            grids.append(Figure(f"grid_r{info.run.id}_e{epoch}.png", png, label, zoom=2))
-            try:
-                matrix.append(figures.class_diversity(png, n_rows, n_cols))
-                labels.append(label)
-            except ValueError:
-                pass  # a grid whose size does not fit its layout: shown, not measured
+    grids = [Figure(f"grid_r{info.run.id}_e{epoch}.png", labelled_grid_png(png, n_rows, f"{info.name} e{epoch}"),
+                    f"{info.name} e{epoch}", zoom=2)
+             for info in data.runs for epoch, (png, n_rows, _) in sorted(info.grids.items())]  # fmt: skip
     if grids:
-        out.append(Block("p", "The stored fixed-noise grid of each model: one row per class (top: T-shirt/top … "
-                              "bottom: Ankle boot), the same noise every epoch."))  # fmt: skip
+        out.append(Block("p", "The stored fixed-noise grid of each model, one row per class (names on the left), "
+                              "the same noise every epoch."))  # fmt: skip
         out.append(Block("grids", grids))
-        fig = figures.diversity_heatmap(labels, matrix)
-        if fig:
-            out.append(Block("figure", Figure("class_diversity.png", fig,
-                                              "per-class diversity: RMS pixel distance between a class's grid samples, "
-                                              "averaged over pairs (near 0: every noise vector gives the same image)")))  # fmt: skip
     else:
         out.append(Block("p", "No sample grids stored for these models."))
+    out.extend(collapse_section(rows))
 
     out.append(Block("h2", "Runs"))
     out.append(Block("table", run_table(data.runs)))

@@ -40,7 +40,8 @@ class RunInfo:
 
     @property
     def name(self) -> str:
-        return f"r{self.run.id} {run_label(self.run.loss, self.run.conditioning, self.run.embed_dim)}"
+        """``r3 LSGAN_one-hot s2``: run id, setting label and seed (runs differing only by seed stay distinct)."""
+        return f"r{self.run.id} {run_label(self.run.loss, self.run.conditioning, self.run.embed_dim)} s{self.run.seed}"
 
 
 @dataclass

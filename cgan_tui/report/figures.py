@@ -30,6 +30,18 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+COLOURS = tuple(plt.get_cmap("tab10").colors)
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+LINES = ("-", "--", ":", "-.")
+
+
+def line_style(i: int) -> dict:
+    """The i-th run's colour, marker and line style: distinct (colour, marker) pairs for the first 100 runs
+    (10 colours x 10 markers), so a legend of more than 10 runs still tells each line apart."""
+    return {"color": COLOURS[i % len(COLOURS)], "marker": MARKERS[(i // len(COLOURS)) % len(MARKERS)],
+            "linestyle": LINES[(i // len(COLOURS)) % len(LINES)], "markersize": 4}
+
+
 def _epoch_axis(ax, epochs) -> None:
     """Whole epochs on the x axis: each epoch ticked when there are few, else integer ticks."""
     epochs = sorted(set(epochs))
@@ -53,11 +65,11 @@ def losses(runs: Sequence, titles: Mapping[str, str] | None = None) -> bytes | N
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.4), sharex=True, layout="constrained",
                              squeeze=False)  # fmt: skip
     for ax, (name, title) in zip(axes[0], panels.items(), strict=True):
-        for info in runs:
+        for i, info in enumerate(runs):
             points = [(e.epoch, _loss(e, name)) for e in info.epochs]
             points = [(x, y) for x, y in points if y is not None]
             if points:
-                ax.plot([x for x, _ in points], [y for _, y in points], marker=".", label=info.name)
+                ax.plot([x for x, _ in points], [y for _, y in points], label=info.name, **line_style(i))
         ax.set_title(title)
         _epoch_axis(ax, [e.epoch for info in runs for e in info.epochs])
         ax.grid(alpha=0.3)
@@ -84,17 +96,17 @@ def _loss(epoch_row, name: str) -> float | None:
 
 def metric(key: str, title: str, runs: Sequence, better: str | None) -> bytes | None:
     """One metric per epoch, one line per run that has it. None when no run has a value."""
-    have = [r for r in runs if r.series.get(key)]
+    have = [(i, r) for i, r in enumerate(runs) if r.series.get(key)]
     if not have:
         return None
     fig, ax = plt.subplots(figsize=(4.9, 3.0), layout="constrained")
-    for info in have:
+    for i, info in have:
         points = info.series[key]
         xs = sorted(points)
-        ax.plot(xs, [points[x] for x in xs], marker="o", label=info.name)
+        ax.plot(xs, [points[x] for x in xs], label=info.name, **line_style(i))
     arrow = {"lower": " (lower is better)", "higher": " (higher is better)"}.get(better or "", "")
     ax.set_title(f"{title}{arrow}", fontsize=10)
-    _epoch_axis(ax, [e for info in have for e in info.series[key]])
+    _epoch_axis(ax, [e for _, info in have for e in info.series[key]])
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")
     return _png(fig)
@@ -118,39 +130,27 @@ def train_time(runs: Sequence) -> bytes | None:
     return _png(fig)
 
 
-def class_diversity(png: bytes, rows: int, cols: int) -> list[float | None]:
-    """Per class (grid row): mean pairwise pixel distance between its samples (RMS, 0..1); None with
-    fewer than 2 samples. A class near 0 draws the same image for every noise vector: mode collapse."""
-    from cgan_tui.grid_tiles import GridImage
-
-    grid = GridImage(png, rows=rows, cols=cols)
-    out: list[float | None] = []
-    for r in range(rows):
-        tiles = np.stack([np.asarray(grid.tile(r, c).convert("L"), dtype=np.float64) / 255.0 for c in range(cols)])
-        if len(tiles) < 2:
-            out.append(None)
-            continue
-        flat = tiles.reshape(len(tiles), -1)
-        d = [np.sqrt(np.mean((flat[i] - flat[j]) ** 2)) for i in range(len(flat)) for j in range(i + 1, len(flat))]
-        out.append(float(np.mean(d)))
-    return out
-
-
-def diversity_heatmap(labels: Sequence[str], matrix: Sequence[Sequence[float | None]]) -> bytes | None:
-    """Models x classes heat map of ``class_diversity`` (dark = little diversity)."""
+def collapse_map(labels: Sequence[str], matrix: Sequence[Sequence[float | None]], threshold: float) -> bytes | None:
+    """Models x classes map of the stored per-class classifier-feature diversity (generated / real); cells
+    below ``threshold`` are the collapsed classes ``mode_collapse`` counts, marked with a red frame and "×"."""
     if not labels:
         return None
     data = np.array([[np.nan if v is None else v for v in row] for row in matrix], dtype=float)
     width = data.shape[1]
-    fig, ax = plt.subplots(figsize=(8, 0.32 * len(labels) + 1.8), layout="constrained")
-    image = ax.imshow(data, aspect="auto", cmap="viridis", vmin=0.0)
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(labels) + 1.9), layout="constrained")
+    top = float(np.nanmax(data)) if np.isfinite(data).any() else 1.0
+    image = ax.imshow(data, aspect="auto", cmap="viridis", vmin=0.0, vmax=max(1.0, top))
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
     names = [CLASS_NAMES[c] if c < len(CLASS_NAMES) else str(c) for c in range(width)]
     ax.set_xticks(range(width), names, rotation=45, ha="right", fontsize=7)
     for (i, j), v in np.ndenumerate(data):
-        if np.isfinite(v):
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6,
-                    color="white" if v < np.nanmax(data) * 0.5 else "black")  # fmt: skip
-    fig.colorbar(image, ax=ax, label="pixel diversity")
-    ax.set_title("per-class diversity of the sample grid (dark: mode collapse)")
+        if not np.isfinite(v):
+            continue
+        collapsed = v < threshold
+        ax.text(j, i, f"{'× ' if collapsed else ''}{v:.2f}", ha="center", va="center", fontsize=6,
+                color="white" if v < 0.5 else "black", fontweight="bold" if collapsed else "normal")  # fmt: skip
+        if collapsed:
+            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=1.5))
+    fig.colorbar(image, ax=ax, label="generated / real")
+    ax.set_title(f"per-class diversity in classifier features (× red: collapsed, below {threshold:g} x real)", fontsize=9)
     return _png(fig)

@@ -93,7 +93,8 @@ BASE_COLUMNS = (
 
 HIDDEN_BY_DEFAULT = ("diversity", "min_diversity", "epoch_seconds", "images_per_s", "d_conditioning", "planned_epochs")
 """Value names and base keys a table leaves out until asked (``ls --columns``, the TUI's k): per-class
-detail and wall-clock statistics that vary run to run and say nothing about the model."""
+detail and wall-clock statistics that vary run to run and say nothing about the model. The per-class
+diversity ratios (``diversity_c0`` .. ``diversity_c9``) are hidden too."""
 
 
 TRAIN_SHOWN = ("sample_images_per_s",)
@@ -108,7 +109,8 @@ def hidden_by_default(key: str) -> bool:
     name, _, backend = key.partition("@")
     if backend == TRAIN_BACKEND and not (name.endswith("loss") or name in TRAIN_SHOWN):
         return True
-    return name in HIDDEN_BY_DEFAULT or name.endswith("_std") or backend == RATING_BACKEND
+    per_class = name.startswith("diversity_c") and name[len("diversity_c"):].isdigit()
+    return name in HIDDEN_BY_DEFAULT or per_class or name.endswith("_std") or backend == RATING_BACKEND
 
 
 def columns_for(rows: Iterable[ResultRow], registries: Registries | None = None) -> list[Column]:

@@ -24,9 +24,13 @@ def trained(fmnist_dir, tmp_path_factory):
 
 
 def _tiles(path, rows, cols, scale=1):
-    image = Image.open(path)
-    assert image.size == ((cols * 29 - 1) * scale, (rows * 29 - 1) * scale)
-    return np.asarray(image)
+    """The grid part of a labelled sample PNG: bottom right, class names in a white margin on its left."""
+    image = np.asarray(Image.open(path).convert("L"))
+    w, h = (cols * 29 - 1) * scale, (rows * 29 - 1) * scale
+    assert image.shape[1] > w and image.shape[0] > h  # a margin for the class names and a title line
+    margin = image[:, : image.shape[1] - w]
+    assert (margin < 128).any() and (margin == 255).mean() > 0.7  # dark text on white
+    return image[-h:, -w:]
 
 
 def test_sample_classes_n_seed_scale(trained, tmp_path, capsys):
@@ -53,6 +57,9 @@ def test_sample_interpolate_and_default_name(trained, tmp_path, monkeypatch, cap
     line = capsys.readouterr().out
     assert "6-step latent walk" in line and "newest checkpoint" in line  # no scores yet: the newest
     _tiles(tmp_path / f"run{run_id}_e2_samples.png", 2, 6)
+    assert main(["sample", str(run_id), "--classes", "2,9", "-n", "4", "--no-labels", "-o", "bare.png",
+                 "--device", "cpu", "--db", url]) == 0  # fmt: skip
+    assert Image.open(tmp_path / "bare.png").size == (4 * 29 - 1, 2 * 29 - 1)
 
 
 def test_sample_default_is_best_by_default_ranking(trained, tmp_path, capsys):

@@ -161,7 +161,8 @@ def test_report_html_is_valid_self_contained_and_matches_the_database(report_db,
                     "Samples", "Runs"):  # fmt: skip
         assert f"<h2>{heading}</h2>" in text
     assert "is not the one that looks best" in text and 'class="disagree"' in text
-    assert "Welch" in text and re.search(r"p=[0-9.<]+ (\*|n\.s\.)", text)
+    assert "Welch" in text and "Holm" in text and re.search(r'<td class="text">(\*|n\.s\.)</td>', text)
+    assert "Evidence: 2 of" in text and "(8 ratings)" in text  # the central finding states its evidence
     for run_id in ids:
         assert f"run {run_id} config" in text
     assert "0.1.0+fixture" in text and "fp32" in text
@@ -177,7 +178,7 @@ def test_report_markdown_has_its_pngs_beside_it(report_db, tmp_path):
     for link in links:
         decode((out / link).read_bytes())
     assert {p.name for p in (out / "report_figures").iterdir()} == {Path(link).name for link in links}
-    assert "| run | model | epoch | seed |" in md
+    assert "| run | model | family | loss | conditioning | emb | seed | epoch |" in md
 
 
 def test_report_selects_by_experiment_or_run_ids(report_db, tmp_path):

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import torch
 
+from cgan_tui.classes import MODE_COLLAPSE_THRESHOLD, class_diversity_key
 from cgan_tui.gan import features as feat
 from cgan_tui.gan.metrics.context import MetricContext
 from cgan_tui.gan.weights import MetricUnavailable
-
-MODE_COLLAPSE_THRESHOLD = 0.5
-"""A class is flagged as mode-collapsed when its generated samples' mean pairwise classifier-feature
-distance is below this fraction of the real test images' (same class, same classifier)."""
 
 
 def class_acc(ctx: MetricContext) -> dict[str, float]:
@@ -29,10 +26,12 @@ def diversity(ctx: MetricContext) -> dict[str, float]:
         raise MetricUnavailable(
             f"diversity needs at least 2 samples per class (n={ctx.n} gives {ctx.n // ctx.num_classes}); use n >= 20"
         )
+    per_class = {class_diversity_key(c): float(ratio[c]) for c in range(len(ratio)) if bool(valid[c])}
     ratio = ratio[valid]
     return {
         "diversity": float(ratio.mean()),
         "min_diversity": float(ratio.min()),
         "mode_collapse": float((ratio < MODE_COLLAPSE_THRESHOLD).sum()),
+        **per_class,
     }
 
