@@ -8,7 +8,7 @@ from __future__ import annotations
 
 TRAIN_BACKEND = "train"
 """Backend of the per-epoch training statistics (MetricValue rows with n_samples 0)."""
-TRAIN_STATS = ("g_loss", "d_loss", "epoch_seconds", "images_per_s", "sample_images_per_s")
+TRAIN_STATS = ("g_loss", "d_loss", "epoch_seconds", "images_per_s", "sample_images_per_s", "eval_seconds")
 """The values a worker records under ``TRAIN_BACKEND`` every epoch."""
 RATING_BACKEND = "rating"
 """Pseudo-backend of the human ratings in table keys (``sharpness@rating``); not stored as metrics."""

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from cgan_tui.gan.cache_counter import CacheCounter
+from cgan_tui.keys import TRAIN_BACKEND
 from cgan_tui.settings import settings
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
@@ -31,6 +32,8 @@ from cgan_tui.store.db import Store
 log = logging.getLogger(__name__)
 
 EVAL_ENV = "CGAN_TUI_EVAL"
+EVAL_SECONDS = "eval_seconds"
+"""Train-backend value: wall seconds the epoch's evaluation took (``epoch_seconds`` is the training alone)."""
 DEBUG_LIMIT = 10_000
 """Runs trained on fewer images than this are debug runs: only ``ALWAYS_BACKENDS`` are evaluated."""
 ALWAYS_BACKENDS = ("classifier",)
@@ -140,11 +143,14 @@ def after_epoch(store: Store, run_id: int, config, event, registries) -> None:
     finally:
         progress.clear()
     written = store_results(store, run_id, event.epoch, results)
+    seconds = time.perf_counter() - started
+    # stored beside epoch_seconds so the cost of evaluating is a number in the database, not only a log line
+    q.upsert_metrics(store, run_id, event.epoch, {EVAL_SECONDS: seconds}, backend=TRAIN_BACKEND)
     missing = sorted({r.key for r in results if r.value is None})
     log.info(
         "run %s epoch %d: %s evaluation, n=%d on %s%s, %d values in %.1fs%s",
         run_id, event.epoch, "debug-run (classifier)" if debug else "full" if full else "every-epoch", n, device,
         "" if config.eval_n else " (default: 10,000 on CUDA, 1,000 on CPU; set eval_n to change)",
-        written, time.perf_counter() - started,
+        written, seconds,
         f"; unavailable: {', '.join(missing)}" if missing else "",
     )  # fmt: skip

@@ -53,7 +53,9 @@ def test_after_epoch_writes_every_epoch_then_full_rows_and_caches_reals(
     rows = {(m.epoch, m.name, m.backend): m for m in queries.metric_rows(store, [run_id])}
     assert {k[1] for k in rows if k[0] == 1} >= {"class_acc", "fid", "is", "psnr", "mode_collapse"}
     assert ("fid", "inception") not in {(k[1], k[2]) for k in rows}  # not every-epoch
-    assert all(m.n_samples == 20 for m in rows.values())
+    assert all(m.n_samples == 20 for m in rows.values() if m.backend != "train")
+    assert rows[(1, "eval_seconds", "train")].value > 0  # the evaluation's cost is stored, not only logged
+    assert queries.epoch_rows(store, run_id)[0].eval_seconds == rows[(1, "eval_seconds", "train")].value
     with store.session() as s:
         cached = s.query(FeatureCache).all()
     assert len(cached) == 1 and cached[0].backend.startswith("classifier-") and cached[0].n == 20
@@ -87,10 +89,11 @@ def test_debug_runs_get_only_the_classifier_backend_at_checkpoint_epochs(store, 
     assert queries.metric_rows(store, [run_id]) == []
     after_epoch(store, run_id, cfg, _event(gen, 2, True), registries)
     rows = queries.metric_rows(store, [run_id])
-    assert {m.backend for m in rows} == {"classifier"}
+    assert {m.backend for m in rows} == {"classifier", "train"}  # train: the evaluation's eval_seconds
     assert {m.name for m in rows} >= {"fid", "is", "lpips", "lpips_diversity", "class_acc"}
-    assert {m.backbone for m in rows} == {backbones.current("classifier")}
-    assert {m.n_samples for m in rows} == {1000}  # the CPU default
+    evaluated = [m for m in rows if m.backend != "train"]
+    assert {m.backbone for m in evaluated} == {backbones.current("classifier")}
+    assert {m.n_samples for m in evaluated} == {1000}  # the CPU default
     [row] = load_results(store, registries)
     assert row.scores["combined@classifier"] is not None
     assert evaluate_hook.DEBUG_LIMIT == 10_000

@@ -112,6 +112,8 @@ class EpochRow:
     images_per_s: float | None = None
     sample_images_per_s: float | None = None
     """Sampling cost: images/s of the epoch's fixed-noise grid."""
+    eval_seconds: float | None = None
+    """Wall seconds of the epoch's evaluation (stored by the runner's evaluation hook)."""
     losses: dict[str, float | None] = field(default_factory=dict)
     """Other training values of families with their own trainer (e.g. ``diffusion_loss``)."""
 
