@@ -200,7 +200,7 @@ def run_worker(args: argparse.Namespace) -> int:
     from cgan_tui.cli import disabled_plugins
     from cgan_tui.errors import UserError
     from cgan_tui.runner.executors import EXECUTORS, LocalPool, default_workers, detect_gpus
-    from cgan_tui.runner.worker import options_from_args, serve
+    from cgan_tui.runner.worker import EXIT_CANNOT_WRITE, options_from_args, serve
 
     options = options_from_args(args, disabled_plugins(args))
     per_gpu = 1 if args.runs_per_gpu is None else args.runs_per_gpu
@@ -244,7 +244,12 @@ def run_worker(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
     codes = pool.wait()
     pool.stop()
-    return 0 if all(code == 0 for code in codes) else 1
+    for status in pool.status():  # why each worker that failed stopped: not only in its log
+        if status.returncode not in (0, None):
+            print(f"cgan-tui worker: {status.reason()}", file=sys.stderr)
+    if all(code == 0 for code in codes):
+        return 0
+    return EXIT_CANNOT_WRITE if all(code == EXIT_CANNOT_WRITE for code in codes) else 1
 
 
 def _raise_interrupt(_signum, _frame) -> None:
