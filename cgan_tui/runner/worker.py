@@ -64,9 +64,9 @@ class Worker:
     """Why the worker stopped early: the one-line ``StoreWriteError`` (None: it did not)."""
 
     def run(self) -> int:
+        from cgan_tui.runner.disk_space import too_full
         from cgan_tui.runner.execute import execute_run
         from cgan_tui.runner.heartbeat import HEARTBEAT_S, Heartbeat
-        from cgan_tui.runner.disk_space import too_full
         from cgan_tui.runner.queue import STALE_AFTER_S, claim_next, requeue_stale
         from cgan_tui.store.guard import StoreWriteError, abort_waits_on, check_writable
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cgan_tui.runner.worker import EXIT_CANNOT_WRITE
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import open_store
-
-from cgan_tui.runner.worker import EXIT_CANNOT_WRITE
 
 from .conftest import assert_kept, cli, fill, one_line, rows
 

@@ -87,3 +87,18 @@ def test_cli_cancel_and_requeue(any_db_url, db, tiny, registries):
     refused = cli("queue", "requeue", str(run_id), "--db", any_db_url)
     assert refused.returncode != 0
     one_line(refused.stderr, "running on worker w1")
+
+
+def test_a_run_without_heartbeat_shows_as_stale_not_running_with_an_eta(any_db_url, db, tiny, registries):
+    fresh, dead = (queue.enqueue(db, tiny(epochs=4), registries=registries) for _ in range(2))
+    for rid in (fresh, dead):
+        queue.claim_next(db, f"w{rid}", pid=1, hostname="elsewhere")
+        q.update_run(db, rid, current_epoch=2, current_step=1, steps_per_epoch=2, images_per_s=100.0)
+    q.update_run(db, dead, heartbeat_at=utcnow() - timedelta(seconds=queue.STALE_AFTER_S + 60))
+    rows = {r.id: r for r in queue.queue_rows(db)}
+    assert (rows[fresh].shown_status, rows[fresh].stale) == ("running", False) and rows[fresh].eta_s
+    assert (rows[dead].shown_status, rows[dead].eta_s) == ("stale?", None)
+    listed = cli("queue", "ls", "--db", any_db_url)
+    assert listed.returncode == 0, listed.stderr
+    line = next(x for x in listed.stdout.splitlines() if x.split()[0] == str(dead))
+    assert line.split()[1] == "stale?" and ":" not in line.split("stale?")[1].split(f"w{dead}")[0], line  # no ETA
