@@ -133,3 +133,12 @@ def pg_url(pg_server, tmp_path, monkeypatch) -> str:
     name, janitor = pg_server.fresh_database()
     with janitor:
         yield pg_server.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request, tmp_path) -> str:
+    """Each database the queue runs on, in turn: a SQLite file in the temp folder (artifacts beside
+    it), then a fresh database on the suite's real PostgreSQL (artifacts in ``tmp_path/artifacts``)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'experiments.db'}"
+    return request.getfixturevalue("pg_url")

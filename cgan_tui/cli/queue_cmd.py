@@ -157,7 +157,7 @@ def run_ls(args: argparse.Namespace) -> int:
     print(f"{'run':>5} {'status':<9} {'prio':>4} {'label':<22} {'model':<8} {'progress':>14} {'img/s':>7} {'ETA':>8}  worker")
     for r in rows:
         progress = f"{r.epochs_done:.1f}/{r.epochs} ({r.fraction:4.0%})"
-        status = "cancel..." if r.cancel_requested else r.status
+        status = "cancel..." if r.cancel_requested and not r.stale else r.shown_status
         ips = f"{r.images_per_s:.0f}" if r.images_per_s else "-"
         print(f"{r.id:>5} {status:<9} {r.priority:>4} {r.label:<22} {r.model:<8} {progress:>14} {ips:>7} "
               f"{format_eta(r.eta_s) if r.status == 'running' else '-':>8}  {r.worker_id or '-'}")  # fmt: skip
@@ -200,7 +200,7 @@ def run_worker(args: argparse.Namespace) -> int:
     from cgan_tui.cli import disabled_plugins
     from cgan_tui.errors import UserError
     from cgan_tui.runner.executors import EXECUTORS, LocalPool, default_workers, detect_gpus
-    from cgan_tui.runner.worker import options_from_args, serve
+    from cgan_tui.runner.worker import EXIT_CANNOT_WRITE, options_from_args, serve
 
     options = options_from_args(args, disabled_plugins(args))
     per_gpu = 1 if args.runs_per_gpu is None else args.runs_per_gpu
@@ -244,7 +244,12 @@ def run_worker(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
     codes = pool.wait()
     pool.stop()
-    return 0 if all(code == 0 for code in codes) else 1
+    for status in pool.status():  # why each worker that failed stopped: not only in its log
+        if status.returncode not in (0, None):
+            print(f"cgan-tui worker: {status.reason()}", file=sys.stderr)
+    if all(code == 0 for code in codes):
+        return 0
+    return EXIT_CANNOT_WRITE if all(code == EXIT_CANNOT_WRITE for code in codes) else 1
 
 
 def _raise_interrupt(_signum, _frame) -> None:

@@ -33,6 +33,7 @@ import cgan_tui
 from cgan_tui.artifacts import exists as artifact_exists
 from cgan_tui.errors import PluginCallError, UserError
 from cgan_tui.redact import redact
+from cgan_tui.runner.disk_space import disk_full_reason
 from cgan_tui.runner.logs import capture_package_logs, close_run_log, open_run_log, publish_log
 from cgan_tui.runner.recorder import EpochHook, RunRecorder
 from cgan_tui.store import queries as q
@@ -48,6 +49,9 @@ class RunOutcome:
     status: str  # completed | cancelled | queued | diverged | failed | lost
     epochs_done: int
     error: str | None = None
+    cannot_write: str | None = None
+    """Set when the artifacts disk is full: one line naming the folder and its free space. The worker
+    stops claiming (every further run would fail the same way) and the queued runs stay queued."""
 
 
 def default_epoch_hooks() -> list[EpochHook]:
@@ -169,10 +173,14 @@ def execute_run(
             text = str(exc) if isinstance(exc, UserError) else traceback.format_exc()
             if isinstance(exc, PluginCallError):  # one line on the run; the plugin's traceback in run.log
                 logger.error("traceback of the plugin call:\n%s", redact(traceback.format_exc()))
-            if isinstance(exc, OSError) and classify(exc) == FULL:
-                text = (f"disk full while writing {exc.filename or 'a run file'} after epoch {epochs_done} "
-                        f"({exc.strerror}); free space and requeue: it resumes from its last complete checkpoint")
-            return _fail(store, run_id, worker_id, logger, text, epochs_done, RunStatus.failed)
+            full = isinstance(exc, OSError) and classify(exc) == FULL
+            if full:
+                text = (f"disk full while writing {exc.filename or 'a run file'} after epoch {epochs_done} "  # type: ignore[attr-defined]
+                        f"({exc.strerror}); free space and requeue: it resumes from its last complete checkpoint")  # type: ignore[attr-defined]
+            outcome = _fail(store, run_id, worker_id, logger, text, epochs_done, RunStatus.failed)
+            if full:
+                outcome = replace(outcome, cannot_write=disk_full_reason(store.artifacts, run_id))
+            return outcome
 
         epochs_done = result.epochs_done
         if torch_device.type == "cuda":  # what one run needs: the basis for --runs-per-gpu

@@ -15,6 +15,20 @@ class WorkerStatus:
     returncode: int | None  # None while alive
     log_path: Path | None
 
+    def reason(self) -> str:
+        """Why this worker ended, in one line: its own last ``error:`` line (a worker that gave up
+        writes exactly one), else its exit status; with the log to read for more."""
+        line = ""
+        if self.log_path is not None:
+            try:
+                with open(self.log_path, errors="replace") as fh:
+                    lines = [x.strip() for x in fh if "error:" in x or "giving up" in x]
+            except OSError:
+                lines = []
+            line = lines[-1].split("error: ", 1)[-1] if lines else ""
+        where = f" (log {self.log_path})" if self.log_path is not None else ""
+        return f"worker {self.index} exited with status {self.returncode}: {line or 'no reason logged'}{where}"
+
 
 class Executor(ABC):
     """Runs worker loops somewhere; the UI and the CLI only talk to this interface."""

@@ -48,7 +48,8 @@ def default_workers() -> int:
 
 @dataclass
 class LocalPool(Executor):
-    """N worker subprocesses on this machine, each logging to ``ARTIFACTS/workers/worker-I.log``."""
+    """N worker subprocesses on this machine, each logging to ``ARTIFACTS/workers/WORKER_ID.log``
+    (``HOST-poolPID-I``, the id recorded on the runs it claims)."""
 
     db_url: str
     workers: int | None = None
@@ -71,7 +72,7 @@ class LocalPool(Executor):
         return f"logs in {self.logs_folder()}"
 
     def logs_folder(self) -> Path:
-        """Where ``worker-I.log`` files go: ``log_dir``, else ``workers/`` in the database's artifacts."""
+        """Where the workers' ``WORKER_ID.log`` files go: ``log_dir``, else ``workers/`` in the database's artifacts."""
         if self.log_dir is not None:
             return Path(self.log_dir)
         from cgan_tui.store.db import artifacts_dir, database_url
@@ -101,8 +102,9 @@ class LocalPool(Executor):
             elif count > 1 and "OMP_NUM_THREADS" not in env:
                 # CPU workers share the cores: oversubscribed torch threads slow everyone down
                 env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // count))
-            cmd = self.command(f"{os.uname().nodename}-pool{os.getpid()}-{i}")
-            log_path = log_dir / f"worker-{i}.log"
+            worker_id = f"{os.uname().nodename}-pool{os.getpid()}-{i}"
+            cmd = self.command(worker_id)
+            log_path = log_dir / f"{worker_id}.log"  # one per pool: two pools never append to one file
             log_file = open(log_path, "ab")
             proc = subprocess.Popen(
                 cmd, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,

@@ -247,6 +247,14 @@ class QueueRow:
     attempts: int
     cancel_requested: bool
     created_at: datetime | None
+    stale: bool = False
+    """Running, but its heartbeat is older than ``STALE_AFTER_S``: its worker is probably gone (the next
+    worker's sweep requeues it), so neither ``running`` nor an ETA would be true."""
+
+    @property
+    def shown_status(self) -> str:
+        """What the CLI and the app write: ``stale?`` for a stale run, else the status."""
+        return "stale?" if self.stale else self.status
 
     @property
     def epochs_done(self) -> float:
@@ -261,19 +269,23 @@ class QueueRow:
 
     @property
     def eta_s(self) -> float | None:
-        """Seconds left at the current speed; None before the first progress report."""
-        if not self.images_per_s or not self.steps_per_epoch or not self.batch_size:
+        """Seconds left at the current speed; None before the first progress report or when stale."""
+        if self.stale or not self.images_per_s or not self.steps_per_epoch or not self.batch_size:
             return None
         steps_left = (self.epochs - self.epochs_done) * self.steps_per_epoch
         return max(steps_left, 0.0) * self.batch_size / self.images_per_s
 
 
-def queue_rows(store: Store) -> list[QueueRow]:
-    """Running runs first, then queued ones in claim order (priority desc, oldest first)."""
+def queue_rows(store: Store, stale_after_s: float = STALE_AFTER_S) -> list[QueueRow]:
+    """Running runs first, then queued ones in claim order (priority desc, oldest first); a running run
+    whose heartbeat is older than ``stale_after_s`` is marked ``stale``."""
     runs = q.list_runs(store, statuses=[RunStatus.running, RunStatus.queued])
     runs.sort(key=lambda r: (r.status != RunStatus.running, -r.priority, r.id))
+    now = utcnow()
     rows = []
     for run in runs:
+        seen = _aware(run.heartbeat_at or run.started_at or run.created_at)
+        stale = run.status == RunStatus.running and (seen is None or (now - seen).total_seconds() > stale_after_s)
         try:
             config = json.loads(run.config_json)
         except ValueError:
@@ -288,7 +300,7 @@ def queue_rows(store: Store) -> list[QueueRow]:
                 steps_per_epoch=run.steps_per_epoch, images_per_s=run.images_per_s,
                 batch_size=config.get("batch_size"), worker_id=run.worker_id,
                 heartbeat_at=_aware(run.heartbeat_at), attempts=run.attempts,
-                cancel_requested=run.cancel_requested, created_at=_aware(run.created_at),
+                cancel_requested=run.cancel_requested, created_at=_aware(run.created_at), stale=stale,
             )  # fmt: skip
         )
     return rows

@@ -7,7 +7,8 @@ event: the current run stops at its next step, goes back to ``queued`` (it resum
 last checkpoint) and the process exits 0.
 
 A database the worker cannot write (read-only, full, gone, or locked longer than
-``$CGAN_TUI_LOCK_WAIT_S``) makes it give up: one log line, exit status 3 (see docs/queue.md). The
+``$CGAN_TUI_LOCK_WAIT_S``) or a full artifacts folder (``disk_space``) makes it give up: one log line,
+exit status 3 (see docs/queue.md); it claims nothing more, so the queued runs stay queued. The
 run it held stays ``running`` until the stale sweep of another worker requeues it; it resumes from
 its last complete checkpoint.
 
@@ -36,7 +37,7 @@ from cgan_tui.errors import UserError
 
 POLL_S = 2.0
 EXIT_CANNOT_WRITE = 3
-"""Exit status of a worker that gave up because the database cannot take its writes."""
+"""Exit status of a worker that gave up because the database or the artifacts folder cannot take its writes."""
 
 log = logging.getLogger("cgan_tui.worker")
 
@@ -63,6 +64,7 @@ class Worker:
     """Why the worker stopped early: the one-line ``StoreWriteError`` (None: it did not)."""
 
     def run(self) -> int:
+        from cgan_tui.runner.disk_space import too_full
         from cgan_tui.runner.execute import execute_run
         from cgan_tui.runner.heartbeat import HEARTBEAT_S, Heartbeat
         from cgan_tui.runner.queue import STALE_AFTER_S, claim_next, requeue_stale
@@ -79,6 +81,10 @@ class Worker:
         with Heartbeat(self.store, self.worker_id, self.heartbeat_s or HEARTBEAT_S) as heartbeat:
             while not self.stop_event.is_set():
                 if self.max_runs is not None and executed >= self.max_runs:
+                    break
+                full = too_full(self.store.artifacts)  # type: ignore[attr-defined]
+                if full:
+                    self._stop_claiming(full)
                     break
                 try:
                     for run_id in requeue_stale(self.store, stale):
@@ -106,6 +112,10 @@ class Worker:
                     )  # fmt: skip
                     log.info("worker %s: run %s -> %s after epoch %s", self.worker_id, run.id,
                              outcome.status, outcome.epochs_done)  # fmt: skip
+                    if outcome.cannot_write:
+                        executed += 1
+                        self._stop_claiming(outcome.cannot_write)
+                        break
                 except StoreWriteError as exc:  # its outcome cannot be stored: the stale sweep requeues it
                     self._give_up(exc, run.id)
                     break
@@ -116,6 +126,11 @@ class Worker:
                     heartbeat.watch(None)
                 executed += 1
         return executed
+
+    def _stop_claiming(self, reason: str) -> None:
+        """The run files cannot be written (artifacts disk full): claiming more would fail them all."""
+        self.gave_up = reason
+        log.error("worker %s: giving up: %s", self.worker_id, reason)
 
     def _give_up(self, exc: Exception, run_id: int | None = None) -> int:
         held = f" (run {run_id} stays running until a stale sweep requeues it)" if run_id is not None else ""

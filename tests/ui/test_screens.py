@@ -407,3 +407,31 @@ async def test_aggregate_by_setting_shows_ci(tmp_path, make_app, registries):
             mean = sum(values) / len(values)
             assert cells[2:4] == ["3", "3"]
             assert cells[4] == f"{format_value(mean, key)} ± {format_value(stats.ci_half_width(values), key)}"
+
+
+async def test_queue_screen_shows_a_run_without_heartbeat_as_stale(ui_db, make_app):
+    """A running run whose worker stopped heart-beating: ``stale?``, no ETA (issue 26)."""
+    from datetime import timedelta
+
+    from cgan_tui.runner.queue import STALE_AFTER_S
+    from cgan_tui.store.tables import RunStatus, utcnow
+    from cgan_tui.ui.widgets.run_progress import RunProgress
+
+    store = open_store(ui_db.url)
+    run_id = ui_db.run_ids[0]
+    queries.update_run(store, run_id, status=RunStatus.running, worker_id="gone", current_epoch=1, current_step=1,
+                       steps_per_epoch=2, images_per_s=50.0, heartbeat_at=utcnow() - timedelta(seconds=STALE_AFTER_S + 60))
+    store.dispose()
+    app = make_app(ui_db.url)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen) and app.screen.rows, what="queue rows")
+        queue = app.screen
+        table = queue.query_one("#queue-table")
+        await wait_for(pilot, lambda: table.row_count == 1 and queue.query(RunProgress), what="the stale run drawn")
+        cells = [str(c) for c in table.get_row_at(0)]
+        assert "stale?" in cells and "running" not in cells, cells
+        assert "—" in cells  # the ETA column
+        text = str(queue.query_one(RunProgress).query_one(".run-text").render())
+        assert "stale?" in text and "ETA" not in text, text

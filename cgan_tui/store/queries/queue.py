@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, or_, update
+from sqlalchemy import case, cast, or_, update
 from sqlmodel import select
 
 from cgan_tui.store.db import Store
@@ -81,6 +81,12 @@ def set_if_status(store: Store, run_id: int, statuses: Sequence[RunStatus], **va
     return write(store, lambda s: s.execute(stmt).rowcount) == 1
 
 
+def _as_status(expression):
+    """An expression as the ``status`` column's enum type: PostgreSQL types a CASE of bare literals as
+    ``text`` and refuses to store it in its ``runstatus`` enum (SQLite takes either)."""
+    return cast(expression, Run.__table__.c.status.type)  # type: ignore[attr-defined]
+
+
 def requeue_if_stale(store: Store, run: Run, cutoff: datetime, note: str) -> bool:
     """Requeue a running run if it is still held by the same worker and its heartbeat is older than
     ``cutoff`` (a run whose cancel was requested before its worker died ends ``cancelled``)."""
@@ -93,7 +99,7 @@ def requeue_if_stale(store: Store, run: Run, cutoff: datetime, note: str) -> boo
             or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < cutoff),  # type: ignore[union-attr]
         )
         .values(
-            status=case((Run.cancel_requested.is_(True), RunStatus.cancelled), else_=RunStatus.queued),  # type: ignore[attr-defined]
+            status=_as_status(case((Run.cancel_requested.is_(True), RunStatus.cancelled), else_=RunStatus.queued)),  # type: ignore[attr-defined]
             finished_at=case((Run.cancel_requested.is_(True), utcnow()), else_=None),  # type: ignore[attr-defined]
             worker_id=None, pid=None, hostname=None, heartbeat_at=None, error=note,
         )  # fmt: skip

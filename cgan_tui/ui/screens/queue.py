@@ -120,7 +120,7 @@ class QueueScreen(Screen):
         for row in self.rows:
             table.add_row(
                 str(row.id), row.label, row.model,
-                Text(row.status + (" (cancelling)" if row.cancel_requested else ""), style=run_status_style(row.status)),
+                Text(row.shown_status + (" (cancelling)" if row.cancel_requested else ""), style=run_status_style(row.status)),
                 str(row.priority), text_bar(row.fraction), f"{row.current_epoch}/{row.epochs}",
                 f"{row.images_per_s:.0f}" if row.images_per_s else "—", format_eta(row.eta_s),
                 row.worker_id or "—", str(row.attempts),

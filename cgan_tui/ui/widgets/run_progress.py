@@ -14,6 +14,8 @@ def progress_text(row) -> str:
     speed = f"{row.images_per_s:.0f} img/s" if row.images_per_s else "— img/s"
     step = f" step {row.current_step}/{row.steps_per_epoch}" if row.steps_per_epoch else ""
     cancel = " · cancelling" if row.cancel_requested else ""
+    if row.stale:  # no heartbeat for a while: its worker is probably gone, an ETA would be a guess
+        return f"epoch {row.current_epoch}/{row.epochs}{step} · stale? no heartbeat from {row.worker_id}{cancel}"
     return f"epoch {row.current_epoch}/{row.epochs}{step} · {speed} · ETA {format_eta(row.eta_s)}{cancel}"
 
 
