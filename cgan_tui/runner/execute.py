@@ -198,7 +198,8 @@ def execute_run(
         else:
             msg = f"training ended after epoch {epochs_done} of {config.epochs} without being stopped"
             return _fail(store, run_id, worker_id, logger, msg, epochs_done, RunStatus.failed)
-        values: dict[str, Any] = {"status": status, "current_epoch": epochs_done, "error": notes}
+        # current_step 0: current_epoch now counts completed epochs (the partial epoch is retrained on resume)
+        values: dict[str, Any] = {"status": status, "current_epoch": epochs_done, "current_step": 0, "error": notes}
         if status == RunStatus.completed and q.cancel_requested(store, run_id):
             # too late to cancel: the last step had already run (see recorder's cancel semantics)
             values["cancel_requested"] = False
@@ -223,6 +224,7 @@ def _fail(
     text = redact(text)  # a traceback may quote a database URL
     logger.error(f"{status.value} after epoch {epochs_done}: {text}")
     recorded = q.finish_run(
-        store, run_id, worker_id, status=status, error=text, finished_at=utcnow(), current_epoch=epochs_done
+        store, run_id, worker_id, status=status, error=text, finished_at=utcnow(), current_epoch=epochs_done,
+        current_step=0,
     )
     return RunOutcome(status.value if recorded else "lost", epochs_done, text)

@@ -258,9 +258,11 @@ class QueueRow:
 
     @property
     def epochs_done(self) -> float:
-        """Fractional epochs completed (``current_epoch`` is the epoch in progress while stepping)."""
+        """Fractional epochs completed. ``current_epoch`` is the epoch in progress while a step of it has
+        been reported (``current_step`` > 0); with ``current_step`` 0 (claimed, resumed, requeued) it counts
+        the epochs completed, so a run resumed after epoch 4 shows 4/N, not 0/N."""
         if self.steps_per_epoch <= 0 or self.current_step <= 0:
-            return float(max(self.current_epoch - 1, 0)) if self.status == "running" else 0.0
+            return float(max(self.current_epoch, 0))
         return max(self.current_epoch - 1, 0) + min(self.current_step / self.steps_per_epoch, 1.0)
 
     @property

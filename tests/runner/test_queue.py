@@ -178,6 +178,19 @@ def test_queue_rows_progress_and_eta(store, tiny, registries):
     assert rows[1].eta_s is None and rows[1].fraction == 0.0
 
 
+def test_a_resumed_run_shows_its_completed_epochs_not_zero(store, tiny, registries):
+    """Requeued after epoch 1 of 4 (a worker stopped mid epoch 2), then claimed again: 1/4 until the first
+    step of epoch 2 is reported (the full-scale study showed 0.2/10 queued and 0.0/10 resumed)."""
+    run = queue.enqueue(store, tiny(epochs=4), registries=registries)
+    queue.claim_next(store, "w")
+    q.update_run(store, run, current_epoch=2, current_step=1, steps_per_epoch=5, images_per_s=16.0)
+    assert queue.queue_rows(store)[0].epochs_done == pytest.approx(1.2)  # mid epoch 2
+    q.update_run(store, run, status=RunStatus.queued, current_epoch=1, current_step=0)  # as execute requeues it
+    assert queue.queue_rows(store)[0].epochs_done == 1.0
+    queue.claim_next(store, "w2")
+    assert queue.queue_rows(store)[0].epochs_done == 1.0
+
+
 def test_gpu_detection_and_executor_seam(monkeypatch):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,3")
     assert detect_gpus() == ["0", "3"] and default_workers() == 2
