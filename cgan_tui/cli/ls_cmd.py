@@ -24,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "KEY:desc or a - prefix (--sort=-class_acc,fid) sorts that key descending")  # fmt: skip
     ls.add_argument("--desc", action="store_true", help="descending order for keys without a +/- prefix")
     ls.add_argument("--backend", help="show and sort by this backend's values (inception, classifier, ...)")
-    ls.add_argument("--filter", default="", metavar="TEXT", help="rows whose label/loss/conditioning/status contain TEXT")
+    ls.add_argument("--filter", default="", metavar="TEXT",
+                    help="the app's filter: free text (label/loss/conditioning/status/model/experiment) and "
+                         "field:value terms, e.g. 'loss:hinge emb:32 status:completed cond:one-hot seed:1'")
     ls.add_argument("--loss", help="only this loss")
     ls.add_argument("--status", help="only this run status")
     ls.add_argument("--columns", metavar="A,B", help="columns to show (keys or short names; 'all' for every column, "
@@ -100,6 +102,7 @@ def run_ls(args: argparse.Namespace) -> int:
 
     from cgan_tui import results
     from cgan_tui.cli import ls_view
+    from cgan_tui.results.filtering import parse_filter
 
     preset, weights = score_args(args)
     registries = registries_from_args(args)
@@ -113,8 +116,10 @@ def run_ls(args: argparse.Namespace) -> int:
     present = {c.key for c in cols}
     # registered keys count as valid even before any row has a value (queued runs only)
     keys = [c.key for c in cols] + [k for k in results.known_keys(registries) if k not in present]
-    equals = {k: v for k, v in (("loss", args.loss), ("status", args.status)) if v}
-    rows = results.filter_rows(rows, args.filter, **equals)
+    text, equals = parse_filter(args.filter or "")  # the app's filter language (results.filtering)
+    equals.update({k: v for k, v in (("loss", args.loss), ("status", args.status)) if v})
+    in_database = len(rows)
+    rows = results.filter_rows(rows, text, **equals)
     backend = args.backend or results.default_backend(rows)
     if args.aggregate:
         return _print_aggregate(rows, keys, args, registries, backend)
@@ -139,7 +144,13 @@ def run_ls(args: argparse.Namespace) -> int:
         chosen += [by_key[k] for k, _ in sort if k in by_key and by_key[k] not in chosen]  # the sort key shows
     console = make_console(args.width)
     if not rows:
-        console.print("no models yet: train with `cgan-tui train ...` or enqueue with `cgan-tui queue add ...`")
+        if in_database:
+            asked = " ".join(x for x in (args.filter, args.loss and f"--loss {args.loss}",
+                                         args.status and f"--status {args.status}") if x)  # fmt: skip
+            console.print(f"no models match {asked!r} ({in_database} models in the database)", markup=False, highlight=False)
+        else:
+            console.print("no models yet: train with `cgan-tui train ...` or enqueue with `cgan-tui queue add ...`",
+                          markup=False, highlight=False)  # fmt: skip
         return 0
     console.print(_backend_line(backend, args.backend is not None), highlight=False, markup=False)
     grid = ls_view.cells(rows, chosen)

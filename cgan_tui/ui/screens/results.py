@@ -25,7 +25,7 @@ from cgan_tui.results_n import reference_ns
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.app import FIRST_ROWS_WAIT_S
-from cgan_tui.ui.filtering import parse_filter
+from cgan_tui.results.filtering import parse_filter
 from cgan_tui.ui.widgets.results_table import ResultsTable
 
 BACKENDS = ("inception", "classifier")
