@@ -154,12 +154,12 @@ def run_ls(args: argparse.Namespace) -> int:
     if not rows:
         print("queue is empty")
         return 0
-    print(f"{'run':>5} {'status':<9} {'prio':>4} {'label':<22} {'model':<8} {'progress':>14} {'img/s':>7} {'ETA':>8}  worker")
+    print(f"{'run':>5} {'status':<9} {'prio':>4} {'label':<22} {'seed':>4} {'model':<8} {'progress':>14} {'img/s':>7} {'ETA':>8}  worker")
     for r in rows:
         progress = f"{r.epochs_done:.1f}/{r.epochs} ({r.fraction:4.0%})"
         status = "cancel..." if r.cancel_requested and not r.stale else r.shown_status
         ips = f"{r.images_per_s:.0f}" if r.images_per_s else "-"
-        print(f"{r.id:>5} {status:<9} {r.priority:>4} {r.label:<22} {r.model:<8} {progress:>14} {ips:>7} "
+        print(f"{r.id:>5} {status:<9} {r.priority:>4} {r.label:<22} {r.seed:>4} {r.model:<8} {progress:>14} {ips:>7} "
               f"{format_eta(r.eta_s) if r.status == 'running' else '-':>8}  {r.worker_id or '-'}")  # fmt: skip
     return 0
 

@@ -236,6 +236,7 @@ class QueueRow:
     embed_dim: int
     status: str
     priority: int
+    seed: int
     epochs: int
     current_epoch: int
     current_step: int
@@ -297,7 +298,7 @@ def queue_rows(store: Store, stale_after_s: float = STALE_AFTER_S) -> list[Queue
                 id=int(run.id),  # type: ignore[arg-type]
                 label=run_label(run.loss, run.conditioning, run.embed_dim),
                 model=run.model, loss=run.loss, conditioning=run.conditioning, embed_dim=run.embed_dim,
-                status=run.status.value, priority=run.priority, epochs=run.epochs,
+                status=run.status.value, priority=run.priority, seed=run.seed, epochs=run.epochs,
                 current_epoch=run.current_epoch, current_step=run.current_step,
                 steps_per_epoch=run.steps_per_epoch, images_per_s=run.images_per_s,
                 batch_size=config.get("batch_size"), worker_id=run.worker_id,
