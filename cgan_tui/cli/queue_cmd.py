@@ -14,6 +14,7 @@ import sys
 import time
 
 from cgan_tui.formatting import format_eta
+from cgan_tui.safe_text import one_line
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -159,8 +160,8 @@ def run_ls(args: argparse.Namespace) -> int:
         progress = f"{r.epochs_done:.1f}/{r.epochs} ({r.fraction:4.0%})"
         status = "cancel..." if r.cancel_requested else r.status
         ips = f"{r.images_per_s:.0f}" if r.images_per_s else "-"
-        print(f"{r.id:>5} {status:<9} {r.priority:>4} {r.label:<22} {r.model:<8} {progress:>14} {ips:>7} "
-              f"{format_eta(r.eta_s) if r.status == 'running' else '-':>8}  {r.worker_id or '-'}")  # fmt: skip
+        print(f"{r.id:>5} {status:<9} {r.priority:>4} {one_line(r.label):<22} {one_line(r.model):<8} {progress:>14} "
+              f"{ips:>7} {format_eta(r.eta_s) if r.status == 'running' else '-':>8}  {one_line(r.worker_id or '-')}")  # fmt: skip
     return 0
 
 

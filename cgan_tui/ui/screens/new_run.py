@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from cgan_tui.config import INT_MINIMUMS, ConfigError, RunConfig, parse_int_list, validated
 from cgan_tui.errors import UserError
+from cgan_tui.safe_text import literal
 
 DEFAULTS = {
     "embed_dims": "10",
@@ -109,7 +110,7 @@ class NewRunScreen(ModalScreen[list]):
         preferred = {"model": "seed000", "loss": "bce", "conditioning": "embedding"}
         for name, names in choices.items():
             select = self.query_one(f"#f-{name}", Select)
-            select.set_options([(n, n) for n in names])
+            select.set_options([(literal(n), n) for n in names])
             if names:
                 select.value = preferred[name] if preferred[name] in names else names[0]
         self.query_one("#f-model", Select).focus()
@@ -123,7 +124,7 @@ class NewRunScreen(ModalScreen[list]):
         return picks, fields
 
     def set_error(self, text: str) -> None:
-        self.query_one("#form-error", Static).update(f"[b red]{_escape(text)}[/]" if text else "")
+        self.query_one("#form-error", Static).update(literal(text, "bold red"))
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
@@ -165,8 +166,3 @@ class NewRunScreen(ModalScreen[list]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
