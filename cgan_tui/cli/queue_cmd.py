@@ -119,21 +119,25 @@ def confirm_cost(configs: list, registries, assume_yes: bool) -> None:
 
 def run_add(args: argparse.Namespace) -> int:
     from cgan_tui.cli import disabled_plugins
-    from cgan_tui.cli.run_options import check_data_dirs, config_from_args, load_grid_file, overrides_from_args
-    from cgan_tui.config import RunConfig
+    from cgan_tui.cli.run_options import (
+        check_data_dirs,
+        config_from_args,
+        grid_configs,
+        load_grid_file,
+        overrides_from_args,
+    )
     from cgan_tui.plugins import load_plugins
     from cgan_tui.runner.queue import enqueue, enqueue_grid
 
     registries = load_plugins(disabled=disabled_plugins(args), strict_disabled=True)
     if args.grid:
         spec = load_grid_file(args.grid)
-        overrides = overrides_from_args(args)
-        configs = [RunConfig.from_dict({**c.to_dict(), **overrides}) for c in spec.expand()]
+        configs, given = grid_configs(spec, args)
         check_data_dirs(configs)
         confirm_cost(configs, registries, args.yes)
         store = _store(args)
         ids = enqueue_grid(store, configs, registries, priority=args.priority, experiment=args.experiment or spec.name,
-                           given={*spec.base, *spec.matrix, *overrides})  # fmt: skip
+                           given=given)  # fmt: skip
     else:
         config = config_from_args(args)
         check_data_dirs([config])

@@ -108,8 +108,14 @@ def _sigint_stops(stop_event: threading.Event):
 
 def _plan(args: argparse.Namespace, store, registries) -> list[int]:
     """Run ids to train: the resumed one, or freshly stored ones (all validated first)."""
-    from cgan_tui.cli.run_options import check_runnable_here, config_from_args, load_grid_file, overrides_from_args
-    from cgan_tui.config import RunConfig, expand_all
+    from cgan_tui.cli.run_options import (
+        check_runnable_here,
+        config_from_args,
+        grid_configs,
+        load_grid_file,
+        overrides_from_args,
+    )
+    from cgan_tui.config import expand_all
     from cgan_tui.store import queries as q
 
     if args.resume is not None:
@@ -123,9 +129,8 @@ def _plan(args: argparse.Namespace, store, registries) -> list[int]:
         return [int(run.id)]
     if args.grid:
         spec = load_grid_file(args.grid)
-        overrides = overrides_from_args(args)
-        configs = [RunConfig.from_dict({**c.to_dict(), **overrides}) for c in spec.expand()]
-        resolved = expand_all(configs, registries, given={*spec.base, *spec.matrix, *overrides})
+        configs, given = grid_configs(spec, args)
+        resolved = expand_all(configs, registries, given=given)
         check_runnable_here(resolved)
         return q.create_runs(store, resolved, experiment=args.experiment or spec.name)
     resolved = expand_all([config_from_args(args)], registries, given=overrides_from_args(args).keys())

@@ -69,11 +69,14 @@ def build_configs(model: str, loss: str, conditioning: str, fields: dict[str, st
     limit = (one_int("limit train images", fields["limit_train"], INT_MINIMUMS["limit_train"])
              if fields["limit_train"].strip() else None)  # fmt: skip
     precision = fields.get("precision", "").strip() or "auto"
+    data = {"model": model, "loss": loss, "conditioning": conditioning, "epochs": epochs,
+            "checkpoint_epochs": checkpoints, "limit_train": limit, "precision": precision}  # fmt: skip
+    # the prefilled milestones are the defaults, cut to the run's length like the CLI's; typed ones must fit
+    given = [k for k in data if k != "checkpoint_epochs" or fields["checkpoints"].strip() != DEFAULTS["checkpoints"]]
     return [
-        validated({"model": model, "loss": loss, "conditioning": conditioning, "embed_dim": dim, "epochs": epochs,
-                   "checkpoint_epochs": checkpoints, "seed": seed, "limit_train": limit, "precision": precision})
+        validated({**data, "embed_dim": dim, "seed": seed}, given=[*given, "embed_dim", "seed"])
         for dim, seed in product(dims, range(first_seed, first_seed + n_seeds))
-    ]  # fmt: skip
+    ]
 
 
 class NewRunScreen(ModalScreen[list]):
