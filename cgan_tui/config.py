@@ -14,6 +14,7 @@ with a run, so a run is reproducible even if a plugin's defaults change later.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import tomllib
 from collections.abc import Collection, Iterable, Mapping
@@ -21,9 +22,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
-from cgan_tui.run_config import HYPER_PARAMETERS, ConfigError, RunConfig, check_keys, run_label
+from cgan_tui.run_config import HYPER_PARAMETERS, TRAIN_IMAGES, ConfigError, RunConfig, check_keys, run_label
 
 if TYPE_CHECKING:
     from cgan_tui.plugins import Registries
@@ -117,9 +118,62 @@ class RunConfigModel(BaseModel):
     @field_validator("lr_g", "lr_d", mode="before")
     @classmethod
     def _positive(cls, value: Any, info) -> Any:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
-            raise ValueError(f"{info.field_name} must be a positive number, got {value!r}")
+        if value is not None and (not _is_number(value) or not math.isfinite(value) or value <= 0):
+            raise ValueError(f"{info.field_name} must be a finite positive number, got {value!r}")
         return value
+
+    @field_validator("bn_momentum", "bn_eps", "gp_weight", mode="before")
+    @classmethod
+    def _finite(cls, value: Any, info) -> Any:
+        if value is not None and (not _is_number(value) or not math.isfinite(value) or value < 0):
+            raise ValueError(f"{info.field_name} must be a finite number >= 0, got {value!r}")
+        return value
+
+    @field_validator("betas", mode="before")
+    @classmethod
+    def _betas(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        pair = list(value) if isinstance(value, (list, tuple)) else None
+        if pair is None or len(pair) != 2 or not all(_is_number(b) and 0 <= b < 1 for b in pair):
+            raise ValueError(f"betas must be two numbers in [0, 1) like [0.5, 0.999], got {value!r}")
+        return value
+
+    @field_validator("extra")
+    @classmethod
+    def _extra_finite(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key, item in value.items():
+            if not _finite_json(item):
+                raise ValueError(f"extra.{key} must hold finite numbers (no NaN or infinity), got {item!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _fits(self, info: ValidationInfo) -> RunConfigModel:
+        given = (info.context or {}).get("given")
+        named = (lambda key: True) if given is None else given.__contains__  # defaults (a family's, ours) fit
+        images = min(self.limit_train or TRAIN_IMAGES, TRAIN_IMAGES)
+        if self.batch_size is not None and self.batch_size > images and named("batch_size"):
+            what = f"limit_train ({images})" if images < TRAIN_IMAGES else f"the training set ({images} images)"
+            raise ValueError(f"batch_size must be at most {what}, got {self.batch_size}")
+        late = [e for e in self.checkpoint_epochs if e > self.epochs]
+        if late and named("checkpoint_epochs"):  # the default milestones are cut to the run's length
+            raise ValueError(f"checkpoint epochs must be <= epochs ({self.epochs}), got {', '.join(map(str, late))}")
+        return self
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _finite_json(value: Any) -> bool:
+    """No NaN or infinity anywhere in ``value`` (they are not JSON: SQLite's json_extract rejects them)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite_json(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_finite_json(v) for v in value)
+    return True
 
 
 def _one_line(exc: ValidationError, where: str = "", given: Mapping[str, Any] | None = None) -> str:
@@ -135,23 +189,27 @@ def _one_line(exc: ValidationError, where: str = "", given: Mapping[str, Any] | 
     return f"{where}{field}: {err['msg'][:1].lower()}{err['msg'][1:]}, got {value!r}"
 
 
-def validated(data: Mapping[str, Any]) -> RunConfig:
+def validated(data: Mapping[str, Any], given: Collection[str] | None = None) -> RunConfig:
     """A ``RunConfig`` from user input (TOML table, CLI options, form): fields not given take
-    ``RunConfig``'s defaults; a bad one is a ``ConfigError`` naming it and what is valid."""
+    ``RunConfig``'s defaults; a bad one is a ``ConfigError`` naming it and what is valid.
+
+    ``given``: the fields the user named (default: every key of ``data``). Checkpoint epochs the user
+    named must lie within ``epochs``; the default milestones are cut to the run's length by ``resolve``."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"a run config is a table of KEY = VALUE, got {data!r}")
     check_keys(data)
     full = {**RunConfig().to_dict(), **data}
     try:
-        model = RunConfigModel.model_validate(full)
+        model = RunConfigModel.model_validate(full, context={"given": frozenset(data if given is None else given)})
     except ValidationError as exc:
         raise ConfigError(_one_line(exc, given=full)) from None
     return RunConfig.from_dict(model.model_dump())
 
 
 def validate_shape(cfg: RunConfig) -> None:
-    """The checks that need no plugins, on a config already built (``resolve`` runs them twice)."""
-    validated(cfg.to_dict())
+    """The checks that need no plugins, on a config already built (``resolve`` runs them twice); its
+    checkpoint epochs count as defaults (the entry points checked those the user named)."""
+    validated(cfg.to_dict(), given=())
 
 
 def parse_int_list(text: str, what: str = "") -> list[int]:

@@ -13,6 +13,9 @@ from typing import Any
 
 from cgan_tui.errors import UserError
 
+TRAIN_IMAGES = 60_000
+"""Fashion-MNIST's training set: the most images a run trains on (``limit_train`` cuts it)."""
+
 
 class ConfigError(UserError, ValueError):
     """Bad user input in a run config or grid file; the message says what is valid."""

@@ -9,6 +9,7 @@ from cgan_tui.cli.shared import open_from_args, registries_from_args
 from cgan_tui.config import INT_MINIMUMS
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import NOT_AVAILABLE as UNAVAILABLE
+from cgan_tui.safe_text import plain_console
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,7 +37,6 @@ class EmbedProgress:
     stdout keeps only the results; ``evaluate(progress=...)`` calls it after every batch."""
 
     def __enter__(self) -> EmbedProgress:
-        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -47,8 +47,8 @@ class EmbedProgress:
         )
 
         self._bars = Progress(
-            TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TextColumn("images"),
-            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True),
+            TextColumn("{task.description:<22}", markup=False), BarColumn(), MofNCompleteColumn(), TextColumn("images"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=plain_console(stderr=True),
         )  # fmt: skip
         self._tasks: dict[str, int] = {}
         self._bars.__enter__()

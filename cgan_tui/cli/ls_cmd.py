@@ -9,6 +9,7 @@ from cgan_tui.cli.shared import add_score_options, make_console, open_from_args,
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import NOT_AVAILABLE as UNAVAILABLE
 from cgan_tui.keys import TRAIN_BACKEND
+from cgan_tui.safe_text import one_line
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -245,7 +246,7 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, regist
         table.add_column(title, justify="left" if title == by else "right")
     for agg in results.aggregate(rows, by, value_key, registries=registries):  # plugins' directions pick best
         ci = f"± {results.format_value(agg.ci, value_key)}" if agg.ci is not None else results.MISSING
-        table.add_row(str(agg.group), compact_n(agg.sample_n) if agg.sample_n else results.MISSING, str(agg.n),
+        table.add_row(one_line(agg.group), compact_n(agg.sample_n) if agg.sample_n else results.MISSING, str(agg.n),
                       str(agg.runs), results.format_value(agg.mean, value_key), ci,
                       *(results.format_value(v, value_key) for v in (agg.std, agg.best)))  # fmt: skip
     console = make_console()

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from cgan_tui import formatting, results_n
+from cgan_tui.safe_text import one_line
 
 if TYPE_CHECKING:
     from cgan_tui.results import Column, ResultRow
@@ -21,7 +22,7 @@ ARROWS = {"lower": " ↓", "higher": " ↑"}
 
 
 def header(col: Column) -> str:
-    return col.title + ARROWS.get(col.better or "", "")
+    return one_line(col.title) + ARROWS.get(col.better or "", "")
 
 
 def cells(rows: Sequence[ResultRow], cols: Sequence[Column]) -> list[list[str]]:
@@ -35,7 +36,7 @@ def _cell(row: ResultRow, key: str, reference: int | None) -> str:
 
     if key in BASE_KEYS:
         value = row.get(key)
-        return formatting.NOT_YET if value is None else str(value)
+        return formatting.NOT_YET if value is None else one_line(value)  # names from users: one line each
     return formatting.cell_text(row, key, reference)
 
 

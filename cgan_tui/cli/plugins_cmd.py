@@ -11,6 +11,7 @@ import json
 import sys
 
 from cgan_tui.plugins import PluginInfo, load_plugins
+from cgan_tui.safe_text import literal, plain_console
 from cgan_tui.specs import HOOKSPEC_VERSION
 from cgan_tui.styles import PLUGIN_STATUS_STYLE
 
@@ -39,9 +40,8 @@ WIDE = 120
 """Console width from which the listing is a table; narrower, one block per plugin."""
 
 
-def _status(info: PluginInfo) -> str:
-    style = PLUGIN_STATUS_STYLE.get(info.status, "")
-    return f"[{style}]{info.status}[/]" if style else info.status
+def _status(info: PluginInfo):
+    return literal(info.status, PLUGIN_STATUS_STYLE.get(info.status, ""))
 
 
 def _table(plugins: list[PluginInfo]):
@@ -59,14 +59,13 @@ def _table(plugins: list[PluginInfo]):
 
 def _print_block(console, info: PluginInfo) -> None:
     """``name  package version  status`` then the provided names and any error, indented."""
-    from rich.markup import escape
     from rich.padding import Padding
     from rich.text import Text
 
-    console.print(f"{escape(info.name)}  {escape(info.package)} {escape(info.version)}  {_status(info)}", highlight=False)
-    console.print(Padding(Text(provides_text(info)), (0, 0, 0, 4), expand=False))
+    console.print(Text.assemble(literal(f"{info.name}  {info.package} {info.version}  "), _status(info)))
+    console.print(Padding(literal(provides_text(info)), (0, 0, 0, 4), expand=False))
     if info.error:
-        console.print(Padding(Text.assemble(("error: ", "red"), info.error), (0, 0, 0, 4), expand=False))
+        console.print(Padding(Text.assemble(("error: ", "red"), literal(info.error)), (0, 0, 0, 4), expand=False))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,9 +77,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
 
-    from rich.console import Console
-
-    console = Console()
+    console = plain_console()
     if console.width >= WIDE:
         console.print(_table(registries.plugins))
     else:  # a table squeezes "provides" to a few letters per line on an 80-column (or piped) output

@@ -14,6 +14,7 @@ import sys
 import time
 
 from cgan_tui.formatting import format_eta
+from cgan_tui.safe_text import one_line
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -118,21 +119,25 @@ def confirm_cost(configs: list, registries, assume_yes: bool) -> None:
 
 def run_add(args: argparse.Namespace) -> int:
     from cgan_tui.cli import disabled_plugins
-    from cgan_tui.cli.run_options import check_data_dirs, config_from_args, load_grid_file, overrides_from_args
-    from cgan_tui.config import RunConfig
+    from cgan_tui.cli.run_options import (
+        check_data_dirs,
+        config_from_args,
+        grid_configs,
+        load_grid_file,
+        overrides_from_args,
+    )
     from cgan_tui.plugins import load_plugins
     from cgan_tui.runner.queue import enqueue, enqueue_grid
 
     registries = load_plugins(disabled=disabled_plugins(args), strict_disabled=True)
     if args.grid:
         spec = load_grid_file(args.grid)
-        overrides = overrides_from_args(args)
-        configs = [RunConfig.from_dict({**c.to_dict(), **overrides}) for c in spec.expand()]
+        configs, given = grid_configs(spec, args)
         check_data_dirs(configs)
         confirm_cost(configs, registries, args.yes)
         store = _store(args)
         ids = enqueue_grid(store, configs, registries, priority=args.priority, experiment=args.experiment or spec.name,
-                           given={*spec.base, *spec.matrix, *overrides})  # fmt: skip
+                           given=given)  # fmt: skip
     else:
         config = config_from_args(args)
         check_data_dirs([config])
@@ -159,8 +164,9 @@ def run_ls(args: argparse.Namespace) -> int:
         progress = f"{r.epochs_done:.1f}/{r.epochs} ({r.fraction:4.0%})"
         status = "cancel..." if r.cancel_requested and not r.stale else r.shown_status
         ips = f"{r.images_per_s:.0f}" if r.images_per_s else "-"
-        print(f"{r.id:>5} {status:<9} {r.priority:>4} {r.label:<22} {r.seed:>4} {r.model:<8} {progress:>14} {ips:>7} "
-              f"{format_eta(r.eta_s) if r.status == 'running' else '-':>8}  {r.worker_id or '-'}")  # fmt: skip
+        print(f"{r.id:>5} {status:<9} {r.priority:>4} {one_line(r.label):<22} {r.seed:>4} {one_line(r.model):<8} "
+              f"{progress:>14} {ips:>7} {format_eta(r.eta_s) if r.status == 'running' else '-':>8}  "
+              f"{one_line(r.worker_id or '-')}")  # fmt: skip
     return 0
 
 

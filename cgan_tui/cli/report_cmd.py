@@ -85,4 +85,6 @@ def _db_name(store) -> str:
     parsed = make_url(store.url)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         return Path(parsed.database).name
-    return parsed.render_as_string(hide_password=True)
+    from cgan_tui.redact import redact
+
+    return redact(store.url)  # every secret form (user:pw@, ?password=, ?passfile=)

@@ -129,8 +129,17 @@ def config_from_args(args: argparse.Namespace, base: RunConfig | None = None) ->
     """``base`` (default ``RunConfig()``) with the explicitly given options applied, validated by the
     config model (``cgan_tui.config.validated``); not yet resolved."""
     data = (base or RunConfig()).to_dict()
-    data.update(overrides_from_args(args))
-    return validated(data)
+    named = overrides_from_args(args)
+    data.update(named)
+    return validated(data, given=named)
+
+
+def grid_configs(spec, args: argparse.Namespace) -> tuple[list[RunConfig], set[str]]:
+    """A grid's runs with the options typed on the command line applied, each validated by the config
+    model like a single run's; and the fields the user named (grid keys and options), for ``resolve``."""
+    overrides = overrides_from_args(args)
+    given = {*spec.base, *spec.matrix, *overrides}
+    return [validated({**c.to_dict(), **overrides}, given=given) for c in spec.expand()], given
 
 
 def load_grid_file(path: str):

@@ -8,6 +8,7 @@ import shutil
 import sys
 
 from cgan_tui.errors import UserError
+from cgan_tui.safe_text import plain_console
 
 
 def add_score_options(parser: argparse.ArgumentParser) -> None:
@@ -41,9 +42,7 @@ def registries_from_args(args: argparse.Namespace):
 
 
 def make_console(width: int | None = None):
-    from rich.console import Console
-
     # a terminal gets its own width; a pipe or file gets whole rows, never squashed columns
     if width is None:
         width = shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 10_000
-    return Console(width=max(width, 40), soft_wrap=False)
+    return plain_console(width=max(width, 40), soft_wrap=False)  # names and labels print as typed

@@ -21,6 +21,7 @@ from typing import Any
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import NOT_AVAILABLE
 from cgan_tui.redact import redact
+from cgan_tui.safe_text import plain_console, visible
 
 RESUMABLE = ("queued", "failed", "diverged", "cancelled")
 
@@ -107,8 +108,14 @@ def _sigint_stops(stop_event: threading.Event):
 
 def _plan(args: argparse.Namespace, store, registries) -> list[int]:
     """Run ids to train: the resumed one, or freshly stored ones (all validated first)."""
-    from cgan_tui.cli.run_options import check_runnable_here, config_from_args, load_grid_file, overrides_from_args
-    from cgan_tui.config import RunConfig, expand_all
+    from cgan_tui.cli.run_options import (
+        check_runnable_here,
+        config_from_args,
+        grid_configs,
+        load_grid_file,
+        overrides_from_args,
+    )
+    from cgan_tui.config import expand_all
     from cgan_tui.store import queries as q
 
     if args.resume is not None:
@@ -122,9 +129,8 @@ def _plan(args: argparse.Namespace, store, registries) -> list[int]:
         return [int(run.id)]
     if args.grid:
         spec = load_grid_file(args.grid)
-        overrides = overrides_from_args(args)
-        configs = [RunConfig.from_dict({**c.to_dict(), **overrides}) for c in spec.expand()]
-        resolved = expand_all(configs, registries, given={*spec.base, *spec.matrix, *overrides})
+        configs, given = grid_configs(spec, args)
+        resolved = expand_all(configs, registries, given=given)
         check_runnable_here(resolved)
         return q.create_runs(store, resolved, experiment=args.experiment or spec.name)
     resolved = expand_all([config_from_args(args)], registries, given=overrides_from_args(args).keys())
@@ -133,7 +139,6 @@ def _plan(args: argparse.Namespace, store, registries) -> list[int]:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from cgan_tui.cli import disabled_plugins
@@ -153,12 +158,13 @@ def run_train(args: argparse.Namespace) -> int:
     worker_id = f"cli-{socket.gethostname()}-{os.getpid()}"
     stop_event = threading.Event()
     restore = _sigint_stops(stop_event)
-    console = Console(stderr=True)
+    console = plain_console(stderr=True)
     outcomes: list[tuple[int, str, int]] = []
     print(f"run id(s): {', '.join(map(str, run_ids))}  (database {redact(store.url)})")
     try:
         with Heartbeat(store, worker_id) as heartbeat, Progress(
-            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
+            TextColumn("{task.description}", markup=False), BarColumn(), TextColumn("{task.fields[info]}", markup=False),
+            TimeElapsedColumn(),
             console=console, transient=False,
         ) as progress:  # fmt: skip
             for run_id in run_ids:
@@ -338,5 +344,5 @@ def run_show(args: argparse.Namespace) -> int:
     out.append("checkpoints:" if data["checkpoints"] else "checkpoints: (none)")
     out.extend(f"  epoch {c['epoch']:>3} {c['kind']:<9} {c['path']}" for c in data["checkpoints"])
     out.append(f"log: {data['log'] or '(none yet)'}")
-    print("\n".join(out))
+    print(visible("\n".join(out)))  # stored text (errors, worker names) cannot drive the terminal
     return 0

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 from cgan_tui.atomic import atomic_write_text
+from cgan_tui.run_config import TRAIN_IMAGES
 from cgan_tui.settings import CONFIRM_ABOVE_S, settings  # noqa: F401 - the default's home is settings
 
 
@@ -29,7 +30,6 @@ def confirm_above_s() -> float:
     ``$CGAN_TUI_CONFIRM_ABOVE_S`` (a one-line ``SettingError`` when it is not a number), else 3600."""
     return settings().confirm_above_s
 
-TRAIN_IMAGES = 60_000
 PROBE_STEPS = 6
 PROBE_WARMUP = 2
 CACHE_NAME = "cost.json"

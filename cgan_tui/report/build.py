@@ -23,6 +23,7 @@ from cgan_tui.formatting import compact_n
 from cgan_tui.grid_tiles import labelled_grid_png
 from cgan_tui.report.conclusions import scores_vs_eyes, settings_across_seeds
 from cgan_tui.report.tables import BEST, Block, Cell, Figure, Table, best_models, value_cell
+from cgan_tui.safe_text import markdown_fence, markdown_text
 
 FIGURES_DIR = "report_figures"
 TABLE_NAMES = ("fid", "is", "lpips", "combined", "final")
@@ -280,35 +281,25 @@ def to_html(blocks_: list[Block]) -> str:
 # ---------------------------------------------------------------------------------------- Markdown
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def _cell_md(cell: Cell) -> str:
-    text = cell.text
-    if cell.n:
-        text += f" ·{compact_n(cell.n)}"
-    if cell.best:
-        text = f"**{BEST} {text}**"
-    return _md_escape(text)
+    text = markdown_text(cell.text + (f" ·{compact_n(cell.n)}" if cell.n else ""))
+    return f"**{BEST} {text}**" if cell.best else text
 
 
 def to_markdown(blocks_: list[Block]) -> str:
     out: list[str] = []
     for b in blocks_:
         if b.kind == "h1":
-            out += [f"# {b.content}", ""]
-        elif b.kind == "h2":
-            out += [f"## {b.content}", ""]
-        elif b.kind == "h3":
-            out += [f"### {b.content}", ""]
+            out += [f"# {markdown_text(b.content)}", ""]
+        elif b.kind in ("h2", "h3"):
+            out += [f"{'#' * int(b.kind[1])} {markdown_text(b.content)}", ""]
         elif b.kind == "p":
-            out += [b.content, ""]
+            out += [markdown_text(b.content, code=True), ""]
         elif b.kind == "callout":
-            out += [f"> {b.content}", ""]
+            out += [f"> {markdown_text(b.content, code=True)}", ""]
         elif b.kind == "table":
             t = b.content
-            out += [f"*{t.caption}*", "", "| " + " | ".join(_md_escape(h) for h in t.headers) + " |",
+            out += [f"*{markdown_text(t.caption)}*", "", "| " + " | ".join(markdown_text(h) for h in t.headers) + " |",
                     "|" + "|".join("---:" if i != 1 else "---" for i in range(len(t.headers))) + "|"]  # fmt: skip
             for i, row in enumerate(t.rows):
                 cells = [_cell_md(c) for c in row]
@@ -318,13 +309,16 @@ def to_markdown(blocks_: list[Block]) -> str:
             out.append("")
         elif b.kind == "figure":
             f = b.content
-            out += [f"![{f.caption}]({FIGURES_DIR}/{f.name})", "", f"*{f.caption}*", ""]
+            caption = markdown_text(f.caption)
+            out += [f"![{caption}]({FIGURES_DIR}/{f.name})", "", f"*{caption}*", ""]
         elif b.kind == "grids":
             for f in b.content:
-                out += [f"**{f.caption}**", "", f"![{f.caption}]({FIGURES_DIR}/{f.name})", ""]
+                caption = markdown_text(f.caption)
+                out += [f"**{caption}**", "", f"![{caption}]({FIGURES_DIR}/{f.name})", ""]
         elif b.kind == "pre":
             summary, text = b.content
-            out += [f"<details><summary>{summary}</summary>", "", "```json", text, "```", "", "</details>", ""]
+            out += [f"<details><summary>{markdown_text(summary)}</summary>", "", *markdown_fence(text, "json"), "",
+                    "</details>", ""]  # fmt: skip
     return "\n".join(out)
 
 

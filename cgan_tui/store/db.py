@@ -106,6 +106,9 @@ def _parse_url(url: str):
         return make_url(url)
     except ArgumentError:
         raise StoreError(f"--db {redact(url)!r} is neither a SQLite path nor a database URL like postgresql://user@host/db") from None
+    except ValueError as exc:  # SQLAlchemy parses the port and an IPv6 host itself: "[::1/db" is not a URL
+        raise StoreError(f"--db {redact(url)!r} is not a valid database URL ({redact(exc)}); a host with a port is "
+                         "written host:5432, an IPv6 host [::1]:5432") from None  # fmt: skip
 
 
 def make_engine(url: str) -> Engine:

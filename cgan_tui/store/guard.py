@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from cgan_tui.redact import redact
 from cgan_tui.settings import LOCK_WAIT_S, SettingError, settings
 from cgan_tui.store.db import StoreError
 
@@ -132,9 +133,7 @@ def _where(store: Store) -> str:
     path = _sqlite_path(store)
     if path is not None:
         return f"database {path}"
-    from sqlalchemy.engine import make_url
-
-    return f"database {make_url(store.url).render_as_string(hide_password=True)}"
+    return f"database {redact(store.url)}"  # every secret form (user:pw@, ?password=, ?passfile=)
 
 
 def message(kind: str, store: Store, detail: str, waited_s: float | None = None) -> str:

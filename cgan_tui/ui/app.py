@@ -15,6 +15,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from cgan_tui.errors import UserError
+from cgan_tui.safe_text import visible
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.services import Services
 
@@ -58,9 +59,11 @@ class CganApp(App):
 
     def notify(self, message: str, **options) -> None:
         """A toast, also kept in ``notices``: Textual delivers it as a message a moment later and drops it
-        after its timeout (5 s), so what was said is read from here (tests, error reports), not the screen."""
-        self.notices.append((str(options.get("severity", "information")), str(message)))
-        super().notify(message, **options)
+        after its timeout (5 s), so what was said is read from here (tests, error reports), not the screen.
+        Toasts carry user text (names, stored errors, plugin messages): never read as markup (``safe_text``)."""
+        message = visible(message)
+        self.notices.append((str(options.get("severity", "information")), message))
+        super().notify(message, **{**options, "markup": False})
 
     def get_default_screen(self):
         from cgan_tui.ui.screens.results import ResultsScreen

@@ -96,7 +96,10 @@ class Services:
 
         from cgan_tui.redact import redact
 
-        parsed = make_url(self.url)
+        try:
+            parsed = make_url(self.url)
+        except Exception:  # noqa: BLE001 - a malformed URL is reported by connect(); the header shows it masked
+            return redact(self.url)
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             return Path(parsed.database).name
         return redact(self.url)

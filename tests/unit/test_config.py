@@ -73,7 +73,7 @@ def test_grid_key_error_names_the_file(tmp_path):
     ({"checkpoint_epochs": [10, 0]}, "checkpoint epoch must be an integer >= 1, got 0"),
     ({"device": "gpu"}, "device must be auto, cpu, cuda or cuda:N, got 'gpu'"),
     ({"precision": "fp16"}, "precision must be auto, fp32 or bf16, got 'fp16'"),
-    ({"lr_g": 0}, "lr_g must be a positive number, got 0"),
+    ({"lr_g": 0}, "lr_g must be a finite positive number, got 0"),
     ({"hflip": "maybe"}, "hflip: input should be a valid boolean"),
     ({"modle": "x"}, "unknown config key(s) 'modle'; valid: "),
 ])  # fmt: skip

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from cgan_tui.config import RunConfig
+from cgan_tui.config import ConfigError, RunConfig
 from cgan_tui.errors import UserError
 from cgan_tui.store.db import Store
 from cgan_tui.store.queries.session import read, write
@@ -49,9 +49,13 @@ def new_run_row(config: RunConfig, *, status: str = "queued", priority: int = 0)
 
 
 def _config_json(config: RunConfig) -> str:
+    """The stored JSON: strict (NaN and infinity are not JSON; SQLite's json_extract rejects them)."""
     import json
 
-    return json.dumps(config.to_dict(), sort_keys=True)
+    try:
+        return json.dumps(config.to_dict(), sort_keys=True, allow_nan=False)
+    except ValueError:
+        raise ConfigError(f"run config {config.label} holds NaN or infinity; every number must be finite") from None
 
 
 def create_run(

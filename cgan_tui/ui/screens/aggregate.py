@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from cgan_tui.formatting import compact_n
 from cgan_tui.results import MISSING, Column, ResultRow, aggregate, format_value
 from cgan_tui.results_n import mixed_n_message
+from cgan_tui.safe_text import literal, one_line
 
 GROUPS = ("loss", "embed_dim", "conditioning", "model", "epoch", "setting")
 """``setting`` pools the seeds of one config (``cgan_tui.stats``): its interval is the seed-to-seed one."""
@@ -53,17 +54,17 @@ class AggregateScreen(Screen):
             return
         col = self.values[self.value_index]
         mixed = mixed_n_message(self.rows, col.key)
-        self.query_one("#aggregate-title", Static).update(
+        self.query_one("#aggregate-title", Static).update(literal(
             f"{col.title} by {group} ({len(self.rows)} models; g: group by, v: value; "
             f"{'lower' if col.better == 'lower' else 'higher' if col.better == 'higher' else 'no'} is better)"
             + (f" — {mixed}" if mixed else "")
-        )
+        ))
         table.add_columns(group, "at n", "models", "runs", "mean ± 95% CI", "std", "best")
         for agg in aggregate(self.rows, group, col.key, col.better):
             mean = format_value(agg.mean, col.key)
             spread = f" ± {format_value(agg.ci, col.key)}" if agg.ci is not None else ""
             at_n = compact_n(agg.sample_n) if agg.sample_n else MISSING
-            table.add_row(str(agg.group), at_n, str(agg.n), str(agg.runs), mean + spread,
+            table.add_row(literal(one_line(agg.group)), at_n, str(agg.n), str(agg.runs), mean + spread,
                           format_value(agg.std, col.key), format_value(agg.best, col.key))
 
     def action_group(self) -> None:

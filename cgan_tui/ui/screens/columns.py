@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, SelectionList, Static
 
 from cgan_tui.results import Column
+from cgan_tui.safe_text import literal, one_line
 
 ALWAYS = {"run_id"}
 
@@ -26,7 +27,8 @@ class ColumnsScreen(ModalScreen[set]):
     def compose(self) -> ComposeResult:
         with Vertical(id="columns-box"):
             yield Static("columns (space toggles, escape applies)")
-            yield SelectionList[str](*[(c.title, c.key, c.key not in self.hidden) for c in self.columns])
+            yield SelectionList[str](*[(literal(one_line(c.title)), c.key, c.key not in self.hidden)
+                                 for c in self.columns])
         yield Footer()
 
     def on_mount(self) -> None:

@@ -21,6 +21,7 @@ from cgan_tui.formatting import cell_text
 from cgan_tui.grid_tiles import GridImage
 from cgan_tui.results import ResultRow, columns_for, hidden_by_default
 from cgan_tui.results_n import reference_ns
+from cgan_tui.safe_text import literal, one_line
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
@@ -78,8 +79,9 @@ class CompareScreen(Screen):
         """Each compared run's model at ``epoch`` (None where the run has no model there)."""
         return [self.models.get((r.run_id, epoch)) for r in self.rows]
 
-    def title_text(self) -> str:
-        return f"compare at epoch {self.epoch}: " + " · ".join(f"{_name(r)} (run {r.run_id})" for r in self.rows)
+    def title_text(self) -> Text:
+        return literal(one_line(f"compare at epoch {self.epoch}: "
+                                + " · ".join(f"{_name(r)} (run {r.run_id})" for r in self.rows)))  # fmt: skip
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -121,16 +123,16 @@ class CompareScreen(Screen):
                 text = cell_text(model, col.key, refs.get(col.key)) if model is not None else "—"
                 cells.append(Text(f"{BEST} {text}", style="bold green") if i in best else Text(f"  {text}"))
             arrow = {"lower": " ↓", "higher": " ↑"}.get(col.better or "", "")
-            body.append((col.key, [Text(col.title + arrow), *cells]))
+            body.append((col.key, [literal(one_line(col.title + arrow)), *cells]))
         welch = self._significance(models, columns)
         if welch is not None:
             body.append(welch)
         if not present:
             body.append(("none", [Text("no evaluated model at this epoch"), *(Text("  —") for _ in self.rows)]))
-        headers = [f"metric @ e{self.epoch}", *(f"{_name(row)} r{row.run_id}" for row in self.rows)]
+        headers = [literal(f"metric @ e{self.epoch}"), *(literal(one_line(f"{_name(row)} r{row.run_id}")) for row in self.rows)]
         # explicit widths, as in ResultsTable: auto widths are measured on idle and can lag a refill
         for i, title in enumerate(headers):
-            width = max([len(title), *(cells[i].cell_len for _, cells in body)])
+            width = max([title.cell_len, *(cells[i].cell_len for _, cells in body)])
             table.add_column(title, key="metric" if i == 0 else f"m{i - 1}", width=width)
         for key, cells in body:
             table.add_row(*cells, key=key)

@@ -16,6 +16,7 @@ from cgan_tui.errors import UserError
 from cgan_tui.grid_tiles import GridImage
 from cgan_tui.results import DISPLAY
 from cgan_tui.results_n import metric_series
+from cgan_tui.safe_text import literal
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
@@ -130,7 +131,7 @@ class RunDetailScreen(Screen):
             title += f" · evaluating: {evaluating}"
         if run.error:
             title += f" · error: {run.error.splitlines()[-1] if run.error.strip() else ''}"
-        self.query_one("#detail-title", Static).update(Text(title))
+        self.query_one("#detail-title", Static).update(literal(title))
         self._draw_losses()
         series = metric_series(data.metrics)
         self.metric_keys = sorted(series)
@@ -138,13 +139,13 @@ class RunDetailScreen(Screen):
         config = json.dumps(run.config, indent=2, sort_keys=True)
         if precision:
             config = f"trains in {precision}\n{config}"
-        self.query_one("#detail-config", Static).update(Text(config))
+        self.query_one("#detail-config", Static).update(literal(config))
         ckpts = "\n".join(
             f"epoch {c.epoch:>3}  {c.kind:<9} {'best ' if c.is_best else ''}"
             f"{self.app.services.relative_artifact(c.path)}" for c in data.checkpoints
         )
-        self.query_one("#detail-checkpoints", Static).update(Text(ckpts or "no checkpoints yet"))
-        self.query_one("#detail-log", Static).update(Text(data.log or "no log yet (run.log appears when a worker runs it)"))
+        self.query_one("#detail-checkpoints", Static).update(literal(ckpts or "no checkpoints yet"))
+        self.query_one("#detail-log", Static).update(literal(data.log or "no log yet (run.log appears when a worker runs it)"))
         select = self.start_epoch if self.slider.epoch is None else None
         self.start_epoch = None
         self.slider.set_epochs(data.grid_epochs, select=select)

@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from cgan_tui.errors import UserError
+from cgan_tui.safe_text import literal
 
 
 def describe(path: Path) -> str:
@@ -36,11 +37,11 @@ class GridPickerScreen(ModalScreen[list]):
     def compose(self) -> ComposeResult:
         self.files = self.app.services.grid_files()
         with Vertical(id="picker"):
-            yield Static(f"queue every run of a grid file ({self.app.services.grids_dir}/*.toml); enter queues")
+            yield Static(literal(f"queue every run of a grid file ({self.app.services.grids_dir}/*.toml); enter queues"))
             if self.files:
-                yield OptionList(*[Option(describe(p), id=str(i)) for i, p in enumerate(self.files)])
+                yield OptionList(*[Option(literal(describe(p)), id=str(i)) for i, p in enumerate(self.files)])
             else:
-                yield Static(f"no grid files in {self.app.services.grids_dir.resolve()}")
+                yield Static(literal(f"no grid files in {self.app.services.grids_dir.resolve()}"))
             yield Static("", id="grid-cost")
             yield Static("", id="form-error")
 
@@ -53,7 +54,7 @@ class GridPickerScreen(ModalScreen[list]):
         if path == self.confirmed:
             self._enqueue(path)
             return
-        self.query_one("#grid-cost", Static).update(f"{path.name}: measuring a few training steps for the estimate …")
+        self.query_one("#grid-cost", Static).update(literal(f"{path.name}: measuring a few training steps for the estimate …"))
         self._estimate(path)
 
     @work(thread=True, exclusive=True, group="grid-submit")
@@ -63,9 +64,9 @@ class GridPickerScreen(ModalScreen[list]):
         if cost.get("confirm"):
             self.confirmed = path
             text += f"\nover {cost['limit']}: press enter again to queue it, escape to cancel"
-            self.app.call_from_thread(self.query_one("#grid-cost", Static).update, text)
+            self.app.call_from_thread(self.query_one("#grid-cost", Static).update, literal(text))
             return
-        self.app.call_from_thread(self.query_one("#grid-cost", Static).update, text)
+        self.app.call_from_thread(self.query_one("#grid-cost", Static).update, literal(text))
         self._enqueue_now(path)
 
     @work(thread=True, exclusive=True, group="grid-submit")
@@ -76,11 +77,11 @@ class GridPickerScreen(ModalScreen[list]):
         try:
             ids = self.app.services.enqueue_grid(path)
         except UserError as exc:  # the list stays open: choose the file again to retry
-            self.app.call_from_thread(self.query_one("#form-error", Static).update, f"not queued: {exc}")
+            self.app.call_from_thread(self.query_one("#form-error", Static).update, literal(f"not queued: {exc}"))
             return
         except Exception as exc:  # noqa: BLE001 - report, never crash the app
             self.app.call_from_thread(
-                self.query_one("#form-error", Static).update, f"not queued: {type(exc).__name__}: {exc}"
+                self.query_one("#form-error", Static).update, literal(f"not queued: {type(exc).__name__}: {exc}")
             )
             return
         self.app.call_from_thread(self.dismiss, ids)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Middle
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+
+from cgan_tui.safe_text import literal
 
 HINT = (
     "Nothing was changed. Start cgan-tui with another database (--db PATH or $CGAN_TUI_DB), "
@@ -28,11 +31,7 @@ class MessageScreen(Screen):
     def compose(self) -> ComposeResult:
         with Middle():
             with Center():
-                yield Static(f"[b]{self.title_text}[/b]\n\n{_escape(self.text)}\n\n[dim]{_escape(self.hint)}[/dim]", id="message-box")
+                yield Static(Text.assemble(literal(self.title_text, "bold"), "\n\n", literal(self.text), "\n\n",
+                                           literal(self.hint, "dim")), id="message-box")  # fmt: skip
         yield Footer()
 
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)

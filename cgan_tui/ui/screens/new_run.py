@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from cgan_tui.config import INT_MINIMUMS, ConfigError, RunConfig, parse_int_list, validated
 from cgan_tui.errors import UserError
+from cgan_tui.safe_text import literal
 
 DEFAULTS = {
     "embed_dims": "10",
@@ -68,11 +69,14 @@ def build_configs(model: str, loss: str, conditioning: str, fields: dict[str, st
     limit = (one_int("limit train images", fields["limit_train"], INT_MINIMUMS["limit_train"])
              if fields["limit_train"].strip() else None)  # fmt: skip
     precision = fields.get("precision", "").strip() or "auto"
+    data = {"model": model, "loss": loss, "conditioning": conditioning, "epochs": epochs,
+            "checkpoint_epochs": checkpoints, "limit_train": limit, "precision": precision}  # fmt: skip
+    # the prefilled milestones are the defaults, cut to the run's length like the CLI's; typed ones must fit
+    given = [k for k in data if k != "checkpoint_epochs" or fields["checkpoints"].strip() != DEFAULTS["checkpoints"]]
     return [
-        validated({"model": model, "loss": loss, "conditioning": conditioning, "embed_dim": dim, "epochs": epochs,
-                   "checkpoint_epochs": checkpoints, "seed": seed, "limit_train": limit, "precision": precision})
+        validated({**data, "embed_dim": dim, "seed": seed}, given=[*given, "embed_dim", "seed"])
         for dim, seed in product(dims, range(first_seed, first_seed + n_seeds))
-    ]  # fmt: skip
+    ]
 
 
 class NewRunScreen(ModalScreen[list]):
@@ -109,7 +113,7 @@ class NewRunScreen(ModalScreen[list]):
         preferred = {"model": "seed000", "loss": "bce", "conditioning": "embedding"}
         for name, names in choices.items():
             select = self.query_one(f"#f-{name}", Select)
-            select.set_options([(n, n) for n in names])
+            select.set_options([(literal(n), n) for n in names])
             if names:
                 select.value = preferred[name] if preferred[name] in names else names[0]
         self.query_one("#f-model", Select).focus()
@@ -123,7 +127,7 @@ class NewRunScreen(ModalScreen[list]):
         return picks, fields
 
     def set_error(self, text: str) -> None:
-        self.query_one("#form-error", Static).update(f"[b red]{_escape(text)}[/]" if text else "")
+        self.query_one("#form-error", Static).update(literal(text, "bold red"))
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
@@ -165,8 +169,3 @@ class NewRunScreen(ModalScreen[list]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)

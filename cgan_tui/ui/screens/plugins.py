@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from cgan_tui.safe_text import literal, one_line
 from cgan_tui.styles import PLUGIN_STATUS_STYLE
 
 
@@ -36,12 +37,12 @@ class PluginsScreen(Screen):
         for info in self.infos:
             provides = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in info.provides.items())
             table.add_row(
-                info.name,
+                literal(one_line(info.name)),
                 Text(info.status, style=PLUGIN_STATUS_STYLE.get(info.status, "")),
-                _short(provides, 56) or "—",
-                info.package,
-                info.version or "—",
-                Text(_short(info.error, 70), style="red") if info.error else "",
+                literal(one_line(_short(provides, 56) or "—")),
+                literal(one_line(info.package)),
+                literal(one_line(info.version or "—")),
+                literal(one_line(_short(info.error, 70)), style="red") if info.error else "",
                 key=info.name,
             )
         bad = sum(1 for i in self.infos if i.status in ("failed", "partial"))
@@ -65,7 +66,7 @@ class PluginsScreen(Screen):
             text += f" · {provides}"
         if info.error:
             text += f" — {info.error}"
-        self.query_one("#plugins-detail", Static).update(Text(text))
+        self.query_one("#plugins-detail", Static).update(literal(text))
 
 
 def _short(text: str, width: int = 48) -> str:

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import format_eta
+from cgan_tui.safe_text import literal, one_line
 from cgan_tui.styles import run_status_style
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.widgets.run_progress import RunProgress, progress_text
@@ -119,11 +120,11 @@ class QueueScreen(Screen):
         table.clear()
         for row in self.rows:
             table.add_row(
-                str(row.id), row.label, row.model,
+                str(row.id), literal(one_line(row.label)), literal(one_line(row.model)),
                 Text(row.shown_status + (" (cancelling)" if row.cancel_requested else ""), style=run_status_style(row.status)),
                 str(row.priority), text_bar(row.fraction), f"{row.current_epoch}/{row.epochs}",
                 f"{row.images_per_s:.0f}" if row.images_per_s else "—", format_eta(row.eta_s),
-                row.worker_id or "—", str(row.attempts),
+                literal(one_line(row.worker_id or "—")), str(row.attempts),
                 key=str(row.id),
             )  # fmt: skip
         if old is not None:
@@ -150,7 +151,7 @@ class QueueScreen(Screen):
         if row is not None and row.id == self.confirm_cancel:
             self._ask_cancel(row)  # a redraw of the table must not hide the question
         elif row is not None:
-            self.query_one("#queue-detail", Static).update(f"run {row.id} {row.label}: {progress_text(row)}")
+            self.query_one("#queue-detail", Static).update(literal(f"run {row.id} {row.label}: {progress_text(row)}"))
 
     # ------------------------------------------------------------------ actions
     @work(thread=True, group="queue-action")

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Static
 
 from cgan_tui.errors import UserError
 from cgan_tui.grid_tiles import GridImage
+from cgan_tui.safe_text import literal, one_line, visible
 from cgan_tui.scoring import RATING_CRITERIA
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.widgets.class_row import ClassRow
@@ -65,7 +66,7 @@ class RateScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"rate run {self.run_id} epoch {self.epoch} {self.label}", classes="screen-title")
+        yield Static(literal(one_line(f"rate run {self.run_id} epoch {self.epoch} {self.label}")), classes="screen-title")
         yield ClassRow(self.app.services.image_renderer, id="rate-row")
         body = VerticalScroll(id="rate-body")
         body.can_focus = False  # its arrow-key scrolling would shadow the criterion/class keys
@@ -117,7 +118,7 @@ class RateScreen(Screen):
     def _draw(self) -> None:
         text = Text()
         if self.refused:
-            text.append(f"cannot rate: {self.refused}\n\n", style="bold red")
+            text.append(visible(f"cannot rate: {self.refused}\n\n"), style="bold red")
         for i, criterion in enumerate(RATING_CRITERIA):
             value = self.values.get(criterion)
             pointer = "▶ " if i == self.current else "  "
@@ -128,7 +129,7 @@ class RateScreen(Screen):
                 text.append(f"  saving {self.pending[criterion]}…\n", style="yellow")
             elif criterion in self.failed:
                 value, why = self.failed[criterion]
-                text.append(f"  {value} NOT SAVED (r retries): {why}\n", style="bold red")
+                text.append(visible(f"  {value} NOT SAVED (r retries): {why}\n"), style="bold red")
             else:
                 text.append(f"  {HELP.get(criterion, '')}\n", style="dim")
         done = sum(1 for c in RATING_CRITERIA if c in self.values)

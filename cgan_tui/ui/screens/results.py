@@ -21,11 +21,12 @@ from cgan_tui.results import (
     score_backends,
     sort_rows,
 )
+from cgan_tui.results.filtering import parse_filter
 from cgan_tui.results_n import reference_ns
+from cgan_tui.safe_text import literal
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.app import FIRST_ROWS_WAIT_S
-from cgan_tui.results.filtering import parse_filter
 from cgan_tui.ui.widgets.results_table import ResultsTable
 
 BACKENDS = ("inception", "classifier")
@@ -244,7 +245,7 @@ class ResultsScreen(Screen):
             parts.append(f"page {self.page + 1}/{pages} ([ ])")
         if self.marked:
             parts.append(f"marked {len(self.marked)}")
-        self.query_one("#results-status", Static).update(" │ ".join(parts))
+        self.query_one("#results-status", Static).update(literal(" │ ".join(parts)))
 
     def _update_detail(self) -> None:
         detail = self.query_one("#results-detail", Static)
@@ -258,7 +259,7 @@ class ResultsScreen(Screen):
         value = row.get(col.key)
         where = f"run {row.run_id} epoch {row.epoch} ({row.label}) · {col.title}"
         if value is None and col.kind == "number" and col.key not in ("run_id", "epoch", "embed_dim"):
-            detail.update(f"{where}: missing ({missing_text(row, col.key)}) — {missing_hint(row, col.key)}")
+            detail.update(literal(f"{where}: missing ({missing_text(row, col.key)}) — {missing_hint(row, col.key)}"))
         else:
             n = row.n_samples.get(col.key)
             reference = self.references.get(col.key)
@@ -267,7 +268,7 @@ class ResultsScreen(Screen):
                 extra += (f" {OTHER_N_MARK} most models have n={compact_n(reference)}: "
                           "not comparable, sorted after them")  # fmt: skip
             error = f" · error: {row.error}" if row.error and col.key == "status" else ""
-            detail.update(f"{where}: {value}{extra}{error}")
+            detail.update(literal(f"{where}: {value}{extra}{error}"))
 
     @on(DataTable.CellHighlighted)
     def _cell_highlighted(self) -> None:

@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 
 from cgan_tui.formatting import OTHER_N_MARK, cell_text, missing_text
 from cgan_tui.results import BASE_KEYS, Column, ResultRow, format_value
+from cgan_tui.safe_text import literal, one_line
 from cgan_tui.styles import run_status_style
 
 ARROWS = {False: "▲", True: "▼"}
@@ -70,7 +71,7 @@ class ResultsTable(DataTable):
         self._restore_cursor(old_key, old_col)
 
     def _header(self, col: Column, sort_pos: dict[str, tuple[int, bool]]) -> Text:
-        label = Text(col.title)
+        label = literal(one_line(col.title))
         if col.key in sort_pos:
             index, desc = sort_pos[col.key]
             label.append(" " + ARROWS[desc] + ("" if index == 0 else str(index + 1)), style="bold yellow")
@@ -86,9 +87,9 @@ class ResultsTable(DataTable):
         if value is None:
             return Text(missing_text(row, col.key), style="dim", justify=justify)
         if col.key == "status":
-            return Text(str(value), style=run_status_style(str(value)))
+            return literal(one_line(value), style=run_status_style(str(value)))
         if col.key in BASE_KEYS:
-            return Text(format_value(value, col.key), justify=justify)
+            return literal(one_line(format_value(value, col.key)), justify=justify)  # names from users
         text = cell_text(row, col.key, reference)
         return Text(text, style="yellow" if text.endswith(OTHER_N_MARK) else "", justify=justify)
 

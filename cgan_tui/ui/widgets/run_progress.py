@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, Static
 
 from cgan_tui.formatting import format_eta
+from cgan_tui.safe_text import literal, one_line
 
 
 def progress_text(row) -> str:
@@ -34,8 +36,8 @@ class RunProgress(Widget):
     def on_mount(self) -> None:
         self.update_row(self.row)
 
-    def _label(self) -> str:
-        return f"run {self.row.id} {self.row.label} ({self.row.model}) {self.row.worker_id or ''}"[:44]
+    def _label(self) -> Text:
+        return literal(one_line(f"run {self.row.id} {self.row.label} ({self.row.model}) {self.row.worker_id or ''}"[:44]))
 
     def update_row(self, row) -> None:
         """Show ``row``. A poll can arrive between ``mount`` and this widget's compose (the queue screen
