@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from cgan_tui.grid_tiles import GridImage, compose_tiles
@@ -74,11 +75,17 @@ class SampleGrid(Vertical):
     def on_resize(self, _event: events.Resize) -> None:
         self._draw()
 
+    def on_mount(self) -> None:
+        self._draw()  # a show() or resize that came before the children existed drew nothing
+
     def _draw(self) -> None:
         if not self.is_mounted:
             return
-        caption = self.query_one(".grid-caption", Static)
-        picture = self.query_one(".grid-image")
+        try:
+            caption = self.query_one(".grid-caption", Static)
+            picture = self.query_one(".grid-image")
+        except NoMatches:  # mounted, children not yet (or being removed): on_mount / the next resize draws
+            return
         if self.grid is None:
             caption.update(Text(self.caption))
             set_picture(picture, None)
