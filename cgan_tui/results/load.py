@@ -73,7 +73,9 @@ def load_results(
     for run in runs:
         run_id, config_json, current_epoch = run[0], run[2], run[11]
         model_epochs = sorted(set(milestone_epochs.get(run_id, ())) | set(_checkpoint_epochs(config_json)))
-        fallback = max(latest.get(run_id) or 0, current_epoch or 0)
+        # the newest epoch with any stored value; a run still in its first epoch shows that epoch. Not
+        # current_epoch when values exist: a running run's current epoch has no values (nor checkpoint) yet
+        fallback = latest.get(run_id) or current_epoch or 0
         candidates.append((run, model_epochs, fallback))
         wanted.update((run_id, e) for e in model_epochs)
         wanted.add((run_id, fallback))

@@ -56,6 +56,9 @@ def test_running_run_before_first_checkpoint_shows_latest_epoch(store):
     add_values(store, run, 2, "classifier", class_acc=0.4)
     [row] = load_results(store)
     assert row.epoch == 2 and row.values["class_acc@classifier"] == pytest.approx(0.4)
+    queries.update_run(store, run, current_epoch=3, current_step=5)  # epoch 3 in progress: nothing stored yet
+    [row] = load_results(store)
+    assert row.epoch == 2 and row.values["class_acc@classifier"] == pytest.approx(0.4)  # not an empty epoch 3
 
 
 def test_missing_score_inputs_explain_themselves(store):
