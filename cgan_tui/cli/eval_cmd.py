@@ -71,6 +71,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from cgan_tui.gan.evaluation import default_n, evaluate
     from cgan_tui.gan.training import load_generator
     from cgan_tui.runner.evaluate_hook import StoreFeatureCache, store_results
+    from cgan_tui.runner.pending_eval import filled
     from cgan_tui.store import queries as q
     from cgan_tui.store.tables import newest_checkpoint
 
@@ -113,6 +114,7 @@ def run_eval(args: argparse.Namespace) -> int:
             )  # fmt: skip
         seconds = time.perf_counter() - started
         store_results(store, run.id, ckpt.epoch, results)
+        filled(store, run.id, ckpt.epoch)  # a gap a dead worker left (the run's note) is closed
     finally:
         store.dispose()
     width = max((len(r.key) for r in results), default=10)
