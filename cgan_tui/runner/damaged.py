@@ -72,3 +72,10 @@ def intact_epochs(store: Store, run_id: int) -> list[int]:
                 continue
             good.add(row.epoch)
     return sorted(good)
+
+
+def damaged_line(store: Store, run_id: int, exc: DamagedCheckpoint) -> str:
+    """The one line ``sample``/``eval`` print for a damaged file: which, how, and the intact epochs."""
+    good = intact_epochs(store, run_id)
+    have = f"epochs with an intact checkpoint: {', '.join(map(str, good))}" if good else "no intact checkpoint is left"
+    return f"run {run_id}: {exc}; {have}. The file was left in place (a worker resuming the run moves it aside)."
