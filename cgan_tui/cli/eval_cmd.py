@@ -70,8 +70,8 @@ def run_eval(args: argparse.Namespace) -> int:
     from cgan_tui.gan.device import pick_device
     from cgan_tui.gan.evaluation import default_n, evaluate
     from cgan_tui.gan.training import load_generator
-    from cgan_tui.runner.evaluate_hook import StoreFeatureCache, store_results
     from cgan_tui.runner.damaged import damaged_line
+    from cgan_tui.runner.evaluate_hook import StoreFeatureCache, store_results
     from cgan_tui.runner.pending_eval import filled
     from cgan_tui.store import queries as q
     from cgan_tui.store.tables import newest_checkpoint

@@ -16,9 +16,8 @@ from cgan_tui.store.guard import DAMAGED
 from cgan_tui.ui.app import CganApp
 from cgan_tui.ui.screens.message import MessageScreen
 from cgan_tui.ui.services import Services
-from tests.ui.conftest import wait_for
-
 from tests.pg_server import PASSWORD
+from tests.ui.conftest import wait_for
 
 from .conftest import cli, one_line
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import signal
 
+import cgan_test_losses
 import pytest
+from runner_helpers import PLUGIN_MODULE
 
 from cgan_tui.runner.logs import log_path
 from cgan_tui.store import queries as q
@@ -17,9 +19,6 @@ from cgan_tui.store.db import open_store
 from cgan_tui.store.tables import RunStatus
 
 from .conftest import cli
-
-import cgan_test_losses  # noqa: E402 - on the path through conftest
-from runner_helpers import PLUGIN_MODULE  # noqa: E402
 
 PLUGINS = "cgan_test_losses,cgan_test_metrics"
 

@@ -27,19 +27,19 @@ from cgan_tui.store.queries.metrics import (
     upsert_metric,
     upsert_metrics,
 )
-from cgan_tui.store.queries.queue import (
-    claim_next_queued,
-    claim_run_in,
-    claim_statement,
-    requeue_if_stale,
-    set_if_status,
-)
 from cgan_tui.store.queries.pending import (
     clear_eval_pending,
     drop_note_lines,
     eval_pending,
     mark_eval_pending,
     parse_pending,
+)
+from cgan_tui.store.queries.queue import (
+    claim_next_queued,
+    claim_run_in,
+    claim_statement,
+    requeue_if_stale,
+    set_if_status,
 )
 from cgan_tui.store.queries.ratings import add_rating, check_rateable, ratings
 from cgan_tui.store.queries.runs import (
