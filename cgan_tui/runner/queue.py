@@ -247,6 +247,8 @@ class QueueRow:
     attempts: int
     cancel_requested: bool
     created_at: datetime | None
+    eval_pending: tuple[int, ...] = ()
+    """Epochs a dead worker left unevaluated: the next worker evaluates them before training on."""
 
     @property
     def epochs_done(self) -> float:
@@ -289,6 +291,7 @@ def queue_rows(store: Store) -> list[QueueRow]:
                 batch_size=config.get("batch_size"), worker_id=run.worker_id,
                 heartbeat_at=_aware(run.heartbeat_at), attempts=run.attempts,
                 cancel_requested=run.cancel_requested, created_at=_aware(run.created_at),
+                eval_pending=tuple(q.parse_pending(run.eval_pending)),
             )  # fmt: skip
         )
     return rows
