@@ -1,7 +1,9 @@
 """Run one stored run to an outcome: the bridge between the queue's rows and ``gan.training.train``.
 
-``execute_run`` marks the run running, resumes from its newest checkpoint file if it has one (so a
-requeued, stale or interrupted run continues instead of starting over), trains with a
+``execute_run`` marks the run running, resumes from its newest *intact* checkpoint file if it has one
+(so a requeued, stale or interrupted run continues instead of starting over; damaged files are set
+aside by ``runner.damaged``), evaluates the epochs a dead worker left pending (``runner.pending_eval``)
+before training on, trains with a
 ``RunRecorder`` writing rows as they come, and maps how training ended to a final status:
 
 - finished all epochs -> ``completed``
@@ -13,7 +15,8 @@ requeued, stale or interrupted run continues instead of starting over), trains w
 
 Epoch hooks (evaluation) run after each epoch's rows are written; one that raises is logged to
 ``run.log`` with its traceback and noted in ``Run.error`` (one line per failure) but never stops
-training, and the run can still complete.
+training, and the run can still complete; a completed run whose evaluation has gaps says which and
+the ``cgan-tui eval`` command that fills them in ``Run.error`` (a note, not a failure).
 """
 
 from __future__ import annotations
