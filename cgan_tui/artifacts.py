@@ -167,6 +167,26 @@ def write_bytes(location: str, payload: bytes) -> None:
     fs.mv(tmp, path)
 
 
+DAMAGED_SUFFIX = ".damaged"
+
+
+def set_aside(location: str) -> str:
+    """Rename a damaged run file to ``NAME.damaged`` (``.damaged.2``… when taken), never delete it;
+    returns where it went."""
+    if "://" in location:
+        fs, path = _fs(location)
+        fs.mv(path, path + DAMAGED_SUFFIX)
+        return location + DAMAGED_SUFFIX
+    path = Path(location)
+    target = path.with_name(path.name + DAMAGED_SUFFIX)
+    count = 1
+    while target.exists():
+        count += 1
+        target = path.with_name(f"{path.name}{DAMAGED_SUFFIX}.{count}")
+    path.rename(target)
+    return str(target)
+
+
 def read_text(location: str) -> str | None:
     """The text at a path or URL, None when there is none."""
     try:

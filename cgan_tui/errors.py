@@ -27,3 +27,11 @@ class PluginCallError(UserError, RuntimeError):
     One line naming the plugin (its entry-point name and distribution), the hook that registered the
     object, the object and the call: the run or metric fails with that line, not a bare traceback.
     """
+
+
+class DamagedCheckpoint(UserError, RuntimeError):
+    """A checkpoint file is empty, cut short or unreadable; ``path`` names it, ``reason`` says how."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"checkpoint {path} is damaged ({reason})")
+        self.path, self.reason = str(path), reason

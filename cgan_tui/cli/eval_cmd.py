@@ -7,7 +7,7 @@ import time
 
 from cgan_tui.cli.shared import open_from_args, registries_from_args
 from cgan_tui.config import INT_MINIMUMS
-from cgan_tui.errors import UserError
+from cgan_tui.errors import DamagedCheckpoint, UserError
 from cgan_tui.formatting import NOT_AVAILABLE as UNAVAILABLE
 from cgan_tui.safe_text import plain_console
 
@@ -70,7 +70,9 @@ def run_eval(args: argparse.Namespace) -> int:
     from cgan_tui.gan.device import pick_device
     from cgan_tui.gan.evaluation import default_n, evaluate
     from cgan_tui.gan.training import load_generator
+    from cgan_tui.runner.damaged import damaged_line
     from cgan_tui.runner.evaluate_hook import StoreFeatureCache, store_results
+    from cgan_tui.runner.pending_eval import filled
     from cgan_tui.store import queries as q
     from cgan_tui.store.tables import newest_checkpoint
 
@@ -93,7 +95,10 @@ def run_eval(args: argparse.Namespace) -> int:
 
         check_writable(store, "the evaluation")  # before minutes of compute whose results could not be saved
         device = pick_device(args.device)
-        generator, config = load_generator(store.artifact_store.fetch(ckpt.path), registries, device)
+        try:
+            generator, config = load_generator(store.artifact_store.fetch(ckpt.path), registries, device)
+        except DamagedCheckpoint as exc:
+            raise UserError(damaged_line(store, run.id, exc)) from None
         from cgan_tui.results_n import table_n
 
         table = None if args.n else table_n(store)  # stay comparable with the models already evaluated
@@ -113,6 +118,7 @@ def run_eval(args: argparse.Namespace) -> int:
             )  # fmt: skip
         seconds = time.perf_counter() - started
         store_results(store, run.id, ckpt.epoch, results)
+        filled(store, run.id, ckpt.epoch)  # a gap a dead worker left (the run's note) is closed
     finally:
         store.dispose()
     width = max((len(r.key) for r in results), default=10)

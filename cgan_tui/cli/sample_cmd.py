@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from cgan_tui.classes import CLASS_NAMES
-from cgan_tui.errors import UserError
+from cgan_tui.errors import DamagedCheckpoint, UserError
 
 MAX_PER_CLASS = 64
 MAX_STEPS = 64
@@ -153,7 +153,16 @@ def run_sample(args: argparse.Namespace) -> int:
     from cgan_tui.gan.training import load_generator
 
     device = pick_device(args.device)
-    generator, config = load_generator(Path(path), registries, device)
+    try:
+        generator, config = load_generator(Path(path), registries, device)
+    except DamagedCheckpoint as exc:
+        from cgan_tui.runner.damaged import damaged_line
+
+        store = open_from_args(args)
+        try:
+            raise UserError(damaged_line(store, run_id, exc)) from None
+        finally:
+            store.dispose()
     latent = int(config.latent_dim or 100)
     if args.interpolate:
         grid = latent_walk(generator, latent, classes, args.interpolate, args.seed, device)

@@ -271,6 +271,7 @@ def show_data(store, run_id: int) -> dict[str, Any]:
         "device": run.device,
         "precision": run.precision,
         "evaluating": run.eval_progress,
+        "eval_pending": q.parse_pending(run.eval_pending),
         "code_version": run.code_version,
         "created_at": str(run.created_at),
         "started_at": str(run.started_at) if run.started_at else None,
@@ -312,9 +313,12 @@ def run_show(args: argparse.Namespace) -> int:
     out.append(f"precision: {data['precision'] or '- (not recorded: run not started, or older than cgan-tui schema 3)'}")
     if data["evaluating"]:
         out.append(f"evaluating: {data['evaluating']}")
+    if data["eval_pending"] and data["status"] in ("queued", "running"):
+        out.append(f"evaluation pending: epoch {', '.join(map(str, data['eval_pending']))} (its worker stopped "
+                   "mid-evaluation; the next worker evaluates it before training on)")  # fmt: skip
     out.append(f"created {data['created_at']}  started {data['started_at'] or '-'}  finished {data['finished_at'] or '-'}")
     if data["error"]:
-        out.append("error:")
+        out.append("note:" if data["status"] == "completed" else "error:")
         out.extend("  " + line for line in data["error"].rstrip().splitlines())
     out.append("config:")
     out.extend(f"  {k} = {json.dumps(v)}" for k, v in sorted(data["config"].items()))

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from cgan_tui.atomic import atomic_write_bytes
+from cgan_tui.gan.checkpoint_file import read_checkpoint
 from cgan_tui.gan.optim import Adam
 from cgan_tui.run_config import RunConfig
 
@@ -404,8 +405,8 @@ def _checkpoint_bytes(state: _State) -> bytes:
 
 
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict:
-    """The raw checkpoint dict (our own files: pickled RNG states need ``weights_only=False``)."""
-    return torch.load(Path(path), map_location=map_location, weights_only=False)
+    """The checkpoint dict, verified first: a damaged file raises ``DamagedCheckpoint`` (see checkpoint_file)."""
+    return read_checkpoint(path, map_location)
 
 
 def load_generator(path: Path, registries, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, RunConfig]:

@@ -112,6 +112,21 @@ class ProgressWriter:
             log.debug("could not write eval progress of run %s", self.run_id, exc_info=True)
 
 
+def planned_keys(config, epoch: int, registries) -> list[str]:
+    """The ``name@backend`` values this hook stores for ``epoch`` of a run (empty: evaluation off)."""
+    if not evaluation_enabled(config):
+        return []
+    from cgan_tui.gan.evaluation import select_metrics, value_names
+
+    full = epoch in tuple(config.checkpoint_epochs or ()) or epoch == config.epochs
+    debug = is_debug_run(config)
+    if debug and not full:
+        return []
+    wanted = list(ALWAYS_BACKENDS) if debug else config.metrics
+    selected = select_metrics(registries.metrics, wanted, every_epoch_only=not full)
+    return [f"{name}@{m.backend}" for m in selected for name in value_names(m)]
+
+
 def _device_of(generator):
     try:
         return next(generator.parameters()).device
@@ -134,6 +149,7 @@ def after_epoch(store: Store, run_id: int, config, event, registries) -> None:
     metrics = list(ALWAYS_BACKENDS) if debug else config.metrics
     started = time.perf_counter()
     progress = ProgressWriter(store, run_id)
+    q.mark_eval_pending(store, run_id, event.epoch)  # a worker killed before the clear leaves it: resumed
     try:
         results = evaluate(
             event.generator, config, registries,
@@ -146,6 +162,7 @@ def after_epoch(store: Store, run_id: int, config, event, registries) -> None:
     seconds = time.perf_counter() - started
     # stored beside epoch_seconds so the cost of evaluating is a number in the database, not only a log line
     q.upsert_metrics(store, run_id, event.epoch, {EVAL_SECONDS: seconds}, backend=TRAIN_BACKEND)
+    q.clear_eval_pending(store, run_id, event.epoch)
     missing = sorted({r.key for r in results if r.value is None})
     log.info(
         "run %s epoch %d: %s evaluation, n=%d on %s%s, %d values in %.1fs%s",

@@ -1,7 +1,9 @@
 """Run one stored run to an outcome: the bridge between the queue's rows and ``gan.training.train``.
 
-``execute_run`` marks the run running, resumes from its newest checkpoint file if it has one (so a
-requeued, stale or interrupted run continues instead of starting over), trains with a
+``execute_run`` marks the run running, resumes from its newest *intact* checkpoint file if it has one
+(so a requeued, stale or interrupted run continues instead of starting over; damaged files are set
+aside by ``runner.damaged``), evaluates the epochs a dead worker left pending (``runner.pending_eval``)
+before training on, trains with a
 ``RunRecorder`` writing rows as they come, and maps how training ended to a final status:
 
 - finished all epochs -> ``completed``
@@ -13,7 +15,8 @@ requeued, stale or interrupted run continues instead of starting over), trains w
 
 Epoch hooks (evaluation) run after each epoch's rows are written; one that raises is logged to
 ``run.log`` with its traceback and noted in ``Run.error`` (one line per failure) but never stops
-training, and the run can still complete.
+training, and the run can still complete; a completed run whose evaluation has gaps says which and
+the ``cgan-tui eval`` command that fills them in ``Run.error`` (a note, not a failure).
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ import cgan_tui
 from cgan_tui.artifacts import exists as artifact_exists
 from cgan_tui.errors import PluginCallError, UserError
 from cgan_tui.redact import redact
+from cgan_tui.runner.damaged import intact_resume_checkpoint
 from cgan_tui.runner.disk_space import disk_full_reason
 from cgan_tui.runner.logs import capture_package_logs, close_run_log, open_run_log, publish_log
+from cgan_tui.runner.pending_eval import evaluate_pending, missing_note
 from cgan_tui.runner.recorder import EpochHook, RunRecorder
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
@@ -142,7 +147,7 @@ def execute_run(
             recorder.epoch_hooks = default_epoch_hooks() if epoch_hooks is None else list(epoch_hooks)
         except Exception:  # noqa: BLE001 - a broken evaluation module fails this run, not the worker
             return _fail(store, run_id, worker_id, logger, traceback.format_exc(), 0, RunStatus.failed)
-        checkpoint = resume_checkpoint(store, run_id)
+        checkpoint = intact_resume_checkpoint(store, run_id, logger)  # damaged files set aside, named
         start_epoch = checkpoint.epoch if checkpoint is not None else 0
         logger.info(
             f"start run {run_id} ({config.label}, {config.model}) on {device_name} in {precision} by worker {worker_id}, "
@@ -154,6 +159,8 @@ def execute_run(
             import torch
 
             torch.cuda.reset_peak_memory_stats(torch_device)
+        evaluate_pending(store, run_id, config, registries, resume=checkpoint, device=torch_device,
+                         run_hooks=recorder.run_hooks, logger=logger)  # fmt: skip
         try:
             result = train(
                 config,
@@ -188,7 +195,6 @@ def execute_run(
 
             peak = torch.cuda.max_memory_allocated(torch_device) / 2**20
             logger.info(f"peak GPU memory of this run: {peak:.0f} MiB (allocated by torch, {torch_device})")
-        notes = "\n".join(recorder.hook_errors) or None
         if result.stopped and (recorder.cancelled or q.cancel_requested(store, run_id)):
             status = RunStatus.cancelled
         elif result.stopped:
@@ -198,8 +204,12 @@ def execute_run(
         else:
             msg = f"training ended after epoch {epochs_done} of {config.epochs} without being stopped"
             return _fail(store, run_id, worker_id, logger, msg, epochs_done, RunStatus.failed)
-        # current_step 0: current_epoch now counts completed epochs (the partial epoch is retrained on resume)
-        values: dict[str, Any] = {"status": status, "current_epoch": epochs_done, "current_step": 0, "error": notes}
+        missing = missing_note(store, run_id, config, registries) if status != RunStatus.queued else None
+        if missing:
+            logger.warning(missing)
+        notes = "\n".join([*recorder.hook_errors, *([missing] if missing else [])]) or None
+        values: dict[str, Any] = {"status": status, "current_epoch": epochs_done, "current_step": 0,
+                                  "error": notes}  # current_step 0: current_epoch counts completed epochs
         if status == RunStatus.completed and q.cancel_requested(store, run_id):
             # too late to cancel: the last step had already run (see recorder's cancel semantics)
             values["cancel_requested"] = False

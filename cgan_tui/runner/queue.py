@@ -251,6 +251,8 @@ class QueueRow:
     stale: bool = False
     """Running, but its heartbeat is older than ``STALE_AFTER_S``: its worker is probably gone (the next
     worker's sweep requeues it), so neither ``running`` nor an ETA would be true."""
+    eval_pending: tuple[int, ...] = ()
+    """Epochs a dead worker left unevaluated: the next worker evaluates them before training on."""
 
     @property
     def shown_status(self) -> str:
@@ -304,6 +306,7 @@ def queue_rows(store: Store, stale_after_s: float = STALE_AFTER_S) -> list[Queue
                 batch_size=config.get("batch_size"), worker_id=run.worker_id,
                 heartbeat_at=_aware(run.heartbeat_at), attempts=run.attempts,
                 cancel_requested=run.cancel_requested, created_at=_aware(run.created_at), stale=stale,
+                eval_pending=tuple(q.parse_pending(run.eval_pending)),
             )  # fmt: skip
         )
     return rows

@@ -126,11 +126,15 @@ class RunRecorder:
         self._flush_checkpoints()
         losses = " ".join(f"{k} {v:.4f}" for k, v in values.items() if k.endswith("loss") and v is not None)
         self._log(logging.INFO, f"epoch {event.epoch}: {losses} {event.seconds:.1f}s {event.images_per_s:.0f} img/s")
-        for hook in self.epoch_hooks:
-            self._run_hook(hook, event)
+        self.run_hooks(event)
         for cb in self.extra:
             cb.on_epoch_end(event)
         self._last_cancel_check = float("-inf")  # the next epoch starts only after reading the flag
+
+    def run_hooks(self, event) -> None:
+        """The epoch hooks on ``event`` (also a pending evaluation resumed before training on)."""
+        for hook in self.epoch_hooks:
+            self._run_hook(hook, event)
 
     def _run_hook(self, hook: EpochHook, event) -> None:
         """An epoch hook (evaluation) must never kill training: log the traceback, note it on the run."""

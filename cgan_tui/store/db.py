@@ -242,17 +242,29 @@ def _metricvalue_backbone(conn) -> None:
     conn.exec_driver_sql("DROP TABLE metricvalue_v1")
 
 
-def _run_precision_and_eval_progress(conn) -> None:
-    """2 -> 3: ``run.precision`` and ``run.eval_progress`` (NULL for old runs: not recorded)."""
+def _add_run_columns(conn, *columns: str) -> None:
+    """``ALTER TABLE run ADD COLUMN c VARCHAR`` for each of ``columns`` the table lacks."""
     have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(run)")} if conn.dialect.name == "sqlite" else set(
         c["name"] for c in inspect(conn).get_columns("run")
     )
-    for column in ("eval_progress", "precision"):
+    for column in columns:
         if column not in have:
             conn.exec_driver_sql(f"ALTER TABLE run ADD COLUMN {column} VARCHAR")
 
 
-MIGRATIONS: dict[int, list[str | Callable[[Any], None]]] = {1: [_metricvalue_backbone], 2: [_run_precision_and_eval_progress]}
+def _run_precision_and_eval_progress(conn) -> None:
+    """2 -> 3: ``run.precision`` and ``run.eval_progress`` (NULL for old runs: not recorded)."""
+    _add_run_columns(conn, "eval_progress", "precision")
+
+
+def _run_eval_pending(conn) -> None:
+    """3 -> 4: ``run.eval_pending`` (NULL for old runs: nothing pending)."""
+    _add_run_columns(conn, "eval_pending")
+
+
+MIGRATIONS: dict[int, list[str | Callable[[Any], None]]] = {
+    1: [_metricvalue_backbone], 2: [_run_precision_and_eval_progress], 3: [_run_eval_pending],
+}
 """version -> SQL statements (or functions of the connection) upgrading a database to the next version."""
 
 

@@ -40,7 +40,10 @@ PROGRESS_EVERY_S = 5.0
 MIN_FREE_BYTES = 1 << 20
 """A write probe refuses a file system with less free space than this (a cheap disk-full check)."""
 
-LOCKED, READ_ONLY, FULL, GONE, OTHER = "locked", "read-only", "disk full", "gone", "error"
+LOCKED, READ_ONLY, FULL, GONE, DAMAGED, OTHER = "locked", "read-only", "disk full", "gone", "damaged", "error"
+CORRUPTION_SQLSTATES = {"XX001": "data corrupted", "XX002": "index corrupted"}
+"""PostgreSQL's ``data corrupted`` class: what SQLite calls a malformed database image."""
+SQLITE_DAMAGE = ("malformed", "not a database", "file is encrypted")
 
 
 class StoreWriteError(StoreError):
@@ -76,6 +79,33 @@ def abort_waits_on(event: threading.Event) -> None:
         _stop_events.append(event)
 
 
+_damage_listener: Reporter | None = None
+
+
+def set_damage_listener(listener: Reporter | None) -> Reporter | None:
+    """Install ``listener(line)``, called (in the reading thread) when a read or write finds the database
+    damaged, before the ``StoreWriteError`` is raised: the app shows one screen, whichever thread read.
+    Returns the previous listener."""
+    global _damage_listener
+    previous, _damage_listener = _damage_listener, listener
+    return previous
+
+
+def _on_damage(line: str) -> None:
+    listener = _damage_listener
+    if listener is not None:
+        try:
+            listener(line)
+        except Exception:  # noqa: BLE001 - a listener never hides the error itself
+            pass
+
+
+def _detail(exc: BaseException) -> str:
+    state = _sqlstate(exc)
+    text = _text(exc)
+    return f"{text} (SQLSTATE {state})" if state and state not in text else text
+
+
 def lock_wait_s() -> float:
     """The bound on waiting for a lock: ``$CGAN_TUI_LOCK_WAIT_S`` (seconds) or 30."""
     try:
@@ -91,8 +121,15 @@ def _text(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+def _sqlstate(exc: BaseException) -> str | None:
+    orig = getattr(exc, "orig", None) or exc
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
 def classify(exc: BaseException) -> str:
-    """locked / read-only / disk full / gone / error for a DB-API or SQLAlchemy exception or OSError."""
+    """locked / read-only / disk full / gone / damaged / error for a DB-API or SQLAlchemy exception or OSError."""
+    if _sqlstate(exc) in CORRUPTION_SQLSTATES:
+        return DAMAGED
     if isinstance(exc, OSError):
         if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
             return FULL
@@ -100,6 +137,8 @@ def classify(exc: BaseException) -> str:
             return READ_ONLY
         return OTHER
     text = _text(exc).lower()
+    if any(word in text for word in SQLITE_DAMAGE):
+        return DAMAGED
     if "locked" in text or "busy" in text:
         return LOCKED
     if "readonly" in text or "read-only" in text or "read only" in text:
@@ -153,7 +192,22 @@ def message(kind: str, store: Store, detail: str, waited_s: float | None = None)
         return f"the disk holding {where} is full ({detail}); nothing was saved. Free space, then retry."
     if kind == GONE:
         return f"{where} is gone ({detail}); nothing was saved. Check the server or file, then retry."
+    if kind == DAMAGED:
+        return damaged_message(store, detail)
     return f"{where}: {detail}; nothing was saved."
+
+
+def damaged_message(store: Store, detail: str) -> str:
+    """The one line for a database SQLite reports malformed or PostgreSQL reports corrupted (XX001/XX002)."""
+    path = _sqlite_path(store)
+    if path is not None:
+        return (f"database {path} is damaged ({detail}); cgan-tui changed nothing. Check it with "
+                f"sqlite3 {path} 'PRAGMA integrity_check'; recover what is readable into a new file with "
+                f"sqlite3 {path} .recover | sqlite3 recovered.db, then use --db recovered.db.")  # fmt: skip
+    code = next((f"SQLSTATE {c}: {name}" for c, name in CORRUPTION_SQLSTATES.items() if c in detail), "")
+    return (f"{_where(store)} reports corrupted data ({detail}{'; ' + code if code and code not in detail else ''}); "
+            "cgan-tui changed nothing. Check the server log; REINDEX a damaged index (XX002) or restore the "
+            "table from a backup (XX001).")  # fmt: skip
 
 
 def lock_holders(store: Store) -> str:
@@ -242,6 +296,10 @@ def attempt_loop(store: Store, attempt: Callable[[], T], *, what: str = "write",
             return result
         except DBAPIError as exc:
             kind = classify(exc)
+            if kind == DAMAGED:  # no retry, whatever the caller handles itself: one line, one screen
+                line = damaged_message(store, _detail(exc))
+                _on_damage(line)
+                raise StoreWriteError(DAMAGED, line) from None
             if not isinstance(exc, OperationalError) and not exc.connection_invalidated:
                 raise
             if kind != LOCKED:
@@ -302,6 +360,8 @@ __all__ = [
     "check_writable",
     "classify",
     "lock_holders",
+    "set_damage_listener",
+    "damaged_message",
     "set_reporter",
     "abort_waits_on",
     "lock_wait_s",

@@ -13,9 +13,10 @@ from cgan_tui.settings import settings
 
 DB_ENV = "CGAN_TUI_DB"
 DEFAULT_DB = "experiments.db"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """2: ``MetricValue.backbone`` (hash of the network behind a value), part of its identity.
-3: ``Run.precision`` (what ``auto`` resolved to, with why) and ``Run.eval_progress`` (live evaluation)."""
+3: ``Run.precision`` (what ``auto`` resolved to, with why) and ``Run.eval_progress`` (live evaluation).
+4: ``Run.eval_pending`` (epochs whose evaluation did not finish: evaluation is a resumable phase)."""
 
 
 def database_url(value: str | None = None) -> str:

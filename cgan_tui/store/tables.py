@@ -81,6 +81,8 @@ class Run(SQLModel, table=True):
     steps_per_epoch: int = 0
     images_per_s: float | None = None
     eval_progress: str | None = None  # "backend x/y" while an epoch hook evaluates, else NULL
+    eval_pending: str | None = None
+    """Epochs whose evaluation started but was not stored ("2,3"): done by the next worker before it trains."""
     # provenance and outcome
     device: str | None = None
     precision: str | None = None  # what the run trains in and why, e.g. "fp32 (auto: CPU without ...)"

@@ -106,6 +106,8 @@ class CganApp(App):
 
             # a write waiting for another process's lock says so on screen, not on the hidden stderr
             self._previous_reporter = guard.set_reporter(lambda line: self.post_message(msg.Notice(line, "warning")))
+            # a damaged database found by any read (a poll in any thread): one screen, not a toast per poll
+            self._previous_damage = guard.set_damage_listener(lambda line: self.post_message(msg.StoreFailed(line)))
             self.services.connect()
             self.call_from_thread(setattr, self, "sub_title", self.services.display_name)
         except UserError as exc:
@@ -132,6 +134,8 @@ class CganApp(App):
     def on_store_failed(self, message: msg.StoreFailed) -> None:
         from cgan_tui.ui.screens.message import MessageScreen
 
+        if self.store_error is not None:  # said already, full screen: reads that fail after it add nothing
+            return
         self.store_error = message.error
         self.push_screen(MessageScreen(message.error))
 
@@ -149,6 +153,8 @@ class CganApp(App):
             self._plugin_listeners.append(callback)
 
     def on_notice(self, message: msg.Notice) -> None:
+        if self.store_error is not None and message.text == self.store_error:
+            return  # the screen says it; a poll that failed the same way is no news
         self.notify(message.text, severity=message.severity)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ navigation
@@ -177,4 +183,5 @@ class CganApp(App):
             from cgan_tui.store import guard
 
             guard.set_reporter(self._previous_reporter)
+            guard.set_damage_listener(getattr(self, "_previous_damage", None))
         self.services.close()

@@ -52,6 +52,7 @@ def test_schema_2_database_gains_precision_and_eval_progress(tmp_path):
     con = sqlite3.connect(path)
     con.executescript(
         "ALTER TABLE run DROP COLUMN precision; ALTER TABLE run DROP COLUMN eval_progress;"
+        "ALTER TABLE run DROP COLUMN eval_pending;"
         "INSERT INTO run (config_json, model, loss, conditioning, d_conditioning, embed_dim, epochs, seed, status,"
         " priority, cancel_requested, attempts, current_epoch, current_step, steps_per_epoch, created_at)"
         " VALUES ('{}', 'seed004', 'bce', 'one-hot', '', 10, 1, 0, 'completed', 0, 0, 0, 1, 0, 0, '2026-01-01');"
@@ -63,7 +64,7 @@ def test_schema_2_database_gains_precision_and_eval_progress(tmp_path):
     store.dispose()
     con = sqlite3.connect(path)
     columns = {row[1] for row in con.execute("PRAGMA table_info(run)")}
-    assert {"precision", "eval_progress"} <= columns
-    assert con.execute("SELECT version FROM schemainfo").fetchone()[0] == SCHEMA_VERSION == 3
+    assert {"precision", "eval_progress", "eval_pending"} <= columns
+    assert con.execute("SELECT version FROM schemainfo").fetchone()[0] == SCHEMA_VERSION == 4
     assert con.execute("SELECT model, precision FROM run").fetchall() == [("seed004", None)]
     con.close()

@@ -13,7 +13,7 @@ line. Torch-free: the TUI imports this package.
 from __future__ import annotations
 
 from cgan_tui.store.queries.changes import change_token
-from cgan_tui.store.queries.checkpoints import add_checkpoint, checkpoints, latest_checkpoint
+from cgan_tui.store.queries.checkpoints import add_checkpoint, checkpoints, drop_checkpoint, latest_checkpoint
 from cgan_tui.store.queries.grids import grid, grid_epochs, save_grid
 from cgan_tui.store.queries.metrics import (
     TRAIN_BACKEND,
@@ -26,6 +26,13 @@ from cgan_tui.store.queries.metrics import (
     metric_rows,
     upsert_metric,
     upsert_metrics,
+)
+from cgan_tui.store.queries.pending import (
+    clear_eval_pending,
+    drop_note_lines,
+    eval_pending,
+    mark_eval_pending,
+    parse_pending,
 )
 from cgan_tui.store.queries.queue import (
     claim_next_queued,
@@ -95,4 +102,10 @@ __all__ = [
     "claim_run_in",
     "set_if_status",
     "requeue_if_stale",
+    "eval_pending",
+    "mark_eval_pending",
+    "clear_eval_pending",
+    "parse_pending",
+    "drop_note_lines",
+    "drop_checkpoint",
 ]

@@ -56,3 +56,13 @@ def latest_checkpoint(store: Store, run_id: int, kinds: Iterable[str] | None = N
     if not rows:
         return None
     return newest_checkpoint(rows)
+
+
+def drop_checkpoint(store: Store, run_id: int, path: str) -> int:
+    """Forget the rows pointing at ``path`` (a damaged file that was moved aside); how many went."""
+
+    def apply(session: Session) -> int:
+        stmt = delete(Checkpoint).where(Checkpoint.run_id == int(run_id), Checkpoint.path == str(path))
+        return int(session.execute(stmt).rowcount or 0)
+
+    return write(store, apply)

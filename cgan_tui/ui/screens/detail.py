@@ -129,8 +129,12 @@ class RunDetailScreen(Screen):
         evaluating = getattr(run, "eval_progress", None)
         if evaluating and status == "running":
             title += f" · evaluating: {evaluating}"
-        if run.error:
-            title += f" · error: {run.error.splitlines()[-1] if run.error.strip() else ''}"
+        pending = getattr(run, "eval_pending", None)
+        if pending and status in ("queued", "running"):
+            title += f" · evaluation pending: epoch {pending} (done before training goes on)"
+        if run.error:  # on a completed run a note (e.g. which epochs lack values and the command that fills them)
+            label = "note" if status == "completed" else "error"
+            title += f" · {label}: {run.error.splitlines()[-1] if run.error.strip() else ''}"
         self.query_one("#detail-title", Static).update(literal(title))
         self._draw_losses()
         series = metric_series(data.metrics)

@@ -121,7 +121,9 @@ class QueueScreen(Screen):
         for row in self.rows:
             table.add_row(
                 str(row.id), literal(one_line(row.label)), literal(one_line(row.model)),
-                Text(row.shown_status + (" (cancelling)" if row.cancel_requested else ""), style=run_status_style(row.status)),
+                Text(row.shown_status + (" (cancelling)" if row.cancel_requested else "")
+                     + (f" (eval e{','.join(map(str, row.eval_pending))} pending)" if row.eval_pending else ""),
+                     style=run_status_style(row.status)),  # fmt: skip
                 str(row.priority), text_bar(row.fraction), f"{row.current_epoch}/{row.epochs}",
                 f"{row.images_per_s:.0f}" if row.images_per_s else "—", format_eta(row.eta_s),
                 literal(one_line(row.worker_id or "—")), str(row.attempts),
