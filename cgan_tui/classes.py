@@ -52,3 +52,17 @@ def worst_intra_fid(values: dict[str, float | None]) -> tuple[int, float] | None
 def class_name(label: int) -> str:
     """``Shirt (c6)``: the name and the stored label, or ``c12`` beyond the ten classes."""
     return f"{CLASS_NAMES[label]} (c{label})" if 0 <= label < len(CLASS_NAMES) else f"c{label}"
+
+
+def worst_class_note(series: dict[str, dict[int, float]], backend: str = "classifier") -> str:
+    """`` · worst class Shirt (c6), intra-FID 84.2 (epoch 30)`` from per-epoch curves (key -> epoch ->
+    value) at the latest epoch with per-class intra-FID on ``backend``; "" when there is none."""
+    suffix = "@" + backend
+    curves = {k: v for k, v in series.items() if k.endswith(suffix) and k.startswith("intra_fid_c") and v}
+    if not curves:
+        return ""
+    epoch = max(e for v in curves.values() for e in v)
+    worst = worst_intra_fid({k: v.get(epoch) for k, v in curves.items()})
+    if worst is None:
+        return ""
+    return f" · worst class {class_name(worst[0])}, intra-FID {worst[1]:.1f} (epoch {epoch})"
