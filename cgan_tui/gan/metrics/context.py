@@ -61,6 +61,9 @@ class Counted:
     value: float
     n: int
 
+    def __float__(self) -> float:  # a number wherever metric values are checked as numbers
+        return float(self.value)
+
 
 class FeatureCacheLike(Protocol):
     def get(self, dataset: str, backend: str, n: int) -> bytes | None: ...
