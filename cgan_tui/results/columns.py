@@ -107,8 +107,9 @@ GAN from a diffusion model as much as their scores do."""
 
 def hidden_by_default(key: str) -> bool:
     """Whether ``ls`` and the TUI leave column ``key`` out of their default view: ``HIDDEN_BY_DEFAULT``,
-    every per-class value, ``*_std`` spread and ``*_se`` standard error, the single rating criteria (``final`` shows them combined) and the training
-    values other than the losses (``g_loss``, a family's own ``diffusion_loss``) and ``TRAIN_SHOWN``."""
+    every per-class value, ``*_std`` spread and ``*_se`` standard error, the single rating criteria
+    (``final`` shows them combined) and the training values other than the losses (``g_loss``, a
+    family's own ``diffusion_loss``) and ``TRAIN_SHOWN``."""
     name, _, backend = key.partition("@")
     if backend == TRAIN_BACKEND and not (name.endswith("loss") or name in TRAIN_SHOWN):
         return True
