@@ -75,7 +75,7 @@ def intra_fid(ctx: MetricContext) -> dict[str, object]:
     )
     if not values:
         raise MetricUnavailable(
-            f"intra-FID needs at least 2 generated and 2 real samples per class (n={ctx.n} gives "
+            f"intra-FID needs at least 2 samples per class in both sets (n={ctx.n} gives "
             f"{ctx.n // ctx.num_classes}); use n >= {2 * ctx.num_classes}"
         )
     out: dict[str, object] = {"intra_fid": sum(values.values()) / len(values), "intra_fid_se": se}
