@@ -107,3 +107,30 @@ def format_number(value: Any, key: str = "") -> str:
             return f"{value:.3f}"
         return f"{value:.2f}"
     return str(value)
+
+
+SE_SUFFIX = "_se"
+"""A value's bootstrap standard error is stored beside it as ``NAME_se@BACKEND`` (``fid_se@classifier``)."""
+
+
+def se_key(key: str) -> str:
+    """``fid@classifier`` -> ``fid_se@classifier``: where ``key``'s standard error is stored."""
+    name, at, backend = key.partition("@")
+    return f"{name}{SE_SUFFIX}{at}{backend}"
+
+
+def format_with_error(value: float, se: float | None, key: str = "") -> str:
+    """``38.2±0.4``: the standard error to one significant digit (two when it starts with 1), the value
+    to the same decimal place; the value alone (``format_number``) when there is no finite error."""
+    if se is None or not math.isfinite(se) or se <= 0 or not math.isfinite(value):
+        return format_number(value, key)
+    exponent = math.floor(math.log10(se))
+    digits = 2 if f"{se:e}".startswith("1") else 1
+    decimals = digits - 1 - exponent
+    if decimals > 6:  # tiny values (KID ~ 1e-3 with error 1e-5): scientific, one shared exponent
+        scale = math.floor(math.log10(abs(value))) if value else exponent
+        v, s = value / 10**scale, se / 10**scale
+        d = max(0, digits - 1 - math.floor(math.log10(s)))
+        return f"({v:.{d}f}±{s:.{d}f})e{scale}"
+    places = max(decimals, 0)
+    return f"{value:.{places}f}±{se:.{places}f}"

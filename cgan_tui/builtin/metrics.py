@@ -4,7 +4,7 @@ Backends: ``inception`` (standard FID Inception features: FID, KID; IS needs tor
 logits), ``lpips`` (AlexNet-LPIPS: to-real distance as in seed 000, and within-class diversity),
 ``pixel`` (seed 004's PSNR) and ``classifier`` (our Fashion-MNIST CNN, shipped in the package: domain
 FID, IS and LPIPS, so ``combined@classifier`` exists on every install; class consistency, per-class
-diversity with a mode-collapse count). ``available()`` only checks files,
+diversity with a mode-collapse count, intra-FID, precision/recall/density/coverage and memorisation). ``available()`` only checks files,
 so a missing weight is reported without loading anything.
 """
 
@@ -65,7 +65,7 @@ METRICS = [
         backend="inception",
         compute=body("kid_inception"),
         better="lower",
-        better_by_value={"kid": "lower", "kid_std": "lower"},
+        better_by_value={"kid": "lower", "kid_std": "lower", "kid_se": "lower"},
         available=_inception_available,
         description="Kernel Inception Distance (torchmetrics, subsets of min(1000, n))",
     ),
@@ -110,9 +110,9 @@ METRICS = [
         backend="classifier",
         compute=body("fid_classifier"),
         better="lower",
-        better_by_value={"fid": "lower"},
+        better_by_value={"fid": "lower", "fid_se": "lower"},
         every_epoch=True,
-        description="Domain FID on the Fashion-MNIST classifier's penultimate features",
+        description="Domain FID on the Fashion-MNIST classifier's penultimate features (fid_se: bootstrap SE)",
     ),
     Metric(
         name="classifier_is",
@@ -159,6 +159,32 @@ METRICS = [
         better_by_value={"diversity": "higher", "min_diversity": "higher", "mode_collapse": "lower"},
         every_epoch=True,
         description="Per-class feature diversity vs real; mode_collapse counts classes below 0.5x real",
+    ),
+    Metric(
+        name="intra_fid",
+        backend="classifier",
+        compute=body("intra_fid"),
+        better="lower",
+        better_by_value={"intra_fid": "lower", "intra_fid_se": "lower"},
+        every_epoch=True,
+        description="Intra-FID: mean of the per-class FIDs (intra_fid_cK, each with its n), bootstrap SE",
+    ),
+    Metric(
+        name="prdc",
+        backend="classifier",
+        compute=body("prdc_classifier"),
+        better="higher",
+        better_by_value={"precision": "higher", "recall": "higher", "density": "higher", "coverage": "higher"},
+        every_epoch=True,
+        description="Precision/recall (Kynkaanniemi 2019), density/coverage (Naeem 2020), k=5, generated vs real",
+    ),
+    Metric(
+        name="memorisation",
+        backend="classifier",
+        compute=body("memorisation"),
+        better="lower",
+        better_by_value={"memorised": "lower"},
+        description="Share of samples nearer to the training set than 99 % of real test images (1st percentile)",
     ),
 ]
 

@@ -32,13 +32,16 @@ def export_rows(rows, fmt: str) -> str:
 
     CSV: base columns, then for each value or score ``KEY``: ``KEY`` (the number, ``n/a`` when it
     cannot be computed here, ``—`` when not computed yet), ``KEY:n`` and ``KEY:unavailable`` (the
-    reason when n/a); ratings have only ``KEY``. JSON: one object per row with the same values (null
-    when missing), ``n_samples``, ``unavailable`` and ``missing`` (key -> ``n/a`` or ``—``).
+    reason when n/a); ratings have only ``KEY``; a value with a bootstrap standard error (its
+    ``NAME_se@BACKEND`` column) also gets ``KEY:with_se``, the text ``38.2±0.4``. JSON: one object per
+    row with the same values (null when missing), ``n_samples``, ``unavailable``, ``missing`` (key ->
+    ``n/a`` or ``—``) and ``with_se`` (key -> ``38.2±0.4``).
     """
     from cgan_tui import formatting, results
 
     cols = results.columns_for(rows)
     value_keys = [c.key for c in cols if c.key not in results.BASE_KEYS]
+    with_se = {k for k in value_keys if formatting.se_key(k) in value_keys}
     if fmt == "json":
         data = []
         for row in rows:
@@ -47,6 +50,7 @@ def export_rows(rows, fmt: str) -> str:
             item["unavailable"] = {k: v for k, v in row.unavailable.items() if formatting.is_unavailable(row, k)}
             item["missing"] = {k: formatting.missing_text(row, k) for k in value_keys
                                if row.get(k) is None and (k in row.values or k in row.scores)}  # fmt: skip
+            item["with_se"] = {k: _with_se(row, k) for k in sorted(with_se) if _with_se(row, k)}
             data.append(item)
         return json.dumps(data, indent=2, default=str) + "\n"
     keys = list(results.BASE_KEYS)
@@ -54,6 +58,8 @@ def export_rows(rows, fmt: str) -> str:
         keys.append(key)
         if not key.endswith("@" + results.RATING_BACKEND):
             keys.extend(key + suffix for suffix in EXPORT_SUFFIXES)
+        if key in with_se:
+            keys.append(key + ":with_se")
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
@@ -65,8 +71,18 @@ def export_rows(rows, fmt: str) -> str:
             out[key] = formatting.missing_text(row, key) if value is None else value
             out[key + ":n"] = row.n_samples.get(key, "")
             out[key + ":unavailable"] = row.unavailable[key] if formatting.is_unavailable(row, key) else ""
+            if key in with_se:
+                out[key + ":with_se"] = _with_se(row, key)
         writer.writerow(out)
     return buf.getvalue()
+
+
+def _with_se(row, key: str) -> str:
+    """``38.2±0.4`` for a value with a standard error, "" when either is missing."""
+    from cgan_tui import formatting
+
+    value, se = row.get(key), row.get(formatting.se_key(key))
+    return "" if value is None or se is None else formatting.format_with_error(value, se, key)
 
 
 def run_export(args: argparse.Namespace) -> int:

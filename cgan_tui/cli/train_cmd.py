@@ -19,7 +19,7 @@ import threading
 from typing import Any
 
 from cgan_tui.errors import UserError
-from cgan_tui.formatting import NOT_AVAILABLE
+from cgan_tui.formatting import NOT_AVAILABLE, SE_SUFFIX, format_with_error
 from cgan_tui.redact import redact
 from cgan_tui.safe_text import plain_console, visible
 
@@ -285,10 +285,31 @@ def show_data(store, run_id: int) -> dict[str, Any]:
         "config": run.config,
         "epochs": [dataclasses.asdict(r) for r in epochs],
         "metrics": metrics,
+        "worst_class": _worst_classes(metrics),
         "grids": q.grid_epochs(store, run_id),
         "checkpoints": [{"epoch": c.epoch, "kind": c.kind, "path": c.path} for c in q.checkpoints(store, run_id)],
         "log": str(path) if path.exists() else None,
     }
+
+
+def _worst_classes(metrics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per backend, the class with the highest intra-FID at the latest epoch that has per-class values."""
+    from cgan_tui.classes import class_name, per_class_label, worst_intra_fid
+
+    latest: dict[str, int] = {}
+    for m in metrics:
+        if m["name"].startswith("intra_fid_c") and m["value"] is not None:
+            latest[m["backend"]] = max(latest.get(m["backend"], m["epoch"]), m["epoch"])
+    out = []
+    for backend, epoch in sorted(latest.items()):
+        rows = [m for m in metrics if m["backend"] == backend and m["epoch"] == epoch]
+        worst = worst_intra_fid({m["name"]: m["value"] for m in rows})
+        if worst is not None:
+            label, value = worst
+            n = next(m["n_samples"] for m in rows if per_class_label(m["name"]) == label and m["name"].startswith("intra"))
+            out.append({"backend": backend, "epoch": epoch, "label": label, "class": class_name(label),
+                        "intra_fid": value, "n_samples": n})  # fmt: skip
+    return out
 
 
 def _median(values: list[float]) -> float | None:
@@ -341,9 +362,16 @@ def run_show(args: argparse.Namespace) -> int:
             out.append(f"  {r['epoch']:>5} {g:>9} {d:>9} {extra}{_num(r['epoch_seconds'], '.1f'):>8} "
                        f"{_num(r['images_per_s'], '.0f'):>7} {_num(r['sample_images_per_s'], '.1f'):>8}")  # fmt: skip
     out.append("metrics:" if data["metrics"] else "metrics: (none)")
+    se = {(m["epoch"], m["backend"], m["name"]): m["value"] for m in data["metrics"] if m["name"].endswith(SE_SUFFIX)}
     for m in data["metrics"]:
         value = _num(m["value"]) if m["value"] is not None else f"{NOT_AVAILABLE}: {m['unavailable'] or '?'}"
+        error = se.get((m["epoch"], m["backend"], m["name"] + SE_SUFFIX))
+        if m["value"] is not None and error is not None:  # FID/KID/intra-FID with a bootstrap SE: 38.2±0.4
+            value = format_with_error(m["value"], error, m["name"])
         out.append(f"  epoch {m['epoch']:>3}  {m['name']:<20} {value:<12} backend {m['backend']}  n {m['n_samples']}")
+    for w in data["worst_class"]:
+        out.append(f"worst class by intra-FID: {w['class']} {_num(w['intra_fid'], '.2f')} "
+                   f"(epoch {w['epoch']}, backend {w['backend']}, n {w['n_samples']})")  # fmt: skip
     out.append("grids: " + (", ".join(f"epoch {e}" for e in data["grids"]) or "(none)"))
     out.append("checkpoints:" if data["checkpoints"] else "checkpoints: (none)")
     out.extend(f"  epoch {c['epoch']:>3} {c['kind']:<9} {c['path']}" for c in data["checkpoints"])

@@ -46,6 +46,10 @@ KID_REAL_MAX = 2000
 """Real features kept in the cache for KID (KID compares random subsets; 2,000 is plenty)."""
 DIVERSITY_MAX_PER_CLASS = 500
 """Per-class pairwise distances use at most this many images per class (cost grows quadratically)."""
+CLASS_STATS_MAX_DIM = 512
+"""Extractors of at most this many features keep per-class FID sums and every real feature in their
+cached summary (the classifier's 128: 10 x 128 x 128 float64 sums and 10,000 x 128 float32 features,
+about 6 MB at n = 10,000). Inception's 2048 would need 335 MB of per-class sums: not kept."""
 
 
 class FeatureExtractor(Protocol):
@@ -257,18 +261,36 @@ class Identity(nn.Module):
 
 @dataclass
 class RealSummary:
-    """What metrics need of the real data for one extractor: FID sums, KID subset, class diversity."""
+    """What metrics need of the real data for one extractor: FID sums, KID subset, class diversity and,
+    for extractors of at most ``CLASS_STATS_MAX_DIM`` features, per-class FID sums (intra-FID) and every
+    real feature (precision/recall/density/coverage, memorisation). Those three are None in a summary
+    cached before they existed (``complete`` is then False and the context recomputes it once)."""
 
     n: int
     feature_sum: np.ndarray  # (d,) float64
     cov_sum: np.ndarray  # (d, d) float64: sum of x^T x, as torchmetrics keeps it
     kid_features: np.ndarray  # (m, d) float32, m <= KID_REAL_MAX
     class_diversity: np.ndarray  # (C,) float64 mean pairwise distance within each class (nan if < 2)
+    class_count: np.ndarray | None = None  # (C,) int64 real images per class
+    class_sum: np.ndarray | None = None  # (C, d) float64
+    class_cov_sum: np.ndarray | None = None  # (C, d, d) float64: per-class sum of x^T x
+    features: np.ndarray | None = None  # (n, d) float32: every real feature, in the real images' order
+    labels: np.ndarray | None = None  # (n,) int64
+
+    EXTENDED = ("class_count", "class_sum", "class_cov_sum", "features", "labels")
+
+    @property
+    def complete(self) -> bool:
+        """Whether the per-class sums and the features are present (or not kept for this feature size)."""
+        if self.feature_sum.shape[0] > CLASS_STATS_MAX_DIM:
+            return True
+        return all(getattr(self, name) is not None for name in self.EXTENDED)
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
+        extended = {k: getattr(self, k) for k in self.EXTENDED if getattr(self, k) is not None}
         np.savez(buf, n=np.array(self.n), feature_sum=self.feature_sum, cov_sum=self.cov_sum,
-                 kid_features=self.kid_features, class_diversity=self.class_diversity)  # fmt: skip
+                 kid_features=self.kid_features, class_diversity=self.class_diversity, **extended)  # fmt: skip
         return buf.getvalue()
 
     @classmethod
@@ -280,17 +302,30 @@ class RealSummary:
                 cov_sum=data["cov_sum"],
                 kid_features=data["kid_features"],
                 class_diversity=data["class_diversity"],
+                **{k: data[k] for k in cls.EXTENDED if k in data.files},
             )
 
     @classmethod
     def from_features(cls, features: torch.Tensor, labels: torch.Tensor, num_classes: int = 10) -> RealSummary:
         f64 = features.detach().double()
+        extended = {}
+        if f64.shape[1] <= CLASS_STATS_MAX_DIM:
+            lab = labels.to(f64.device)
+            groups = [f64[lab == c] for c in range(num_classes)]
+            extended = {
+                "class_count": np.array([len(g) for g in groups], dtype=np.int64),
+                "class_sum": torch.stack([g.sum(0) for g in groups]).cpu().numpy(),
+                "class_cov_sum": torch.stack([g.t() @ g for g in groups]).cpu().numpy(),
+                "features": features.detach().float().cpu().numpy(),
+                "labels": labels.detach().cpu().numpy().astype(np.int64),
+            }
         return cls(
             n=int(features.shape[0]),
             feature_sum=f64.sum(0).cpu().numpy(),
             cov_sum=(f64.t() @ f64).cpu().numpy(),
             kid_features=features[:KID_REAL_MAX].detach().float().cpu().numpy(),
             class_diversity=class_diversity(features, labels, num_classes).cpu().numpy(),
+            **extended,
         )
 
 

@@ -166,7 +166,7 @@ def blocks(data) -> list[Block]:
 
     out.append(Block("h2", "Metrics per epoch"))
     keys = sorted({k for info in data.runs for k in info.series
-                   if not k.partition("@")[0].endswith("_std") and not k.startswith("diversity_c")},
+                   if not _detail_key(k)},
                   key=lambda k: (results.BACKEND_ORDER.get(k.partition("@")[2], 5), k))  # fmt: skip
     if not keys:
         out.append(Block("p", "No metric values yet."))
@@ -195,6 +195,13 @@ def blocks(data) -> list[Block]:
     for info in data.runs:
         out.append(Block("pre", (f"run {info.run.id} config", json.dumps(info.config, indent=2, sort_keys=True))))
     return out
+
+
+def _detail_key(key: str) -> bool:
+    """Spreads (``*_std``, ``*_se``) and per-class values (``diversity_c3``, ``intra_fid_c3``) get no curve of
+    their own: the report draws the value they qualify (the collapse map draws the per-class diversity)."""
+    name = key.partition("@")[0]
+    return name.endswith(("_std", "_se")) or re.search(r"_c\d+$", name) is not None
 
 
 def _slug(text: str) -> str:

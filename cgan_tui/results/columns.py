@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cgan_tui import scoring
+from cgan_tui.classes import per_class_label
 from cgan_tui.keys import RATING_BACKEND, TRAIN_BACKEND
 from cgan_tui.results.rows import BACKEND_ORDER, ResultRow
 
@@ -25,6 +26,8 @@ DISPLAY = {
     "class_acc": "acc", "diversity": "div", "min_diversity": "min div", "mode_collapse": "collapsed",
     "g_loss": "G loss", "d_loss": "D loss", "images_per_s": "img/s", "epoch_seconds": "epoch s",
     "sample_images_per_s": "sample img/s", "diffusion_loss": "diff loss", "ae_loss": "AE loss",
+    "intra_fid": "intra-FID", "precision": "prec", "recall": "rec", "density": "dens", "coverage": "cov",
+    "memorised": "memorised",
 }  # fmt: skip
 BACKEND_ABBREV = {"inception": "inc", "classifier": "cls", "lpips": "", "pixel": "", "train": "", "rating": ""}
 
@@ -94,7 +97,7 @@ BASE_COLUMNS = (
 HIDDEN_BY_DEFAULT = ("diversity", "min_diversity", "epoch_seconds", "images_per_s", "d_conditioning", "planned_epochs")
 """Value names and base keys a table leaves out until asked (``ls --columns``, the TUI's k): per-class
 detail and wall-clock statistics that vary run to run and say nothing about the model. The per-class
-diversity ratios (``diversity_c0`` .. ``diversity_c9``) are hidden too."""
+values (``diversity_c0`` .. ``diversity_c9``, ``intra_fid_c0`` .. ``intra_fid_c9``) are hidden too."""
 
 
 TRAIN_SHOWN = ("sample_images_per_s",)
@@ -104,13 +107,14 @@ GAN from a diffusion model as much as their scores do."""
 
 def hidden_by_default(key: str) -> bool:
     """Whether ``ls`` and the TUI leave column ``key`` out of their default view: ``HIDDEN_BY_DEFAULT``,
-    every ``*_std`` spread, the single rating criteria (``final`` shows them combined) and the training
-    values other than the losses (``g_loss``, a family's own ``diffusion_loss``) and ``TRAIN_SHOWN``."""
+    every per-class value, ``*_std`` spread and ``*_se`` standard error, the single rating criteria
+    (``final`` shows them combined) and the training values other than the losses (``g_loss``, a
+    family's own ``diffusion_loss``) and ``TRAIN_SHOWN``."""
     name, _, backend = key.partition("@")
     if backend == TRAIN_BACKEND and not (name.endswith("loss") or name in TRAIN_SHOWN):
         return True
-    per_class = name.startswith("diversity_c") and name[len("diversity_c"):].isdigit()
-    return name in HIDDEN_BY_DEFAULT or per_class or name.endswith("_std") or backend == RATING_BACKEND
+    spread = name.endswith(("_std", "_se"))
+    return name in HIDDEN_BY_DEFAULT or per_class_label(name) is not None or spread or backend == RATING_BACKEND
 
 
 def columns_for(rows: Iterable[ResultRow], registries: Registries | None = None) -> list[Column]:

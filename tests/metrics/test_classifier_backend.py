@@ -217,7 +217,8 @@ def test_first_run_shows_combined_at_classifier_without_other_commands(fmnist_di
     assert {m.backend for m in stored} == {"classifier"}  # a debug run: Inception/LPIPS keep their policy
     assert {m.name for m in stored} >= {"fid", "is", "lpips", "lpips_diversity", "class_acc"}
     assert {m.backbone for m in stored} == {backbones.current("classifier")}  # the hash is stored
-    assert {m.n_samples for m in stored} == {1000}  # the CPU default n
+    per_class = {m.n_samples for m in stored if m.name.startswith("intra_fid_c")}  # intra-FID: n of its class
+    assert {m.n_samples for m in stored if not m.name.startswith("intra_fid_c")} == {1000} and per_class == {100}
 
     assert main(["ls", "--sort", "combined", "--db", url]) == 0
     out = capsys.readouterr().out

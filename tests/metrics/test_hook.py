@@ -53,7 +53,9 @@ def test_after_epoch_writes_every_epoch_then_full_rows_and_caches_reals(
     rows = {(m.epoch, m.name, m.backend): m for m in queries.metric_rows(store, [run_id])}
     assert {k[1] for k in rows if k[0] == 1} >= {"class_acc", "fid", "is", "psnr", "mode_collapse"}
     assert ("fid", "inception") not in {(k[1], k[2]) for k in rows}  # not every-epoch
-    assert all(m.n_samples == 20 for m in rows.values() if m.backend != "train")
+    per_class = [m for m in rows.values() if m.name.startswith("intra_fid_c")]  # stored with their class's n
+    assert per_class and all(m.n_samples == 2 for m in per_class)
+    assert all(m.n_samples == 20 for m in rows.values() if m.backend != "train" and not m.name.startswith("intra_fid_c"))
     assert rows[(1, "eval_seconds", "train")].value > 0  # the evaluation's cost is stored, not only logged
     assert queries.epoch_rows(store, run_id)[0].eval_seconds == rows[(1, "eval_seconds", "train")].value
     with store.session() as s:
@@ -69,8 +71,9 @@ def test_after_epoch_writes_every_epoch_then_full_rows_and_caches_reals(
     assert rows[(2, "class_acc", "classifier")].value == pytest.approx(rows[(1, "class_acc", "classifier")].value)
     fid = rows[(2, "fid", "inception")]
     assert fid.value is None and "default_1.pt" in fid.unavailable and fid.n_samples == 20
-    with store.session() as s:
-        assert s.query(FeatureCache).count() == 1  # the reals were not embedded again
+    with store.session() as s:  # the reals were not embedded again (the training images were, once: memorisation)
+        test_rows = [c for c in s.query(FeatureCache).all() if c.dataset.startswith("fashion-mnist-test:")]
+        assert len([c for c in test_rows if ">" not in c.dataset]) == 1
     assert cache_gets  # ... because the cached summary was read
 
 
@@ -93,7 +96,8 @@ def test_debug_runs_get_only_the_classifier_backend_at_checkpoint_epochs(store, 
     assert {m.name for m in rows} >= {"fid", "is", "lpips", "lpips_diversity", "class_acc"}
     evaluated = [m for m in rows if m.backend != "train"]
     assert {m.backbone for m in evaluated} == {backbones.current("classifier")}
-    assert {m.n_samples for m in evaluated} == {1000}  # the CPU default
+    assert {m.n_samples for m in evaluated if not m.name.startswith("intra_fid_c")} == {1000}  # the CPU default
+    assert {m.n_samples for m in evaluated if m.name.startswith("intra_fid_c")} == {100}  # n per class
     [row] = load_results(store, registries)
     assert row.scores["combined@classifier"] is not None
     assert evaluate_hook.DEBUG_LIMIT == 10_000

@@ -7,7 +7,9 @@ imports torch. One module per job:
 * ``context`` -- ``MetricContext`` (lazy samples, reals, features, cached real summaries), ``MetricResult``
 * ``extractors`` -- the feature networks a context builds by key
 * ``engine`` -- ``evaluate()``: every selected metric, honest results for missing weights and errors
-* ``fid``, ``kid``, ``inception_score``, ``lpips``, ``psnr``, ``classes`` -- the metrics themselves
+* ``fid``, ``kid``, ``inception_score``, ``lpips``, ``psnr``, ``classes``, ``intra_fid``, ``prdc``,
+  ``memorisation`` -- the metrics themselves
+* ``bootstrap`` -- batched Frechet distances and the bootstrap standard errors (``*_se``)
 * ``pairs`` -- which images paired metrics compare
 
 The public names of ``cgan_tui.gan.evaluation`` and ``cgan_tui.gan.fid`` (their old homes) still work.
@@ -34,6 +36,9 @@ BODIES: dict[str, str] = {
     "psnr_pixel": _P + "psnr:psnr_pixel",
     "class_acc": _P + "classes:class_acc",
     "diversity": _P + "classes:diversity",
+    "intra_fid": _P + "intra_fid:intra_fid",
+    "prdc_classifier": _P + "prdc:prdc_classifier",
+    "memorisation": _P + "memorisation:memorisation",
 }
 """Built-in metric function name -> ``module:function`` (each takes a ``MetricContext``, returns a dict)."""
 

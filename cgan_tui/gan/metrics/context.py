@@ -4,11 +4,13 @@ real-data summaries from a feature cache) and ``MetricResult``, one value as it 
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import torch
 
 from cgan_tui.gan import features as feat
@@ -22,6 +24,10 @@ EVAL_SEED = 12345
 DEFAULT_N_CUDA = 10_000
 DEFAULT_N_CPU = 1_000
 REAL_DATASET = "fashion-mnist-test"
+TRAIN_DATASET = "fashion-mnist-train"
+TRAIN_SUBSET = 10_000
+"""Training images embedded for the memorisation check: a fixed class-balanced prefix of the training
+split, embedded once per classifier and kept in the feature cache (10,000 x 128 float32, 5 MB)."""
 
 
 def default_n(device: torch.device | str) -> int:
@@ -45,6 +51,18 @@ class MetricResult:
     @property
     def key(self) -> str:
         return f"{self.name}@{self.backend}"
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A metric's value taken on ``n`` samples other than the evaluation's n (a per-class value):
+    stored with that n, so ``show`` says how many samples each class's value rests on."""
+
+    value: float
+    n: int
+
+    def __float__(self) -> float:  # a number wherever metric values are checked as numbers
+        return float(self.value)
 
 
 class FeatureCacheLike(Protocol):
@@ -83,6 +101,7 @@ class MetricContext:
         n: int,
         device: torch.device | str,
         real: Any = None,  # cgan_tui.gan.data.ImageData of the test split; loaded when None
+        train: Any = None,  # ImageData of training images for the memorisation check; loaded when None
         data_dir: str | Path | None = None,
         feature_cache: FeatureCacheLike | None = None,
         extractors: Mapping[str, ExtractorFactory] | None = None,
@@ -101,6 +120,8 @@ class MetricContext:
         self.seed = seed
         self.num_classes = num_classes
         self._real = real
+        self._train = train
+        self._train_features: dict[str, torch.Tensor] = {}
         self._fake: tuple[torch.Tensor, torch.Tensor] | None = None
         self._extractors: dict[str, Any] = {}
         self._extractor_errors: dict[str, WeightsUnavailable] = {}
@@ -108,6 +129,7 @@ class MetricContext:
         self._fake_logits: dict[str, torch.Tensor] = {}
         self._real_summaries: dict[str, feat.RealSummary] = {}
         self._dataset_key: str | None = None
+        self._train_key: str | None = None
         self.real_extractions = 0
         """How many times real images went through an extractor (0 when the cache served them)."""
 
@@ -139,12 +161,27 @@ class MetricContext:
         return self._real
 
     @property
+    def train(self):
+        """``TRAIN_SUBSET`` training images, a class-balanced prefix (the split's arrays are read once
+        per process: ``data._load_arrays`` keeps them)."""
+        if self._train is None:
+            from cgan_tui.gan.data import load_fashion_mnist
+
+            self._train = load_fashion_mnist(self.data_dir, "train", device="cpu", limit=TRAIN_SUBSET)
+        return self._train
+
+    @property
+    def train_key(self) -> str:
+        """``fashion-mnist-train:<digest>`` of the training images the memorisation check compares with."""
+        if self._train_key is None:
+            self._train_key = f"{TRAIN_DATASET}:{_digest(self.train)}"
+        return self._train_key
+
+    @property
     def dataset_key(self) -> str:
         """``fashion-mnist-test:<digest of the images used>``: a cache never mixes data sets."""
         if self._dataset_key is None:
-            digest = hashlib.sha1(self.real.images.cpu().numpy().tobytes())
-            digest.update(self.real.labels.cpu().numpy().tobytes())
-            self._dataset_key = f"{REAL_DATASET}:{digest.hexdigest()[:12]}"
+            self._dataset_key = f"{REAL_DATASET}:{_digest(self.real)}"
         return self._dataset_key
 
     # ------------------------------------------------------------------------------- extractors
@@ -200,9 +237,8 @@ class MetricContext:
             ext = self.extractor(key)
             n_real = len(self.real)
             payload = self.cache.get(self.dataset_key, ext.name, n_real)
-            if payload is not None:
-                summary = feat.RealSummary.from_bytes(payload)
-            else:
+            summary = feat.RealSummary.from_bytes(payload) if payload is not None else None
+            if summary is None or not summary.complete:  # not cached, or cached before per-class sums existed
                 self.real_extractions += 1
                 self._reporting(ext, f"{key} real")
                 feats = ext(self.real.images)
@@ -210,6 +246,31 @@ class MetricContext:
                 self.cache.put(self.dataset_key, ext.name, n_real, summary.to_bytes())
             self._real_summaries[key] = summary
         return self._real_summaries[key]
+
+    def train_features(self, key: str) -> torch.Tensor:
+        """Features of ``self.train`` for extractor ``key`` (float32, CPU), from the feature cache when present."""
+        if key not in self._train_features:
+            ext = self.extractor(key)
+            train = self.train
+            dataset = self.train_key
+            payload = self.cache.get(dataset, ext.name, len(train))
+            if payload is not None:
+                feats = torch.from_numpy(np.load(io.BytesIO(payload), allow_pickle=False))
+            else:
+                self._reporting(ext, f"{key} train")
+                feats = ext(train.images).float().cpu()
+                buf = io.BytesIO()
+                np.save(buf, feats.numpy(), allow_pickle=False)
+                self.cache.put(dataset, ext.name, len(train), buf.getvalue())
+            self._train_features[key] = feats
+        return self._train_features[key]
+
+
+def _digest(data) -> str:
+    """Short SHA-1 of images and labels: a cache key never mixes data sets."""
+    digest = hashlib.sha1(data.images.cpu().numpy().tobytes())
+    digest.update(data.labels.cpu().numpy().tobytes())
+    return digest.hexdigest()[:12]
 
 
 def generate(generator, n: int, latent_dim: int, device: torch.device, seed: int = EVAL_SEED, num_classes: int = NUM_CLASSES):

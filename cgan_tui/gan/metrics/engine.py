@@ -16,6 +16,7 @@ import torch
 
 from cgan_tui.errors import MetricUnavailable, PluginCallError
 from cgan_tui.gan.metrics.context import (
+    Counted,
     EvalProgress,
     FeatureCacheLike,
     MetricContext,
@@ -64,6 +65,7 @@ def evaluate(
     feature_cache: FeatureCacheLike | None = None,
     extractors: Mapping[str, ExtractorFactory] | None = None,
     real: Any = None,
+    train: Any = None,
     every_epoch_only: bool = False,
     context: MetricContext | None = None,
     progress: EvalProgress | None = None,
@@ -75,7 +77,7 @@ def evaluate(
     n = int(n or default_n(device))
     selected = select_metrics(registries.metrics, metrics, every_epoch_only)
     ctx = context or MetricContext(
-        generator, latent_dim=int(config.latent_dim), n=n, device=device, real=real, data_dir=config.data_dir,
+        generator, latent_dim=int(config.latent_dim), n=n, device=device, real=real, train=train, data_dir=config.data_dir,
         feature_cache=feature_cache, extractors=extractors, progress=progress,
     )  # fmt: skip
     if progress is not None and ctx.progress is None:
@@ -107,9 +109,12 @@ def evaluate(
             if isinstance(value, MetricUnavailable):  # one value of a metric cannot be computed here
                 results.append(MetricResult(name, None, metric.backend, ctx.n, value.reason, metric.name))
                 continue
+            n_value = ctx.n
+            if isinstance(value, Counted):  # a per-class value: stored with its own sample count
+                n_value, value = value.n, value.value
             ok = value is not None and torch.isfinite(torch.tensor(float(value))).item()
             results.append(
-                MetricResult(name, float(value) if ok else None, metric.backend, ctx.n,
+                MetricResult(name, float(value) if ok else None, metric.backend, n_value,
                              None if ok else "not a finite number", metric.name, backbone)  # fmt: skip
             )
         log.info("metric %s (%s) n=%d took %.2fs", metric.name, metric.backend, ctx.n, time.perf_counter() - started)

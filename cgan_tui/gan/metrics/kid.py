@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from cgan_tui.gan.metrics.bootstrap import BOOTSTRAP_RESAMPLES, kid_se
 from cgan_tui.gan.metrics.context import MetricContext
 from cgan_tui.gan.weights import MetricUnavailable
 
@@ -34,6 +35,21 @@ def kid(
     """(KID mean, std over subsets) exactly as torchmetrics computes it (its polynomial kernel and MMD
     estimator, subsets of ``min(1000, n_real, n_fake)``), but with the three kernel matrices computed
     once and subsets taken as index selections: 100 subsets cost about as much as one."""
+    mean, std, _ = kid_with_se(real_features, fake_features, seed, subsets, subset_size, resamples=0)
+    return mean, std
+
+
+def kid_with_se(
+    real_features: np.ndarray | torch.Tensor,
+    fake_features: torch.Tensor,
+    seed: int = 0,
+    subsets: int = KID_SUBSETS,
+    subset_size: int = KID_SUBSET,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> tuple[float, float, float]:
+    """``kid`` plus the bootstrap SE over the generated samples (``bootstrap.kid_se``: the unbiased
+    MMD^2 of all reals against ``resamples`` resamples of the generated set, from the same kernels);
+    the SE is nan when ``resamples`` is 0."""
     from torchmetrics.image.kid import maximum_mean_discrepancy, poly_kernel
 
     real = torch.as_tensor(real_features).float().cpu()
@@ -42,6 +58,7 @@ def kid(
     if m < 2:
         raise ValueError("KID needs at least 2 real and 2 fake samples")
     k_rr, k_ff, k_rf = poly_kernel(real, real), poly_kernel(fake, fake), poly_kernel(real, fake)
+    se = kid_se(k_rr, k_rf, k_ff, resamples) if resamples > 1 else float("nan")
     gen = torch.Generator().manual_seed(seed)
     scores = []
     for _ in range(subsets):
@@ -49,7 +66,7 @@ def kid(
         jf = torch.randperm(fake.shape[0], generator=gen)[:m]
         scores.append(maximum_mean_discrepancy(k_rr[ir][:, ir], k_rf[ir][:, jf], k_ff[jf][:, jf]))
     values = torch.stack(scores)
-    return float(values.mean()), float(values.std(unbiased=False))
+    return float(values.mean()), float(values.std(unbiased=False)), se
 
 
 def kid_inception(ctx: MetricContext) -> dict[str, Any]:
@@ -61,6 +78,6 @@ def kid_inception(ctx: MetricContext) -> dict[str, Any]:
         mean, _ = kid(real, fake, subsets=1, subset_size=max(len(real), len(fake)))
         reason = (f"n={len(fake)} is too small for KID subsets (needs n >= {2 * KID_MIN_SUBSET}): "
                   "no spread to report")  # fmt: skip
-        return {"kid": mean, "kid_std": MetricUnavailable(reason)}
-    mean, std = kid(real, fake, subset_size=m)
-    return {"kid": mean, "kid_std": std}
+        return {"kid": mean, "kid_std": MetricUnavailable(reason), "kid_se": MetricUnavailable(reason)}
+    mean, std, se = kid_with_se(real, fake, subset_size=m)
+    return {"kid": mean, "kid_std": std, "kid_se": se}

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from cgan_tui.classes import worst_class_note
 from cgan_tui.errors import UserError
 from cgan_tui.grid_tiles import GridImage
 from cgan_tui.results import DISPLAY
@@ -125,7 +126,7 @@ class RunDetailScreen(Screen):
         precision = getattr(run, "precision", None)
         if precision:
             title += f" · {precision.split(' ', 1)[0]}"
-        title += _cost_text(data.epochs)
+        title += _cost_text(data.epochs) + worst_class_note(metric_series(data.metrics))
         evaluating = getattr(run, "eval_progress", None)
         if evaluating and status == "running":
             title += f" · evaluating: {evaluating}"
