@@ -151,9 +151,13 @@ async def test_every_screen_opens_and_the_filter_takes_markup(hostile, hostile_r
         await wait_for(pilot, lambda: app.screen is results, what="back on results")
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, AggregateScreen), what="aggregate")
-        await pilot.pause()  # grouped by loss: the hostile loss name is a row
-        assert any(HOSTILE_LOSS in str(app.screen.query_one("#aggregate-table").get_row_at(i)[0])
-                   for i in range(app.screen.query_one("#aggregate-table").row_count))  # fmt: skip
+
+        def hostile_group_shown() -> bool:  # grouped by loss: the hostile loss name is a row (once drawn)
+            tables = app.screen.query("#aggregate-table")
+            return bool(tables) and any(HOSTILE_LOSS in str(tables.first().get_row_at(i)[0])
+                                        for i in range(tables.first().row_count))  # fmt: skip
+
+        await wait_for(pilot, hostile_group_shown, what="the hostile loss as an aggregate row")
         _alive(app)
         await pilot.press("escape")
 

@@ -65,7 +65,9 @@ def _app(url: str, registries) -> CganApp:
 async def test_tui_error_screen_hides_the_query_password(registries):
     app = _app(f"{UNREACHABLE}?password={SECRET}", registries)
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MessageScreen), what="the error screen")
+        # the screen is pushed before its children mount: wait for the message itself, not the screen
+        await wait_for(pilot, lambda: isinstance(app.screen, MessageScreen) and bool(app.screen.query("#message-box")),
+                       what="the error screen's message")  # fmt: skip
         shown = str(app.screen.query_one("#message-box").render())
         assert "cannot open database" in shown and "password=***" in shown and SECRET not in shown
         assert SECRET not in app.sub_title + app.title

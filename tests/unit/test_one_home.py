@@ -67,7 +67,7 @@ def test_run_label_is_one_formula(store):
     assert row.run_label == config.label and row.label == f"{config.label} e{row.epoch}"
     (queued,) = [r for r in queue_rows(store) if r.id == run]
     assert queued.label == config.label
-    assert RunInfo(q.get_run(store, run), {}, [], {}).name == f"r{run} {config.label}"
+    assert RunInfo(q.get_run(store, run), {}, [], {}).name == f"r{run} {config.label} s{config.seed}"  # seeds told apart
 
 
 def test_eta_text_is_shared_by_cli_and_tui():
@@ -76,7 +76,7 @@ def test_eta_text_is_shared_by_cli_and_tui():
     assert format_eta(None) == "—"
     assert format_eta(65) == "1:05" and format_eta(3725.4) == "1:02:05"
     row = argparse.Namespace(images_per_s=None, steps_per_epoch=0, cancel_requested=False, current_epoch=1,
-                             epochs=3, eta_s=3725.0)  # fmt: skip
+                             epochs=3, eta_s=3725.0, stale=False, eval_pending=())  # fmt: skip
     assert progress_text(row).endswith("ETA 1:02:05")
 
 
