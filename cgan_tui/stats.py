@@ -19,12 +19,15 @@ ALPHA = 0.05
 MIN_SEEDS = 2
 """A mean gets an interval, and two settings a test, only with at least this many values each."""
 
-NOT_A_SETTING = ("seed", "device", "data_dir", "num_workers")
-"""Config fields that do not change what is being measured: runs differing only in these are repeats."""
+NOT_A_SETTING = ("seed", "device", "data_dir", "num_workers", "epochs", "checkpoint_epochs")
+"""Config fields that do not change what is being measured: runs differing only in these are repeats.
+A model is compared at an epoch (the key gets ``@eN``), and no built-in family schedules anything over
+the planned length, so a run planned for 30 epochs is at epoch 10 what a 10-epoch run is (and a run
+extended with ``queue extend`` stays one setting with its seeds)."""
 
 
 def setting_of(config: dict) -> str:
-    """A stable key for a run's setting: its config without seed and where it ran (sorted JSON)."""
+    """A stable key for a run's setting: its config without ``NOT_A_SETTING`` (sorted JSON)."""
     kept = {k: v for k, v in config.items() if k not in NOT_A_SETTING}
     return json.dumps(kept, sort_keys=True, default=str)
 

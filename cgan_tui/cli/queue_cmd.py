@@ -1,4 +1,4 @@
-"""``cgan-tui queue add|ls|cancel|prio|requeue`` and ``cgan-tui worker`` (background training).
+"""``cgan-tui queue add|ls|cancel|prio|requeue|extend`` and ``cgan-tui worker`` (background training).
 
 ``queue add`` validates everything against the plugin registries before storing anything (one typo
 in a grid rejects the whole grid). ``worker`` runs the worker loop in this process (``--workers 1``)
@@ -58,6 +58,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     requeue.add_argument("run_ids", type=int, nargs="+", metavar="RUN_ID")
     add_common(requeue)
     requeue.set_defaults(func=run_requeue)
+
+    extend = sub.add_parser(
+        "extend", help="train completed runs on to more epochs (they resume from their last checkpoint)",
+        description="Train completed (or cancelled) runs on to --epochs: the run's length grows, the milestones "
+        "in --checkpoint-epochs are added, and it goes back to the queue; a worker resumes it from its newest "
+        "checkpoint, so the epochs it has are kept and not trained again.",
+    )  # fmt: skip
+    extend.add_argument("run_ids", type=int, nargs="+", metavar="RUN_ID")
+    extend.add_argument("--epochs", type=int, required=True, metavar="N", help="the new total number of epochs")
+    extend.add_argument("--checkpoint-epochs", default="", metavar="LIST",
+                        help="milestones to add, e.g. 20,30 (kept checkpoints, evaluated at full n)")
+    add_common(extend)
+    extend.set_defaults(func=run_extend)
 
     worker = subparsers.add_parser(
         "worker", help="process the queue in the background (local worker processes)",
@@ -199,6 +212,23 @@ def run_requeue(args: argparse.Namespace) -> int:
         requeue(store, run_id)
         print(f"run {run_id}: queued (resumes from its last checkpoint)")
     store.dispose()
+    return 0
+
+
+def run_extend(args: argparse.Namespace) -> int:
+    from cgan_tui.config import parse_int_list
+    from cgan_tui.runner.queue import extend
+
+    milestones = parse_int_list(args.checkpoint_epochs, "--checkpoint-epochs")
+    store = _store(args, create=False)
+    try:
+        for run_id in args.run_ids:
+            done = extend(store, run_id, args.epochs, milestones)
+            print(f"run {run_id}: queued for epochs {done.resumes_from + 1}-{done.epochs} (was {done.epochs_before}; "
+                  f"resumes from its epoch-{done.resumes_from} checkpoint; milestones "
+                  f"{', '.join(map(str, done.checkpoint_epochs)) or 'none'})")  # fmt: skip
+    finally:
+        store.dispose()
     return 0
 
 

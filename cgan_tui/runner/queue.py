@@ -174,6 +174,58 @@ def requeue(store: Store, run_id: int) -> None:
     )
 
 
+EXTENDABLE = (RunStatus.completed, RunStatus.cancelled)
+
+
+@dataclass(frozen=True)
+class Extension:
+    """What ``extend`` changed: the run's new length and the epoch it resumes from."""
+
+    run_id: int
+    epochs_before: int
+    epochs: int
+    resumes_from: int
+    checkpoint_epochs: tuple[int, ...]
+
+
+def extend(store: Store, run_id: int, epochs: int, checkpoint_epochs: Iterable[int] = ()) -> Extension:
+    """Train a completed (or cancelled) run on to ``epochs``: its config's length grows, milestones
+    ``checkpoint_epochs`` are added, and it goes back to the queue; a worker resumes it from its newest
+    intact checkpoint (optimiser and RNG state), so the epochs it already has are not trained again and
+    the result is the run a longer ``--epochs`` would have given (the built-in families have no schedule
+    over the planned length). Refused without a checkpoint to resume from: training from scratch would
+    replace the stored epochs."""
+    from cgan_tui.artifacts import exists as artifact_exists
+    from cgan_tui.config import validated
+    from cgan_tui.store.queries.runs import stored_config_json
+    from cgan_tui.store.tables import newest_checkpoint
+
+    run = q.get_run(store, run_id)
+    if run.status not in EXTENDABLE:
+        raise UserError(f"run {run_id} is {run.status.value}; only completed or cancelled runs can be extended "
+                        "(a queued or running run: cancel it first; a failed or diverged one: requeue it)")  # fmt: skip
+    config = q.run_config(run)
+    done = int(run.current_epoch or 0)
+    if int(epochs) <= max(done, config.epochs):
+        raise UserError(f"--epochs must be above the run's {config.epochs} planned epochs "
+                        f"(it has trained {done}), got {epochs}")  # fmt: skip
+    newest = newest_checkpoint(r for r in q.checkpoints(store, run_id) if artifact_exists(r.path))
+    if newest is None:
+        raise UserError(f"run {run_id} has no checkpoint file to resume from (its artifacts were removed or "
+                        "moved); queue a new run with --epochs instead")  # fmt: skip
+    data = config.to_dict()
+    milestones = sorted({*map(int, data.get("checkpoint_epochs") or ()), *map(int, checkpoint_epochs)})
+    data.update(epochs=int(epochs), checkpoint_epochs=milestones)
+    new = validated(data, given={"epochs", "checkpoint_epochs"})
+    values = dict(
+        config_json=stored_config_json(new), epochs=new.epochs, status=RunStatus.queued, cancel_requested=False,
+        worker_id=None, pid=None, hostname=None, heartbeat_at=None, finished_at=None,
+    )  # fmt: skip
+    if not q.set_if_status(store, run_id, EXTENDABLE, **values):
+        raise UserError(f"run {run_id} changed state while being extended; try again")
+    return Extension(run_id, config.epochs, new.epochs, int(newest.epoch), tuple(new.checkpoint_epochs))
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process with this pid exists on this host (a zombie counts as gone)."""
     try:

@@ -35,7 +35,7 @@ def _experiment_id(session: Session, name: str | None) -> int | None:
 def new_run_row(config: RunConfig, *, status: str = "queued", priority: int = 0) -> Run:
     """A Run row for a resolved config (denormalised columns filled), not yet added to a session."""
     return Run(
-        config_json=_config_json(config),
+        config_json=stored_config_json(config),
         model=config.model,
         loss=config.loss,
         conditioning=config.conditioning,
@@ -48,7 +48,7 @@ def new_run_row(config: RunConfig, *, status: str = "queued", priority: int = 0)
     )
 
 
-def _config_json(config: RunConfig) -> str:
+def stored_config_json(config: RunConfig) -> str:
     """The stored JSON: strict (NaN and infinity are not JSON; SQLite's json_extract rejects them)."""
     import json
 
