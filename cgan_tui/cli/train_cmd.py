@@ -244,6 +244,27 @@ def _num(value: Any, fmt: str = ".4f", missing: str = "-") -> str:
 # --------------------------------------------------------------------------------------------- show
 
 
+def _when(stamp: str | None) -> str:
+    """A stored timestamp to the second, in UTC (``--json`` keeps the full ISO text)."""
+    if not stamp:
+        return "-"
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _metric_text(name: str, value: float) -> str:
+    """Four decimals, except counts (``mode_collapse 8``, not ``8.0000``)."""
+    from cgan_tui.formatting import COUNT_VALUES
+
+    return str(int(value)) if name in COUNT_VALUES and float(value).is_integer() else _num(value)
+
+
 def show_data(store, run_id: int) -> dict[str, Any]:
     """Everything ``show`` prints, as plain data (also the ``--json`` output)."""
     from cgan_tui.runner.logs import log_path
@@ -337,7 +358,8 @@ def run_show(args: argparse.Namespace) -> int:
     if data["eval_pending"] and data["status"] in ("queued", "running"):
         out.append(f"evaluation pending: epoch {', '.join(map(str, data['eval_pending']))} (its worker stopped "
                    "mid-evaluation; the next worker evaluates it before training on)")  # fmt: skip
-    out.append(f"created {data['created_at']}  started {data['started_at'] or '-'}  finished {data['finished_at'] or '-'}")
+    out.append(f"created {_when(data['created_at'])}  started {_when(data['started_at'])}  "
+               f"finished {_when(data['finished_at'])}")  # fmt: skip
     if data["error"]:
         out.append("note:" if data["status"] == "completed" else "error:")
         out.extend("  " + line for line in data["error"].rstrip().splitlines())
@@ -364,7 +386,7 @@ def run_show(args: argparse.Namespace) -> int:
     out.append("metrics:" if data["metrics"] else "metrics: (none)")
     se = {(m["epoch"], m["backend"], m["name"]): m["value"] for m in data["metrics"] if m["name"].endswith(SE_SUFFIX)}
     for m in data["metrics"]:
-        value = _num(m["value"]) if m["value"] is not None else f"{NOT_AVAILABLE}: {m['unavailable'] or '?'}"
+        value = _metric_text(m["name"], m["value"]) if m["value"] is not None else f"{NOT_AVAILABLE}: {m['unavailable'] or '?'}"
         error = se.get((m["epoch"], m["backend"], m["name"] + SE_SUFFIX))
         if m["value"] is not None and error is not None:  # FID/KID/intra-FID with a bootstrap SE: 38.2±0.4
             value = format_with_error(m["value"], error, m["name"])
