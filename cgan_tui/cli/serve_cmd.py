@@ -91,6 +91,20 @@ def banner(args: argparse.Namespace, url: str, db: str) -> list[str]:
     return lines
 
 
+def check_port(host: str, port: int) -> None:
+    """Bind and release the address first: a port in use or an unknown host is one line, said before
+    textual-serve prints its banner (it binds only after printing it)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself binds
+            probe.bind((host.strip("[]"), port))
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import os
 
@@ -107,6 +121,7 @@ def run_serve(args: argparse.Namespace) -> int:
     path = sqlite_file(url)
     if path is not None and not path.exists() and not args.allow_writes:
         raise UserError(f"no database at {path}: a read-only server shows an existing one (--db PATH|URL)")
+    check_port(args.host, args.port)
     command = session_command(args)
     os.environ[DB_ENV] = url  # every session's app opens this database (resolved: a relative path stays put)
     os.environ["CGAN_TUI_IMAGES"] = "halfcell"  # the browser's terminal (xterm.js) draws no Sixel/Kitty graphics

@@ -84,6 +84,11 @@ class Browser:
             await asyncio.sleep(0.1)
         self._ws = await self._http.ws_connect(pages[0]["webSocketDebuggerUrl"], max_msg_size=0)
         await self.call("Page.enable")
+        # the page's viewport exactly this size (a headless window is taller than its page), and focused:
+        # xterm.js tells the app when the page loses focus, and a blurred Textual app hides the footer's keys
+        await self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                        mobile=False)  # fmt: skip
+        await self.call("Emulation.setFocusEmulationEnabled", enabled=True)
         await self.call("Page.addScriptToEvaluateOnNewDocument", source=CATCH_TERMINAL)
         return self
 
@@ -173,7 +178,8 @@ class Browser:
 async def _shoot(url: str, out: Path, width: int, height: int) -> None:
     async with Browser(width, height) as browser:
         await browser.open(url)
-        await browser.wait_for_text(lambda t: "completed" in t, "the results table")
+        await browser.wait_for_text(lambda t: "completed" in t and "opening database" not in t, "the results table")
+        await browser.evaluate("window.__cganTerminal.focus()")
         await asyncio.sleep(1.0)  # a tool, not a test: let the last frame land before the picture
         await browser.screenshot(out)
 

@@ -187,12 +187,20 @@ def test_each_browser_session_runs_the_app_read_only_unless_writes_are_allowed()
 
 
 @needs_serve
-def test_serve_refuses_a_missing_database_and_a_bad_port_in_one_line(tmp_path, capsys):
+def test_serve_refuses_a_missing_database_a_bad_port_and_a_busy_one_in_one_line(snapshot_db, tmp_path, capsys):
     from cgan_tui.cli import main
 
     assert main(["serve", "--db", str(tmp_path / "none.db")]) == 2
     assert main(["serve", "--port", "70000", "--db", str(tmp_path / "none.db")]) == 2
-    err = capsys.readouterr().err.splitlines()
-    assert err == [f"cgan-tui: error: no database at {tmp_path / 'none.db'}: a read-only server shows an existing one "
-                   "(--db PATH|URL)", "cgan-tui: error: --port 70000 is not a port; valid: 1..65535"]  # fmt: skip
-    assert not (tmp_path / "none.db").exists()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--db", str(snapshot_db.path), "--port", str(port)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f"cgan-tui: error: no database at {tmp_path / 'none.db'}: a read-only server shows an existing one (--db PATH|URL)",
+        "cgan-tui: error: --port 70000 is not a port; valid: 1..65535",
+        f"cgan-tui: error: cannot listen on 127.0.0.1:{port}: Address already in use",
+    ]
+    assert captured.out == "" and not (tmp_path / "none.db").exists()
