@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "cgan_tui.cli.queue_cmd",  # queue, worker
     "cgan_tui.cli.sample_cmd",  # sample
     "cgan_tui.cli.report_cmd",  # report
+    "cgan_tui.cli.serve_cmd",  # serve
 )
 
 
@@ -39,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--executor", default=None, metavar="KIND",
         help="what the queue screen's w key starts: local worker processes (default) or ray actors ($RAY_ADDRESS)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--read-only", action="store_true",
+        help="open the app read-only: queueing, rating, cancelling and starting workers are refused "
+        "(how `cgan-tui serve` starts it for each browser unless --allow-writes)",
     )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:

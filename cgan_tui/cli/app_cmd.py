@@ -38,6 +38,7 @@ def run_app(args: argparse.Namespace) -> int:
         image_renderer=choice[0].name if choice else "halfcell",
         image_reason=choice[0].reason if choice else "terminal probe failed",
         executor=executor,
+        read_only=bool(getattr(args, "read_only", False)),
     )
     CganApp(services).run()
     return 0

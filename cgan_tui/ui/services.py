@@ -50,6 +50,9 @@ def import_store_layer() -> None:
 DISCOVERY_FAILED = "plugin discovery"
 """Name of the report row standing in for every plugin when discovery itself raised."""
 
+READ_ONLY = "read-only: this app was started with --read-only (`cgan-tui serve` without --allow-writes)"
+"""Why a write was refused; the screen that tried it says what was not done."""
+
 @dataclass
 class Services:
     """The store, the plugin loader, the queue and a worker-pool factory, injectable for tests.
@@ -76,6 +79,9 @@ class Services:
     export_dir: Path = field(default_factory=Path)
     """Where the run detail screen's ``s`` writes the shown grid (default: the current folder)."""
     lock_probe_s: float = 1.0
+    read_only: bool = False
+    """Refuse every write (queue, rate, cancel, workers, saving files) with one line: what a browser
+    session of ``cgan-tui serve`` gets unless the server was started with ``--allow-writes``."""
     _store: Store | None = field(default=None, init=False, repr=False)
     _registries: Registries | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -101,8 +107,17 @@ class Services:
         except Exception:  # noqa: BLE001 - a malformed URL is reported by connect(); the header shows it masked
             return redact(self.url)
         if parsed.get_backend_name() == "sqlite" and parsed.database:
-            return Path(parsed.database).name
-        return redact(self.url)
+            name = Path(parsed.database).name
+        else:
+            name = redact(self.url)
+        return f"{name} · read-only" if self.read_only else name
+
+    def check_writable(self) -> None:
+        """Raise a one-line UserError when this app is read-only; every write method calls it first."""
+        if self.read_only:
+            from cgan_tui.errors import UserError
+
+            raise UserError(READ_ONLY)
 
     # ------------------------------------------------------------------ store and plugins
     def connect(self) -> Store:
@@ -143,6 +158,7 @@ class Services:
         from cgan_tui.store import queries
 
         try:
+            self.check_writable()
             queries.check_rateable(self.store, run_id, epoch)
         except UserError as exc:
             return str(exc)
@@ -228,6 +244,7 @@ class Services:
         path. The bytes are the stored picture itself: nothing is redrawn (the UI never imports torch)."""
         from cgan_tui.errors import UserError
 
+        self.check_writable()
         path = Path(self.export_dir) / f"run{run_id}_e{epoch}_grid.png"
         try:
             path.write_bytes(png)
@@ -267,6 +284,7 @@ class Services:
         }
 
     def rate(self, run_id: int, epoch: int, criterion: str, value: int) -> None:
+        self.check_writable()
         from cgan_tui.store import queries
 
         queries.add_rating(self.store, run_id, epoch, criterion, value, rater=self.rater)
@@ -291,6 +309,7 @@ class Services:
 
     def enqueue(self, configs: Sequence[RunConfig], priority: int = 0, experiment: str | None = None) -> list[int]:
         """Resolve every config against the plugins (one typo rejects the batch), then queue them."""
+        self.check_writable()
         from cgan_tui.runner import queue
 
         return queue.enqueue_grid(
@@ -301,6 +320,7 @@ class Services:
         return sorted(self.grids_dir.glob("*.toml")) if self.grids_dir.is_dir() else []
 
     def enqueue_grid(self, path: Path, priority: int = 0) -> list[int]:
+        self.check_writable()
         from cgan_tui.runner import queue
 
         return queue.enqueue_grid(self.store, Path(path), registries=self.registries(), priority=priority)
@@ -308,7 +328,9 @@ class Services:
     def grid_cost(self, path: Path) -> dict:
         """The grid's estimated training time from ``gan.cost`` (a measured probe), run in a subprocess
         so this process never imports torch: ``{"text", "seconds", "confirm", "human", "limit"}`` or
-        ``{"error"}``."""
+        ``{"error"}``. Read-only: no estimate (it is only asked for before queueing, which is refused)."""
+        if self.read_only:
+            return {"error": READ_ONLY}
         import json
         import subprocess
         import sys
@@ -321,16 +343,19 @@ class Services:
             return {"error": f"no estimate: {type(exc).__name__}: {exc}"}
 
     def cancel(self, run_id: int) -> str:
+        self.check_writable()
         from cgan_tui.runner import queue
 
         return queue.cancel(self.store, run_id)
 
     def reprioritise(self, run_id: int, priority: int) -> None:
+        self.check_writable()
         from cgan_tui.runner import queue
 
         queue.reprioritise(self.store, run_id, priority)
 
     def requeue(self, run_id: int) -> None:
+        self.check_writable()
         from cgan_tui.runner import queue
 
         queue.requeue(self.store, run_id)
@@ -342,6 +367,7 @@ class Services:
 
     def start_workers(self, n: int = 1) -> int:
         """Start ``n`` more local worker processes; returns how many are alive."""
+        self.check_writable()
         if self._pool is None:
             factory = self.executor_factory
             if factory is None:
