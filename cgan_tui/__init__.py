@@ -14,7 +14,16 @@ from typing import Any
 from cgan_tui.errors import MetricUnavailable, PluginCallError, WeightsUnavailable
 from cgan_tui.hooks import hookimpl
 from cgan_tui.lazy import lazy
-from cgan_tui.specs import HOOKSPEC_VERSION, Conditioning, Loss, Metric, ModelFamily, Score
+from cgan_tui.specs import (
+    HOOKSPEC_VERSION,
+    Backend,
+    BackendWeights,
+    Conditioning,
+    Loss,
+    Metric,
+    ModelFamily,
+    Score,
+)
 
 __version__ = "0.1.0"
 
@@ -25,6 +34,10 @@ _LAZY: dict[str, str] = {  # public name -> "module:attr"; imported on first use
     "resolve_config": "cgan_tui.config:resolve",
     # what a metric's compute(ctx) receives
     "MetricContext": "cgan_tui.gan.evaluation:MetricContext",
+    # a backend plugin's metric: Frechet distance of generated features to cached real statistics
+    "frechet_distance": "cgan_tui.gan.metrics.fid:frechet_distance_to_summary",
+    # a backend plugin's extractor: the path of one of its weight files, or WeightsUnavailable (torch-free)
+    "weight_file": "cgan_tui.gan.weights:require",
     # building blocks of conditioning schemes and model families (torch modules)
     "LabelEncoder": "cgan_tui.gan.models.common:LabelEncoder",
     "DiscriminatorConditioner": "cgan_tui.gan.models.common:DiscriminatorConditioner",
@@ -56,6 +69,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "HOOKSPEC_VERSION",
+    "Backend",
+    "BackendWeights",
     "Conditioning",
     "Loss",
     "Metric",

@@ -35,3 +35,8 @@ def register_metrics() -> list:
 @hookspec
 def register_scores() -> list:
     """Return a list of ``cgan_tui.specs.Score`` objects."""
+
+
+@hookspec
+def register_backends() -> list:
+    """Return a list of ``cgan_tui.specs.Backend`` objects."""

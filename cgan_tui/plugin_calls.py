@@ -105,10 +105,11 @@ class GuardedCall:
 GUARDED: dict[str, dict[str, tuple[Callable[[Any], str | None], tuple[type[BaseException], ...]]]] = {
     "losses": {"d_loss": (scalar_tensor, ()), "g_loss": (scalar_tensor, ()), "penalty": (scalar_tensor, ())},
     "metrics": {"compute": (metric_values, (MetricUnavailable,))},
+    "backends": {"extractor": (lambda _extractor: None, (MetricUnavailable,))},  # missing weights pass through
 }
 """Per registry kind: which callables are guarded, the result check and the exceptions let through."""
 
-SINGULAR = {"losses": "loss", "metrics": "metric"}
+SINGULAR = {"losses": "loss", "metrics": "metric", "backends": "backend"}
 
 
 def guard(obj: Any, kind: str, plugin: str) -> Any:

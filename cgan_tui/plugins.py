@@ -20,7 +20,7 @@ from cgan_tui import hooks
 from cgan_tui.errors import UserError
 from cgan_tui.plugin_calls import describe, guard
 from cgan_tui.settings import settings
-from cgan_tui.specs import KINDS
+from cgan_tui.specs import KINDS, BackendWeights
 
 ENTRY_POINT_GROUP = "cgan_tui"
 DISABLE_ENV = "CGAN_TUI_DISABLE_PLUGINS"
@@ -122,6 +122,7 @@ class Registries:
     models: Registry
     metrics: Registry
     scores: Registry
+    backends: Registry
     plugins: list[PluginInfo]
 
     def kind(self, kind: str) -> Registry:
@@ -322,6 +323,7 @@ def _check(obj: object, kind: str) -> str | None:
         "models": (),
         "metrics": ("compute",),
         "scores": ("compute",),
+        "backends": ("extractor",),
     }[kind]
     optional = {"losses": ("penalty",), "conditionings": ("generator", "discriminator")}.get(kind, ())
     for attr in required:
@@ -337,6 +339,10 @@ def _check(obj: object, kind: str) -> str | None:
             return "needs a callable build (G/D families) or trainer (families with their own step)"
     if kind == "conditionings" and obj.generator is None and obj.discriminator is None:  # type: ignore[attr-defined]
         return "needs a generator or a discriminator side"
+    if kind == "backends":
+        bad = [type(w).__name__ for w in getattr(obj, "weights", ()) if not isinstance(w, BackendWeights)]
+        if bad:
+            return f"weights must be BackendWeights, got {', '.join(bad)}"
     if kind in ("metrics", "scores") and getattr(obj, "better", None) not in ("lower", "higher"):
         return f"better must be 'lower' or 'higher', got {getattr(obj, 'better', None)!r}"
     return None

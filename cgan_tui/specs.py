@@ -21,7 +21,8 @@ History: 1 covered the hooks and spec objects only; 2 (same hooks and fields, so
 for 1 works unchanged) extends the promise to the ``cgan_tui`` public API; 3: ``ModelFamily.build``
 became optional (a family gives ``build`` or its own ``trainer``), so code that calls
 ``family.build`` must check ``family.adversarial`` first; plugins written for 1 or 2 load unchanged
-(docs/plugins.md, Compatibility)."""
+(docs/plugins.md, Compatibility). Still 3: ``register_backends`` (feature backends and their
+weight files) is a new hook, which old plugins simply do not implement."""
 
 
 @dataclass(frozen=True)
@@ -158,11 +159,53 @@ class Score:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class BackendWeights:
+    """A pretrained file a backend needs, as ``cgan-tui weights`` lists and ``weights fetch`` downloads it.
+
+    ``url``: where the network's own library downloads it (``cgan-tui weights fetch NAME`` uses it, or
+    the mirror's folder with the same ``filename``). ``sha256``: the published SHA-256, full hex or the
+    prefix torch.hub puts in file names; a download whose digest does not start with it is refused.
+    ``None`` only where the publisher gives no hash (say so in ``how_to_get``). ``validate(path)``
+    raises when a file is not this network (``weights import`` runs it). ``used_by`` names the values
+    that need it. The file is looked for in torch hub's checkpoint folder, then ``$CGAN_TUI_WEIGHTS``.
+    """
+
+    name: str
+    filename: str
+    url: str | None = None
+    sha256: str | None = None
+    used_by: str = ""
+    validate: Callable[[Any], None] | None = None
+    how_to_get: str = ""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A feature backend: a network that maps images to feature vectors, and the files it needs.
+
+    ``extractor(ctx) -> extractor`` builds it for one evaluation (``ctx`` is the ``MetricContext``;
+    ``ctx.device``); it raises ``WeightsUnavailable`` when a file is missing. The extractor has
+    ``name`` (the feature-cache key: include a digest of the weights), ``backend``, ``num_features``,
+    ``device``, ``batch`` and ``__call__(images uint8 (N, 1, 28, 28)) -> float (N, num_features)``.
+    Metrics reach it as ``ctx.fake_features(NAME)`` and ``ctx.real_summary(NAME)`` (cached real
+    statistics), exactly like the built-in ``inception`` and ``classifier`` backends; values of metrics
+    declaring ``backend=NAME`` are stored and listed under it (``cgan-tui ls --backend NAME``).
+    ``weights`` join the registry of ``cgan-tui weights`` (list, ``fetch``, ``import``).
+    """
+
+    name: str
+    extractor: Callable[..., Any]
+    weights: tuple[BackendWeights, ...] = ()
+    description: str = ""
+
+
 KINDS: dict[str, type] = {
     "losses": Loss,
     "conditionings": Conditioning,
     "models": ModelFamily,
     "metrics": Metric,
     "scores": Score,
+    "backends": Backend,
 }
 """Registry kind -> the spec class its hook must return a list of."""

@@ -68,10 +68,10 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.n is not None and args.n < least:
         raise UserError(f"--n must be an integer >= {least} (got {args.n})")
     from cgan_tui.gan.device import pick_device
-    from cgan_tui.gan.evaluation import default_n, evaluate
+    from cgan_tui.gan.evaluation import MetricContext, default_n, evaluate
     from cgan_tui.gan.training import load_generator
     from cgan_tui.runner.damaged import damaged_line
-    from cgan_tui.runner.evaluate_hook import StoreFeatureCache, store_results
+    from cgan_tui.runner.evaluate_hook import StoreFeatureCache, record_grid_neighbours, store_results
     from cgan_tui.runner.pending_eval import filled
     from cgan_tui.store import queries as q
     from cgan_tui.store.tables import newest_checkpoint
@@ -112,10 +112,13 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"run {run.id} {config.label} epoch {ckpt.epoch}: n={n}{note}, device {device}", flush=True)
         started = time.perf_counter()
         with EmbedProgress() as progress:
+            context = MetricContext(generator, latent_dim=int(config.latent_dim), n=n, device=device,
+                                    data_dir=config.data_dir, feature_cache=StoreFeatureCache(store), progress=progress)  # fmt: skip
             results = evaluate(
                 generator, config, registries, epoch=ckpt.epoch, n=n, device=device, metrics=metrics,
-                feature_cache=StoreFeatureCache(store), progress=progress,
+                feature_cache=StoreFeatureCache(store), progress=progress, context=context,
             )  # fmt: skip
+            record_grid_neighbours(store, run.id, ckpt.epoch, results, context)
         seconds = time.perf_counter() - started
         store_results(store, run.id, ckpt.epoch, results)
         filled(store, run.id, ckpt.epoch)  # a gap a dead worker left (the run's note) is closed

@@ -11,6 +11,9 @@ The two ImageNet files that torchvision and torch-fidelity download themselves c
 ``url`` and published ``sha256`` here (the one home of that data); ``cgan-tui weights fetch``
 (``cgan_tui.gan.weights_fetch``) downloads them from there, or from a mirror, on request only.
 
+Plugin backends add their files through ``register_backends`` (``BackendWeights``): ``registry()``
+lists them after the built-ins, and ``weights fetch``/``import`` treat them the same way.
+
 Places looked in, in order: for files torchvision/torch-fidelity fetch themselves, torch's hub
 checkpoint folder first (``$TORCH_HOME/hub/checkpoints``, default ``~/.cache/torch/hub/checkpoints``;
 fetches and imports go there, so those libraries find the files too); then ``$CGAN_TUI_WEIGHTS``
@@ -28,7 +31,9 @@ from pathlib import Path
 from cgan_tui.atomic import atomic_copy
 from cgan_tui.errors import MetricUnavailable, UserError, WeightsUnavailable
 from cgan_tui.lazy import lazy
+from cgan_tui.plugins import load_plugins
 from cgan_tui.settings import settings
+from cgan_tui.specs import BackendWeights
 
 WEIGHTS_ENV = "CGAN_TUI_WEIGHTS"
 
@@ -192,16 +197,48 @@ REGISTRY: dict[str, WeightFile] = {
 }
 
 
+def _accept_any(path: Path) -> None:
+    """A plugin file without a ``validate``: any file is taken (its hash was checked on download)."""
+
+
+def from_backend(spec: BackendWeights) -> WeightFile:
+    """The registry entry of a plugin backend's file: looked for in torch hub's folder, then ours."""
+    return WeightFile(
+        name=spec.name, filename=spec.filename, used_by=spec.used_by, candidates=_in_dirs(spec.filename, hub=True),
+        validate=spec.validate or _accept_any, url=spec.url, sha256=spec.sha256,
+        how_to_get=spec.how_to_get or f"`cgan-tui weights fetch {spec.name}` or `cgan-tui weights import {spec.name} FILE`",
+    )  # fmt: skip
+
+
+def plugin_files() -> dict[str, WeightFile]:
+    """Weight files of plugin backends (``register_backends``; torch-free discovery), built-ins excluded:
+    a plugin cannot take a built-in file's name."""
+    files: dict[str, WeightFile] = {}
+    for backend in load_plugins().backends:
+        for spec in backend.weights:
+            if spec.name not in REGISTRY:
+                files.setdefault(spec.name, from_backend(spec))
+    return files
+
+
+def registry() -> dict[str, WeightFile]:
+    """Every weight file: the built-ins (``REGISTRY``), then those of plugin backends."""
+    return {**REGISTRY, **plugin_files()}
+
+
 def get(name: str) -> WeightFile:
-    try:
+    if name in REGISTRY:  # the built-ins are found without plugin discovery
         return REGISTRY[name]
+    files = registry()
+    try:
+        return files[name]
     except KeyError:
-        raise UserError(f"unknown weight file {name!r}; valid: {', '.join(REGISTRY)}") from None
+        raise UserError(f"unknown weight file {name!r}; valid: {', '.join(files)}") from None
 
 
 def downloadable() -> list[str]:
     """Names of the files ``cgan-tui weights fetch`` can download (registry order)."""
-    return [name for name, spec in REGISTRY.items() if spec.downloadable]
+    return [name for name, spec in registry().items() if spec.downloadable]
 
 
 def status(name: str) -> WeightStatus:
@@ -216,7 +253,7 @@ def status(name: str) -> WeightStatus:
 
 
 def all_status() -> list[WeightStatus]:
-    return [status(name) for name in REGISTRY]
+    return [status(name) for name in registry()]
 
 
 def require(name: str) -> Path:
@@ -259,6 +296,9 @@ __all__ = [
     "WeightFile",
     "WeightStatus",
     "REGISTRY",
+    "registry",
+    "plugin_files",
+    "from_backend",
     "weights_dir",
     "torch_hub_checkpoints",
     "get",

@@ -5,7 +5,8 @@
 makes its metrics "unavailable", nothing is downloaded in the middle of a run).
 
 Each downloadable ``WeightFile`` carries the library's ``url`` and published ``sha256`` (full hex, or
-the prefix in the file name as torch.hub's ``check_hash`` uses it). A download streams into a temp
+the prefix in the file name as torch.hub's ``check_hash`` uses it; a plugin's file without a published
+hash is checked by loading it, ``validate``). A download streams into a temp
 file in the target folder while hashing, checks the byte count and the hash, then ``os.replace``-s
 it into the place the registry looks first (torch hub's checkpoints folder, where torchvision and
 torch-fidelity look too). On any failure the temp file is removed: nothing partial is left.
@@ -220,6 +221,14 @@ def fetch(name: str, *, mirror: str | None = None, timeout: float = DEFAULT_TIME
         return Fetched(name, st.path, downloaded=False)
     dest = spec.install_path()
     digest = download(url, dest, sha256=spec.sha256, timeout=timeout, name=name, progress=progress)
+    if spec.sha256 is None:  # no published hash (a plugin's file): the file must at least be that network
+        try:
+            spec.validate(dest)
+        except Exception as exc:  # noqa: BLE001 - any load failure means "not this weight file"
+            dest.unlink(missing_ok=True)
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise FetchError(name, url, f"no published hash, and the file is not a valid {name} file "
+                                        f"({type(exc).__name__}: {first}); file refused") from None  # fmt: skip
     return Fetched(name, dest, downloaded=True, url=url, sha256=digest)
 
 

@@ -22,6 +22,7 @@ from cgan_tui.classes import CLASS_NAMES, MODE_COLLAPSE_THRESHOLD, class_diversi
 from cgan_tui.formatting import compact_n
 from cgan_tui.grid_tiles import labelled_grid_png
 from cgan_tui.report.conclusions import scores_vs_eyes, settings_across_seeds
+from cgan_tui.report.memorised_section import memorised_blocks
 from cgan_tui.report.tables import BEST, Block, Cell, Figure, Table, best_models, value_cell
 from cgan_tui.safe_text import markdown_fence, markdown_text
 
@@ -188,6 +189,7 @@ def blocks(data) -> list[Block]:
         out.append(Block("grids", grids))
     else:
         out.append(Block("p", "No sample grids stored for these models."))
+    out.extend(memorised_blocks(data.runs))
     out.extend(collapse_section(rows))
 
     out.append(Block("h2", "Runs"))

@@ -25,6 +25,7 @@ class RunInfo:
     epochs: list  # queries.EpochRow
     series: dict[str, dict[int, float]]  # metric key -> epoch -> value (one n per curve)
     grids: dict[int, tuple[bytes, int, int]] = field(default_factory=dict)  # epoch -> (png, rows, cols)
+    memorised: dict[int, Any] = field(default_factory=dict)  # epoch -> cgan_tui.memorised.MemorisedGrid
     experiment: str | None = None
 
     @property
@@ -92,7 +93,7 @@ def collect(store, registries, *, experiment: str | None = None, run_ids: Sequen
     """Read everything the report shows for the selected runs."""
     from sqlmodel import select
 
-    from cgan_tui import results
+    from cgan_tui import memorised, results
     from cgan_tui.results_n import metric_series
     from cgan_tui.store import queries as q
     from cgan_tui.store.tables import Experiment
@@ -116,8 +117,10 @@ def collect(store, registries, *, experiment: str | None = None, run_ids: Sequen
         for epoch in sorted(model_epochs.get(run.id, set()) & have):
             g = q.grid(store, run.id, epoch)
             grids[epoch] = (bytes(g.png), g.rows, g.cols)
+        records = {e: memorised.read(store.artifact_store, run.id, e) for e in grids}
         infos.append(RunInfo(run=run, config=json.loads(run.config_json), epochs=q.epoch_rows(store, run.id),
                              series=metric_series(by_run.get(run.id, [])), grids=grids,
+                             memorised={e: r for e, r in records.items() if r is not None},
                              experiment=exp_names.get(run.experiment_id)))  # fmt: skip
     return ReportData(
         title=title, database=database, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -37,6 +37,8 @@ EVAL_SECONDS = "eval_seconds"
 DEBUG_LIMIT = 10_000
 """Runs trained on fewer images than this are debug runs: only ``ALWAYS_BACKENDS`` are evaluated."""
 ALWAYS_BACKENDS = ("classifier",)
+MEMORISED_KEY = "memorised@classifier"
+"""When this value was computed, the grid's flagged samples are recorded too (``record_grid_neighbours``)."""
 """Backends evaluated at every checkpoint epoch of every run (cheap, weights shipped in the package)."""
 
 
@@ -134,6 +136,24 @@ def _device_of(generator):
         return "cpu"
 
 
+def record_grid_neighbours(store: Store, run_id: int, epoch: int, results: Iterable, context) -> None:
+    """When ``memorised@classifier`` was computed: the stored grid's memorised samples and their nearest
+    training images, beside the run's files (``cgan_tui.memorised``). A failure is logged and never fails
+    the run or the command (the metric value itself is stored)."""
+    if not any(r.key == MEMORISED_KEY and r.value is not None for r in results):
+        return
+    grid = q.grid(store, run_id, epoch)
+    if grid is None:
+        return
+    from cgan_tui import memorised
+    from cgan_tui.gan.metrics.grid_neighbours import grid_neighbours
+
+    try:
+        memorised.write(store.artifact_store, run_id, grid_neighbours(context, bytes(grid.png), grid.rows, grid.cols, epoch))
+    except Exception:
+        log.warning("run %s epoch %d: memorised grid samples not recorded", run_id, epoch, exc_info=True)
+
+
 def after_epoch(store: Store, run_id: int, config, event, registries) -> None:
     """Evaluate after one epoch (every-epoch metrics; all metrics at checkpoint epochs)."""
     if event.generator is None or not evaluation_enabled(config):
@@ -150,15 +170,20 @@ def after_epoch(store: Store, run_id: int, config, event, registries) -> None:
     started = time.perf_counter()
     progress = ProgressWriter(store, run_id)
     q.mark_eval_pending(store, run_id, event.epoch)  # a worker killed before the clear leaves it: resumed
+    from cgan_tui.gan.metrics import MetricContext
+
+    context = MetricContext(event.generator, latent_dim=int(config.latent_dim), n=int(n), device=device,
+                            data_dir=config.data_dir, feature_cache=StoreFeatureCache(store), progress=progress)  # fmt: skip
     try:
         results = evaluate(
             event.generator, config, registries,
             epoch=event.epoch, n=n, device=device, metrics=metrics,
-            feature_cache=StoreFeatureCache(store), every_epoch_only=not full, progress=progress,
+            feature_cache=StoreFeatureCache(store), every_epoch_only=not full, progress=progress, context=context,
         )  # fmt: skip
     finally:
         progress.clear()
     written = store_results(store, run_id, event.epoch, results)
+    record_grid_neighbours(store, run_id, event.epoch, results, context)
     seconds = time.perf_counter() - started
     # stored beside epoch_seconds so the cost of evaluating is a number in the database, not only a log line
     q.upsert_metrics(store, run_id, event.epoch, {EVAL_SECONDS: seconds}, backend=TRAIN_BACKEND)

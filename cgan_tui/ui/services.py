@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cgan_tui.config import RunConfig
     from cgan_tui.grid_tiles import GridImage
+    from cgan_tui.memorised import MemorisedGrid
     from cgan_tui.plugins import Registries
     from cgan_tui.results import ResultRow
     from cgan_tui.store.db import Store
@@ -238,6 +239,13 @@ class Services:
 
         row = queries.grid(self.store, run_id, epoch)
         return None if row is None else GridImage(bytes(row.png), rows=row.rows, cols=row.cols)
+
+    def memorised_grid(self, run_id: int, epoch: int) -> MemorisedGrid | None:
+        """The grid's memorised samples and their nearest training images, as the evaluation recorded them
+        beside the run's files (``cgan_tui.memorised``); None when there is no record."""
+        from cgan_tui import memorised
+
+        return memorised.read(self.store.artifact_store, run_id, epoch)
 
     def save_grid_png(self, run_id: int, epoch: int, png: bytes) -> Path:
         """Write a stored grid's PNG bytes as ``run<ID>_e<EPOCH>_grid.png`` in ``export_dir``; returns the

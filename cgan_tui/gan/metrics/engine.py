@@ -82,6 +82,8 @@ def evaluate(
     )  # fmt: skip
     if progress is not None and ctx.progress is None:
         ctx.progress = progress
+    for backend in getattr(registries, "backends", ()):  # plugin backends: extractors by name, like the built-ins
+        ctx.factories.setdefault(backend.name, backend.extractor)
     results: list[MetricResult] = []
     for metric in selected:
         started = time.perf_counter()
@@ -123,10 +125,11 @@ def evaluate(
 
 def _backbone(ctx: MetricContext, backend: str) -> str:
     """The backbone hash a value of ``backend`` is stored with: the hash of the extractor of the same
-    key when the backend has a versioned backbone (``cgan_tui.gan.backbones``), else ""."""
+    key when the backend has a versioned backbone (``cgan_tui.gan.backbones``) or its extractor names one
+    (plugin backends), else ""."""
     from cgan_tui.gan import backbones
 
     expected = backbones.current(backend)
-    if expected is None:
-        return ""
+    if expected is None:  # a plugin backend's extractor may name its file's hash (``backbone_hash``)
+        return ctx.backbone(backend)
     return ctx.backbone(backend) or expected

@@ -1,7 +1,9 @@
 """Zoom: one class row of one or more models' sample grids at full resolution (28x14 cells a sample).
 
 Opened with ``z`` from run detail (one model) and compare (one row per model, same class and epoch).
-Dismisses with ``(epoch, class)`` so the screen below can follow where the user went.
+Dismisses with ``(epoch, class)`` so the screen below can follow where the user went. Under each row,
+the class's memorised samples (``memorised@classifier``'s rule) each beside its nearest training image,
+from the record the evaluation left (``Services.memorised_grid``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from textual.widgets import Footer, Header, Static
 
 from cgan_tui.errors import UserError
 from cgan_tui.grid_tiles import GridImage
+from cgan_tui.memorised import MemorisedGrid
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.widgets.class_row import ClassRow
+from cgan_tui.ui.widgets.memorised_row import MemorisedRow
 
 ZOOM_KEYS = "↑↓ class · ←→ epoch · [ ] samples · z/esc back"
 
@@ -54,6 +58,7 @@ class ZoomScreen(Screen):
         self.n_labels = rows
         self.first_sample = 0
         self.grids: dict[tuple[int, int], GridImage | None] = {}
+        self.records: dict[tuple[int, int], MemorisedGrid | None] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -63,6 +68,7 @@ class ZoomScreen(Screen):
         with rows:
             for i, _ in enumerate(self.sources):
                 yield ClassRow(self.app.services.image_renderer, id=f"zoom-row-{i}")
+                yield MemorisedRow(self.app.services.image_renderer, id=f"zoom-memorised-{i}")
         yield Static(Text(self.app.services.image_footer), id="zoom-renderer", classes="renderer-line")
         yield Footer()
 
@@ -76,6 +82,7 @@ class ZoomScreen(Screen):
             for s in self.sources:
                 if (s.run_id, epoch) not in self.grids:
                     has = epoch in s.epochs
+                    self.records[(s.run_id, epoch)] = services.memorised_grid(s.run_id, epoch) if has else None
                     self.grids[(s.run_id, epoch)] = services.grid_image(s.run_id, epoch) if has else None
         except UserError as exc:
             self.post_message(msg.Notice(str(exc), "error"))
@@ -91,6 +98,8 @@ class ZoomScreen(Screen):
             row = self.query_one(f"#zoom-row-{i}", ClassRow)
             row.show(grid, self.label, self.first_sample, f"{source.title} e{self.epoch}")
             self.first_sample = row.first_sample
+            record = self.records.get((source.run_id, self.epoch))
+            self.query_one(f"#zoom-memorised-{i}", MemorisedRow).show(grid, record, self.label)
 
     @property
     def loaded(self) -> bool:
