@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -24,7 +25,11 @@ from cgan_tui.atomic import atomic_write_bytes
 from cgan_tui.gan.checkpoint_file import read_checkpoint
 from cgan_tui.gan.checkpoint_state import checkpoint_bytes, restore_rng, trainer_state
 from cgan_tui.gan.train_events import CheckpointSaved, Diverged, EpochEnd, Progress, TrainCallbacks, TrainResult
+from cgan_tui.gan.trainer import FamilyTrainer
 from cgan_tui.run_config import RunConfig
+
+if TYPE_CHECKING:
+    from cgan_tui.gan.data import ImageData
 
 GD = frozenset({"g_loss", "d_loss"})
 """A trainer reporting exactly these is shown as a GAN (``g_loss``/``d_loss`` fields, no ``values``)."""
@@ -66,8 +71,8 @@ class EpochLoop:
     exist for the family, and why)."""
 
     config: RunConfig
-    trainer: object  # a gan.trainer.FamilyTrainer
-    data: object  # gan.data.ImageData on ``device``
+    trainer: FamilyTrainer
+    data: ImageData  # on ``device``
     device: torch.device
     checkpoint_dir: Path
     callbacks: TrainCallbacks

@@ -16,6 +16,7 @@ import torch
 from cgan_tui.gan.checkpoint_file import read_checkpoint
 from cgan_tui.gan.checkpoint_state import trainer_state
 from cgan_tui.gan.train_events import CheckpointSaved, Diverged, EpochEnd, Progress, TrainCallbacks, TrainResult
+from cgan_tui.gan.trainer import FamilyTrainer
 from cgan_tui.run_config import RunConfig
 
 __all__ = [  # the events live in gan.train_events; this is where callers import them from
@@ -45,15 +46,17 @@ def train(
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     seed_everything(config.seed)
     trainer, precision = _trainer(family, config, registries, device)
-    loop = EpochLoop(config, trainer, training_data(config, data, device), device, checkpoint_dir,
-                     callbacks or TrainCallbacks(), family.adversarial, precision,
-                     not_applicable=dict(family.not_applicable))  # fmt: skip
+    loop = EpochLoop(
+        config=config, trainer=trainer, data=training_data(config, data, device), device=device,
+        checkpoint_dir=checkpoint_dir, callbacks=callbacks or TrainCallbacks(), adversarial=family.adversarial,
+        precision=precision, not_applicable=dict(family.not_applicable),
+    )  # fmt: skip
     if resume_from is not None:
         loop.resume(Path(resume_from))
     return loop.run(Path(resume_from) if resume_from is not None else None)
 
 
-def _trainer(family, config: RunConfig, registries, device: torch.device) -> tuple[object, tuple[str, str]]:
+def _trainer(family, config: RunConfig, registries, device: torch.device) -> tuple[FamilyTrainer, tuple[str, str]]:
     """The family's ``FamilyTrainer`` on ``device`` and the precision it trains in (and why)."""
     if family.adversarial:
         from cgan_tui.gan.gan_trainer import GanTrainer
