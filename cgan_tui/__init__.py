@@ -48,8 +48,8 @@ _LAZY: dict[str, str] = {  # public name -> "module:attr"; imported on first use
     "OneHotEncoder": "cgan_tui.gan.conditioning:OneHotEncoder",
     # the training engine, for a plugin's own smoke test
     "train": "cgan_tui.gan.training:train",
-    # what ModelFamily.trainer(config, device) returns: a family's own training step (hook spec 3)
-    "FamilyTrainer": "cgan_tui.gan.family_training:FamilyTrainer",
+    # what ModelFamily.trainer(config, device) returns: a training step (the GAN's is built in; hook spec 3)
+    "FamilyTrainer": "cgan_tui.gan.trainer:FamilyTrainer",
 }
 
 

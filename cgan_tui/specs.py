@@ -80,7 +80,7 @@ class ModelFamily:
     the discriminator-side one when the config does not name it.
 
     A family that is not an adversarial G/D pair (diffusion, ...) sets ``trainer`` instead of
-    ``build``: ``trainer(config, device) -> FamilyTrainer`` (``cgan_tui.gan.family_training``) brings
+    ``build``: ``trainer(config, device) -> FamilyTrainer`` (``cgan_tui.FamilyTrainer``) brings
     its own training step, sampling module and checkpoint contents; the engine keeps the epoch loop,
     data order, progress, checkpoints, fixed-noise grids, evaluation and resume. ``fixed`` holds the
     config fields such a family decides itself (``loss``/``conditioning`` names shown in tables);
