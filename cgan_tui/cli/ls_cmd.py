@@ -257,4 +257,26 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, regist
     mixed = results_n.mixed_n_message(rows, value_key)
     if mixed:
         console.print(mixed, highlight=False, soft_wrap=True)
+    if by == results.SETTING:
+        _print_setting_tests(console, rows, value_key)
     return 0
+
+
+def _print_setting_tests(console, rows, value_key: str) -> None:
+    """Every testable pair of settings (``stats.setting_tests``, the report's test): seeds per side, Welch's p,
+    its Holm adjustment across the pairs shown and Hedges' g; the caption names the evidence."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from cgan_tui import stats
+
+    pairs = stats.setting_tests(rows, value_key)
+    if pairs:
+        table = Table(title=f"pairs of settings on {value_key}", header_style="bold")
+        for i, title in enumerate(stats.PAIR_HEADERS):
+            table.add_column(title, justify="left" if i < 2 else "right")
+        for pair in pairs:
+            texts = stats.pair_texts(pair)
+            table.add_row(*(Text(one_line(t)) for t in texts))  # names as text, never markup
+        console.print(table)
+    console.print(stats.pairs_caption(value_key, pairs), highlight=False, markup=False, soft_wrap=True)
