@@ -155,6 +155,7 @@ def run_ls(args: argparse.Namespace) -> int:
         return 0
     console.print(_backend_line(backend, args.backend is not None), highlight=False, markup=False)
     grid = ls_view.cells(rows, chosen)
+    within = ls_view.mark_within_error(rows, chosen, grid, sort[0][0]) if args.sort else None  # ranked neighbours
     hidden = []
     if not args.columns:  # a column set that fits: never narrowed, the ones left out named below
         combined = [c.key for c in chosen if c.key.startswith("combined@")]
@@ -175,6 +176,8 @@ def run_ls(args: argparse.Namespace) -> int:
         console.print(hint, highlight=False, markup=False)
     for line in ls_view.notes(rows, chosen, grid, scores=False):  # each n/a reason of a value once; the * legend
         console.print(line, highlight=False, markup=False)
+    if within:
+        console.print(within, highlight=False, markup=False)
     if hidden:
         console.print(f"{len(hidden)} more columns fit a wider terminal (--columns all, or --columns A,B): "
                       + ", ".join(c.key for c in hidden), highlight=False, markup=False)  # fmt: skip
