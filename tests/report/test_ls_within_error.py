@@ -62,3 +62,11 @@ def test_no_mark_and_no_legend_without_a_sort_or_errors(db, capsys):
     assert WITHIN_ERROR_MARK not in out
     assert main(["ls", "--db", url, "--backend", "classifier", "--sort", "run_id", "--columns", "run_id,fid"]) == 0
     assert WITHIN_ERROR_MARK not in capsys.readouterr().out
+
+
+def test_export_latex_shows_the_standard_error_beside_the_value(db, capsys):
+    url, _ = db
+    assert main(["export", "--db", url, "--format", "latex"]) == 0
+    out = capsys.readouterr().out
+    assert "30.0 $\\pm$ 0.4" in out and "30.5 $\\pm$ 0.3" in out and "33.60" in out
+    assert "$\\pm$ one bootstrap standard error" in out
