@@ -79,7 +79,8 @@ def run_report(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     size = paths["html"].stat().st_size
     print(f"{paths['html']} ({size / 1024:.0f} KiB, self-contained), {paths['md']} (figures in "
-          f"{paths['figures']}, print grids in {paths['print']}: {', '.join(formats)}); {len(data.runs)} runs, {len(data.rows)} models in {seconds:.1f} s")  # fmt: skip
+          f"{paths['figures']}, print grids in {paths['print']}: {', '.join(formats)}); "
+          f"{len(data.runs)} runs, {len(data.rows)} models in {seconds:.1f} s")  # fmt: skip
     return 0
 
 

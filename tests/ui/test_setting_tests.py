@@ -90,7 +90,7 @@ async def test_aggregate_ls_and_compare_show_the_same_holm_pvalues(tmp_path, mak
                        and "seeds" in app.screen.query_one("#compare-table").rows, what="compare tests")
         table = app.screen.query_one("#compare-table")
         seeds = [str(c).strip() for c in table.get_row("seeds")]
-        assert seeds[0] == f"seeds (combined); Welch, Holm ×3" and seeds[1:] == ["3 seeds"] * 3
+        assert seeds[0] == "seeds (combined); Welch, Holm ×3" and seeds[1:] == ["3 seeds"] * 3
         shown = {}
         for j in (1, 2):
             row = [str(c).strip() for c in table.get_row(f"pair-{j}")]
