@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--figures", default="png", metavar="FORMATS",
                    help="figure formats, comma-separated from png, pdf, svg (default: png; PNGs are always written "
                         "for report.html/md): every figure is also written in the others, and each run's last "
-                        "sample grid is written labelled at 300 dpi into report_figures/print/")  # fmt: skip
+                        "sample grid is written labelled at 300 dpi into print_grids/")  # fmt: skip
     add_score_options(p)
     add_common(p)
     p.set_defaults(func=run_report)

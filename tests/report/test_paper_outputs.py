@@ -134,7 +134,7 @@ def test_report_figures_pdf_svg_decode_and_print_grids(db, tmp_path, capsys):
     for stem in pngs:  # each matplotlib figure also as PDF and SVG, decoded
         pdf_ok((figs / f"{stem}.pdf").read_bytes())
         assert ET.parse(figs / f"{stem}.svg").getroot().tag.endswith("svg")
-    prints = figs / "print"
+    prints = out / "print_grids"
     runs = {r.run_id for r in rows}
     assert sorted(p.name for p in prints.iterdir()) == sorted(f"grid_r{i}_e3.{fmt}" for i in runs for fmt in ("pdf", "svg"))
     for run_id in runs:
@@ -151,7 +151,7 @@ def test_report_default_png_prints_grids_at_300_dpi_and_rejects_unknown_formats(
     assert main(["report", "--db", url, "-o", str(out)]) == 0
     figs = out / "report_figures"
     assert not list(figs.glob("*.pdf")) and not list(figs.glob("*.svg"))
-    grid = next((figs / "print").glob("*.png"))
+    grid = next((out / "print_grids").glob("*.png"))
     with Image.open(grid) as image:
         assert round(image.info["dpi"][0]) >= 300 and image.width >= 1200
     capsys.readouterr()
