@@ -65,8 +65,10 @@ def markdown_fence(text: str, info: str = "") -> list[str]:
 
 
 LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-                 "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}  # fmt: skip
-"""The characters LaTeX reads as commands in text, and how each is written to print as itself."""
+                 "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
+                 ">": r"\textgreater{}", "|": r"\textbar{}"}  # fmt: skip
+"""The characters LaTeX reads as commands in text (and ``< > |``, which the default font encoding prints as
+other glyphs), and how each is written to print as itself."""
 
 
 def latex_text(text: object) -> str:

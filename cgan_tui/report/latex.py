@@ -31,9 +31,8 @@ ARROWS = {"lower": " $\\downarrow$", "higher": " $\\uparrow$"}
 
 
 def latex_number(text: str) -> str:
-    """A formatted value (``formatting``, ``stats.format_p``) as LaTeX: escaped, ``±`` as ``$\\pm$``, ``<`` in
-    math mode (text mode prints it as another glyph in the default font encoding)."""
-    return latex_text(text).replace("±", " $\\pm$ ").replace("<", "$<$")
+    """A formatted value (``formatting``, ``stats.format_p``) as LaTeX: escaped, ``±`` as ``$\\pm$``."""
+    return latex_text(text).replace("±", " $\\pm$ ")
 
 
 def _table(caption: str, label: str, align: str, headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:

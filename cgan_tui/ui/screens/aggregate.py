@@ -52,8 +52,11 @@ class AggregateScreen(Screen):
     def _draw(self) -> None:
         table = self.query_one("#aggregate-table", DataTable)
         table.clear(columns=True)
-        self.query_one("#aggregate-pairs", DataTable).clear(columns=True)
-        self.query_one("#aggregate-tests", Static).update("")
+        pairs = self.query_one("#aggregate-pairs", DataTable)
+        pairs.clear(columns=True)
+        tests = self.query_one("#aggregate-tests", Static)
+        tests.update("")
+        pairs.display = tests.display = GROUPS[self.group_index] == "setting"  # pairs of settings only
         group = GROUPS[self.group_index]
         if not self.values:
             self.query_one("#aggregate-title", Static).update("no numeric values to aggregate yet")
