@@ -34,6 +34,9 @@ BEST = "★"
 def _pair_text(pair, model: ResultRow, other: ResultRow, rows: list[ResultRow], key: str) -> Text:
     """``p=0.012 * g=-1.8`` (Holm-adjusted p, g of ``model`` minus ``other``), or why the pair is untested."""
     if pair is None:
+        n_a, n_b = model.n_samples.get(key), other.n_samples.get(key)
+        if n_a != n_b:  # values at different n are never compared
+            return Text(f"  untested (n {n_a} vs {n_b})")
         na, nb = len(stats.seed_values(rows, model, key)), len(stats.seed_values(rows, other, key))
         return Text(f"  untested ({na} vs {nb} seeds; ≥{stats.MIN_SEEDS} each)")
     g = pair.g if pair.a.key == model.setting_key else (None if pair.g is None else -pair.g)
