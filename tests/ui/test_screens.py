@@ -364,8 +364,8 @@ async def test_compare_marks_significance_across_seeds(tmp_path, make_app, regis
         cells = [str(c).strip() for c in table.get_row("pair-1")]
         from cgan_tui.stats import format_p
 
-        assert seeds == ["seeds (combined); Welch, Holm ×1", "3 seeds", "3 seeds"]
-        assert cells[0] == f"p Holm, g vs r{b.run_id}" and cells[1].startswith(f"p={format_p(expected)} * g=")
+        assert seeds == ["seeds (combined, Holm ×1)", "3 seeds", "3 seeds"]
+        assert cells[0] == f"p Welch/Holm vs r{b.run_id}" and cells[1].startswith(f"p={format_p(expected)} * g=")
         assert expected < 0.05
 
 

@@ -90,11 +90,11 @@ async def test_aggregate_ls_and_compare_show_the_same_holm_pvalues(tmp_path, mak
                        and "seeds" in app.screen.query_one("#compare-table").rows, what="compare tests")
         table = app.screen.query_one("#compare-table")
         seeds = [str(c).strip() for c in table.get_row("seeds")]
-        assert seeds[0] == "seeds (combined); Welch, Holm ×3" and seeds[1:] == ["3 seeds"] * 3
+        assert seeds[0] == "seeds (combined, Holm ×3)" and seeds[1:] == ["3 seeds"] * 3
         shown = {}
         for j in (1, 2):
             row = [str(c).strip() for c in table.get_row(f"pair-{j}")]
-            assert row[0] == f"p Holm, g vs r{marked[j].run_id}"
+            assert row[0] == f"p Welch/Holm vs r{marked[j].run_id}"
             for i in range(j):
                 p = re.match(r"p=(\S+) (\*|n\.s\.) g=[+-]\d", row[1 + i])
                 assert p, row

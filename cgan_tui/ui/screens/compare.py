@@ -36,9 +36,9 @@ def _pair_text(pair, model: ResultRow, other: ResultRow, rows: list[ResultRow], 
     if pair is None:
         n_a, n_b = model.n_samples.get(key), other.n_samples.get(key)
         if n_a != n_b:  # values at different n are never compared
-            return Text(f"  untested (n {n_a} vs {n_b})")
+            return Text(f"  untested: n {n_a} vs {n_b}")
         na, nb = len(stats.seed_values(rows, model, key)), len(stats.seed_values(rows, other, key))
-        return Text(f"  untested ({na} vs {nb} seeds; ≥{stats.MIN_SEEDS} each)")
+        return Text(f"  untested: {na} vs {nb} seeds")  # a test needs MIN_SEEDS a side (docs/report.md)
     g = pair.g if pair.a.key == model.setting_key else (None if pair.g is None else -pair.g)
     mark = "*" if pair.significant else "n.s."
     text = f"  p={stats.format_p(pair.p_holm)} {mark}" + ("" if g is None else f" g={g:+.1f}")
@@ -172,7 +172,7 @@ class CompareScreen(Screen):
         for model in models:
             n = len(stats.seed_values(self.all_rows, model, key)) if model is not None else 0
             seeds.append(Text("  —" if model is None else f"  {n} seed{'' if n == 1 else 's'}"))
-        out = [("seeds", [Text(f"seeds ({short}); Welch, {stats.CORRECTION} ×{len(pairs)}"), *seeds])]
+        out = [("seeds", [Text(f"seeds ({short}, {stats.CORRECTION} ×{len(pairs)})"), *seeds])]
         for j, other in enumerate(models[1:], start=1):
             if other is None:
                 continue
@@ -185,7 +185,7 @@ class CompareScreen(Screen):
                 else:
                     pair = found.get(frozenset((model.setting_key, other.setting_key)))
                     cells.append(_pair_text(pair, model, other, self.all_rows, key))
-            out.append((f"pair-{j}", [literal(one_line(f"p {stats.CORRECTION}, g vs r{other.run_id}")), *cells]))
+            out.append((f"pair-{j}", [literal(one_line(f"p Welch/{stats.CORRECTION} vs r{other.run_id}")), *cells]))
         return out
 
     @work(thread=True, exclusive=True, group="compare-load")
