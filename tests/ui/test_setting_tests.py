@@ -88,6 +88,8 @@ async def test_aggregate_ls_and_compare_show_the_same_holm_pvalues(tmp_path, mak
         app.push_screen(CompareScreen(marked, "inception", rows))
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.query("#compare-table")
                        and "seeds" in app.screen.query_one("#compare-table").rows, what="compare tests")
+        await wait_for(pilot, lambda: len(app.screen.query("SampleGrid")) == 3  # its loads done before the app closes
+                       and all(g.png is not None for g in app.screen.query("SampleGrid")), what="compare grids")
         table = app.screen.query_one("#compare-table")
         seeds = [str(c).strip() for c in table.get_row("seeds")]
         assert seeds[0] == "seeds (combined, Holm ×3)" and seeds[1:] == ["3 seeds"] * 3
