@@ -64,4 +64,18 @@ def markdown_fence(text: str, info: str = "") -> list[str]:
     return [fence + info, text, fence]
 
 
-__all__ = ["NEWLINE_MARK", "visible", "literal", "markdown_fence", "markdown_text", "one_line", "plain_console"]
+LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+                 "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
+                 ">": r"\textgreater{}", "|": r"\textbar{}"}  # fmt: skip
+"""The characters LaTeX reads as commands in text (and ``< > |``, which the default font encoding prints as
+other glyphs), and how each is written to print as itself."""
+
+
+def latex_text(text: object) -> str:
+    """``text`` for LaTeX body text or a table cell: each of ``\\ & % $ # _ { } ~ ^`` escaped in one pass (so
+    an escape is never escaped again), on one line, control characters made visible."""
+    return "".join(LATEX_SPECIAL.get(ch, ch) for ch in one_line(text))
+
+
+__all__ = ["NEWLINE_MARK", "visible", "literal", "latex_text", "markdown_fence", "markdown_text", "one_line",
+           "plain_console"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 CONFIDENCE = 0.95
@@ -176,3 +177,83 @@ def all_pairs(groups: dict[object, Sequence[float | None]], pairable=lambda a, b
     adjusted = holm([c.p for _, _, c in raw])  # type: ignore[misc]
     return [PairTest(a, b, c.n_a, c.n_b, float(c.p), p_h, hedges_g(groups[a], groups[b]))  # type: ignore[arg-type]
             for (a, b, c), p_h in zip(raw, adjusted, strict=True)]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SettingGroup:
+    """One setting at one epoch and one n: its models' values of one key, one per seed."""
+
+    setting: str
+    """The setting's name without the epoch (``seed004 HINGE_32 #ab12``)."""
+    epoch: int
+    n: int | None
+    values: tuple[float, ...]
+    seeds: tuple[int, ...]
+    key: str = ""
+    """The rows' ``setting_key`` (config without its seed, epoch included)."""
+    name: str = ""
+    """The setting as ``ResultRow.setting`` writes it (the group name of ``ls --aggregate setting``)."""
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.values)
+
+    @property
+    def ci(self) -> float | None:
+        return ci_half_width(self.values)
+
+    @property
+    def label(self) -> str:
+        return f"{self.setting} e{self.epoch}"
+
+
+def setting_groups(rows: Iterable, key: str) -> list[SettingGroup]:
+    """Models grouped by setting (epoch included) and n, values of ``key`` pooled over seeds."""
+    groups: dict[tuple[str, int | None], list] = defaultdict(list)
+    names: dict[tuple[str, int | None], tuple[str, int, str]] = {}
+    for r in rows:
+        value = r.get(key)
+        if value is None:
+            continue
+        k = (r.setting_key, r.n_samples.get(key))
+        groups[k].append((float(value), r.seed))
+        names[k] = (r.setting.replace(f" e{r.epoch} #", " #"), r.epoch, r.setting)  # the setting, its epoch apart
+    return [SettingGroup(names[k][0], names[k][1], k[1], tuple(v for v, _ in vs), tuple(s for _, s in vs), k[0],
+                         names[k][2]) for k, vs in groups.items()]  # fmt: skip
+
+
+def setting_tests(rows: Iterable, key: str, settings: Iterable[str] | None = None) -> list[PairTest]:
+    """The one test of settings across seeds (the report, the aggregate view, ``ls --aggregate setting`` and
+    the compare screen all call it): every pair of settings at the same epoch and n with at least
+    ``MIN_SEEDS`` seeds a side, Welch's test on ``key``, Holm-corrected across exactly these pairs, Hedges'
+    g; ``settings``: only these ``setting_key`` values (compare: the marked models' settings). Each pair's
+    ``a``/``b`` is a ``SettingGroup``."""
+    groups = setting_groups(rows, key)
+    if settings is not None:
+        wanted = set(settings)
+        groups = [g for g in groups if g.key in wanted]
+    return all_pairs({g: g.values for g in groups}, lambda a, b: (a.epoch, a.n) == (b.epoch, b.n))
+
+
+CORRECTION = "Holm"
+PAIR_HEADERS = ("setting A", "setting B", "seeds", "mean A − B", "Hedges' g", "p (Welch)", f"p ({CORRECTION})", "")
+
+
+def pair_texts(pair: PairTest) -> list[str]:
+    """One pair as the CLI and the TUI show it (``PAIR_HEADERS``): names, seeds per side, difference of means,
+    Hedges' g, Welch's p, the Holm-adjusted p and ``*`` (significant after correction) or ``n.s.``."""
+    a, b = pair.a, pair.b
+    diff = a.mean - b.mean  # type: ignore[attr-defined]
+    return [a.name or a.label, b.name or b.label, f"{pair.n_a} vs {pair.n_b}", f"{diff:+.3g}",  # type: ignore[attr-defined]
+            "—" if pair.g is None else f"{pair.g:+.2f}", format_p(pair.p), format_p(pair.p_holm),
+            "*" if pair.significant else "n.s."]  # fmt: skip
+
+
+def pairs_caption(key: str, pairs: Sequence[PairTest]) -> str:
+    """What the pairs table shows and on what evidence; why there is none when no pair is testable."""
+    if not pairs:
+        return (f"no pair of settings at the same epoch has ≥{MIN_SEEDS} seeds a side: nothing tested on {key} "
+                "(repeat settings over seeds, the grid's `seed = [..]`, to compare them)")  # fmt: skip
+    return (f"Welch's t-test on {key} for every pair of settings at the same epoch and n with ≥{MIN_SEEDS} seeds a "
+            f"side; p {CORRECTION}-corrected across the {len(pairs)} pair(s) shown, * = p({CORRECTION}) < {ALPHA}; "
+            "Hedges' g of A minus B (small-sample corrected)")  # fmt: skip

@@ -1,4 +1,5 @@
-"""``cgan-tui export``: the results rows as CSV or JSON, with each value's n and n/a reason."""
+"""``cgan-tui export``: the results rows as CSV or JSON, with each value's n and n/a reason, or the paper's
+tables as LaTeX (``report.latex``: models and settings with mean ± CI, best in bold, significance marks)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ from cgan_tui.errors import UserError
 def register(subparsers: argparse._SubParsersAction) -> None:
     from cgan_tui.cli import add_common
 
-    export = subparsers.add_parser("export", help="write the results rows as CSV or JSON")
-    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export = subparsers.add_parser("export", help="write the results rows as CSV or JSON, or the tables as LaTeX")
+    export.add_argument("--format", choices=("csv", "json", "latex"), default="csv",
+                        help="csv/json: every row and value; latex: models table per backend, settings table "
+                             "(mean ± 95%% CI over seeds) and its pairs (Welch, Holm, Hedges' g), booktabs")  # fmt: skip
+    export.add_argument("--backend", help="latex: the backend the settings table tests on (default: the results "
+                                          "view's, the first with a combined score)")  # fmt: skip
     export.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
     add_score_options(export)
     add_common(export)
@@ -89,19 +94,29 @@ def run_export(args: argparse.Namespace) -> int:
     from cgan_tui import results
 
     preset, weights = score_args(args)
+    registries = registries_from_args(args)
+    backends = sorted({m.backend for m in registries.metrics})
+    if args.backend and args.backend not in backends:
+        raise UserError(f"unknown backend {args.backend!r}; valid: {', '.join(backends)}")
     store = open_from_args(args)
     try:
-        rows = results.load_results(store, registries_from_args(args), preset=preset, weights=weights)
+        rows = results.load_results(store, registries, preset=preset, weights=weights)
     finally:
         store.dispose()
-    text = export_rows(rows, args.format)
+    if args.format == "latex":
+        from cgan_tui.report.latex import export_latex
+
+        text = export_latex(rows, results.directions(registries), args.backend)
+    else:
+        text = export_rows(rows, args.format)
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
         except OSError as exc:
             raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-        print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
+        what = f"the tables of {len(rows)} models" if args.format == "latex" else f"{len(rows)} rows"
+        print(f"wrote {what} to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0

@@ -155,6 +155,7 @@ def run_ls(args: argparse.Namespace) -> int:
         return 0
     console.print(_backend_line(backend, args.backend is not None), highlight=False, markup=False)
     grid = ls_view.cells(rows, chosen)
+    within = ls_view.mark_within_error(rows, chosen, grid, sort[0][0]) if args.sort else None  # ranked neighbours
     hidden = []
     if not args.columns:  # a column set that fits: never narrowed, the ones left out named below
         combined = [c.key for c in chosen if c.key.startswith("combined@")]
@@ -175,6 +176,8 @@ def run_ls(args: argparse.Namespace) -> int:
         console.print(hint, highlight=False, markup=False)
     for line in ls_view.notes(rows, chosen, grid, scores=False):  # each n/a reason of a value once; the * legend
         console.print(line, highlight=False, markup=False)
+    if within:
+        console.print(within, highlight=False, markup=False)
     if hidden:
         console.print(f"{len(hidden)} more columns fit a wider terminal (--columns all, or --columns A,B): "
                       + ", ".join(c.key for c in hidden), highlight=False, markup=False)  # fmt: skip
@@ -257,4 +260,26 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, regist
     mixed = results_n.mixed_n_message(rows, value_key)
     if mixed:
         console.print(mixed, highlight=False, soft_wrap=True)
+    if by == results.SETTING:
+        _print_setting_tests(console, rows, value_key)
     return 0
+
+
+def _print_setting_tests(console, rows, value_key: str) -> None:
+    """Every testable pair of settings (``stats.setting_tests``, the report's test): seeds per side, Welch's p,
+    its Holm adjustment across the pairs shown and Hedges' g; the caption names the evidence."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from cgan_tui import stats
+
+    pairs = stats.setting_tests(rows, value_key)
+    if pairs:
+        table = Table(title=f"pairs of settings on {value_key}", header_style="bold")
+        for i, title in enumerate(stats.PAIR_HEADERS):
+            table.add_column(title, justify="left" if i < 2 else "right")
+        for pair in pairs:
+            texts = stats.pair_texts(pair)
+            table.add_row(*(Text(one_line(t)) for t in texts))  # names as text, never markup
+        console.print(table)
+    console.print(stats.pairs_caption(value_key, pairs), highlight=False, markup=False, soft_wrap=True)

@@ -92,3 +92,39 @@ def notes(
         shown = ", ".join(f"{k} n={n}" for k, n in refs.items() if n)
         lines.append(f"{formatting.OTHER_N_NOTE} (most models: {shown})")
     return lines
+
+
+WITHIN_ERROR_MARK = "≈"
+
+
+def within_error_of_above(rows: Sequence[ResultRow], key: str) -> list[int]:
+    """Indices of rows (in their sort order) whose ``key`` lies within the bootstrap error of the row just
+    above: both have a value and its standard error (``formatting.se_key``), at the same n, and
+    ``|a - b| <= se_a + se_b`` (their ±1 SE bars overlap): the sort order between them is not resolved."""
+    import math
+
+    se = formatting.se_key(key)
+    out = []
+    for i in range(1, len(rows)):
+        above, row = rows[i - 1], rows[i]
+        a, b, sa, sb = above.get(key), row.get(key), above.get(se), row.get(se)
+        if None in (a, b, sa, sb) or above.n_samples.get(key) != row.n_samples.get(key):
+            continue
+        if all(math.isfinite(float(v)) for v in (a, b, sa, sb)) and abs(float(a) - float(b)) <= float(sa) + float(sb):
+            out.append(i)
+    return out
+
+
+def mark_within_error(
+    rows: Sequence[ResultRow], cols: Sequence[Column], grid: list[list[str]], key: str
+) -> str | None:
+    """Put ``WITHIN_ERROR_MARK`` before ``key``'s value of each row within error of the row above (in
+    ``grid``, in place); returns the legend line, or None when no row is marked or ``key`` is not shown."""
+    index = next((i for i, c in enumerate(cols) if c.key == key), None)
+    marked = within_error_of_above(rows, key) if index is not None else []
+    for i in marked:
+        grid[i][index] = WITHIN_ERROR_MARK + grid[i][index]  # type: ignore[index]
+    if not marked:
+        return None
+    return (f"{WITHIN_ERROR_MARK} {key} within the bootstrap error of the model just above: |difference| <= the sum "
+            f"of their standard errors ({formatting.se_key(key)}), so their order is not resolved at this n")  # fmt: skip

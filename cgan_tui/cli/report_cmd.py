@@ -29,6 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("run_ids", nargs="*", type=int, metavar="RUN_ID", help="runs to report (default: all)")
     p.add_argument("--experiment", metavar="NAME", help="the runs of this experiment")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write into (created if missing)")
+    p.add_argument("--figures", default="png", metavar="FORMATS",
+                   help="figure formats, comma-separated from png, pdf, svg (default: png; PNGs are always written "
+                        "for report.html/md): every figure is also written in the others, and each run's last "
+                        "sample grid is written labelled at 300 dpi into print_grids/")  # fmt: skip
     add_score_options(p)
     add_common(p)
     p.set_defaults(func=run_report)
@@ -51,6 +55,7 @@ def output_dir(text: str) -> Path:
 def run_report(args: argparse.Namespace) -> int:
     from cgan_tui.cli.shared import open_from_args, registries_from_args, score_args
 
+    formats = figure_formats(args.figures)
     preset, weights = score_args(args)
     if weights is not None:
         raise UserError("report uses a named --preset (research, commercial, academic); --weights is for ls")
@@ -68,14 +73,29 @@ def run_report(args: argparse.Namespace) -> int:
     from cgan_tui.report import build
 
     try:
-        paths = build.write(data, out)
+        paths = build.write(data, out, formats)
     except OSError as exc:
         raise UserError(f"cannot write the report into {out}: {exc.strerror or exc}") from None
     seconds = time.perf_counter() - started
     size = paths["html"].stat().st_size
     print(f"{paths['html']} ({size / 1024:.0f} KiB, self-contained), {paths['md']} (figures in "
-          f"{paths['figures']}); {len(data.runs)} runs, {len(data.rows)} models in {seconds:.1f} s")  # fmt: skip
+          f"{paths['figures']}, print grids in {paths['print']}: {', '.join(formats)}); "
+          f"{len(data.runs)} runs, {len(data.rows)} models in {seconds:.1f} s")  # fmt: skip
     return 0
+
+
+FIGURE_FORMATS = ("png", "pdf", "svg")
+"""``--figures``' choices: matplotlib writes each (PNG always: report.html embeds it, report.md links it)."""
+
+
+def figure_formats(text: str) -> tuple[str, ...]:
+    """``png,pdf,svg`` -> the formats in order without repeats; a one-line error for an unknown one."""
+    chosen = tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in FIGURE_FORMATS]
+    if unknown or not chosen:
+        raise UserError(f"--figures {text!r}: unknown format {', '.join(unknown) or '(none given)'}; "
+                        f"valid: {', '.join(FIGURE_FORMATS)} (comma-separated)")  # fmt: skip
+    return chosen
 
 
 def _db_name(store) -> str:

@@ -15,6 +15,7 @@ import html
 import io
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from cgan_tui import results
@@ -27,6 +28,9 @@ from cgan_tui.report.tables import BEST, Block, Cell, Figure, Table, best_models
 from cgan_tui.safe_text import markdown_fence, markdown_text
 
 FIGURES_DIR = "report_figures"
+PRINT_DIR = "print_grids"
+"""Beside ``FIGURES_DIR`` (which holds exactly what report.md links): the labelled sample grids at print
+resolution (``report.print_grids``)."""
 TABLE_NAMES = ("fid", "is", "lpips", "combined", "final")
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
@@ -341,15 +345,26 @@ def figures_of(blocks_: list[Block]) -> list[Figure]:
     return out
 
 
-def write(data, out_dir: Path) -> dict[str, Path]:
-    """Write report.html, report.md and report_figures/*.png into ``out_dir``; returns their paths."""
-    blocks_ = blocks(data)
+def write(data, out_dir: Path, formats: Sequence[str] = ("png",)) -> dict[str, Path]:
+    """Write report.html, report.md and report_figures/*.png into ``out_dir`` (each figure also in the other
+    ``formats``, e.g. pdf and svg, beside its PNG), and print_grids/: each run's last sample grid
+    labelled at print resolution in every one of ``formats``; returns their paths."""
+    from cgan_tui.report import figures, print_grids
+
+    with figures.formats(formats):
+        blocks_ = blocks(data)
     figs = out_dir / FIGURES_DIR
     figs.mkdir(exist_ok=True)
     for f in figures_of(blocks_):
         (figs / f.name).write_bytes(f.png)
+        for fmt, content in getattr(f.png, "other", {}).items():
+            (figs / f"{Path(f.name).stem}.{fmt}").write_bytes(content)
+    prints = out_dir / PRINT_DIR
+    prints.mkdir(exist_ok=True)
+    for name, content in print_grids.print_grids(data.runs, formats).items():
+        (prints / name).write_bytes(content)
     html_path = out_dir / "report.html"
     md_path = out_dir / "report.md"
     html_path.write_text(to_html(blocks_), encoding="utf-8")
     md_path.write_text(to_markdown(blocks_), encoding="utf-8")
-    return {"html": html_path, "md": md_path, "figures": figs}
+    return {"html": html_path, "md": md_path, "figures": figs, "print": prints}

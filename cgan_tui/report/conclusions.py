@@ -11,10 +11,6 @@
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
-from dataclasses import dataclass
-
 from cgan_tui import results, scoring, stats
 from cgan_tui.formatting import compact_n
 from cgan_tui.report.tables import Cell, Table, value_cell
@@ -93,42 +89,8 @@ def scored_value(rows, model: tuple[int, int], key: str) -> float:
     return next(float(r.get(key)) for r in rows if (r.run_id, r.epoch) == model)
 
 
-@dataclass(frozen=True)
-class SettingGroup:
-    """One setting at one epoch and one n: its models' values, one per seed."""
-
-    setting: str
-    epoch: int
-    n: int | None
-    values: tuple[float, ...]
-    seeds: tuple[int, ...]
-
-    @property
-    def mean(self) -> float:
-        return statistics.fmean(self.values)
-
-    @property
-    def ci(self) -> float | None:
-        return stats.ci_half_width(self.values)
-
-    @property
-    def label(self) -> str:
-        return f"{self.setting} e{self.epoch}"
-
-
-def setting_groups(rows, key: str) -> list[SettingGroup]:
-    """Models grouped by setting (epoch included) and n, values of ``key`` pooled over seeds."""
-    groups: dict[tuple[str, int | None], list] = defaultdict(list)
-    names: dict[tuple[str, int | None], tuple[str, int]] = {}
-    for r in rows:
-        value = r.get(key)
-        if value is None:
-            continue
-        k = (r.setting_key, r.n_samples.get(key))
-        groups[k].append((float(value), r.seed))
-        names[k] = (r.setting.replace(f" e{r.epoch} #", " #"), r.epoch)  # the setting, its epoch apart
-    return [SettingGroup(names[k][0], names[k][1], k[1], tuple(v for v, _ in vs), tuple(s for _, s in vs))
-            for k, vs in groups.items()]  # fmt: skip
+SettingGroup = stats.SettingGroup
+setting_groups = stats.setting_groups
 
 
 def settings_across_seeds(rows, backend: str, directions: dict[str, str]) -> tuple[list[Table], str]:
@@ -145,7 +107,7 @@ def settings_across_seeds(rows, backend: str, directions: dict[str, str]) -> tup
     refs = {}
     for g in testable:  # the best testable setting of each (epoch, n)
         refs.setdefault((g.epoch, g.n), g)
-    pairs = stats.all_pairs({g: g.values for g in testable}, lambda a, b: (a.epoch, a.n) == (b.epoch, b.n))
+    pairs = stats.setting_tests(rows, key)  # the one test the aggregate view, ls and compare show too
     body = []
     for g in groups:
         role = ("reference (best testable mean at this epoch)" if refs.get((g.epoch, g.n)) is g

@@ -2,13 +2,16 @@
 
 Each function takes plain data (``report.data``) and returns one PNG; nothing here touches the
 database or torch. Figures are small (about 6 x 3 inches at 100 dpi) so a report of 24 models stays
-a few megabytes with every figure embedded.
+a few megabytes with every figure embedded; inside ``formats(("pdf", "svg"))`` each is also drawn as
+PDF and SVG for a paper (``report --figures``).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import matplotlib
 
@@ -21,13 +24,40 @@ from matplotlib.ticker import MaxNLocator
 from cgan_tui.classes import CLASS_NAMES
 
 DPI = 100
+_EXTRA: ContextVar[tuple[str, ...]] = ContextVar("report_figure_formats", default=())
+
+
+class Drawn(bytes):
+    """A figure's PNG bytes, with the same figure in each other format asked for in ``other`` (fmt -> bytes)."""
+
+    other: dict[str, bytes]
+
+
+@contextmanager
+def formats(chosen: Sequence[str]) -> Iterator[None]:
+    """Inside this block every figure is also drawn in ``chosen``'s vector/other formats (``Drawn.other``)."""
+    token = _EXTRA.set(tuple(f for f in chosen if f != "png"))
+    try:
+        yield
+    finally:
+        _EXTRA.reset(token)
+
+
+def save(fig, fmt: str, dpi: int = DPI) -> bytes:
+    """``fig`` as ``fmt`` bytes (matplotlib's own writers); SVG keeps text as text and a fixed hash salt
+    so the same figure gives the same file."""
+    buf = io.BytesIO()
+    metadata = {"Date": None} if fmt in ("svg", "pdf") else None  # no timestamp: reproducible files
+    fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)  # constrained layout: one draw, no second pass
+    return buf.getvalue()
 
 
 def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)  # constrained layout: one draw, no tight-bbox second pass
+    with matplotlib.rc_context({"svg.hashsalt": "cgan-tui", "svg.fonttype": "none"}):
+        drawn = Drawn(save(fig, "png"))
+        drawn.other = {fmt: save(fig, fmt) for fmt in _EXTRA.get()}
     plt.close(fig)
-    return buf.getvalue()
+    return drawn
 
 
 COLOURS = tuple(plt.get_cmap("tab10").colors)

@@ -339,8 +339,8 @@ async def test_detail_save_into_missing_folder_says_why(snapshot_db, make_app, t
 
 
 async def test_compare_marks_significance_across_seeds(tmp_path, make_app, registries):
-    """Two settings over three seeds each: the compare screen's Welch row shows the p-value that
-    scipy's Welch test gives for the values stored in the database."""
+    """Two settings over three seeds each: the compare screen's test row shows the p-value that
+    scipy's Welch test gives for the values stored in the database (one pair: Holm leaves it as is)."""
     from scipy import stats as sps
 
     url, rows = seeds_db(tmp_path, registries)
@@ -356,15 +356,17 @@ async def test_compare_marks_significance_across_seeds(tmp_path, make_app, regis
         def tested():
             screen = app.screen
             return isinstance(screen, CompareScreen) and bool(screen.query("#compare-table")) and \
-                "significance" in screen.query_one("#compare-table").rows
+                "pair-1" in screen.query_one("#compare-table").rows
 
-        await wait_for(pilot, tested, what="compare table with its significance row")
+        await wait_for(pilot, tested, what="compare table with its test rows")
         table = app.screen.query_one("#compare-table")
-        cells = [str(c).strip() for c in table.get_row("significance")]
+        seeds = [str(c).strip() for c in table.get_row("seeds")]
+        cells = [str(c).strip() for c in table.get_row("pair-1")]
         from cgan_tui.stats import format_p
 
-        assert cells[0] == "Welch p vs 1st (combined)" and cells[1] == "reference (3 seeds)"
-        assert cells[2] == f"p={format_p(expected)} *" and expected < 0.05
+        assert seeds == ["seeds (combined, Holm ×1)", "3 seeds", "3 seeds"]
+        assert cells[0] == f"p Welch/Holm vs r{b.run_id}" and cells[1].startswith(f"p={format_p(expected)} * g=")
+        assert expected < 0.05
 
 
 def seeds_db(tmp_path, registries):

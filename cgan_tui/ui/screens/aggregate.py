@@ -1,5 +1,6 @@
 """Aggregate: mean ± spread of one value per group (loss, embed dim, conditioning, ...), like seed 000's
-"average combined score by embed dim" table."""
+"average combined score by embed dim" table. Grouped by setting, a second table tests every pair of
+settings across seeds with ``stats.setting_tests`` (the report's test: Welch, Holm, Hedges' g)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from cgan_tui import stats
 from cgan_tui.formatting import compact_n
 from cgan_tui.results import MISSING, Column, ResultRow, aggregate, format_value
 from cgan_tui.results_n import mixed_n_message
@@ -40,14 +42,21 @@ class AggregateScreen(Screen):
         yield Header()
         yield Static("", classes="screen-title", id="aggregate-title")
         yield DataTable(id="aggregate-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="aggregate-tests")
+        yield DataTable(id="aggregate-pairs", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self._draw()
 
     def _draw(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#aggregate-table", DataTable)
         table.clear(columns=True)
+        pairs = self.query_one("#aggregate-pairs", DataTable)
+        pairs.clear(columns=True)
+        tests = self.query_one("#aggregate-tests", Static)
+        tests.update("")
+        pairs.display = tests.display = GROUPS[self.group_index] == "setting"  # pairs of settings only
         group = GROUPS[self.group_index]
         if not self.values:
             self.query_one("#aggregate-title", Static).update("no numeric values to aggregate yet")
@@ -66,6 +75,17 @@ class AggregateScreen(Screen):
             at_n = compact_n(agg.sample_n) if agg.sample_n else MISSING
             table.add_row(literal(one_line(agg.group)), at_n, str(agg.n), str(agg.runs), mean + spread,
                           format_value(agg.std, col.key), format_value(agg.best, col.key))
+        if group == "setting":
+            self._draw_tests(col.key)
+
+    def _draw_tests(self, key: str) -> None:
+        """Every testable pair of the settings shown, with seeds per side, Welch's p, Holm's and Hedges' g."""
+        pairs = stats.setting_tests(self.rows, key)
+        self.query_one("#aggregate-tests", Static).update(literal(stats.pairs_caption(key, pairs)))
+        table = self.query_one("#aggregate-pairs", DataTable)
+        table.add_columns(*stats.PAIR_HEADERS)
+        for pair in pairs:
+            table.add_row(*(literal(one_line(t)) for t in stats.pair_texts(pair)))
 
     def action_group(self) -> None:
         self.group_index = (self.group_index + 1) % len(GROUPS)

@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from cgan_tui import stats
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import cell_text
 from cgan_tui.grid_tiles import GridImage
@@ -28,6 +29,20 @@ from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
 
 BEST = "★"
+
+
+def _pair_text(pair, model: ResultRow, other: ResultRow, rows: list[ResultRow], key: str) -> Text:
+    """``p=0.012 * g=-1.8`` (Holm-adjusted p, g of ``model`` minus ``other``), or why the pair is untested."""
+    if pair is None:
+        n_a, n_b = model.n_samples.get(key), other.n_samples.get(key)
+        if n_a != n_b:  # values at different n are never compared
+            return Text(f"  untested: n {n_a} vs {n_b}")
+        na, nb = len(stats.seed_values(rows, model, key)), len(stats.seed_values(rows, other, key))
+        return Text(f"  untested: {na} vs {nb} seeds")  # a test needs MIN_SEEDS a side (docs/report.md)
+    g = pair.g if pair.a.key == model.setting_key else (None if pair.g is None else -pair.g)
+    mark = "*" if pair.significant else "n.s."
+    text = f"  p={stats.format_p(pair.p_holm)} {mark}" + ("" if g is None else f" g={g:+.1f}")
+    return Text(text, style="bold" if pair.significant else "")
 
 
 def best_per_row(rows: list[ResultRow | None], key: str, better: str | None) -> set[int]:
@@ -124,9 +139,7 @@ class CompareScreen(Screen):
                 cells.append(Text(f"{BEST} {text}", style="bold green") if i in best else Text(f"  {text}"))
             arrow = {"lower": " ↓", "higher": " ↑"}.get(col.better or "", "")
             body.append((col.key, [literal(one_line(col.title + arrow)), *cells]))
-        welch = self._significance(models, columns)
-        if welch is not None:
-            body.append(welch)
+        body.extend(self._setting_tests(models, columns))
         if not present:
             body.append(("none", [Text("no evaluated model at this epoch"), *(Text("  —") for _ in self.rows)]))
         headers = [literal(f"metric @ e{self.epoch}"), *(literal(one_line(f"{_name(row)} r{row.run_id}")) for row in self.rows)]
@@ -142,25 +155,38 @@ class CompareScreen(Screen):
         keys = {c.key for c in columns}
         return next((k for k in (f"combined@{self.backend}", f"fid@{self.backend}") if k in keys), None)
 
-    def _significance(self, models: list[ResultRow | None], columns) -> tuple[str, list[Text]] | None:
-        """A row "p vs 1st": Welch's t-test between the first model's setting and each other's, over their
-        seeds (``cgan_tui.stats``); ``*`` marks p < 0.05. None without a model at this epoch."""
-        from cgan_tui import stats
-
+    def _setting_tests(self, models: list[ResultRow | None], columns) -> list[tuple[str, list[Text]]]:
+        """Rows testing the marked models' settings across their seeds with ``stats.setting_tests`` (the
+        report's, the aggregate view's and ``ls --aggregate setting``'s test): a row of seeds per setting
+        naming the test and how many pairs the Holm correction covers, then one row per later model with
+        each earlier model's pair: the Holm-adjusted p (``*`` below 0.05) and Hedges' g. None at all
+        without a value to test on or a model at this epoch."""
         key = self.significance_key(columns)
-        first = models[0] if models else None
-        if key is None or first is None:
-            return None
-        seeds = len(stats.seed_values(self.all_rows, first, key))
-        cells = [Text(f"  reference ({seeds} seed{'' if seeds == 1 else 's'})")]
-        for model in models[1:]:
-            if model is None:
-                cells.append(Text("  —"))
+        present = [m for m in models if m is not None]
+        if key is None or not present:
+            return []
+        pairs = stats.setting_tests(self.all_rows, key, {m.setting_key for m in present})
+        found = {frozenset((p.a.key, p.b.key)): p for p in pairs}  # type: ignore[attr-defined]
+        short = key.partition("@")[0]
+        seeds = []
+        for model in models:
+            n = len(stats.seed_values(self.all_rows, model, key)) if model is not None else 0
+            seeds.append(Text("  —" if model is None else f"  {n} seed{'' if n == 1 else 's'}"))
+        out = [("seeds", [Text(f"seeds ({short}, {stats.CORRECTION} ×{len(pairs)})"), *seeds])]
+        for j, other in enumerate(models[1:], start=1):
+            if other is None:
                 continue
-            result = stats.compare_settings(self.all_rows, first, model, key)
-            text = "  same setting" if model.setting_key == first.setting_key else f"  {result.text()}"
-            cells.append(Text(text, style="bold" if result.significant else ""))
-        return ("significance", [Text(f"Welch p vs 1st ({key.partition('@')[0]})"), *cells])
+            cells = []
+            for i, model in enumerate(models):
+                if i >= j or model is None:
+                    cells.append(Text("  ·" if i == j else "  "))
+                elif model.setting_key == other.setting_key:
+                    cells.append(Text("  same setting"))
+                else:
+                    pair = found.get(frozenset((model.setting_key, other.setting_key)))
+                    cells.append(_pair_text(pair, model, other, self.all_rows, key))
+            out.append((f"pair-{j}", [literal(one_line(f"p Welch/{stats.CORRECTION} vs r{other.run_id}")), *cells]))
+        return out
 
     @work(thread=True, exclusive=True, group="compare-load")
     def _load(self) -> None:
