@@ -384,10 +384,11 @@ def run_show(args: argparse.Namespace) -> int:
             out.append(f"  {r['epoch']:>5} {g:>9} {d:>9} {extra}{_num(r['epoch_seconds'], '.1f'):>8} "
                        f"{_num(r['images_per_s'], '.0f'):>7} {_num(r['sample_images_per_s'], '.1f'):>8}")  # fmt: skip
     out.append("metrics:" if data["metrics"] else "metrics: (none)")
-    se = {(m["epoch"], m["backend"], m["name"]): m["value"] for m in data["metrics"] if m["name"].endswith(SE_SUFFIX)}
+    se = {(m["epoch"], m["backend"], m["n_samples"], m["name"]): m["value"]
+          for m in data["metrics"] if m["name"].endswith(SE_SUFFIX)}  # fmt: skip
     for m in data["metrics"]:
         value = _metric_text(m["name"], m["value"]) if m["value"] is not None else f"{NOT_AVAILABLE}: {m['unavailable'] or '?'}"
-        error = se.get((m["epoch"], m["backend"], m["name"] + SE_SUFFIX))
+        error = se.get((m["epoch"], m["backend"], m["n_samples"], m["name"] + SE_SUFFIX))  # an SE is of its own n
         if m["value"] is not None and error is not None:  # FID/KID/intra-FID with a bootstrap SE: 38.2±0.4
             value = format_with_error(m["value"], error, m["name"])
         out.append(f"  epoch {m['epoch']:>3}  {m['name']:<20} {value:<12} backend {m['backend']}  n {m['n_samples']}")

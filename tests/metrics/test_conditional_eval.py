@@ -120,9 +120,11 @@ def test_show_and_export_print_errors_and_the_worst_class(store, db_url, capsys)
     add_values(store, run, 2, "classifier", n=1000, fid=38.2134, fid_se=0.4123, intra_fid=35.0, intra_fid_se=1.26,
                precision=0.71, recall=0.52, density=0.93, coverage=0.81, memorised=0.012)  # fmt: skip
     add_values(store, run, 2, "classifier", n=100, **per_class)
+    add_values(store, run, 2, "classifier", n=200, fid=55.5)  # no SE of its own: never shows the n = 1,000 one
     assert main(["show", str(run), "--db", db_url]) == 0
     out = capsys.readouterr().out
     assert "38.2±0.4" in out and "35.0±1.3" in out
+    assert any(" fid " in line and "55.5000" in line and "n 200" in line for line in out.splitlines())
     for name in ("intra_fid", "precision", "recall", "density", "coverage", "memorised"):
         line = next(line for line in out.splitlines() if line.startswith("  epoch") and f" {name} " in line)
         assert "backend classifier" in line and "n 1000" in line
