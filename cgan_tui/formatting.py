@@ -119,6 +119,14 @@ def se_key(key: str) -> str:
     return f"{name}{SE_SUFFIX}{at}{backend}"
 
 
+def error_of(row: RowLike, key: str) -> float | None:
+    """The standard error of ``row``'s value of ``key``, only when both are of the same n: a model shown
+    at n = 1,000 whose only stored error is of its n = 10,000 value has no error at the n shown."""
+    se = se_key(key)
+    value_n, error_n = row.n_samples.get(key), row.n_samples.get(se)
+    return row.get(se) if value_n is not None and value_n == error_n else None
+
+
 def format_with_error(value: float, se: float | None, key: str = "") -> str:
     """``38.2±0.4``: the standard error to one significant digit (two when it starts with 1), the value
     to the same decimal place; the value alone (``format_number``) when there is no finite error."""

@@ -86,7 +86,7 @@ def _with_se(row, key: str) -> str:
     """``38.2±0.4`` for a value with a standard error, "" when either is missing."""
     from cgan_tui import formatting
 
-    value, se = row.get(key), row.get(formatting.se_key(key))
+    value, se = row.get(key), formatting.error_of(row, key)
     return "" if value is None or se is None else formatting.format_with_error(value, se, key)
 
 

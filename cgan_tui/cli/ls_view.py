@@ -103,11 +103,10 @@ def within_error_of_above(rows: Sequence[ResultRow], key: str) -> list[int]:
     ``|a - b| <= se_a + se_b`` (their ±1 SE bars overlap): the sort order between them is not resolved."""
     import math
 
-    se = formatting.se_key(key)
     out = []
     for i in range(1, len(rows)):
         above, row = rows[i - 1], rows[i]
-        a, b, sa, sb = above.get(key), row.get(key), above.get(se), row.get(se)
+        a, b, sa, sb = above.get(key), row.get(key), formatting.error_of(above, key), formatting.error_of(row, key)
         if None in (a, b, sa, sb) or above.n_samples.get(key) != row.n_samples.get(key):
             continue
         if all(math.isfinite(float(v)) for v in (a, b, sa, sb)) and abs(float(a) - float(b)) <= float(sa) + float(sb):

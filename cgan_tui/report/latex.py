@@ -77,13 +77,13 @@ def models_table(rows, backend: str, directions: dict[str, str]) -> list[str]:
             if value is None:
                 cells.append(latex_text(formatting.missing_text(row, k)))
                 continue
-            text = latex_number(formatting.format_with_error(value, row.get(formatting.se_key(k)), k))
+            text = latex_number(formatting.format_with_error(value, formatting.error_of(row, k), k))
             n = row.n_samples.get(k)
             if n and n != refs[k]:
                 text += f"\\textsuperscript{{n={compact_n(n)}}}"
             cells.append(f"\\textbf{{{text}}}" if (row.run_id, row.epoch) in bests[k] else text)
         body.append(cells)
-    has_se = any(row.get(formatting.se_key(k)) is not None for row in rows for k in keys)
+    has_se = any(formatting.error_of(row, k) is not None for row in rows for k in keys)
     caption = (f"Models on the {latex_text(backend)} backend, one row per model (run at an evaluated epoch); "
                "the sample count n of each column in its header"
                + ("; $\\pm$ one bootstrap standard error over the generated samples where stored" if has_se else "")

@@ -70,3 +70,18 @@ def test_export_latex_shows_the_standard_error_beside_the_value(db, capsys):
     out = capsys.readouterr().out
     assert "30.0 $\\pm$ 0.4" in out and "30.5 $\\pm$ 0.3" in out and "33.60" in out
     assert "$\\pm$ one bootstrap standard error" in out
+
+
+def test_an_error_is_only_shown_beside_a_value_of_its_own_n():
+    """A model shown at n = 1,000 whose only stored error is of its n = 10,000 value has no error at the
+    n shown: ``show``, ``export``, LaTeX and the ``≈`` mark all read it through ``error_of``."""
+    from cgan_tui import formatting
+    from cgan_tui.results.rows import ResultRow
+
+    row = ResultRow(run_id=1, epoch=10, model="seed004", loss="lsgan", conditioning="one-hot", d_conditioning="",
+                    embed_dim=10, planned_epochs=10, seed=1, status="completed", experiment=None, current_epoch=10)  # fmt: skip
+    row.values.update({"fid@classifier": 171.06, "fid_se@classifier": 0.76})
+    row.n_samples.update({"fid@classifier": 1000, "fid_se@classifier": 10000})
+    assert formatting.error_of(row, "fid@classifier") is None
+    row.n_samples["fid_se@classifier"] = 1000
+    assert formatting.error_of(row, "fid@classifier") == 0.76
