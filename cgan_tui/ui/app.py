@@ -66,8 +66,8 @@ class CganApp(ReportsWorkerErrors, App):
         Binding("1", "show_mode('results')", "Results", show=False),
         Binding("2", "show_mode('queue')", "Queue", show=False),
         Binding("3", "show_mode('plugins')", "Plugins", show=False),
-        Binding("question_mark,f1", "toggle_help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
+        Binding("question_mark,f1", "toggle_help", "Help"),
+        Binding("q", "quit", "Quit", show=False),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -176,10 +176,13 @@ class CganApp(ReportsWorkerErrors, App):
 
     def action_toggle_help(self) -> None:
         """The help panel: every key of the current screen (the footer shows those that fit)."""
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        from cgan_tui.ui.screens.help import HelpScreen, screen_keys
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
         else:
-            self.action_show_help_panel()
+            title = getattr(self.screen, "HELP_TITLE", type(self.screen).__name__.removesuffix("Screen"))
+            self.push_screen(HelpScreen(title, screen_keys(self.screen)))
 
     def on_unmount(self) -> None:
         if hasattr(self, "_previous_reporter"):

@@ -45,8 +45,8 @@ class CompareScreen(ReportsWorkerErrors, Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("left", "epoch(-1)", "◀ Epoch"),
-        Binding("right", "epoch(1)", "Epoch ▶"),
+        Binding("left", "epoch(-1)", "Epoch", key_display="←→"),
+        Binding("right", "epoch(1)", "Epoch", show=False),
         Binding("up", "classes(-1)", "Classes", key_display="↑↓"),
         Binding("down", "classes(1)", "Classes", show=False),
         Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),

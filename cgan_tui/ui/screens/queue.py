@@ -28,14 +28,14 @@ class QueueScreen(ReportsWorkerErrors, Screen):
     """Polls ``runner.queue.queue_rows``; actions run in thread workers and report one line each."""
 
     BINDINGS = [
-        Binding("n", "new_run", "New run/grid"),
-        Binding("g", "load_grid", "Load grid file"),
+        Binding("n", "new_run", "New run"),
+        Binding("g", "load_grid", "Load grid"),
         Binding("w", "start_workers", "Start worker"),
         Binding("W", "stop_workers", "Stop workers"),
         Binding("x", "cancel", "Cancel run"),
-        Binding("plus,equals_sign", "priority(1)", "Prio +"),
-        Binding("minus", "priority(-1)", "Prio -"),
-        Binding("u", "requeue", "Requeue id"),
+        Binding("plus,equals_sign", "priority(1)", "Prio +", show=False),
+        Binding("minus", "priority(-1)", "Prio -", show=False),
+        Binding("u", "requeue", "Requeue id", show=False),
         Binding("escape", "app.show_mode('results')", "Back", show=False),
     ]
 

@@ -35,15 +35,15 @@ class RateScreen(ReportsWorkerErrors, Screen):
 
     BINDINGS = [
         Binding("escape", "done", "Done"),
-        Binding("up", "criterion(-1)", "Prev", show=False),
-        Binding("1", "rate(1)", "Rate 1-5"),
+        Binding("up", "criterion(-1)", "Criterion", show=False),
+        Binding("1", "rate(1)", "Rate", key_display="1-5"),
         *[Binding(str(n), f"rate({n})", str(n), show=False) for n in range(2, 6)],
         Binding("down", "criterion(1)", "Criterion", key_display="↑↓"),
-        Binding("left", "label(-1)", "◀ Class"),
-        Binding("right", "label(1)", "Class ▶"),
+        Binding("left", "label(-1)", "Class", key_display="←→"),
+        Binding("right", "label(1)", "Class", show=False),
         Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),
         Binding("right_square_bracket", "samples(1)", "Samples", show=False),
-        Binding("r", "retry", "Retry unsaved"),
+        Binding("r", "retry", "Retry"),
     ]
 
     def __init__(self, run_id: int, epoch: int, label: str = "") -> None:

@@ -35,12 +35,12 @@ class ZoomScreen(ReportsWorkerErrors, Screen):
     BINDINGS = [
         Binding("escape", "close", "Back", show=False),
         Binding("z", "close", "Grid"),
-        Binding("up", "label(-1)", "◀ Class", key_display="↑"),
-        Binding("down", "label(1)", "Class ▶", key_display="↓"),
-        Binding("left", "epoch(-1)", "◀ Epoch"),
-        Binding("right", "epoch(1)", "Epoch ▶"),
-        Binding("left_square_bracket", "samples(-1)", "◀ Samples", key_display="["),
-        Binding("right_square_bracket", "samples(1)", "Samples ▶", key_display="]"),
+        Binding("up", "label(-1)", "Class", key_display="↑↓"),
+        Binding("down", "label(1)", "Class", show=False),
+        Binding("left", "epoch(-1)", "Epoch", key_display="←→"),
+        Binding("right", "epoch(1)", "Epoch", show=False),
+        Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),
+        Binding("right_square_bracket", "samples(1)", "Samples", show=False),
     ]
 
     def __init__(self, sources: list[ZoomSource], epoch: int, label: int = 0, rows: int = 10) -> None:
