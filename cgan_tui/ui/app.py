@@ -176,13 +176,12 @@ class CganApp(ReportsWorkerErrors, App):
 
     def action_toggle_help(self) -> None:
         """The help panel: every key of the current screen (the footer shows those that fit)."""
-        from cgan_tui.ui.screens.help import HelpScreen, screen_keys
+        from cgan_tui.ui.screens.help import HelpScreen, screen_keys, screen_title
 
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
         else:
-            title = getattr(self.screen, "HELP_TITLE", type(self.screen).__name__.removesuffix("Screen"))
-            self.push_screen(HelpScreen(title, screen_keys(self.screen)))
+            self.push_screen(HelpScreen(screen_title(self.screen), screen_keys(self.screen)))
 
     def on_unmount(self) -> None:
         if hasattr(self, "_previous_reporter"):

@@ -153,3 +153,28 @@ async def test_footer_fits_80_columns_and_help_lists_every_key(snapshot_db, make
             assert declared <= listed and {"Results", "Queue", "Plugins", "Quit", "Help"} <= listed
             await pilot.press(key)
             await wait_for(pilot, lambda s=screen: app.screen is s, what="help closed")
+
+
+def test_every_background_worker_follows_the_one_policy():
+    """Workers are made only by ``cgan_tui.ui.background`` (``exit_on_error=False``, one handler): no
+    ``@work`` or ``run_worker`` elsewhere in the UI, and every screen that starts one has the handler."""
+    import inspect
+    from pathlib import Path
+
+    import cgan_tui.ui as ui
+    from cgan_tui.ui.background import ReportsWorkerErrors
+
+    root = Path(ui.__file__).parent
+    for path in root.rglob("*.py"):
+        if path.name == "background.py":
+            continue
+        text = path.read_text()
+        assert "@work" not in text and "run_worker(" not in text, path
+    from cgan_tui.ui.app import CganApp
+    from cgan_tui.ui.screens import compare, detail, grid_picker, new_run, queue, rate, results, zoom
+
+    for module in (compare, detail, grid_picker, new_run, queue, rate, results, zoom):  # the screens with workers
+        screens = [c for _, c in inspect.getmembers(module, inspect.isclass)
+                   if c.__module__ == module.__name__ and c.__name__.endswith("Screen")]  # fmt: skip
+        assert screens and all(issubclass(c, ReportsWorkerErrors) for c in screens), module.__name__
+    assert issubclass(CganApp, ReportsWorkerErrors)

@@ -7,6 +7,7 @@ The footer shows the keys that fit in 80 columns; this panel lists them all, the
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from rich.table import Table
@@ -34,6 +35,11 @@ def screen_keys(screen: Screen) -> list[tuple[str, str, bool]]:
                 if not any(_covers(shown, display) for shown in keys):
                     keys[:] = [shown for shown in keys if not _covers(display, shown)] + [display]
     return [(" ".join(keys), description, from_app) for description, (keys, from_app) in rows.items()]
+
+
+def screen_title(screen: Screen) -> str:
+    """``RunDetailScreen`` -> ``run detail``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", type(screen).__name__.removesuffix("Screen")).lower()
 
 
 def _covers(shown: str, display: str) -> bool:
