@@ -9,14 +9,17 @@ from __future__ import annotations
 import threading
 from collections import deque
 from pathlib import Path
+from typing import Any
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.reactive import var
+from textual.screen import Screen
 
 from cgan_tui.errors import UserError
 from cgan_tui.safe_text import visible
 from cgan_tui.ui import messages as msg
+from cgan_tui.ui.background import ReportsWorkerErrors, background
 from cgan_tui.ui.services import Services
 
 FIRST_ROWS_WAIT_S = 2.0
@@ -32,26 +35,49 @@ NOTICE_HISTORY = 200
 """How many toasts ``CganApp.notices`` keeps."""
 
 
-class CganApp(App):
-    """Results (start), Queue and Plugins are modes; detail/compare/rate/forms are pushed on top."""
+def _results() -> Screen:
+    from cgan_tui.ui.screens.results import ResultsScreen  # imports this module: imported when first shown
+
+    return ResultsScreen()
+
+
+def _queue() -> Screen:
+    from cgan_tui.ui.screens.queue import QueueScreen
+
+    return QueueScreen()
+
+
+def _plugins() -> Screen:
+    from cgan_tui.ui.screens.plugins import PluginsScreen
+
+    return PluginsScreen()
+
+
+class CganApp(ReportsWorkerErrors, App):
+    """Results (start), Queue and Plugins are modes, each with its own screen stack (Textual's ``MODES``);
+    detail/compare/rate/forms are pushed on top of the mode they were opened from."""
 
     TITLE = "cgan-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")
     ENABLE_COMMAND_PALETTE = False
+    MODES = {"results": _results, "queue": _queue, "plugins": _plugins}
+    DEFAULT_MODE = "results"
     BINDINGS = [
-        Binding("1", "show_mode('results')", "Results"),
-        Binding("2", "show_mode('queue')", "Queue"),
-        Binding("3", "show_mode('plugins')", "Plugins"),
-        Binding("q", "quit", "Quit"),
+        Binding("1", "show_mode('results')", "Results", show=False),
+        Binding("2", "show_mode('queue')", "Queue", show=False),
+        Binding("3", "show_mode('plugins')", "Plugins", show=False),
+        Binding("question_mark,f1", "toggle_help", "Help"),
+        Binding("q", "quit", "Quit", show=False),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
+
+    registries: var[Any] = var(None, init=False)
+    """The plugin registries, loaded in a thread at start-up; screens ``watch`` it to fill in when ready."""
 
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
-        self.registries = None  # filled by PluginsLoaded
         self.store_error: str | None = None
-        self._plugin_listeners: list = []
         self.first_rows_shown = threading.Event()
         """Set once the results table shows its first rows, or cannot show them before the store is open."""
         self.notices: deque[tuple[str, str]] = deque(maxlen=NOTICE_HISTORY)
@@ -64,11 +90,6 @@ class CganApp(App):
         message = visible(message)
         self.notices.append((str(options.get("severity", "information")), message))
         super().notify(message, **{**options, "markup": False})
-
-    def get_default_screen(self):
-        from cgan_tui.ui.screens.results import ResultsScreen
-
-        return ResultsScreen()
 
     def on_mount(self) -> None:
         self.sub_title = "opening database…"
@@ -92,7 +113,7 @@ class CganApp(App):
         self._load_plugins()
 
     # ------------------------------------------------------------------ background start-up
-    @work(thread=True, exclusive=True, group="open-store")
+    @background("opening the database", exclusive=True, group="open-store")
     def _open_store(self) -> None:
         # Importing the database layer (SQLAlchemy, SQLModel: ~1 s of CPU on 2 cores) would share the
         # GIL with the plugins, the first screenful's read (done without it) and its drawing: let those
@@ -117,7 +138,7 @@ class CganApp(App):
 
             self.post_message(msg.StoreFailed(redact(f"cannot open database: {type(exc).__name__}: {exc}")))
 
-    @work(thread=True, exclusive=True, group="plugins")
+    @background("loading plugins", exclusive=True, group="plugins")
     def _load_plugins(self) -> None:
         try:
             registries = self.services.registries()
@@ -141,16 +162,6 @@ class CganApp(App):
 
     def on_plugins_loaded(self, message: msg.PluginsLoaded) -> None:
         self.registries = message.registries
-        listeners, self._plugin_listeners = self._plugin_listeners, []
-        for callback in listeners:
-            callback(message.registries)
-
-    def when_plugins(self, callback) -> None:
-        """Call ``callback(registries)`` now if plugins are loaded, else as soon as they are."""
-        if self.registries is not None:
-            callback(self.registries)
-        else:
-            self._plugin_listeners.append(callback)
 
     def on_notice(self, message: msg.Notice) -> None:
         if self.store_error is not None and message.text == self.store_error:
@@ -159,24 +170,18 @@ class CganApp(App):
 
     # ------------------------------------------------------------------ navigation
     def action_show_mode(self, mode: str) -> None:
-        """Switch among the three top-level screens, keeping each one's state."""
-        if self.store_error is not None:
-            return
-        screens = {"results": "cgan_tui.ui.screens.results:ResultsScreen",
-                   "queue": "cgan_tui.ui.screens.queue:QueueScreen",
-                   "plugins": "cgan_tui.ui.screens.plugins:PluginsScreen"}
-        if mode == "results":
-            # the default screen is the bottom of the stack: pop back to it
-            while len(self.screen_stack) > 1:
-                self.pop_screen()
-            return
-        if not self.is_screen_installed(mode):
-            import pkgutil
+        """Switch among the three top-level screens; each keeps its state and the screens opened on it."""
+        if self.store_error is None:
+            self.switch_mode(mode)
 
-            self.install_screen(pkgutil.resolve_name(screens[mode])(), name=mode)
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
-        self.push_screen(mode)
+    def action_toggle_help(self) -> None:
+        """The help panel: every key of the current screen (the footer shows those that fit)."""
+        from cgan_tui.ui.screens.help import HelpScreen, screen_keys, screen_title
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(HelpScreen(screen_title(self.screen), screen_keys(self.screen)))
 
     def on_unmount(self) -> None:
         if hasattr(self, "_previous_reporter"):

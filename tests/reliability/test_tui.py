@@ -161,14 +161,20 @@ async def test_queue_cursor_follows_the_run_and_running_cancel_asks(tmp_path, re
         await wait_for(pilot, lambda: {r.id: r.priority for r in screen.rows}[ids[2]] == 3, what="priority 3")
         assert {r.id: r.priority for r in screen.rows} == {running: 0, ids[0]: 3, ids[1]: 2, ids[2]: 3}
 
-        table.move_cursor(row=0)  # the running run: x asks first, another key keeps it
+        from cgan_tui.ui.screens.confirm import ConfirmScreen
+
+        table.move_cursor(row=0)  # the running run: x asks first (a modal yes/no), no keeps it
         await pilot.pause()
         await pilot.press("x")
-        assert screen.confirm_cancel == running
-        assert "press y to cancel it" in str(screen.query_one("#queue-detail").render())
-        await pilot.press("down")
-        assert screen.confirm_cancel is None
-        await pilot.press("up", "x", "y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the cancel question")
+        assert f"Run {running}" in app.screen.question and "is running" in app.screen.question
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is screen, what="the question answered no")
+        await wait_for(pilot, lambda: any("not cancelled" in m for _, m in app.notices), what="kept, said so")
+        assert not next(r for r in screen.rows if r.id == running).cancel_requested
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the cancel question again")
+        await pilot.press("y")
         await wait_for(pilot, lambda: next(r for r in screen.rows if r.id == running).cancel_requested,
                        what="cancel requested")  # fmt: skip
         table.move_cursor(row=[r.id for r in screen.rows].index(ids[1]))  # a queued run: x cancels at once

@@ -190,6 +190,7 @@ async def test_plugins_screen_lists_broken_plugin(ui_db, make_app):
 
 async def test_load_grid_file_queues_the_study(ui_db, make_app, registries, monkeypatch):
     from cgan_tui.config import load_grid
+    from cgan_tui.ui.screens.confirm import ConfirmScreen
     from cgan_tui.ui.screens.grid_picker import GridPickerScreen
 
     monkeypatch.setenv("CGAN_TUI_CONFIRM_ABOVE_S", "0.001")  # any machine: the study is over the limit
@@ -205,12 +206,12 @@ async def test_load_grid_file_queues_the_study(ui_db, make_app, registries, monk
         option_list = picker.query_one("OptionList")
         option_list.highlighted = index
         await pilot.press("enter")
-        cost = picker.query_one("#grid-cost")
-        # over the limit: the estimate is shown and a second enter is needed
-        await wait_for(pilot, lambda: "press enter again" in str(cost.render()), what="estimate")
-        assert "estimated training time of 2 run(s) on " in str(cost.render())
+        # over the limit: the estimate is shown and the app asks (a modal yes/no) before queueing
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="estimate and question")
+        assert "estimated training time of 2 run(s) on " in app.screen.question
+        assert "Queue it?" in app.screen.question
         assert not queue.rows
-        await pilot.press("enter")
+        await pilot.press("y")
         spec = load_grid(picker.files[index])
         await wait_for(pilot, lambda: app.screen is queue and len(queue.rows) == len(spec.expand()), what="grid runs")
         assert {r.conditioning for r in queue.rows} == {c.conditioning for c in spec.expand()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -17,13 +17,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from cgan_tui import stats
-from cgan_tui.errors import UserError
 from cgan_tui.formatting import cell_text
 from cgan_tui.grid_tiles import GridImage
 from cgan_tui.results import ResultRow, columns_for, hidden_by_default
 from cgan_tui.results_n import reference_ns
 from cgan_tui.safe_text import literal, one_line
-from cgan_tui.ui import messages as msg
+from cgan_tui.ui.background import ReportsWorkerErrors, background
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
@@ -55,14 +54,14 @@ def best_per_row(rows: list[ResultRow | None], key: str, better: str | None) -> 
     return {i for i, v in present if v == target}
 
 
-class CompareScreen(Screen):
+class CompareScreen(ReportsWorkerErrors, Screen):
     """``rows`` are the marked models; ``all_rows`` every model (to find each run's model at the
     slider's epoch); the slider moves grids, metrics and title to the same epoch."""
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("left", "epoch(-1)", "◀ Epoch"),
-        Binding("right", "epoch(1)", "Epoch ▶"),
+        Binding("left", "epoch(-1)", "Epoch", key_display="←→"),
+        Binding("right", "epoch(1)", "Epoch", show=False),
         Binding("up", "classes(-1)", "Classes", key_display="↑↓"),
         Binding("down", "classes(1)", "Classes", show=False),
         Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),
@@ -188,15 +187,11 @@ class CompareScreen(Screen):
             out.append((f"pair-{j}", [literal(one_line(f"p Welch/{stats.CORRECTION} vs r{other.run_id}")), *cells]))
         return out
 
-    @work(thread=True, exclusive=True, group="compare-load")
+    @background("loading the models to compare", exclusive=True, group="compare-load")
     def _load(self) -> None:
         services = self.app.services
-        try:
-            epochs = {r.run_id: services.grid_epochs(r.run_id) for r in self.rows}
-            curves = {r.run_id: services.epoch_rows(r.run_id) for r in self.rows}
-        except UserError as exc:
-            self.post_message(msg.Notice(str(exc), "error"))
-            return
+        epochs = {r.run_id: services.grid_epochs(r.run_id) for r in self.rows}
+        curves = {r.run_id: services.epoch_rows(r.run_id) for r in self.rows}
         self.app.call_from_thread(self._loaded, epochs, curves)
 
     def _loaded(self, epochs: dict[int, list[int]], curves: dict[int, list]) -> None:
@@ -218,20 +213,16 @@ class CompareScreen(Screen):
         self._fill_table()
         self._fetch(event.epoch)
 
-    @work(thread=True, exclusive=True, group="compare-grids")
+    @background("loading sample grids", exclusive=True, group="compare-grids")
     def _fetch(self, epoch: int) -> None:
         services = self.app.services
         out = {}
-        try:
-            for row in self.rows:
-                key = (row.run_id, epoch)
-                if key not in self.grids:
-                    has = epoch in self.epochs_by_run.get(row.run_id, [])
-                    self.grids[key] = services.grid_image(row.run_id, epoch) if has else None
-                out[row.run_id] = self.grids[key]
-        except UserError as exc:
-            self.post_message(msg.Notice(str(exc), "error"))
-            return
+        for row in self.rows:
+            key = (row.run_id, epoch)
+            if key not in self.grids:
+                has = epoch in self.epochs_by_run.get(row.run_id, [])
+                self.grids[key] = services.grid_image(row.run_id, epoch) if has else None
+            out[row.run_id] = self.grids[key]
         self.app.call_from_thread(self._show, epoch, out)
 
     def _show(self, epoch: int, grids: dict[int, GridImage | None]) -> None:

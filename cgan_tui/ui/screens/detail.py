@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -19,6 +19,7 @@ from cgan_tui.results import DISPLAY
 from cgan_tui.results_n import metric_series
 from cgan_tui.safe_text import literal
 from cgan_tui.ui import messages as msg
+from cgan_tui.ui.background import ReportsWorkerErrors, background
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
@@ -34,13 +35,13 @@ def _cost_text(epochs) -> str:
     return ""
 
 
-class RunDetailScreen(Screen):
+class RunDetailScreen(ReportsWorkerErrors, Screen):
     """One run; ``epoch`` is the model (evaluated epoch) the user opened, where the slider starts."""
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("left", "epoch(-1)", "◀ Epoch"),
-        Binding("right", "epoch(1)", "Epoch ▶"),
+        Binding("left", "epoch(-1)", "Epoch", key_display="←→", show=False),
+        Binding("right", "epoch(1)", "Epoch", show=False),
         Binding("up", "classes(-1)", "Classes", key_display="↑↓"),
         Binding("down", "classes(1)", "Classes", show=False),
         Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),
@@ -96,23 +97,18 @@ class RunDetailScreen(Screen):
         if self.is_current and self.data is not None and getattr(self.data.run, "status", "") in ("running", "queued"):
             self.load()
 
-    @work(thread=True, exclusive=True, group="detail-load")
+    @background("loading the run", exclusive=True, group="detail-load")
     def load(self) -> None:
         services = self.app.services
-        try:
-            run = services.run(self.run_id)
-            data = msg.RunLoaded(
-                run=run,
-                epochs=services.epoch_rows(self.run_id),
-                metrics=services.metric_rows([self.run_id]),
-                grid_epochs=services.grid_epochs(self.run_id),
-                checkpoints=services.checkpoints(self.run_id),
-                log=services.log_tail(self.run_id),
-            )
-        except UserError as exc:
-            self.post_message(msg.Notice(str(exc), "error"))
-            return
-        self.post_message(data)
+        run = services.run(self.run_id)
+        self.post_message(msg.RunLoaded(
+            run=run,
+            epochs=services.epoch_rows(self.run_id),
+            metrics=services.metric_rows([self.run_id]),
+            grid_epochs=services.grid_epochs(self.run_id),
+            checkpoints=services.checkpoints(self.run_id),
+            log=services.log_tail(self.run_id),
+        ))  # fmt: skip
 
     def on_run_loaded(self, data: msg.RunLoaded) -> None:
         self.data = data
@@ -199,14 +195,9 @@ class RunDetailScreen(Screen):
             self._draw_losses()
             self._draw_metric()
 
-    @work(thread=True, group="detail-grid")
+    @background("loading a sample grid", group="detail-grid")
     def _fetch_grid(self, epoch: int) -> None:
-        try:
-            grid = self.app.services.grid_image(self.run_id, epoch)
-        except UserError as exc:
-            self.post_message(msg.Notice(str(exc), "error"))
-            return
-        self.post_message(msg.GridLoaded(self.run_id, epoch, grid))
+        self.post_message(msg.GridLoaded(self.run_id, epoch, self.app.services.grid_image(self.run_id, epoch)))
 
     def on_grid_loaded(self, message: msg.GridLoaded) -> None:
         self.grids[message.epoch] = message.grid

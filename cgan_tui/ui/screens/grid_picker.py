@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from cgan_tui.errors import UserError
 from cgan_tui.safe_text import literal
+from cgan_tui.ui.background import ReportsWorkerErrors, background
 
 
 def describe(path: Path) -> str:
@@ -29,7 +30,7 @@ def describe(path: Path) -> str:
     return f"{text} — {spec.description}" if spec.description else text
 
 
-class GridPickerScreen(ModalScreen[list]):
+class GridPickerScreen(ReportsWorkerErrors, ModalScreen[list]):
     """Dismisses with the new run ids; a bad grid shows its one-line error and queues nothing."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -45,46 +46,38 @@ class GridPickerScreen(ModalScreen[list]):
             yield Static("", id="grid-cost")
             yield Static("", id="form-error")
 
-    confirmed: Path | None = None
-    """The grid whose estimate was shown and is over the limit: a second enter on it queues it."""
-
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         path = self.files[int(event.option.id or 0)]
-        if path == self.confirmed:
-            self._enqueue(path)
-            return
         self.query_one("#grid-cost", Static).update(literal(f"{path.name}: measuring a few training steps for the estimate …"))
         self._estimate(path)
 
-    @work(thread=True, exclusive=True, group="grid-submit")
+    @background("not queued", exclusive=True, group="grid-submit")
     def _estimate(self, path: Path) -> None:
         cost = self.app.services.grid_cost(path)
         text = cost.get("text") or cost.get("error", "")
-        if cost.get("confirm"):
-            self.confirmed = path
-            text += f"\nover {cost['limit']}: press enter again to queue it, escape to cancel"
-            self.app.call_from_thread(self.query_one("#grid-cost", Static).update, literal(text))
-            return
         self.app.call_from_thread(self.query_one("#grid-cost", Static).update, literal(text))
+        if cost.get("confirm"):
+            self.app.call_from_thread(self._ask, path, f"{text}\n\nThat is over {cost['limit']}. Queue it?")
+            return
         self._enqueue_now(path)
 
-    @work(thread=True, exclusive=True, group="grid-submit")
+    def _ask(self, path: Path, question: str) -> None:
+        from cgan_tui.ui.screens.confirm import ConfirmScreen
+
+        self.app.push_screen(ConfirmScreen(question, yes="Queue it", no="Not now"),
+                             lambda yes: self._enqueue(path) if yes else None)  # fmt: skip
+
+    @background("not queued", exclusive=True, group="grid-submit")
     def _enqueue(self, path: Path) -> None:
         self._enqueue_now(path)
 
     def _enqueue_now(self, path: Path) -> None:
-        try:
-            ids = self.app.services.enqueue_grid(path)
-        except UserError as exc:  # the list stays open: choose the file again to retry
-            self.app.call_from_thread(self.query_one("#form-error", Static).update, literal(f"not queued: {exc}"))
-            return
-        except Exception as exc:  # noqa: BLE001 - report, never crash the app
-            self.app.call_from_thread(
-                self.query_one("#form-error", Static).update, literal(f"not queued: {type(exc).__name__}: {exc}")
-            )
-            return
-        self.app.call_from_thread(self.dismiss, ids)
+        self.app.call_from_thread(self.dismiss, self.app.services.enqueue_grid(path))
+
+    def show_error(self, line: str) -> None:
+        """The list stays open: choose the file again to retry."""
+        self.query_one("#form-error", Static).update(literal(line))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

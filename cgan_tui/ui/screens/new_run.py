@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from itertools import product
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from cgan_tui.config import INT_MINIMUMS, ConfigError, RunConfig, parse_int_list, validated
 from cgan_tui.errors import UserError
 from cgan_tui.safe_text import literal
+from cgan_tui.ui.background import ReportsWorkerErrors, background
 
 DEFAULTS = {
     "embed_dims": "10",
@@ -79,7 +80,7 @@ def build_configs(model: str, loss: str, conditioning: str, fields: dict[str, st
     ]
 
 
-class NewRunScreen(ModalScreen[list]):
+class NewRunScreen(ReportsWorkerErrors, ModalScreen[list]):
     """Dismisses with the new run ids (or None when cancelled)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Queue")]
@@ -102,9 +103,11 @@ class NewRunScreen(ModalScreen[list]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        self.app.when_plugins(self._fill)
+        self.watch(self.app, "registries", self._fill)
 
     def _fill(self, registries) -> None:
+        if registries is None:  # the selects say "plugins loading…"
+            return
         choices = {
             "model": registries.models.names(),
             "loss": registries.losses.names(),
@@ -149,21 +152,14 @@ class NewRunScreen(ModalScreen[list]):
         self.set_error("")
         self._enqueue(configs, priority, fields["experiment"].strip() or None)
 
-    @work(thread=True, exclusive=True, group="form-submit")
+    @background("not queued", exclusive=True, group="form-submit")
     def _enqueue(self, configs: list[RunConfig], priority: int, experiment: str | None) -> None:
-        try:
-            ids = self.app.services.enqueue(configs, priority=priority, experiment=experiment)
-        except UserError as exc:
-            from cgan_tui.store.guard import StoreWriteError  # the database layer is loaded by now
-
-            # a database fault keeps the form filled in: submit again to retry
-            text = f"not queued: {exc} (enter retries)" if isinstance(exc, StoreWriteError) else str(exc)
-            self.app.call_from_thread(self.set_error, text)
-            return
-        except Exception as exc:  # noqa: BLE001
-            self.app.call_from_thread(self.set_error, f"could not queue: {type(exc).__name__}: {exc}")
-            return
+        ids = self.app.services.enqueue(configs, priority=priority, experiment=experiment)
         self.app.call_from_thread(self.dismiss, ids)
+
+    def show_error(self, line: str) -> None:
+        """A failed submit is said on the form's error line; the form stays filled in: enter retries."""
+        self.set_error(f"{line} (enter retries)")
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -28,9 +28,11 @@ class PluginsScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("plugin", "status", "provides", "package", "version", "error")
-        self.app.when_plugins(self.show)
+        self.watch(self.app, "registries", self.show)
 
     def show(self, registries) -> None:
+        if registries is None:  # still loading: the title says so
+            return
         table = self.query_one(DataTable)
         table.clear()
         self.infos = list(registries.plugins)

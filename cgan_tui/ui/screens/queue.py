@@ -4,18 +4,18 @@ requeue, and the new run / load grid forms."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from cgan_tui.errors import UserError
 from cgan_tui.formatting import format_eta
 from cgan_tui.safe_text import literal, one_line
 from cgan_tui.styles import run_status_style
 from cgan_tui.ui import messages as msg
+from cgan_tui.ui.background import ReportsWorkerErrors, background, start
 from cgan_tui.ui.widgets.run_progress import RunProgress, progress_text
 
 
@@ -24,19 +24,18 @@ def text_bar(fraction: float, width: int = 12) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-class QueueScreen(Screen):
+class QueueScreen(ReportsWorkerErrors, Screen):
     """Polls ``runner.queue.queue_rows``; actions run in thread workers and report one line each."""
 
     BINDINGS = [
-        Binding("n", "new_run", "New run/grid"),
-        Binding("g", "load_grid", "Load grid file"),
+        Binding("n", "new_run", "New run"),
+        Binding("g", "load_grid", "Load grid"),
         Binding("w", "start_workers", "Start worker"),
         Binding("W", "stop_workers", "Stop workers"),
         Binding("x", "cancel", "Cancel run"),
-        Binding("plus,equals_sign", "priority(1)", "Prio +"),
-        Binding("minus", "priority(-1)", "Prio -"),
-        Binding("u", "requeue", "Requeue id"),
-        Binding("y", "confirm", "Confirm", show=False),
+        Binding("plus,equals_sign", "priority(1)", "Prio +", show=False),
+        Binding("minus", "priority(-1)", "Prio -", show=False),
+        Binding("u", "requeue", "Requeue id", show=False),
         Binding("escape", "app.show_mode('results')", "Back", show=False),
     ]
 
@@ -44,8 +43,6 @@ class QueueScreen(Screen):
         super().__init__()
         self.rows: list = []
         self.n_workers = 0
-        self.confirm_cancel: int | None = None
-        """Run id a ``x`` on a running run asked about; ``y`` cancels it, any other action forgets it."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -75,18 +72,10 @@ class QueueScreen(Screen):
         if self.app.store_error is None and self.is_current:
             self._load()
 
-    @work(thread=True, exclusive=True, group="queue-load")
+    @background("reading the queue", exclusive=True, group="queue-load")
     def _load(self) -> None:
         services = self.app.services
-        try:
-            rows = services.queue_rows()
-        except UserError as exc:
-            self.post_message(msg.Notice(str(exc), "error"))
-            return
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(msg.Notice(f"reading the queue failed: {type(exc).__name__}: {exc}", "warning"))
-            return
-        self.post_message(msg.QueueLoaded(rows, services.workers_running))
+        self.post_message(msg.QueueLoaded(services.queue_rows(), services.workers_running))
 
     def on_queue_loaded(self, message: msg.QueueLoaded) -> None:
         followed = self.current_id()  # read before the rows change: the cursor follows the run, not the row number
@@ -150,35 +139,27 @@ class QueueScreen(Screen):
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
         row = self.current_row()
-        if row is not None and row.id == self.confirm_cancel:
-            self._ask_cancel(row)  # a redraw of the table must not hide the question
-        elif row is not None:
+        if row is not None:
             self.query_one("#queue-detail", Static).update(literal(f"run {row.id} {row.label}: {progress_text(row)}"))
 
     # ------------------------------------------------------------------ actions
-    @work(thread=True, group="queue-action")
     def _act(self, description: str, fn, *args, done: str | None = None) -> None:
         """Run one action; it either reports ``done`` (default: the description) with its result or, in
-        one line, that it was not done and why."""
-        try:
+        one line (the worker error policy), that it was not done and why."""
+        done = done or description
+
+        def job() -> None:
             result = fn(*args)
-        except UserError as exc:
-            self.post_message(msg.Notice(f"{description}: not done: {exc}", "error"))
-            return
-        except Exception as exc:  # noqa: BLE001 - report, never crash the UI
-            self.post_message(msg.Notice(f"{description}: not done: {type(exc).__name__}: {exc}", "error"))
-            return
-        text = (done or description) if result is None else f"{done or description}: {result}"
-        self.post_message(msg.Notice(text))
-        self.app.call_from_thread(self.poll)
+            self.post_message(msg.Notice(done if result is None else f"{done}: {result}"))
+            self.app.call_from_thread(self.poll)
+
+        start(self, f"{description}: not done", job, group="queue-action")
 
     def action_start_workers(self) -> None:
-        self.confirm_cancel = None
         kind = self.app.services.executor
         self._act(f"start a {kind} worker", self.app.services.start_workers, 1, done=f"started a {kind} worker; alive")
 
     def action_stop_workers(self) -> None:
-        self.confirm_cancel = None
         kind = self.app.services.executor
         self._act(f"stop {kind} workers", self.app.services.stop_workers,
                   done=f"stopped {kind} workers (their runs return to the queue)")
@@ -187,31 +168,23 @@ class QueueScreen(Screen):
         row = self.current_row()
         if row is None:
             return
-        if row.status == "running":
-            self.confirm_cancel = row.id
-            self._ask_cancel(row)
+        if row.status != "running":
+            self._cancel(row.id, True)
             return
-        self.confirm_cancel = None
-        self._act(f"cancel run {row.id}", self.app.services.cancel, row.id)
+        from cgan_tui.ui.screens.confirm import ConfirmScreen
 
-    def _ask_cancel(self, row) -> None:
-        self.query_one("#queue-detail", Static).update(
-            Text(f"run {row.id} is running (epoch {row.current_epoch}/{row.epochs}): press y to cancel it, "
-                 "any other key keeps it", style="bold yellow")  # fmt: skip
-        )
+        question = (f"Run {row.id} ({one_line(row.label)}) is running, epoch {row.current_epoch}/{row.epochs}. "
+                    "Cancel it? Its finished epochs stay stored.")  # fmt: skip
+        self.app.push_screen(ConfirmScreen(question, yes="Cancel the run", no="Keep it"),
+                             lambda yes, run_id=row.id: self._cancel(run_id, yes))  # fmt: skip
 
-    def action_confirm(self) -> None:
-        run_id, self.confirm_cancel = self.confirm_cancel, None
-        if run_id is not None:
+    def _cancel(self, run_id: int, yes: bool | None) -> None:
+        if yes:
             self._act(f"cancel run {run_id}", self.app.services.cancel, run_id)
-
-    def on_key(self, event) -> None:
-        if self.confirm_cancel is not None and event.key not in ("y", "x"):
-            self.confirm_cancel = None
-            self.query_one("#queue-detail", Static).update("cancel not confirmed; the run goes on")
+        else:
+            self.notify(f"run {run_id} not cancelled; it goes on")
 
     def action_priority(self, delta: int) -> None:
-        self.confirm_cancel = None
         row = self.current_row()
         if row is not None:
             self._act(f"run {row.id} priority {row.priority + delta}", self.app.services.reprioritise,

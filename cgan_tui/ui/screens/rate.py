@@ -6,18 +6,16 @@ The samples are shown at full resolution, one class row at a time (``←``/``→
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from cgan_tui.errors import UserError
 from cgan_tui.grid_tiles import GridImage
 from cgan_tui.safe_text import literal, one_line, visible
 from cgan_tui.scoring import RATING_CRITERIA
-from cgan_tui.ui import messages as msg
+from cgan_tui.ui.background import ReportsWorkerErrors, background, failure_line
 from cgan_tui.ui.widgets.class_row import ClassRow
 
 HELP = {
@@ -28,7 +26,7 @@ HELP = {
 }
 
 
-class RateScreen(Screen):
+class RateScreen(ReportsWorkerErrors, Screen):
     """Up/down pick a criterion, 1-5 rate it (and move on); each rating is saved at once.
 
     Stars are drawn as saved only after the write committed: until then the criterion shows
@@ -37,15 +35,15 @@ class RateScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "done", "Done"),
-        Binding("up", "criterion(-1)", "Prev", show=False),
-        Binding("1", "rate(1)", "Rate 1-5"),
+        Binding("up", "criterion(-1)", "Criterion", show=False),
+        Binding("1", "rate(1)", "Rate", key_display="1-5"),
         *[Binding(str(n), f"rate({n})", str(n), show=False) for n in range(2, 6)],
         Binding("down", "criterion(1)", "Criterion", key_display="↑↓"),
-        Binding("left", "label(-1)", "◀ Class"),
-        Binding("right", "label(1)", "Class ▶"),
+        Binding("left", "label(-1)", "Class", key_display="←→"),
+        Binding("right", "label(1)", "Class", show=False),
         Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),
         Binding("right_square_bracket", "samples(1)", "Samples", show=False),
-        Binding("r", "retry", "Retry unsaved"),
+        Binding("r", "retry", "Retry"),
     ]
 
     def __init__(self, run_id: int, epoch: int, label: str = "") -> None:
@@ -79,16 +77,12 @@ class RateScreen(Screen):
         self._load()
         self._draw()
 
-    @work(thread=True, group="rate-load")
+    @background("loading the model to rate", group="rate-load")
     def _load(self) -> None:
         services = self.app.services
-        try:
-            values = services.ratings(self.run_id, self.epoch)
-            grid = services.grid_image(self.run_id, self.epoch)
-            refused = services.rateable(self.run_id, self.epoch)
-        except UserError as exc:
-            self.post_message(msg.Notice(str(exc), "error"))
-            return
+        values = services.ratings(self.run_id, self.epoch)
+        grid = services.grid_image(self.run_id, self.epoch)
+        refused = services.rateable(self.run_id, self.epoch)
         self.app.call_from_thread(self._loaded, values, grid, refused)
 
     def _loaded(self, values: dict[str, int], grid: GridImage | None, refused: str | None = None) -> None:
@@ -162,14 +156,12 @@ class RateScreen(Screen):
         self.failed.pop(criterion, None)
         self._save(criterion, value)
 
-    @work(thread=True, group="rate-save")
+    @background("saving a rating", group="rate-save")
     def _save(self, criterion: str, value: int) -> None:
         try:
             self.app.services.rate(self.run_id, self.epoch, criterion, value)
-        except UserError as exc:
-            self.app.call_from_thread(self._saved, criterion, value, str(exc))
-        except Exception as exc:  # noqa: BLE001 - report, never crash the app
-            self.app.call_from_thread(self._saved, criterion, value, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - the unsaved value is kept for retry (r), in the policy's words
+            self.app.call_from_thread(self._saved, criterion, value, failure_line("", exc))
         else:
             self.app.call_from_thread(self._saved, criterion, value, None)
 

@@ -1,15 +1,20 @@
-"""Results: every model (run x evaluated epoch) in one sortable, filterable table. The start screen."""
+"""Results: every model (run x evaluated epoch) in one sortable, filterable table. The start screen.
+
+What the table shows is a function of the screen's reactive state (rows, sort keys, filter, backend,
+hidden columns, marks, page): actions assign it and one watcher redraws. Reading is ``results_reader``'s
+job, the text around the table ``results_text``'s.
+"""
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cgan_tui.errors import UserError
-from cgan_tui.formatting import OTHER_N_MARK, compact_n, missing_text
 from cgan_tui.results import (
     Column,
     ResultRow,
@@ -17,29 +22,25 @@ from cgan_tui.results import (
     default_backend,
     filter_rows,
     hidden_by_default,
-    missing_hint,
     score_backends,
     sort_rows,
 )
 from cgan_tui.results.filtering import parse_filter
 from cgan_tui.results_n import reference_ns
-from cgan_tui.safe_text import literal
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
-from cgan_tui.ui.app import FIRST_ROWS_WAIT_S
+from cgan_tui.ui.background import ReportsWorkerErrors
+from cgan_tui.ui.screens.results_reader import ReadsResults
+from cgan_tui.ui.screens.results_text import EMPTY_HINT, detail_text, narrow_order, status_text, swap_backend
 from cgan_tui.ui.widgets.results_table import ResultsTable
 
 BACKENDS = ("inception", "classifier")
 NARROW = 120
 """Below this width the columns a ranking needs come first: run, label, status, sort keys, combined."""
 PRESET_NAMES = tuple(PRESETS)
-EMPTY_HINT = (
-    "No runs yet. Press 2 for the queue, then n for a new run or g to load a grid "
-    "(grids/seed000.toml is the 24-model study), and w to start a local worker."
-)
 
 
-class ResultsScreen(Screen):
+class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
     """Holds the full row list; sorting/filtering use ``cgan_tui.results``; the table shows one page."""
 
     BINDINGS = [
@@ -52,10 +53,10 @@ class ResultsScreen(Screen):
         Binding("space", "mark", "Mark"),
         Binding("v", "compare", "Compare"),
         Binding("r", "rate", "Rate"),
-        Binding("a", "aggregate", "Aggregate"),
-        Binding("k", "choose_columns", "Columns"),
-        Binding("b", "backend", "Backend"),
-        Binding("o", "preset", "Preset"),
+        Binding("a", "aggregate", "Aggregate", show=False),
+        Binding("k", "choose_columns", "Columns", show=False),
+        Binding("b", "backend", "Backend", show=False),
+        Binding("o", "preset", "Preset", show=False),
         Binding("O", "custom_weights", "Custom weights", show=False),
         Binding("right_square_bracket", "page(1)", "Next page", show=False),
         Binding("left_square_bracket", "page(-1)", "Prev page", show=False),
@@ -63,32 +64,32 @@ class ResultsScreen(Screen):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
+    # the state the view is drawn from: assigning one redraws (``_redraw``); lists are replaced, never mutated
+    rows: var[list[ResultRow]] = var(list, always_update=True, init=False)
+    """Every model of the last read (a fresh read redraws even when equal: the empty hint needs ``loaded``)."""
+    sort_keys: var[list[tuple[str, bool]]] = var(list, init=False)
+    filter_text: var[str] = var("", init=False)
+    backend: var[str] = var(BACKENDS[0], init=False)
+    chosen_hidden: var[set[str] | None] = var(None, init=False)
+    """Columns the user hid (k); None: those ``cgan_tui.results.hidden_by_default`` hides, as ``ls`` does."""
+    marked: var[list[tuple[int, int]]] = var(list, init=False)
+    page: var[int] = var(0, init=False)
+    scoring: var[tuple[str, tuple[float, float] | None]] = var((PRESET_NAMES[0], None), init=False)
+    """(preset, custom weights) the final score is computed with: changing it reads the results again."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[ResultRow] = []
         self.view: list[ResultRow] = []
-        self.sort_keys: list[tuple[str, bool]] = []
-        self.filter_text = ""
-        self.backend = BACKENDS[0]
+        """The rows after filter and sort (every page); drawn from the state above, never set by actions."""
+        self.references: dict[str, int | None] = {}
+        self.status_counts: dict[str, int] = {}
         self.backend_chosen = False
         """False until the user switches (b): until then the backend follows where combined exists."""
-        self.preset = PRESET_NAMES[0]
-        self.weights: tuple[float, float] | None = None
-        self.chosen_hidden: set[str] | None = None
-        """Columns the user hid (k); None: those ``cgan_tui.results.hidden_by_default`` hides, as ``ls`` does."""
-        self.marked: list[tuple[int, int]] = []
-        self.page = 0
         self.loaded = False
         self.complete = False  # every model read (the first read shows a screenful before that)
-        self._token: tuple | None = None
-        self._loading = False
-        self._pending = False
-        self._first_read = False
         self._columns: list[Column] = []
         self._columns_key: tuple | None = None
         self._backends: tuple[int, list[str]] | None = None
-        self.status_counts: dict[str, int] = {}
-        self.references: dict[str, int | None] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -105,96 +106,88 @@ class ResultsScreen(Screen):
         self.query_one("#filter", Input).display = False
         self.table.focus()
         self.set_interval(self.app.services.poll_interval, self.poll)
-        self.app.when_plugins(lambda _r: self.poll(force=True))
+        self.watch(self.app, "registries", self._plugins_ready)
 
-    # ------------------------------------------------------------------ data
+    def _plugins_ready(self, registries) -> None:
+        if registries is not None:  # the first read needs them (columns, metric specs)
+            self.poll(force=True)
+
     @property
     def table(self) -> ResultsTable:
         return self.query_one("#results", ResultsTable)
 
-    def poll(self, force: bool = False) -> None:
-        if self.app.registries is None or self.app.store_error is not None:
-            return
-        if not force and not self.is_current:
-            return
-        if self._loading:  # one read at a time; a forced one is remembered and runs next
-            self._pending = self._pending or force
-            return
-        self._loading = True
-        self._load(force)
+    @property
+    def preset(self) -> str:
+        return self.scoring[0]
 
-    def _load_done(self) -> None:
-        self._loading = False
-        if self._pending:
-            self._pending = False
-            self.poll(force=True)
-
-    @work(thread=True, group="results-load")
-    def _load(self, force: bool) -> None:
-        try:
-            self._read(force)
-        finally:
-            self.app.call_from_thread(self._load_done)
-
-    def _read(self, force: bool) -> None:
-        services = self.app.services
-        try:
-            if not self._first_read:  # the first read: a screenful first, so the table fills at once
-                self._first_read = True  # (read threads only, one at a time: not ``loaded``, which the UI
-                # thread sets later; a second read must not post a first screenful after the full one)
-                size = services.page_size // 2
-                first = services.quick_results(self.preset, self.weights, size)  # a SQLite file: no SQLAlchemy
-                if first is None:  # through the store (PostgreSQL, a new or older file): as fast as it can
-                    self.app.first_rows_shown.set()  # the store is needed now
-                    rows = services.results(preset=self.preset, weights=self.weights, limit_runs=size)
-                    first = rows, services.status_counts()
-                self.post_message(msg.ResultsLoaded(first[0], first[1], complete=False))
-                # the full read (and the database layer's import) waits until these rows are drawn
-                self.app.first_rows_shown.wait(FIRST_ROWS_WAIT_S)
-            token = services.change_token()  # connects on first use
-            if not force and token == self._token:
-                return
-            counts = services.status_counts()
-            rows = services.results(preset=self.preset, weights=self.weights)
-        except UserError as exc:
-            self.post_message(msg.Notice(str(exc), "error"))
-            return
-        except Exception as exc:  # noqa: BLE001 - a failed poll must not kill the app
-            self.post_message(msg.Notice(f"reading results failed: {type(exc).__name__}: {exc}", "warning"))
-            return
-        self._token = token
-        self.post_message(msg.ResultsLoaded(rows, counts))
+    @property
+    def weights(self) -> tuple[float, float] | None:
+        return self.scoring[1]
 
     def on_results_loaded(self, message: msg.ResultsLoaded) -> None:
         if self.complete and not message.complete:
             return  # a first screenful never replaces every model
-        self.rows = message.rows
-        self._columns_key = self._backends = None
-        if not self.backend_chosen:
-            self._switch_backend(default_backend(self.rows))
         self.status_counts = message.status_counts
         self.loaded = True
         self.complete = message.complete
-        self.refresh_view()
+        self._columns_key = self._backends = None
+        if not self.backend_chosen:  # follows the new rows: set without a redraw of the old ones
+            self._set_backend(default_backend(message.rows), redraw=False)
+        self.rows = message.rows
         self.call_after_refresh(self.app.first_rows_shown.set)
 
     # ------------------------------------------------------------------ view
+    def _redraw(self) -> None:
+        """The one place the view is drawn, called by the state's watchers (and a resize)."""
+        if not self.is_mounted:
+            return
+        try:
+            text, equals = parse_filter(self.filter_text)
+        except UserError as exc:
+            self.notify(str(exc), severity="error")
+            text, equals = "", {}
+        rows = filter_rows(self.rows, text, **equals) if (text or equals) else self.rows
+        self.view = sort_rows(rows, self.sort_keys) if self.sort_keys else rows
+        size = self.app.services.page_size
+        pages = max(1, -(-len(self.view) // size))
+        self.set_reactive(ResultsScreen.page, min(self.page, pages - 1))  # past the end: the last page
+        page_rows = self.view[self.page * size:(self.page + 1) * size]
+        columns = self.visible_columns()
+        self.references = reference_ns(self.view, [c.key for c in columns])
+        self.table.show(page_rows, columns, self.sort_keys, self.marked, self.references)
+        self.query_one("#results-status", Static).update(status_text(
+            shown=len(self.view), total=len(self.rows), status_counts=self.status_counts, sort_keys=self.sort_keys,
+            titles={c.key: c.title for c in self.all_columns()}, backend=self.backend, preset=self.preset,
+            weights=self.weights, filter_text=self.filter_text, page=self.page, pages=pages, marked=len(self.marked),
+        ))  # fmt: skip
+        self._update_detail()
+
+    watch_rows = watch_sort_keys = watch_filter_text = watch_marked = watch_page = watch_chosen_hidden = _redraw
+
+    def watch_backend(self) -> None:
+        self._columns_key = None
+        self._redraw()
+
+    def watch_scoring(self) -> None:
+        self.poll(force=True)
+
+    def on_resize(self) -> None:
+        if self.loaded:
+            self._redraw()
+
     def all_columns(self) -> list[Column]:
         """Every column the rows have (cached per row list and backend: it scans every row)."""
         key = (id(self.rows), len(self.rows), self.backend)
         if self._columns_key != key:
-            self._columns = self._compute_columns()
+            columns = columns_for(self.rows, self.app.registries)
+            other = [b for b in self.backends() if b != self.backend]
+            # combined/final show only for the chosen backend (b switches it)
+            self._columns = [
+                c for c in columns
+                if not (c.key.partition("@")[0] in ("combined", "final") and c.key.partition("@")[2] in other)
+            ]  # fmt: skip
             self._columns_key = key
         return self._columns
-
-    def _compute_columns(self) -> list[Column]:
-        columns = columns_for(self.rows, self.app.registries)
-        other = [b for b in self.backends() if b != self.backend]
-        # combined/final show only for the chosen backend (b switches it)
-        return [
-            c for c in columns
-            if not (c.key.partition("@")[0] in ("combined", "final") and c.key.partition("@")[2] in other)
-        ]
 
     @property
     def hidden(self) -> set[str]:
@@ -210,69 +203,13 @@ class ResultsScreen(Screen):
             return columns
         return narrow_order(columns, [k for k, _ in self.sort_keys], self.backend)
 
-    def refresh_view(self) -> None:
-        try:
-            text, equals = parse_filter(self.filter_text)
-        except UserError as exc:
-            self.notify(str(exc), severity="error")
-            text, equals = "", {}
-        rows = filter_rows(self.rows, text, **equals) if (text or equals) else self.rows
-        self.view = sort_rows(rows, self.sort_keys) if self.sort_keys else rows
-        size = self.app.services.page_size
-        pages = max(1, -(-len(self.view) // size))
-        self.page = min(self.page, pages - 1)
-        page_rows = self.view[self.page * size:(self.page + 1) * size]
-        columns = self.visible_columns()
-        self.references = reference_ns(self.view, [c.key for c in columns])
-        self.table.show(page_rows, columns, self.sort_keys, self.marked, self.references)
-        self._update_status(pages)
-        self._update_detail()
-
-    def _update_status(self, pages: int) -> None:
-        titles = {c.key: c.title for c in self.all_columns()}
-        sort = ", ".join(f"{titles.get(k, k)} {'▼' if d else '▲'}" for k, d in self.sort_keys) or "run id"
-        counts = " ".join(f"{k}:{v}" for k, v in sorted(self.status_counts.items())) or "no runs"
-        parts = [
-            f"{len(self.view)}/{len(self.rows)} models",
-            f"runs {counts}",
-            f"sort {sort}",
-            f"backend {self.backend}",
-            f"preset {self.preset}" + (f" {self.weights[0]:g}/{self.weights[1]:g}" if self.weights else ""),
-        ]
-        if self.filter_text:
-            parts.append(f"filter '{self.filter_text}'")
-        if pages > 1:
-            parts.append(f"page {self.page + 1}/{pages} ([ ])")
-        if self.marked:
-            parts.append(f"marked {len(self.marked)}")
-        self.query_one("#results-status", Static).update(literal(" │ ".join(parts)))
-
+    @on(DataTable.CellHighlighted)
     def _update_detail(self) -> None:
         detail = self.query_one("#results-detail", Static)
         if self.loaded and not self.rows:
             detail.update(EMPTY_HINT)
-            return
-        row, col = self.table.current_row(), self.table.current_column()
-        if row is None or col is None:
-            detail.update("")
-            return
-        value = row.get(col.key)
-        where = f"run {row.run_id} epoch {row.epoch} ({row.label}) · {col.title}"
-        if value is None and col.kind == "number" and col.key not in ("run_id", "epoch", "embed_dim"):
-            detail.update(literal(f"{where}: missing ({missing_text(row, col.key)}) — {missing_hint(row, col.key)}"))
         else:
-            n = row.n_samples.get(col.key)
-            reference = self.references.get(col.key)
-            extra = f" (n={n})" if n else ""
-            if n and reference and n != reference:
-                extra += (f" {OTHER_N_MARK} most models have n={compact_n(reference)}: "
-                          "not comparable, sorted after them")  # fmt: skip
-            error = f" · error: {row.error}" if row.error and col.key == "status" else ""
-            detail.update(literal(f"{where}: {value}{extra}{error}"))
-
-    @on(DataTable.CellHighlighted)
-    def _cell_highlighted(self) -> None:
-        self._update_detail()
+            detail.update(detail_text(self.table.current_row(), self.table.current_column(), self.references))
 
     # ------------------------------------------------------------------ sorting
     def set_sort(self, key: str, secondary: bool = False) -> None:
@@ -292,12 +229,10 @@ class ResultsScreen(Screen):
         else:
             keys = [(key, default_desc)]
         self.sort_keys = keys[:3]
-        self.page = 0
-        self.refresh_view()
+        self.page = 0  # a new order starts at its first page (redraws only when it was on another)
 
     def action_sort_key(self, name: str) -> None:
-        key = f"{name}@{self.backend}"
-        self.set_sort(key)
+        self.set_sort(f"{name}@{self.backend}")
 
     def action_sort_cursor(self, secondary: bool = False) -> None:
         col = self.table.current_column()
@@ -322,25 +257,20 @@ class ResultsScreen(Screen):
         except UserError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.filter_text = event.value.strip()
         event.input.display = False
-        self.page = 0
         self.table.focus()
-        self.refresh_view()
+        self.filter_text = event.value.strip()
+        self.page = 0
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = False
+        self.query_one("#filter", Input).display = False
         self.query_one("#weights", Input).display = False
         self.table.focus()
-        if self.filter_text:
-            self.filter_text = ""
-            self.refresh_view()
+        self.filter_text = ""
 
     # ------------------------------------------------------------------ other views
     def action_page(self, delta: int) -> None:
         self.page = max(0, self.page + delta)
-        self.refresh_view()
 
     def action_reload(self) -> None:
         self.poll(force=True)
@@ -352,23 +282,24 @@ class ResultsScreen(Screen):
             self._backends = (id(self.rows), [*BACKENDS, *sorted(found - set(BACKENDS))])
         return self._backends[1]
 
-    def _switch_backend(self, backend: str) -> None:
-        self.backend = backend
+    def _set_backend(self, backend: str, redraw: bool = True) -> None:
+        """The backend and the sort keys on its columns, in one redraw (none when ``redraw`` is False)."""
+        self.set_reactive(ResultsScreen.sort_keys, [(swap_backend(k, backend), d) for k, d in self.sort_keys])
         self._columns_key = None
-        self.sort_keys = [(_swap_backend(k, backend), d) for k, d in self.sort_keys]
+        if redraw:
+            self.backend = backend
+        else:
+            self.set_reactive(ResultsScreen.backend, backend)
 
     def action_backend(self) -> None:
         backends = self.backends()
         self.backend_chosen = True
-        self._switch_backend(backends[(backends.index(self.backend) + 1) % len(backends)])
-        self.refresh_view()
+        self._set_backend(backends[(backends.index(self.backend) + 1) % len(backends)])
 
     def action_preset(self) -> None:
         current = PRESET_NAMES.index(self.preset) if self.preset in PRESET_NAMES else -1
-        self.preset = PRESET_NAMES[(current + 1) % len(PRESET_NAMES)]
-        self.weights = None
+        self.scoring = (PRESET_NAMES[(current + 1) % len(PRESET_NAMES)], None)
         self.notify(f"final score preset: {self.preset} ({PRESETS[self.preset].description})")
-        self.poll(force=True)
 
     def action_custom_weights(self) -> None:
         box = self.query_one("#weights", Input)
@@ -390,9 +321,8 @@ class ResultsScreen(Screen):
             return
         event.input.display = False
         self.table.focus()
-        self.preset, self.weights = "custom", (parts[0], parts[1])
+        self.scoring = ("custom", (parts[0], parts[1]))
         self.notify(f"final score: custom weights {parts[0]:g}/{parts[1]:g}")
-        self.poll(force=True)
 
     def action_mark(self) -> None:
         row = self.table.current_row()
@@ -400,13 +330,11 @@ class ResultsScreen(Screen):
             return
         key = (row.run_id, row.epoch)
         if key in self.marked:
-            self.marked.remove(key)
+            self.marked = [k for k in self.marked if k != key]
         elif len(self.marked) >= 4:
             self.notify("compare takes at most 4 models; unmark one first (space)", severity="warning")
-            return
         else:
-            self.marked.append(key)
-        self.refresh_view()
+            self.marked = [*self.marked, key]
 
     def action_open(self) -> None:
         row = self.table.current_row()
@@ -449,29 +377,8 @@ class ResultsScreen(Screen):
         def apply(hidden: set[str] | None) -> None:
             if hidden is not None:
                 self.chosen_hidden = hidden
-                self.refresh_view()
 
         self.app.push_screen(ColumnsScreen(self.all_columns(), self.hidden), apply)
 
     def on_screen_resume(self) -> None:
         self.poll(force=True)
-
-    def on_resize(self) -> None:
-        if self.loaded:
-            self.refresh_view()
-
-
-def narrow_order(columns: list[Column], sort_keys: list[str], backend: str) -> list[Column]:
-    """Columns for a narrow terminal: run, label, status, the sort keys and the combined score first
-    (run and label stay fixed when scrolling right), then the rest in their usual order."""
-    first = ["run_id", "label", "status", *sort_keys, f"combined@{backend}"]
-    by_key = {c.key: c for c in columns}
-    head = [by_key[k] for k in dict.fromkeys(first) if k in by_key]
-    return head + [c for c in columns if c not in head]
-
-
-def _swap_backend(key: str, backend: str) -> str:
-    name, _, old = key.partition("@")
-    if old and name in ("combined", "final", "fid", "is"):
-        return f"{name}@{backend}"
-    return key

@@ -11,17 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from cgan_tui.errors import UserError
 from cgan_tui.grid_tiles import GridImage
 from cgan_tui.memorised import MemorisedGrid
-from cgan_tui.ui import messages as msg
+from cgan_tui.ui.background import ReportsWorkerErrors, background
 from cgan_tui.ui.widgets.class_row import ClassRow
 from cgan_tui.ui.widgets.memorised_row import MemorisedRow
 
@@ -37,16 +35,16 @@ class ZoomSource:
     epochs: tuple[int, ...]
 
 
-class ZoomScreen(Screen):
+class ZoomScreen(ReportsWorkerErrors, Screen):
     BINDINGS = [
         Binding("escape", "close", "Back", show=False),
         Binding("z", "close", "Grid"),
-        Binding("up", "label(-1)", "◀ Class", key_display="↑"),
-        Binding("down", "label(1)", "Class ▶", key_display="↓"),
-        Binding("left", "epoch(-1)", "◀ Epoch"),
-        Binding("right", "epoch(1)", "Epoch ▶"),
-        Binding("left_square_bracket", "samples(-1)", "◀ Samples", key_display="["),
-        Binding("right_square_bracket", "samples(1)", "Samples ▶", key_display="]"),
+        Binding("up", "label(-1)", "Class", key_display="↑↓"),
+        Binding("down", "label(1)", "Class", show=False),
+        Binding("left", "epoch(-1)", "Epoch", key_display="←→"),
+        Binding("right", "epoch(1)", "Epoch", show=False),
+        Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),
+        Binding("right_square_bracket", "samples(1)", "Samples", show=False),
     ]
 
     def __init__(self, sources: list[ZoomSource], epoch: int, label: int = 0, rows: int = 10) -> None:
@@ -75,18 +73,14 @@ class ZoomScreen(Screen):
     def on_mount(self) -> None:
         self._fetch(self.epoch)
 
-    @work(thread=True, exclusive=True, group="zoom-grids")
+    @background("loading sample grids", exclusive=True, group="zoom-grids")
     def _fetch(self, epoch: int) -> None:
         services = self.app.services
-        try:
-            for s in self.sources:
-                if (s.run_id, epoch) not in self.grids:
-                    has = epoch in s.epochs
-                    self.records[(s.run_id, epoch)] = services.memorised_grid(s.run_id, epoch) if has else None
-                    self.grids[(s.run_id, epoch)] = services.grid_image(s.run_id, epoch) if has else None
-        except UserError as exc:
-            self.post_message(msg.Notice(str(exc), "error"))
-            return
+        for s in self.sources:
+            if (s.run_id, epoch) not in self.grids:
+                has = epoch in s.epochs
+                self.records[(s.run_id, epoch)] = services.memorised_grid(s.run_id, epoch) if has else None
+                self.grids[(s.run_id, epoch)] = services.grid_image(s.run_id, epoch) if has else None
         self.app.call_from_thread(self._draw)
 
     def _draw(self) -> None:

@@ -1,0 +1,71 @@
+"""What the results screen writes around its table: the status line, the detail line, the column order
+on a narrow terminal. Pure functions of the screen's state (no widgets), so the screen only wires them."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from cgan_tui.formatting import OTHER_N_MARK, compact_n, missing_text
+from cgan_tui.results import Column, ResultRow, missing_hint
+from cgan_tui.safe_text import literal
+
+EMPTY_HINT = (
+    "No runs yet. Press 2 for the queue, then n for a new run or g to load a grid "
+    "(grids/seed000.toml is the 24-model study), and w to start a local worker."
+)
+
+
+def status_text(*, shown: int, total: int, status_counts: dict[str, int], sort_keys: list[tuple[str, bool]],
+                titles: dict[str, str], backend: str, preset: str, weights: tuple[float, float] | None,
+                filter_text: str, page: int, pages: int, marked: int) -> Text:  # fmt: skip
+    """``6/6 models │ runs completed:3 │ sort FID ▲ │ backend inception │ preset research …``."""
+    sort = ", ".join(f"{titles.get(k, k)} {'▼' if d else '▲'}" for k, d in sort_keys) or "run id"
+    counts = " ".join(f"{k}:{v}" for k, v in sorted(status_counts.items())) or "no runs"
+    parts = [
+        f"{shown}/{total} models",
+        f"runs {counts}",
+        f"sort {sort}",
+        f"backend {backend}",
+        f"preset {preset}" + (f" {weights[0]:g}/{weights[1]:g}" if weights else ""),
+    ]
+    if filter_text:
+        parts.append(f"filter '{filter_text}'")
+    if pages > 1:
+        parts.append(f"page {page + 1}/{pages} ([ ])")
+    if marked:
+        parts.append(f"marked {marked}")
+    return literal(" │ ".join(parts))
+
+
+def detail_text(row: ResultRow | None, col: Column | None, references: dict[str, int | None]) -> Text | str:
+    """The cell under the cursor in words: its value and sample count, or why it is missing."""
+    if row is None or col is None:
+        return ""
+    value = row.get(col.key)
+    where = f"run {row.run_id} epoch {row.epoch} ({row.label}) · {col.title}"
+    if value is None and col.kind == "number" and col.key not in ("run_id", "epoch", "embed_dim"):
+        return literal(f"{where}: missing ({missing_text(row, col.key)}) — {missing_hint(row, col.key)}")
+    n = row.n_samples.get(col.key)
+    reference = references.get(col.key)
+    extra = f" (n={n})" if n else ""
+    if n and reference and n != reference:
+        extra += f" {OTHER_N_MARK} most models have n={compact_n(reference)}: not comparable, sorted after them"
+    error = f" · error: {row.error}" if row.error and col.key == "status" else ""
+    return literal(f"{where}: {value}{extra}{error}")
+
+
+def narrow_order(columns: list[Column], sort_keys: list[str], backend: str) -> list[Column]:
+    """Columns for a narrow terminal: run, label, status, the sort keys and the combined score first
+    (run and label stay fixed when scrolling right), then the rest in their usual order."""
+    first = ["run_id", "label", "status", *sort_keys, f"combined@{backend}"]
+    by_key = {c.key: c for c in columns}
+    head = [by_key[k] for k in dict.fromkeys(first) if k in by_key]
+    return head + [c for c in columns if c not in head]
+
+
+def swap_backend(key: str, backend: str) -> str:
+    """A sort key on one score backend's column, moved to the same column of ``backend``."""
+    name, _, old = key.partition("@")
+    if old and name in ("combined", "final", "fid", "is"):
+        return f"{name}@{backend}"
+    return key
