@@ -68,3 +68,18 @@ def check_note(text: str) -> str:
     if len(note) > NOTE_MAX:
         raise LabelError(f"the note has {len(note)} characters; at most {NOTE_MAX}")
     return note
+
+
+def summary(label: Label | None) -> str:
+    """`` · tags best baseline · note: lr too high?`` for a title line ("" for a run without a label)."""
+    if label is None:
+        return ""
+    parts = []
+    if label.archived:
+        parts.append("archived")
+    if label.tags:
+        parts.append("tags " + " ".join(label.tags))
+    if label.note:
+        first = label.note.splitlines()[0]
+        parts.append(f"note: {first}{'…' if first != label.note else ''}")
+    return "".join(f" · {p}" for p in parts)

@@ -46,14 +46,15 @@ class ConfigDiff:
     same: tuple[tuple[str, str], ...]
 
     def summary(self, limit: int = 8) -> str:
-        """One line: ``differs: loss bce | hinge · embed_dim 10 | 32 (+2 more); 21 fields equal``."""
-        if len(self.run_ids) < 2:
-            return "differs: (one run: nothing to compare)"
+        """One line: ``differs (r1 | r2): loss bce | hinge · embed_dim 10 | 32 (+2 more); 21 fields equal``."""
+        if len(set(self.run_ids)) < 2:
+            return "differs: nothing (one run)"
         if not self.differs:
             return f"differs: nothing; all {len(self.same)} config fields are equal"
+        runs = " | ".join(f"r{i}" for i in self.run_ids)
         parts = [f"{name} {' | '.join(values)}" for name, values in self.differs[:limit]]
         more = f" (+{len(self.differs) - limit} more)" if len(self.differs) > limit else ""
-        return f"differs: {' · '.join(parts)}{more}; {len(self.same)} fields equal"
+        return f"differs ({runs}): {' · '.join(parts)}{more}; {len(self.same)} fields equal"
 
 
 def config_diff(configs: Mapping[int, Mapping[str, Any]] | Sequence[tuple[int, Mapping[str, Any]]]) -> ConfigDiff:

@@ -231,7 +231,7 @@ def test_config_diff_flattens_and_marks_absent_fields():
     diff = config_diff({1: {"loss": "bce", "opt": {"lr": 1e-4, "b1": 0.5}}, 2: {"loss": "bce", "opt": {"lr": 2e-4}}})
     assert diff.differs == (("opt.b1", ("0.5", "(absent)")), ("opt.lr", ("0.0001", "0.0002")))
     assert diff.same == (("loss", "bce"),)
-    assert diff.summary().startswith("differs: opt.b1 0.5 | (absent) · opt.lr 0.0001 | 0.0002; 1 fields equal")
+    assert diff.summary().startswith("differs (r1 | r2): opt.b1 0.5 | (absent) · opt.lr 0.0001 | 0.0002; 1 fields equal")
 
 
 def test_every_table_with_a_run_id_is_removed_with_the_run():

@@ -11,10 +11,11 @@ from sqlmodel import Session, select
 
 from cgan_tui.labels import Label, check_note, join_tags, normalise, split_tags
 from cgan_tui.store.db import Store, upgrade
-from cgan_tui.store.location import LABELS_SINCE, SCHEMA_VERSION
+from cgan_tui.store.location import LABELS_SINCE
 from cgan_tui.store.queries.runs import NoSuchRun, describe_ids
 from cgan_tui.store.queries.session import read, write
 from cgan_tui.store.tables import Run, RunLabel, SchemaInfo, utcnow
+
 
 def has_labels(session: Session) -> bool:
     """Whether this database holds the label table (read each time: another process may have upgraded it)."""
@@ -45,8 +46,7 @@ def _change(store: Store, run_ids: Sequence[int], edit: Callable[[RunLabel], Non
     """Apply ``edit`` to the label row of each run (created when missing), all in one transaction;
     an unknown run id changes nothing and names the ids there are."""
     ids = [int(i) for i in run_ids]
-    upgrade(store)
-    assert store.schema_version == SCHEMA_VERSION
+    upgrade(store)  # a schema-4 database read as it is gets the label table now
 
     def apply(session: Session) -> None:
         have = set(session.exec(select(Run.id).where(Run.id.in_(ids))).all())  # type: ignore[union-attr]
@@ -89,6 +89,16 @@ def set_tags(store: Store, run_ids: Sequence[int], tags: Iterable[str]) -> None:
 
     def edit(row: RunLabel) -> None:
         row.tags = stored
+
+    _change(store, run_ids, edit)
+
+
+def set_note_and_tags(store: Store, run_ids: Sequence[int], note: str, tags: Iterable[str]) -> None:
+    """Replace note and tags together, in one transaction (the app's editor saves both or neither)."""
+    text, stored = check_note(note), join_tags(tags)
+
+    def edit(row: RunLabel) -> None:
+        row.note, row.tags = text, stored
 
     _change(store, run_ids, edit)
 
