@@ -240,3 +240,45 @@ def test_every_table_with_a_run_id_is_removed_with_the_run():
 
     names = {t.name for t in SQLModel.metadata.sorted_tables if "run_id" in t.c}
     assert {"metricvalue", "samplegrid", "rating", "checkpoint", "runlabel"} <= names
+
+
+def test_schema_4_is_read_without_labels_and_upgraded_on_any_database(any_db_url):
+    """SQLite and PostgreSQL: a schema-4 database opens without migrating (no labels, runs listed), the
+    first label write adds the table and sets the version, and another reader then sees the label."""
+    from cgan_tui import results
+
+    store = open_store(any_db_url)
+    run_id = q.create_run(store, _cfg())
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE runlabel")
+        conn.exec_driver_sql("UPDATE schemainfo SET version = 4")
+    store.dispose()
+
+    old = open_store(any_db_url, create=False)
+    assert old.schema_version == 4 and q.labels(old) == {}
+    assert [r.run_id for r in results.load_results(old)] == [run_id]
+    token = q.change_token(old)
+    q.set_note(old, [run_id], "first note")
+    assert old.schema_version == SCHEMA_VERSION
+    assert q.change_token(old) != token
+    old.dispose()
+
+    fresh = open_store(any_db_url, create=False)
+    assert fresh.schema_version == SCHEMA_VERSION and q.label(fresh, run_id).note == "first note"
+    assert [r.note for r in results.load_results(fresh)] == ["first note"]
+    fresh.dispose()
+
+
+def test_remove_run_files_never_follows_a_location_into_another_runs_folder(tmp_path):
+    from cgan_tui.artifacts import ArtifactStore, remove_run_files
+
+    root = ArtifactStore(local=tmp_path / "artifacts")
+    own, other = root.run_dir(1) / "epoch_0001.pt", root.run_dir(2) / "epoch_0001.pt"
+    own.write_bytes(b"1")
+    other.write_bytes(b"2")
+    stray = tmp_path / "elsewhere.pt"
+    stray.write_bytes(b"3")
+    removed, failed = remove_run_files(root, 1, (str(own), str(other), str(stray)))
+    assert failed == [] and not root.local_path(1).exists()
+    assert other.read_bytes() == b"2" and stray.read_bytes() == b"3"
+    assert str(other) not in removed
