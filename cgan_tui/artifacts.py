@@ -187,6 +187,52 @@ def set_aside(location: str) -> str:
     return str(target)
 
 
+def _in_run_folder(location: str, run_id: int) -> bool:
+    """Whether a recorded location is a file directly inside this run's folder (``.../run_00007/NAME``)."""
+    parts = location.rstrip("/").replace("\\", "/").split("/")
+    return len(parts) >= 2 and parts[-2] == run_key(run_id)
+
+
+def _remove(location: str) -> bool:
+    """Delete one file or folder (recursively) at a path or URL; False when there was nothing."""
+    if "://" not in location:
+        path = Path(location)
+        if path.is_dir() and not path.is_symlink():
+            import shutil
+
+            shutil.rmtree(path)
+            return True
+        if path.exists() or path.is_symlink():
+            path.unlink()
+            return True
+        return False
+    fs, path = _fs(location)
+    if not fs.exists(path):
+        return False
+    fs.rm(path, recursive=True)
+    return True
+
+
+def remove_run_files(store: ArtifactStore, run_id: int, locations: list[str] | tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """Delete a run's files: the recorded ``locations`` (checkpoints) that lie in *its* folder, its folder under
+    the root (log, checkpoints, set-aside files) and, for a remote root, its local staging folder.
+
+    Never anything of another run: a recorded location outside a folder named for this run is left alone.
+    Returns (removed, failed), where failed lines read ``LOCATION: why``."""
+    targets = [loc for loc in locations if _in_run_folder(loc, run_id)]
+    targets.append(str(store.local_path(run_id)) if store.local is not None else f"{store.url}/{run_key(run_id)}")
+    if store.local is None:
+        targets.append(str(store.local_path(run_id)))  # the staging copy training wrote into
+    removed, failed = [], []
+    for target in dict.fromkeys(targets):
+        try:
+            if _remove(target):
+                removed.append(target)
+        except (OSError, ValueError) as exc:
+            failed.append(f"{target}: {getattr(exc, 'strerror', None) or exc}")
+    return removed, failed
+
+
 def read_text(location: str) -> str | None:
     """The text at a path or URL, None when there is none."""
     try:

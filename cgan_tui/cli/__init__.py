@@ -26,6 +26,9 @@ COMMAND_MODULES = (
     "cgan_tui.cli.sample_cmd",  # sample
     "cgan_tui.cli.report_cmd",  # report
     "cgan_tui.cli.serve_cmd",  # serve
+    "cgan_tui.cli.label_cmd",  # tag, note, archive
+    "cgan_tui.cli.rm_cmd",  # rm
+    "cgan_tui.cli.diff_cmd",  # diff
 )
 
 

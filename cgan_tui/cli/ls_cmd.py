@@ -26,8 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ls.add_argument("--desc", action="store_true", help="descending order for keys without a +/- prefix")
     ls.add_argument("--backend", help="show and sort by this backend's values (inception, classifier, ...)")
     ls.add_argument("--filter", default="", metavar="TEXT",
-                    help="the app's filter: free text (label/loss/conditioning/status/model/experiment) and "
-                         "field:value terms, e.g. 'loss:hinge emb:32 status:completed cond:one-hot seed:1'")
+                    help="the app's filter: free text (label/loss/conditioning/status/model/experiment/tags) and "
+                         "field:value terms, e.g. 'loss:hinge emb:32 status:completed cond:one-hot seed:1 tag:best'")
+    ls.add_argument("--archived", action="store_true", help="list archived runs too (hidden by default; the "
+                    "filter archived:yes lists only them)")  # fmt: skip
     ls.add_argument("--loss", help="only this loss")
     ls.add_argument("--status", help="only this run status")
     ls.add_argument("--columns", metavar="A,B", help="columns to show (keys or short names; 'all' for every column, "
@@ -119,7 +121,10 @@ def run_ls(args: argparse.Namespace) -> int:
     keys = [c.key for c in cols] + [k for k in results.known_keys(registries) if k not in present]
     text, equals = parse_filter(args.filter or "")  # the app's filter language (results.filtering)
     equals.update({k: v for k, v in (("loss", args.loss), ("status", args.status)) if v})
+    if args.archived:
+        equals.setdefault("archived", "all")
     in_database = len(rows)
+    in_archive = sum(1 for r in rows if r.archived)
     rows = results.filter_rows(rows, text, **equals)
     backend = args.backend or results.default_backend(rows)
     if args.aggregate:
@@ -148,7 +153,10 @@ def run_ls(args: argparse.Namespace) -> int:
         if in_database:
             asked = " ".join(x for x in (args.filter, args.loss and f"--loss {args.loss}",
                                          args.status and f"--status {args.status}") if x)  # fmt: skip
-            console.print(f"no models match {asked!r} ({in_database} models in the database)", markup=False, highlight=False)
+            archived = f", {in_archive} archived: --archived lists them" if in_archive and "archived" not in equals else ""
+            what = f"match {asked!r}" if asked else "to show"
+            console.print(f"no models {what} ({in_database} models in the database{archived})", markup=False,
+                          highlight=False)  # fmt: skip
         else:
             console.print("no models yet: train with `cgan-tui train ...` or enqueue with `cgan-tui queue add ...`",
                           markup=False, highlight=False)  # fmt: skip

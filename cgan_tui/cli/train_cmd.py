@@ -282,10 +282,14 @@ def show_data(store, run_id: int) -> dict[str, Any]:
     epochs = q.epoch_rows(store, run_id)
     rates = [e.sample_images_per_s for e in epochs if e.sample_images_per_s is not None]
     path = log_path(store, run_id)
+    label = q.label(store, run_id)
     return {
         "id": run.id,
         "label": q.run_config(run).label,
         "status": run.status.value,
+        "note": label.note,
+        "tags": list(label.tags),
+        "archived": label.archived,
         "priority": run.priority,
         "attempts": run.attempts,
         "worker_id": run.worker_id,
@@ -350,6 +354,10 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     out = [f"run {data['id']}  {data['label']}  {data['config']['model']}  status {data['status']}"
            f"  (priority {data['priority']}, attempts {data['attempts']}, device {data['device'] or '-'})"]  # fmt: skip
+    if data["tags"] or data["archived"]:
+        out.append(f"tags: {' '.join(data['tags']) or '(none)'}" + ("  (archived)" if data["archived"] else ""))
+    if data["note"]:
+        out.append("your note: " + data["note"].replace("\n", "\n           "))
     p = data["progress"]
     out.append(f"progress: epoch {p['epoch']}/{p['of']}  worker {data['worker_id'] or '-'}  code {data['code_version'] or '-'}")
     out.append(f"precision: {data['precision'] or '- (not recorded: run not started, or older than cgan-tui schema 3)'}")

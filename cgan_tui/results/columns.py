@@ -126,6 +126,8 @@ def columns_for(rows: Iterable[ResultRow], registries: Registries | None = None)
         cols.insert(1, Column("experiment", "experiment", None, "text"))
     if len({r.model for r in rows}) > 1:
         cols.insert(3, Column("model", "model", None, "text"))  # the family, as in --model
+    if any(r.tags for r in rows):  # the researcher's own labels, right of the run label
+        cols.insert([c.key for c in cols].index("label") + 1, Column("tags", "tags", None, "text"))
     score_keys: set[str] = set()
     value_keys: set[str] = set()
     rating_keys: set[str] = set()

@@ -1,6 +1,13 @@
-"""The results filter language: free text plus ``field:value`` terms, e.g. ``hinge status:completed emb:32``."""
+"""The results filter language: free text plus ``field:value`` terms, e.g. ``hinge status:completed emb:32``.
+
+``tag:NAME`` matches runs carrying that tag (several ``tag:`` terms: all of them); archived runs are left out
+unless the filter says ``archived:yes`` (only them) or ``archived:all`` (both). The one parser and matcher
+for the app's filter and ``ls --filter`` (``results.table.filter_rows`` applies it).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from cgan_tui.errors import UserError
 
@@ -19,12 +26,20 @@ FIELDS = {
     "run": "run_id",
     "exp": "experiment",
     "experiment": "experiment",
+    "tag": "tags",
+    "tags": "tags",
+    "archived": "archived",
 }
 """Filter field name (with short aliases) -> ResultRow column key."""
 
 
 class FilterError(UserError, ValueError):
     """A filter term naming an unknown field."""
+
+
+ARCHIVED = {"yes": True, "no": False, "all": None}
+"""``archived:`` values: only archived runs, only the others (a filter without the term), or both."""
+ARCHIVED_DEFAULT = "no"
 
 
 def parse_filter(query: str) -> tuple[str, dict[str, str]]:
@@ -40,5 +55,19 @@ def parse_filter(query: str) -> tuple[str, dict[str, str]]:
         if key is None:
             valid = ", ".join(sorted(set(FIELDS)))
             raise FilterError(f"unknown filter field {name!r}; valid: {valid}")
+        if key == "archived" and value.lower() not in ARCHIVED:
+            raise FilterError(f"archived:{value} is not a choice; valid: {', '.join('archived:' + v for v in ARCHIVED)}")
+        if key == "tags" and key in equals:  # tag:a tag:b -> runs with both
+            value = f"{equals[key]} {value}"
         equals[key] = value
     return " ".join(words), equals
+
+
+def matches(row: Any, key: str, wanted: str) -> bool:
+    """Whether ``row`` (a ``ResultRow``) passes one ``key:wanted`` term (``wanted`` casefolded)."""
+    if key == "tags":
+        return set(wanted.split()) <= {t.casefold() for t in row.tags}
+    if key == "archived":
+        want = ARCHIVED.get(wanted, False)
+        return want is None or bool(row.archived) == want
+    return str(row.get(key)).casefold() == wanted

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from cgan_tui import results_n, scoring
 from cgan_tui.keys import TRAIN_BACKEND
+from cgan_tui.labels import split_tags
 from cgan_tui.results.rows import ResultRow
 from cgan_tui.results.scores import _compute_scores, _ordered_scores
 
@@ -56,7 +57,10 @@ def load_results(
         registries = load_plugins()
     w = scoring.resolve_weights(preset, weights)
 
-    runs, latest_rows, milestones, rates, experiments = reader(lambda execute: results_sql.index(execute, limit_runs))
+    (runs, latest_rows, milestones, rates, experiments), label_rows = reader(
+        lambda execute: (results_sql.index(execute, limit_runs), results_sql.labels(execute))
+    )
+    run_labels = {run_id: (split_tags(tags), note or "", bool(archived)) for run_id, note, tags, archived in label_rows}
     exp_names = dict(experiments)
     latest = dict(latest_rows)
     milestone_epochs: dict[int, set[int]] = {}
@@ -113,6 +117,7 @@ def load_results(
                 experiment=exp_names.get(exp_id), current_epoch=current_epoch or 0, error=error,
                 setting_key=f"{setting}@e{epoch}",
             )
+            row.tags, row.note, row.archived = run_labels.get(run_id, ((), "", False))
             by_backend: dict[str, dict[str, tuple[str, float | None]]] = {}
             slot = per_epoch.get((run_id, epoch), {})
             preferred = results_n.model_n(slot, reference)

@@ -53,6 +53,10 @@ class ResultRow:
     setting_key: str = ""
     """The run's config without its seed, plus this model's epoch (``cgan_tui.stats.setting_of``):
     models with equal keys are one setting repeated over seeds."""
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    archived: bool = False
+    """The run's label (``cgan_tui.labels``): archived runs are hidden unless a filter asks (``archived:yes``)."""
 
     @property
     def setting(self) -> str:
@@ -113,6 +117,9 @@ _BASE_GETTERS: dict[str, Callable[[ResultRow], Any]] = {
     "planned_epochs": lambda r: r.planned_epochs,
     "seed": lambda r: r.seed,
     "status": lambda r: r.status,
+    "tags": lambda r: " ".join(r.tags),
+    "note": lambda r: r.note,
+    "archived": lambda r: r.archived,
 }
 BASE_KEYS = tuple(_BASE_GETTERS)
 SETTING = "setting"

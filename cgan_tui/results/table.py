@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from cgan_tui import results_n, stats
 from cgan_tui.formatting import format_number
 from cgan_tui.results.columns import direction_of, directions
+from cgan_tui.results.filtering import ARCHIVED_DEFAULT, matches
 from cgan_tui.results.rows import ResultRow
 
 if TYPE_CHECKING:
@@ -64,19 +65,21 @@ def sort_rows(rows: Sequence[ResultRow], keys: Sequence[tuple[str, bool]]) -> li
     return result
 
 
-TEXT_FIELDS = ("label", "loss", "conditioning", "status", "model", "experiment")
+TEXT_FIELDS = ("label", "loss", "conditioning", "status", "model", "experiment", "tags")
 
 
 def filter_rows(rows: Iterable[ResultRow], text: str = "", **equals: Any) -> list[ResultRow]:
-    """Rows whose label/loss/conditioning/status/model/experiment contain ``text`` (any case) and whose
-    columns equal ``equals`` (compared as text, e.g. ``loss="hinge", embed_dim=32``)."""
+    """Rows whose label/loss/conditioning/status/model/experiment/tags contain ``text`` (any case) and whose
+    columns equal ``equals`` (compared as text, e.g. ``loss="hinge", embed_dim=32``; ``tags``/``archived``
+    as ``results.filtering.matches`` says). Archived runs only when ``archived`` asks for them."""
     needle = text.strip().casefold()
     wanted = {k: str(v).casefold() for k, v in equals.items() if v is not None}
+    wanted.setdefault("archived", ARCHIVED_DEFAULT)
     out = []
     for row in rows:
         if needle and not any(needle in str(row.get(f) or "").casefold() for f in TEXT_FIELDS):
             continue
-        if any(str(row.get(k)).casefold() != v for k, v in wanted.items()):
+        if not all(matches(row, k, v) for k, v in wanted.items()):
             continue
         out.append(row)
     return out

@@ -23,7 +23,7 @@ from cgan_tui.artifacts import from_environment as artifacts_from_environment
 from cgan_tui.errors import UserError
 from cgan_tui.redact import redact
 from cgan_tui.store import tables
-from cgan_tui.store.location import DB_ENV, DEFAULT_DB, database_url  # noqa: F401 - re-exported
+from cgan_tui.store.location import DB_ENV, DEFAULT_DB, READABLE_SINCE, database_url  # noqa: F401 - re-exported
 from cgan_tui.store.tables import SCHEMA_VERSION, SchemaInfo
 
 BUSY_TIMEOUT_S = 30.0
@@ -142,6 +142,9 @@ class Store:
     file_identity: tuple[int, int] | None = None
     """(st_dev, st_ino) of the SQLite file when opened: a deleted or replaced file is refused later."""
     artifact_store: ArtifactStore | None = None  # default: from $CGAN_TUI_ARTIFACTS / beside the database
+    schema_version: int = SCHEMA_VERSION
+    """The database's schema when opened: below ``SCHEMA_VERSION`` (not below ``READABLE_SINCE``) it was
+    read as it is, and ``upgrade`` migrates it before a write that needs the newer tables."""
 
     def __post_init__(self) -> None:
         if self.artifact_store is None:
@@ -184,8 +187,10 @@ def open_store(url: str | None = None, create: bool = True) -> Store:
                     f"database {redact(url)} has schema version {info.version}, newer than this cgan-tui "
                     f"understands ({SCHEMA_VERSION}); upgrade cgan-tui. The database was not modified."
                 )
-            if info is not None and info.version < SCHEMA_VERSION:
+            if info is not None and info.version < READABLE_SINCE:
                 _migrate(engine, info.version)
+            elif info is not None:
+                store.schema_version = info.version  # read as it is; ``upgrade`` on the first write needing more
         elif existing and "run" not in existing:
             raise StoreError(
                 f"database {redact(url)} holds tables that are not cgan-tui's ({', '.join(sorted(existing)[:5])}); "
@@ -193,7 +198,7 @@ def open_store(url: str | None = None, create: bool = True) -> Store:
             )
         elif not create and not existing:
             raise StoreError(f"database {redact(url)} is empty; run `cgan-tui train` or `cgan-tui queue add` first")
-        if create:
+        if create and store.schema_version == SCHEMA_VERSION:
             SQLModel.metadata.create_all(engine, tables=_our_tables())
             with Session(engine) as session:
                 if session.get(SchemaInfo, 1) is None:
@@ -221,7 +226,8 @@ def open_store(url: str | None = None, create: bool = True) -> Store:
 
 
 def _our_tables() -> list:
-    names = ("schemainfo", "experiment", "run", "checkpoint", "metricvalue", "samplegrid", "rating", "featurecache")
+    names = ("schemainfo", "experiment", "run", "checkpoint", "metricvalue", "samplegrid", "rating", "featurecache",
+             "runlabel")
     return [SQLModel.metadata.tables[name] for name in names]
 
 
@@ -262,8 +268,15 @@ def _run_eval_pending(conn) -> None:
     _add_run_columns(conn, "eval_pending")
 
 
+def _run_labels(conn) -> None:
+    """4 -> 5: the ``runlabel`` table (notes, tags, archived); no run has one yet."""
+    from cgan_tui.store.tables import RunLabel
+
+    RunLabel.__table__.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, list[str | Callable[[Any], None]]] = {
-    1: [_metricvalue_backbone], 2: [_run_precision_and_eval_progress], 3: [_run_eval_pending],
+    1: [_metricvalue_backbone], 2: [_run_precision_and_eval_progress], 3: [_run_eval_pending], 4: [_run_labels],
 }
 """version -> SQL statements (or functions of the connection) upgrading a database to the next version."""
 
@@ -282,4 +295,15 @@ def _migrate(engine: Engine, version: int) -> None:
         conn.exec_driver_sql(f"UPDATE schemainfo SET version = {SCHEMA_VERSION} WHERE id = 1")
 
 
-__all__ = ["Store", "StoreError", "open_store", "database_url", "artifacts_dir", "artifact_store", "tables"]
+def upgrade(store: Store) -> None:
+    """Migrate a database opened at an older, readable schema (``READABLE_SINCE``) to this version's: the
+    first write that needs a newer table calls it. A read-only database gives the write's one-line error."""
+    if store.schema_version >= SCHEMA_VERSION:
+        return
+    from cgan_tui.store.guard import attempt_loop
+
+    attempt_loop(store, lambda: _migrate(store.engine, store.schema_version), what="upgrading the schema")
+    store.schema_version = SCHEMA_VERSION
+
+
+__all__ = ["Store", "StoreError", "open_store", "upgrade", "database_url", "artifacts_dir", "artifact_store", "tables"]

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cgan_tui.store.location import SCHEMA_VERSION, sqlite_file
+from cgan_tui.store.location import LABELS_SINCE, READABLE_SINCE, SCHEMA_VERSION, sqlite_file
 
 if TYPE_CHECKING:
     from cgan_tui.store.db import Store
@@ -65,6 +65,14 @@ def values(execute: Execute, epochs: Iterable[int], run_ids: Iterable[int] | Non
     return execute(f"SELECT {', '.join(VALUE_COLUMNS)} FROM metricvalue WHERE {where} ORDER BY id")
 
 
+def labels(execute: Execute) -> list:
+    """(run_id, note, tags, archived) of every run with a label; none on a database older than schema 5."""
+    version = execute("SELECT version FROM schemainfo WHERE id = 1")
+    if not version or int(version[0][0]) < LABELS_SINCE:
+        return []
+    return execute("SELECT run_id, note, tags, archived FROM runlabel")
+
+
 def status_counts(execute: Execute) -> dict[str, int]:
     """Number of runs per status (the stored enum names are the status values)."""
     return {str(status): int(count) for status, count in execute("SELECT status, count(*) FROM run GROUP BY status")}
@@ -83,7 +91,8 @@ def store_reader(store: Store) -> Reader:
 def sqlite_reader(url: str, timeout_s: float = 0.2) -> Reader | None:
     """A read-only ``sqlite3`` reader for a SQLite file whose schema is this version's, else None.
 
-    None means "ask the store": another database kind, no file yet, an older (to be migrated) or newer
+    None means "ask the store": another database kind, no file yet, an older (to be migrated: below
+    ``READABLE_SINCE``) or newer
     schema, or a file that is not readable right now. The caller then reads through ``store_reader``,
     whose errors are the ones the user sees.
     """
@@ -102,7 +111,7 @@ def sqlite_reader(url: str, timeout_s: float = 0.2) -> Reader | None:
             conn.close()
     except sqlite3.Error:
         return None
-    if row is None or row[0] != SCHEMA_VERSION:
+    if row is None or not READABLE_SINCE <= row[0] <= SCHEMA_VERSION:
         return None
 
     def run(fn):

@@ -97,6 +97,21 @@ class Run(SQLModel, table=True):
         return json.loads(self.config_json)
 
 
+class RunLabel(SQLModel, table=True):
+    """What the researcher says about a run: a free-text note, tags, and whether it is archived
+    (hidden from ``ls`` and the results table unless asked). A run without a row has none of these.
+
+    A table of its own (schema 5), not columns of ``run``: a schema-4 database reads as before without
+    being migrated (``store.db``: readers see no labels; the first label write upgrades it)."""
+
+    run_id: int = Field(foreign_key="run.id", primary_key=True)
+    note: str = ""
+    tags: str = ""
+    """Space-separated, sorted, unique (``cgan_tui.labels`` says what a tag may be)."""
+    archived: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class Checkpoint(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("run_id", "epoch", "kind"),)
 

@@ -52,6 +52,7 @@ class RunLoaded(Message):
     grid_epochs: list[int]
     checkpoints: list
     log: str
+    label: Any = None  # the run's note, tags and archived flag (``cgan_tui.labels.Label``)
 
 
 @dataclass

@@ -297,6 +297,19 @@ class Services:
 
         queries.add_rating(self.store, run_id, epoch, criterion, value, rater=self.rater)
 
+    def label(self, run_id: int):
+        """The run's note, tags and archived flag (``cgan_tui.labels.Label``)."""
+        from cgan_tui.store import queries
+
+        return queries.label(self.store, run_id)
+
+    def save_label(self, run_id: int, note: str, tags: Sequence[str]) -> None:
+        """Replace the run's note and tags (checked by ``cgan_tui.labels``; one line when refused)."""
+        self.check_writable()
+        from cgan_tui.store import queries
+
+        queries.set_note_and_tags(self.store, [run_id], note, tags)
+
     # ------------------------------------------------------------------ queue
     def queue_rows(self):
         """Queued and running runs with live progress (``runner.queue.QueueRow``), running first."""

@@ -15,6 +15,15 @@ from __future__ import annotations
 from cgan_tui.store.queries.changes import change_token
 from cgan_tui.store.queries.checkpoints import add_checkpoint, checkpoints, drop_checkpoint, latest_checkpoint
 from cgan_tui.store.queries.grids import grid, grid_epochs, save_grid
+from cgan_tui.store.queries.labels import (
+    change_tags,
+    label,
+    labels,
+    set_archived,
+    set_note,
+    set_note_and_tags,
+    set_tags,
+)
 from cgan_tui.store.queries.metrics import (
     TRAIN_BACKEND,
     TRAIN_STATS,
@@ -42,12 +51,14 @@ from cgan_tui.store.queries.queue import (
     set_if_status,
 )
 from cgan_tui.store.queries.ratings import add_rating, check_rateable, ratings
+from cgan_tui.store.queries.removal import RemovedRun, RunIsRunning, remove_runs
 from cgan_tui.store.queries.runs import (
     NoSuchRun,
     append_run_error,
     cancel_requested,
     create_run,
     create_runs,
+    describe_ids,
     finish_run,
     get_run,
     list_runs,
@@ -108,4 +119,15 @@ __all__ = [
     "parse_pending",
     "drop_note_lines",
     "drop_checkpoint",
+    "describe_ids",
+    "label",
+    "labels",
+    "set_note",
+    "set_tags",
+    "set_note_and_tags",
+    "change_tags",
+    "set_archived",
+    "RemovedRun",
+    "RunIsRunning",
+    "remove_runs",
 ]

@@ -7,6 +7,7 @@ import functools
 from sqlalchemy import text
 
 from cgan_tui.store.db import Store
+from cgan_tui.store.location import LABELS_SINCE
 from cgan_tui.store.tables import RunStatus
 
 CHANGE_SQL = """
@@ -21,6 +22,9 @@ SELECT
   (SELECT max(id) FROM checkpoint)
 """
 
+LABELS_SQL = "SELECT count(*), max(updated_at) FROM runlabel"
+"""Notes, tags and archive flags (schema 5 on): an edit moves ``updated_at``."""
+
 
 @functools.cache
 def _change_sql() -> str:
@@ -33,4 +37,8 @@ def _change_sql() -> str:
 def change_token(store: Store) -> tuple:
     """A fingerprint of everything the results table shows: reload only when it moves."""
     with store.engine.connect() as conn:
-        return tuple(conn.execute(text(_change_sql())).one())
+        token = tuple(conn.execute(text(_change_sql())).one())
+        version = conn.execute(text("SELECT version FROM schemainfo WHERE id = 1")).scalar() or 0
+        if int(version) >= LABELS_SINCE:  # a schema-4 database read as it is has no labels yet
+            token += tuple(conn.execute(text(LABELS_SQL)).one())
+        return token

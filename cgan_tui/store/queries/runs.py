@@ -94,7 +94,8 @@ def create_runs(
     return write(store, insert)
 
 
-def _describe_ids(ids: Sequence[int]) -> str:
+def describe_ids(ids: Sequence[int]) -> str:
+    """The runs there are, for a "no run N" message: ``ids: 1, 2, 3`` (or the first and last five)."""
     if not ids:
         return "the database has no runs yet"
     if len(ids) <= 12:
@@ -111,7 +112,7 @@ def get_run(store: Store, run_id: int) -> Run:
     run = read(store, fetch)
     if run is None:
         ids = read(store, lambda s: list(s.exec(select(Run.id).order_by(Run.id)).all()))
-        raise NoSuchRun(f"no run {run_id}; {_describe_ids(ids)}")
+        raise NoSuchRun(f"no run {run_id}; {describe_ids(ids)}")
     return run
 
 

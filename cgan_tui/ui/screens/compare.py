@@ -20,6 +20,7 @@ from cgan_tui import stats
 from cgan_tui.formatting import cell_text
 from cgan_tui.grid_tiles import GridImage
 from cgan_tui.results import ResultRow, columns_for, hidden_by_default
+from cgan_tui.results.config_diff import config_diff
 from cgan_tui.results_n import reference_ns
 from cgan_tui.safe_text import literal, one_line
 from cgan_tui.ui.background import ReportsWorkerErrors, background
@@ -100,6 +101,7 @@ class CompareScreen(ReportsWorkerErrors, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(self.title_text(), classes="screen-title", id="compare-title")
+        yield Static("differs: loading…", id="compare-differs")  # the config fields that differ, first
         with Horizontal(id="compare-grids"):
             for i in range(len(self.rows)):
                 with Vertical(classes="compare-col"):
@@ -192,6 +194,8 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         services = self.app.services
         epochs = {r.run_id: services.grid_epochs(r.run_id) for r in self.rows}
         curves = {r.run_id: services.epoch_rows(r.run_id) for r in self.rows}
+        differs = config_diff([(r.run_id, services.run(r.run_id).config) for r in self.rows]).summary()
+        self.app.call_from_thread(self.query_one("#compare-differs", Static).update, literal(differs))
         self.app.call_from_thread(self._loaded, epochs, curves)
 
     def _loaded(self, epochs: dict[int, list[int]], curves: dict[int, list]) -> None:

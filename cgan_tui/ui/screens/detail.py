@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from cgan_tui import labels
 from cgan_tui.classes import worst_class_note
 from cgan_tui.errors import UserError
 from cgan_tui.grid_tiles import GridImage
@@ -50,6 +51,7 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
         Binding("m", "next_metric", "Metric"),
         Binding("r", "rate", "Rate"),
         Binding("s", "save_grid", "Save PNG"),
+        Binding("n", "labels", "Note/tags"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
@@ -108,6 +110,7 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
             grid_epochs=services.grid_epochs(self.run_id),
             checkpoints=services.checkpoints(self.run_id),
             log=services.log_tail(self.run_id),
+            label=services.label(self.run_id),
         ))  # fmt: skip
 
     def on_run_loaded(self, data: msg.RunLoaded) -> None:
@@ -132,6 +135,7 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
         if run.error:  # on a completed run a note (e.g. which epochs lack values and the command that fills them)
             label = "note" if status == "completed" else "error"
             title += f" · {label}: {run.error.splitlines()[-1] if run.error.strip() else ''}"
+        title += labels.summary(data.label)  # the researcher's tags and note (n edits them)
         self.query_one("#detail-title", Static).update(literal(title))
         self._draw_losses()
         series = metric_series(data.metrics)
@@ -253,6 +257,31 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
 
         run = self.data.run
         self.app.push_screen(RateScreen(self.run_id, epoch, f"{run.loss} {run.conditioning} e{epoch}"))
+
+    def action_labels(self) -> None:
+        """Edit the run's note and tags in a small modal; saved in a thread, then the view reloads."""
+        if self.data is None:
+            return
+        try:
+            self.app.services.check_writable()
+        except UserError as exc:
+            self.notify(f"note and tags not saved: {exc}", severity="error")
+            return
+        from cgan_tui.ui.screens.labels import LabelsScreen
+
+        run = self.data.run
+        current = self.data.label or labels.NO_LABEL
+        self.app.push_screen(LabelsScreen(self.run_id, f"{run.loss} {run.conditioning}", current), self._labels_closed)
+
+    def _labels_closed(self, result: tuple[str, tuple[str, ...]] | None) -> None:
+        if result is not None:
+            self._save_labels(*result)
+
+    @background("note and tags not saved", exclusive=True, group="detail-labels")
+    def _save_labels(self, note: str, tags: tuple[str, ...]) -> None:
+        self.app.services.save_label(self.run_id, note, tags)
+        self.post_message(msg.Notice(f"run {self.run_id}: note and tags saved"))
+        self.app.call_from_thread(self.load)
 
     def action_save_grid(self) -> None:
         """Write the grid shown at the slider's epoch (the stored PNG, as is) and say where."""

@@ -146,7 +146,7 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         except UserError as exc:
             self.notify(str(exc), severity="error")
             text, equals = "", {}
-        rows = filter_rows(self.rows, text, **equals) if (text or equals) else self.rows
+        rows = filter_rows(self.rows, text, **equals)  # always: archived runs hide unless the filter asks
         self.view = sort_rows(rows, self.sort_keys) if self.sort_keys else rows
         size = self.app.services.page_size
         pages = max(1, -(-len(self.view) // size))
