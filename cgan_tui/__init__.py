@@ -11,12 +11,14 @@ from __future__ import annotations
 import pkgutil
 from typing import Any
 
+from cgan_tui.classes import IMAGE_SHAPE, NUM_CLASSES
 from cgan_tui.errors import MetricUnavailable, PluginCallError, WeightsUnavailable
 from cgan_tui.hooks import hookimpl
 from cgan_tui.lazy import lazy
 from cgan_tui.specs import HOOKSPEC_VERSION, Conditioning, Loss, Metric, ModelFamily, Score
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+"""0.N.x carries hook spec N + 1 (``specs.package_version_for``); pyproject.toml reads it from here."""
 
 _LAZY: dict[str, str] = {  # public name -> "module:attr"; imported on first use (no torch at import)
     # discovery and run configs, for a plugin's own tests (torch-free)
@@ -56,6 +58,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "HOOKSPEC_VERSION",
+    "IMAGE_SHAPE",
+    "NUM_CLASSES",
     "Conditioning",
     "Loss",
     "Metric",

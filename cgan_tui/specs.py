@@ -21,7 +21,15 @@ History: 1 covered the hooks and spec objects only; 2 (same hooks and fields, so
 for 1 works unchanged) extends the promise to the ``cgan_tui`` public API; 3: ``ModelFamily.build``
 became optional (a family gives ``build`` or its own ``trainer``), so code that calls
 ``family.build`` must check ``family.adversarial`` first; plugins written for 1 or 2 load unchanged
-(docs/plugins.md, Compatibility)."""
+(docs/plugins.md, Compatibility).
+
+The package version moves with it: cgan-tui 0.N.x carries hook spec N + 1 (``package_version_for``),
+so a plugin's ``cgan-tui>=0.2,<0.3`` and its ``CGAN_TUI_SPEC = 3`` say the same thing."""
+
+
+def package_version_for(spec: int) -> str:
+    """The cgan-tui release series that carries hook spec ``spec``: 3 -> ``0.2``."""
+    return f"0.{spec - 1}"
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,10 @@ class Metric:
     available: Callable[[], str | None] = lambda: None
     every_epoch: bool = False
     description: str = ""
+    hidden_values: tuple[str, ...] = ()
+    """Value names that qualify another rather than rank models (a spread ``kid_std``, a standard
+    error ``fid_se``, sub-scores): tables leave them out until asked and the report draws no curve of
+    their own. Declared here, never guessed from the name."""
 
     def direction(self, value_name: str) -> str:
         """Whether a smaller or larger value is better for one of this metric's outputs."""

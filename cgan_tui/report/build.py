@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 from cgan_tui import results
-from cgan_tui.classes import CLASS_NAMES, MODE_COLLAPSE_THRESHOLD, class_diversity_key
+from cgan_tui.classes import CLASS_NAMES, MODE_COLLAPSE_THRESHOLD, class_diversity_key, per_class_label
 from cgan_tui.formatting import compact_n
 from cgan_tui.grid_tiles import labelled_grid_png
 from cgan_tui.report.conclusions import scores_vs_eyes, settings_across_seeds
@@ -165,8 +165,9 @@ def blocks(data) -> list[Block]:
         out.append(Block("figure", Figure("train_time.png", fig, "training time per run (sum of epoch times)")))
 
     out.append(Block("h2", "Metrics per epoch"))
+    detail = results.declared_hidden(data.registries)
     keys = sorted({k for info in data.runs for k in info.series
-                   if not _detail_key(k)},
+                   if k not in detail and not _per_class_key(k)},
                   key=lambda k: (results.BACKEND_ORDER.get(k.partition("@")[2], 5), k))  # fmt: skip
     if not keys:
         out.append(Block("p", "No metric values yet."))
@@ -197,11 +198,11 @@ def blocks(data) -> list[Block]:
     return out
 
 
-def _detail_key(key: str) -> bool:
-    """Spreads (``*_std``, ``*_se``) and per-class values (``diversity_c3``, ``intra_fid_c3``) get no curve of
-    their own: the report draws the value they qualify (the collapse map draws the per-class diversity)."""
-    name = key.partition("@")[0]
-    return name.endswith(("_std", "_se")) or re.search(r"_c\d+$", name) is not None
+def _per_class_key(key: str) -> bool:
+    """Per-class values (``diversity_c3``, ``intra_fid_c3``) get no curve of their own (the collapse map
+    draws the per-class diversity), nor do the values a metric declares hidden (``Metric.hidden_values``:
+    spreads, standard errors), which qualify the value the report draws."""
+    return per_class_label(key.partition("@")[0]) is not None
 
 
 def _slug(text: str) -> str:

@@ -37,6 +37,7 @@ from cgan_tui.results.columns import (
     _title,  # noqa: F401
     column_for,
     columns_for,
+    declared_hidden,
     direction_of,
     directions,
     hidden_by_default,
@@ -84,6 +85,7 @@ __all__ = [
     "MISSING",
     "HIDDEN_BY_DEFAULT",
     "hidden_by_default",
+    "declared_hidden",
     "SETTING",
     "SHARED_BACKENDS",
     "BACKEND_ORDER",

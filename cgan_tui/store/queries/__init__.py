@@ -16,6 +16,7 @@ from cgan_tui.store.queries.changes import change_token
 from cgan_tui.store.queries.checkpoints import add_checkpoint, checkpoints, drop_checkpoint, latest_checkpoint
 from cgan_tui.store.queries.grids import grid, grid_epochs, save_grid
 from cgan_tui.store.queries.metrics import (
+    FAILED_AFTER_VALUE,
     TRAIN_BACKEND,
     TRAIN_STATS,
     EpochRow,
@@ -61,6 +62,7 @@ from cgan_tui.store.queries.runs import (
 from cgan_tui.store.queries.session import read, write
 
 __all__ = [
+    "FAILED_AFTER_VALUE",
     "TRAIN_BACKEND",
     "TRAIN_STATS",
     "NoSuchRun",
