@@ -14,7 +14,6 @@ from cgan_tui.store.db import Store
 from cgan_tui.store.queries.session import read, write
 from cgan_tui.store.tables import FeatureCache, MetricValue, SampleGrid, utcnow
 
-
 FAILED_AFTER_VALUE = "kept; a later evaluation gave no value: "
 """Prefix of the note stored beside a value that a later evaluation of the same (run, epoch, name,
 backend, n, backbone) failed to recompute: the value stays, the note says what happened."""
