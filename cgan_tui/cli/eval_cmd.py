@@ -99,7 +99,7 @@ def run_eval(args: argparse.Namespace) -> int:
             generator, config = load_generator(store.artifact_store.fetch(ckpt.path), registries, device)
         except DamagedCheckpoint as exc:
             raise UserError(damaged_line(store, run.id, exc)) from None
-        from cgan_tui.results_n import table_n
+        from cgan_tui.results.sample_n import table_n
 
         table = None if args.n else table_n(store)  # stay comparable with the models already evaluated
         n = args.n or table or default_n(device)

@@ -243,8 +243,8 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, regist
         candidates = [k for k in keys if k.startswith("combined@")] or [k for k in keys if k.startswith("fid@")]
         preferred = [k for k in candidates if backend and k.endswith("@" + backend)]
         value_key = (preferred or candidates or ["g_loss@train"])[0]
-    from cgan_tui import results_n
     from cgan_tui.formatting import compact_n
+    from cgan_tui.results import sample_n
 
     table = Table(title=f"{value_key} by {by}", header_style="bold")
     for title in (by, "at n", "models", "runs", "mean", "± 95% CI", "std", "best"):
@@ -259,7 +259,7 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, regist
     console.print("95% CI: Student-t interval of the mean where a group holds one value from each of >= 2 runs "
                   "(— otherwise: epochs of one run are not independent); --aggregate setting groups the seeds "
                   "of one config", highlight=False, soft_wrap=True)  # fmt: skip
-    mixed = results_n.mixed_n_message(rows, value_key)
+    mixed = sample_n.mixed_n_message(rows, value_key)
     if mixed:
         console.print(mixed, highlight=False, soft_wrap=True)
     return 0

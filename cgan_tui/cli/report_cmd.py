@@ -80,11 +80,6 @@ def run_report(args: argparse.Namespace) -> int:
 
 def _db_name(store) -> str:
     """The database as a reader should see it: the SQLite file name, else the URL without password."""
-    from sqlalchemy.engine import make_url
+    from cgan_tui.store.location import database_label
 
-    parsed = make_url(store.url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        return Path(parsed.database).name
-    from cgan_tui.redact import redact
-
-    return redact(store.url)  # every secret form (user:pw@, ?password=, ?passfile=)
+    return database_label(store.url)  # every secret form redacted (user:pw@, ?password=, ?passfile=)

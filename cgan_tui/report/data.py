@@ -93,7 +93,7 @@ def collect(store, registries, *, experiment: str | None = None, run_ids: Sequen
     from sqlmodel import select
 
     from cgan_tui import results
-    from cgan_tui.results_n import metric_series
+    from cgan_tui.results.sample_n import metric_series
     from cgan_tui.store import queries as q
     from cgan_tui.store.tables import Experiment
 

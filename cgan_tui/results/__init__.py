@@ -11,7 +11,7 @@ Which epochs are "models": the run's checkpoint epochs (its config), milestone c
 epochs that have any non-training value; a run with none of those yet (queued, running before its
 first checkpoint, or evaluation switched off) gets one row at its latest epoch, so it still shows.
 When a model has values at several sample counts, those at the table's reference n (the n most
-models have FID at) are shown, else those at its largest n; its n is in ``n_samples`` (see ``cgan_tui.results_n``).
+models have FID at) are shown, else those at its largest n; its n is in ``n_samples`` (see ``cgan_tui.results.sample_n``).
 Scores carry the n of their inputs and are computed only from inputs of one n.
 Values of a backend with a versioned backbone (the classifier) are read only when they were produced
 by the backbone file in use now (``MetricValue.backbone``, see ``cgan_tui.gan.backbones``): numbers

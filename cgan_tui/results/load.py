@@ -4,7 +4,7 @@ Which epochs are "models": the run's checkpoint epochs (its config), milestone c
 epochs that have any non-training value; a run with none of those yet (queued, running before its
 first checkpoint, or evaluation switched off) gets one row at its latest epoch, so it still shows.
 When a model has values at several sample counts, those at the table's reference n are shown, else
-those at its largest n (``cgan_tui.results_n``). Values of a backend with a versioned backbone are read
+those at its largest n (``cgan_tui.results.sample_n``). Values of a backend with a versioned backbone are read
 only when the backbone file in use now produced them.
 """
 
@@ -14,8 +14,9 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from cgan_tui import results_n, scoring
+from cgan_tui import scoring
 from cgan_tui.keys import TRAIN_BACKEND
+from cgan_tui.results import sample_n
 from cgan_tui.results.rows import ResultRow
 from cgan_tui.results.scores import _compute_scores, _ordered_scores
 
@@ -85,7 +86,7 @@ def load_results(
     current_backbone = backbones.current_all()  # backend -> hash of the file in use now
 
     # (run, epoch) -> (name, backend) -> n -> (value, reason); later rows win ties.
-    per_epoch: dict[tuple[int, int], dict[tuple[str, str], results_n.Candidates]] = {}
+    per_epoch: dict[tuple[int, int], dict[tuple[str, str], sample_n.Candidates]] = {}
     evaluated: set[tuple[int, int]] = set()
     for v in value_rows:
         pair = (v.run_id, v.epoch)
@@ -96,7 +97,7 @@ def load_results(
         per_epoch.setdefault(pair, {}).setdefault((v.name, v.backend), {})[v.n_samples] = (v.value, v.unavailable)
         if v.backend != TRAIN_BACKEND:
             evaluated.add(pair)
-    reference = results_n.table_reference(per_epoch.values())
+    reference = sample_n.table_reference(per_epoch.values())
 
     score_specs = _ordered_scores(registries)
     options = {"preset": preset, "weights": weights, "weights_resolved": w}
@@ -115,9 +116,9 @@ def load_results(
             )
             by_backend: dict[str, dict[str, tuple[str, float | None]]] = {}
             slot = per_epoch.get((run_id, epoch), {})
-            preferred = results_n.model_n(slot, reference)
+            preferred = sample_n.model_n(slot, reference)
             for (name, backend), by_n in slot.items():
-                n, value, reason = results_n.choose(by_n, preferred)
+                n, value, reason = sample_n.choose(by_n, preferred)
                 key = f"{name}@{backend}"
                 row.values[key] = value
                 row.n_samples[key] = n

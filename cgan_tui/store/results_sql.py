@@ -17,7 +17,7 @@ from collections import namedtuple
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cgan_tui.store.location import SCHEMA_VERSION, sqlite_file
+from cgan_tui.store.location import SCHEMA_VERSION, sqlite_path
 
 if TYPE_CHECKING:
     from cgan_tui.store.db import Store
@@ -102,7 +102,7 @@ def sqlite_reader(url: str, timeout_s: float = 0.2) -> Reader | None:
     schema, or a file that is not readable right now. The caller then reads through ``store_reader``,
     whose errors are the ones the user sees.
     """
-    path = sqlite_file(url)
+    path = sqlite_path(url) if "?" not in url else None  # URL options: the store applies them
     if path is None or not path.is_file():
         return None
 
