@@ -29,7 +29,8 @@ from cgan_tui.config import RunConfig, resolve
 from cgan_tui.gan import features as feat
 from cgan_tui.gan import weights
 from cgan_tui.gan.device import pick_device
-from cgan_tui.gan.evaluation import MemoryFeatureCache, MetricContext, evaluate
+from cgan_tui.gan.metrics.context import MemoryFeatureCache, MetricContext
+from cgan_tui.gan.metrics.engine import evaluate
 
 BEFORE = {"inception": lambda ctx: feat.InceptionFID(ctx.device, batch=16, channels_last=False)}
 """The extractor settings before issue 16 (the classifier and pixel backends did not change batch)."""

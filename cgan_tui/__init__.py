@@ -26,7 +26,7 @@ _LAZY: dict[str, str] = {  # public name -> "module:attr"; imported on first use
     "RunConfig": "cgan_tui.config:RunConfig",
     "resolve_config": "cgan_tui.config:resolve",
     # what a metric's compute(ctx) receives
-    "MetricContext": "cgan_tui.gan.evaluation:MetricContext",
+    "MetricContext": "cgan_tui.gan.metrics.context:MetricContext",
     # building blocks of conditioning schemes and model families (torch modules)
     "LabelEncoder": "cgan_tui.gan.models.common:LabelEncoder",
     "DiscriminatorConditioner": "cgan_tui.gan.models.common:DiscriminatorConditioner",

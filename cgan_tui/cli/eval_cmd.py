@@ -68,7 +68,8 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.n is not None and args.n < least:
         raise UserError(f"--n must be an integer >= {least} (got {args.n})")
     from cgan_tui.gan.device import pick_device
-    from cgan_tui.gan.evaluation import default_n, evaluate
+    from cgan_tui.gan.metrics.context import default_n
+    from cgan_tui.gan.metrics.engine import evaluate
     from cgan_tui.gan.training import load_generator
     from cgan_tui.runner.damaged import damaged_line
     from cgan_tui.runner.evaluate_hook import StoreFeatureCache, store_results

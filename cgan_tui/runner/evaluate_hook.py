@@ -116,7 +116,7 @@ def planned_keys(config, epoch: int, registries) -> list[str]:
     """The ``name@backend`` values this hook stores for ``epoch`` of a run (empty: evaluation off)."""
     if not evaluation_enabled(config):
         return []
-    from cgan_tui.gan.evaluation import select_metrics, value_names
+    from cgan_tui.gan.metrics.engine import select_metrics, value_names
 
     full = epoch in tuple(config.checkpoint_epochs or ()) or epoch == config.epochs
     debug = is_debug_run(config)
@@ -138,7 +138,8 @@ def after_epoch(store: Store, run_id: int, config, event, registries) -> None:
     """Evaluate after one epoch (every-epoch metrics; all metrics at checkpoint epochs)."""
     if event.generator is None or not evaluation_enabled(config):
         return
-    from cgan_tui.gan.evaluation import default_n, evaluate
+    from cgan_tui.gan.metrics.context import default_n
+    from cgan_tui.gan.metrics.engine import evaluate
 
     full = bool(event.is_checkpoint_epoch)
     debug = is_debug_run(config)

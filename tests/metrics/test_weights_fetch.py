@@ -340,7 +340,7 @@ def test_fetched_files_give_is_lpips_and_combined_in_ls_and_export(
     env, monkeypatch, structural_weights, registries, balanced_real, db_url, capsys
 ):
     from cgan_tui.config import RunConfig
-    from cgan_tui.gan.evaluation import evaluate
+    from cgan_tui.gan.metrics.engine import evaluate
     from cgan_tui.runner.evaluate_hook import store_results
     from cgan_tui.store.db import open_store
 

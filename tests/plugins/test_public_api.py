@@ -147,7 +147,7 @@ def test_a_raising_metric_is_stored_as_an_error_naming_the_plugin(regs, fmnist_d
     the other metrics of the same evaluation are stored as usual."""
     torch = pytest.importorskip("torch")
     from cgan_tui.gan.data import load_fashion_mnist
-    from cgan_tui.gan.evaluation import evaluate
+    from cgan_tui.gan.metrics.engine import evaluate
 
     class Flat(torch.nn.Module):
         def forward(self, z, labels):
