@@ -19,14 +19,10 @@ import pluggy
 from cgan_tui import hooks
 from cgan_tui.errors import UserError
 from cgan_tui.plugin_calls import describe, guard
-from cgan_tui.settings import settings
+from cgan_tui.settings import EXTRA_PLUGINS_ENV, settings
 from cgan_tui.specs import HOOKSPEC_VERSION, KINDS, package_version_for
 
 ENTRY_POINT_GROUP = "cgan_tui"
-DISABLE_ENV = "CGAN_TUI_DISABLE_PLUGINS"
-"""Comma-separated plugin names to skip, like the CLI's ``-p no:NAME``."""
-EXTRA_PLUGINS_ENV = "CGAN_TUI_EXTRA_PLUGINS"
-"""Comma-separated ``module[:attr]`` registered in-process by every command (tests, embedding)."""
 SPEC_ATTRIBUTE = "CGAN_TUI_SPEC"
 """A plugin module's (or object's) declaration of the hook spec it needs, e.g. ``CGAN_TUI_SPEC = 3``:
 a plugin declaring a newer spec than the installed one is not loaded, with one line saying why."""

@@ -111,7 +111,8 @@ def _use_artifacts(value: str | None) -> None:
         return
     import os
 
-    from cgan_tui.artifacts import ARTIFACTS_ENV, ArtifactStore
+    from cgan_tui.artifacts import ArtifactStore
+    from cgan_tui.settings import ARTIFACTS_ENV
 
     os.environ[ARTIFACTS_ENV] = str(ArtifactStore.parse(value))  # validated; a folder becomes absolute
 

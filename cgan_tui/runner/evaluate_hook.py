@@ -31,7 +31,6 @@ from cgan_tui.store.db import Store
 
 log = logging.getLogger(__name__)
 
-EVAL_ENV = "CGAN_TUI_EVAL"
 EVAL_SECONDS = "eval_seconds"
 """Train-backend value: wall seconds the epoch's evaluation took (``epoch_seconds`` is the training alone)."""
 DEBUG_LIMIT = 10_000

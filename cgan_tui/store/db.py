@@ -24,7 +24,7 @@ from cgan_tui.redact import redact
 from cgan_tui.store import tables
 from cgan_tui.store.errors import StoreError
 from cgan_tui.store.guard import attempt_loop
-from cgan_tui.store.location import DB_ENV, DEFAULT_DB, database_url, sqlite_path  # noqa: F401 - re-exported
+from cgan_tui.store.location import DEFAULT_DB, database_url, sqlite_path  # noqa: F401 - re-exported
 from cgan_tui.store.tables import SCHEMA_VERSION, SchemaInfo
 
 BUSY_TIMEOUT_S = 30.0

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from cgan_tui.redact import redact
-from cgan_tui.settings import LOCK_WAIT_S, SettingError, settings
+from cgan_tui.settings import LOCK_WAIT_ENV, LOCK_WAIT_S, SettingError, settings
 from cgan_tui.store.errors import StoreError
 from cgan_tui.store.location import sqlite_path
 
@@ -41,7 +41,6 @@ class Store(Protocol):
 
 T = TypeVar("T")
 
-LOCK_WAIT_ENV = "CGAN_TUI_LOCK_WAIT_S"
 DEFAULT_LOCK_WAIT_S = LOCK_WAIT_S  # its home: cgan_tui.settings
 SLICE_S = 1.0
 """SQLite busy timeout per attempt: how often a waiting writer gets control back."""
@@ -355,7 +354,6 @@ def check_writable(store: Store, what: str = "this command") -> None:
 
 __all__ = [
     "StoreWriteError",
-    "LOCK_WAIT_ENV",
     "attempt_loop",
     "check_writable",
     "classify",

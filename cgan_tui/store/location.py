@@ -13,7 +13,6 @@ from urllib.parse import unquote
 from cgan_tui.redact import redact
 from cgan_tui.settings import settings
 
-DB_ENV = "CGAN_TUI_DB"
 DEFAULT_DB = "experiments.db"
 SCHEMA_VERSION = 4
 """2: ``MetricValue.backbone`` (hash of the network behind a value), part of its identity.
