@@ -20,7 +20,7 @@ from cgan_tui import hooks
 from cgan_tui.errors import UserError
 from cgan_tui.plugin_calls import describe, guard
 from cgan_tui.settings import EXTRA_PLUGINS_ENV, settings
-from cgan_tui.specs import HOOKSPEC_VERSION, KINDS, package_version_for
+from cgan_tui.specs import HOOKSPEC_VERSION, KINDS, SINGULAR, package_version_for
 
 ENTRY_POINT_GROUP = "cgan_tui"
 SPEC_ATTRIBUTE = "CGAN_TUI_SPEC"
@@ -84,9 +84,7 @@ class Registry(Generic[T]):
 
     @property
     def singular(self) -> str:
-        return {"losses": "loss", "conditionings": "conditioning", "models": "model"}.get(
-            self.kind, self.kind.rstrip("s")
-        )
+        return SINGULAR.get(self.kind, self.kind)
 
     def get(self, name: str) -> T:
         try:

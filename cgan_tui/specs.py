@@ -170,11 +170,23 @@ class Score:
     description: str = ""
 
 
-KINDS: dict[str, type] = {
-    "losses": Loss,
-    "conditionings": Conditioning,
-    "models": ModelFamily,
-    "metrics": Metric,
-    "scores": Score,
-}
+@dataclass(frozen=True)
+class Kind:
+    """One kind of plugin object: its hook is ``register_<plural>``, its registry ``Registries.<plural>``."""
+
+    plural: str
+    singular: str
+    spec: type
+
+
+PLUGIN_KINDS: tuple[Kind, ...] = (
+    Kind("losses", "loss", Loss),
+    Kind("conditionings", "conditioning", Conditioning),
+    Kind("models", "model", ModelFamily),
+    Kind("metrics", "metric", Metric),
+    Kind("scores", "score", Score),
+)
+"""The one list of plugin kinds (hooks, registries, listings and messages derive from it)."""
+KINDS: dict[str, type] = {k.plural: k.spec for k in PLUGIN_KINDS}
+SINGULAR: dict[str, str] = {k.plural: k.singular for k in PLUGIN_KINDS}
 """Registry kind -> the spec class its hook must return a list of."""

@@ -9,10 +9,12 @@ import sys
 
 from cgan_tui.errors import UserError
 from cgan_tui.safe_text import plain_console
+from cgan_tui.scoring import DEFAULT_PRESET, PRESETS
 
 
 def add_score_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", default="research", help="final-score weights: research, commercial, academic, custom")
+    parser.add_argument("--preset", default=DEFAULT_PRESET,
+                        help=f"final-score weights: {', '.join([*PRESETS, 'custom'])} (default {DEFAULT_PRESET})")
     parser.add_argument("--weights", metavar="W1,W2", help="custom final-score weights (quantitative, qualitative)")
 
 

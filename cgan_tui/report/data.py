@@ -14,6 +14,7 @@ from typing import Any
 
 from cgan_tui.errors import UserError
 from cgan_tui.run_config import run_label
+from cgan_tui.scoring import DEFAULT_PRESET
 
 
 @dataclass
@@ -53,7 +54,7 @@ class ReportData:
     runs: list[RunInfo]
     backend: str  # the default backend (the first with a combined score)
     registries: Any
-    preset: str = "research"
+    preset: str = DEFAULT_PRESET
 
 
 def select_runs(store, experiment: str | None = None, run_ids: Sequence[int] = ()) -> tuple[list, str]:
@@ -88,7 +89,7 @@ def select_runs(store, experiment: str | None = None, run_ids: Sequence[int] = (
 
 
 def collect(store, registries, *, experiment: str | None = None, run_ids: Sequence[int] = (),
-            preset: str = "research", database: str = "") -> ReportData:  # fmt: skip
+            preset: str = DEFAULT_PRESET, database: str = "") -> ReportData:  # fmt: skip
     """Read everything the report shows for the selected runs."""
     from sqlmodel import select
 

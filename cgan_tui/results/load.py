@@ -30,7 +30,7 @@ def load_results(
     store: Store | None,
     registries: Registries | None = None,
     *,
-    preset: str = "research",
+    preset: str = scoring.DEFAULT_PRESET,
     weights: Sequence[float] | None = None,
     limit_runs: int | None = None,
     reader: results_sql.Reader | None = None,

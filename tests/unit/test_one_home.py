@@ -214,3 +214,24 @@ def test_a_bad_setting_is_one_line_naming_it(monkeypatch):
 def test_fact_is_defined_once(pattern, home):
     where = sorted(str(p.relative_to(ROOT)) for p in PKG.rglob("*.py") if re.search(pattern, p.read_text(), re.M))
     assert where == ([home] if home else []), where
+
+
+def test_preset_plugin_kinds_and_resumable_statuses_are_defined_once():
+    import dataclasses
+
+    from cgan_tui import scoring
+    from cgan_tui.plugins import Registries
+    from cgan_tui.specs import KINDS, PLUGIN_KINDS, SINGULAR
+    from cgan_tui.store.tables import RESUMABLE, RunStatus
+
+    literal = sorted(str(p.relative_to(ROOT)) for p in PKG.rglob("*.py")
+                     if '"research"' in p.read_text() and "ui" not in p.relative_to(PKG).parts)  # fmt: skip
+    assert literal == ["cgan_tui/scoring.py"] and scoring.DEFAULT_PRESET in scoring.PRESETS
+    assert [f.name for f in dataclasses.fields(Registries) if f.name != "plugins"] == [k.plural for k in PLUGIN_KINDS]
+    assert list(KINDS) == list(SINGULAR) == [k.plural for k in PLUGIN_KINDS]
+    listed = [p for p in PKG.rglob("*.py") if re.search(r'\{"losses": "loss"', p.read_text())]
+    assert listed == []
+    assert [s for s in RunStatus if s.resumable] == list(RESUMABLE)
+    assert all(s.finished for s in RESUMABLE)
+    stray = [p for p in PKG.rglob("*.py") if re.search(r'"failed", "diverged", "cancelled"', p.read_text())]
+    assert stray == []
