@@ -13,7 +13,7 @@ from cgan_tui.safe_text import plain_console
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
+    from cgan_tui.cli.shared import add_common
 
     ev = subparsers.add_parser(
         "eval",

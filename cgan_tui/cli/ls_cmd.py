@@ -13,7 +13,7 @@ from cgan_tui.safe_text import one_line
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
+    from cgan_tui.cli.shared import add_common
 
     ls = subparsers.add_parser(
         "ls",

@@ -15,8 +15,7 @@ from cgan_tui.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
-    from cgan_tui.cli.shared import add_score_options
+    from cgan_tui.cli.shared import add_common, add_score_options
 
     p = subparsers.add_parser(
         "report",

@@ -32,8 +32,8 @@ def _resume_from() -> tuple[str, ...]:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
     from cgan_tui.cli.run_options import add_run_options
+    from cgan_tui.cli.shared import add_common
 
     train = subparsers.add_parser(
         "train",
@@ -146,7 +146,7 @@ def _plan(args: argparse.Namespace, store, registries) -> list[int]:
 def run_train(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from cgan_tui.cli import disabled_plugins
+    from cgan_tui.cli.shared import disabled_plugins
     from cgan_tui.plugins import load_plugins
     from cgan_tui.runner.execute import execute_run
     from cgan_tui.runner.heartbeat import Heartbeat
