@@ -57,7 +57,7 @@ def resolve_key(name: str, keys: Sequence[str], backend: str | None = None, note
         if preferred:
             return preferred[0]
     if matches:
-        order = {"inception": 0, "classifier": 1}
+        order = {b: i for i, b in enumerate(results.SCORE_BACKEND_PREFERENCE)}  # the one home of the score backends
         return sorted(matches, key=lambda k: (order.get(k.partition("@")[2], 5), k))[0]
     valid = sorted(set(results.BASE_KEYS) | {k.partition("@")[0] for k in keys} | set(keys))
     raise UserError(f"unknown column {name!r}; valid: {', '.join(valid)}{note}")
