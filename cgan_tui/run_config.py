@@ -24,15 +24,17 @@ class ConfigError(UserError, ValueError):
 
 
 def spec(default: Any = None, *, doc: str = "", minimum: int | None = None, check: str | None = None,
-         hyper: bool = False, factory: Any = None) -> Any:
+         hyper: bool = False, flag: str | None = None, factory: Any = None) -> Any:
     """One ``RunConfig`` field and what is known about it, declared in one place.
 
     ``minimum``: the smallest valid integer; ``check``: a named value check of ``cgan_tui.config``
     (``positive``, ``non_negative``, ``device``, ``precision``, ``betas``, ``epoch_list``, ``finite_json``);
-    ``hyper``: a hyper-parameter that ``resolve()`` fills from the plugins' defaults when left as None.
-    The validator (``cgan_tui.config.RunConfigModel``), ``HYPER_PARAMETERS``, the stored JSON and the
-    form's bounds all derive from these declarations."""
-    meta = {"doc": doc, "minimum": minimum, "check": check, "hyper": hyper}
+    ``hyper``: a hyper-parameter that ``resolve()`` fills from the plugins' defaults when left as None;
+    ``flag``: the field has its own CLI option (``--field-name``) and this is its metavar (every field is
+    reachable with ``--set NAME=VALUE``); ``doc``: the description the model and ``--help`` show.
+    The validator (``cgan_tui.config.RunConfigModel``), ``HYPER_PARAMETERS``, the stored JSON, the CLI
+    options and the form's bounds all derive from these declarations."""
+    meta = {"doc": doc, "minimum": minimum, "check": check, "hyper": hyper, "flag": flag}
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
@@ -42,34 +44,40 @@ def spec(default: Any = None, *, doc: str = "", minimum: int | None = None, chec
 class RunConfig:
     """Everything that determines one training run: the one declaration of its fields."""
 
-    model: str = spec("seed000", doc="Model family (a plugin name, checked by ``resolve``).")
-    loss: str = spec("bce", doc="Adversarial loss (a plugin name).")
-    conditioning: str = spec("embedding", doc="Generator-side conditioning (a plugin name).")
-    d_conditioning: str | None = spec(None, doc="Discriminator-side conditioning; None: the family's choice.")
-    embed_dim: int = spec(10, minimum=1)
-    epochs: int = spec(30, minimum=1)
-    checkpoint_epochs: tuple[int, ...] = spec((10, 20, 30), check="epoch_list",
-                                              doc="Milestone epochs (the last epoch is added by ``resolve``).")
-    seed: int = spec(0, minimum=0)
-    limit_train: int | None = spec(None, minimum=2)
-    device: str = spec("auto", check="device", doc="auto, cpu, cuda or cuda:N.")
-    precision: str = spec("auto", check="precision", doc="auto, fp32 or bf16; the run stores what auto chose.")
-    grid_columns: int = spec(8, minimum=1)
-    eval_n: int | None = spec(None, minimum=10)
-    metrics: tuple[str, ...] | None = spec(None)
-    data_dir: str | None = spec(None)
+    model: str = spec("seed000", flag="NAME", doc="model family (e.g. seed000, seed004)")
+    loss: str = spec("bce", flag="NAME", doc="adversarial loss (e.g. bce, hinge, lsgan, wgan-gp)")
+    conditioning: str = spec("embedding", flag="NAME", doc="generator-side conditioning (embedding, one-hot, ...)")
+    d_conditioning: str | None = spec(None, flag="NAME",
+                                      doc="discriminator-side conditioning (default: the model's choice)")
+    embed_dim: int = spec(10, minimum=1, flag="N", doc="label embedding dimension")
+    epochs: int = spec(30, minimum=1, flag="N", doc="epochs to train")
+    checkpoint_epochs: tuple[int, ...] = spec((10, 20, 30), check="epoch_list", flag="E1,E2,...",
+                                              doc="milestone epochs, e.g. 10,20,30 (the last epoch is added)")
+    seed: int = spec(0, minimum=0, flag="N", doc="random seed")
+    limit_train: int | None = spec(None, minimum=2, flag="N",
+                                   doc="use only the first N (class-balanced) training images")
+    device: str = spec("auto", check="device", flag="DEVICE", doc="auto, cpu, cuda or cuda:N")
+    precision: str = spec("auto", check="precision", flag="auto|fp32|bf16",
+                          doc="auto (default: bf16 where the device does it natively, else fp32), fp32 or bf16")
+    grid_columns: int = spec(8, minimum=1, doc="columns of the fixed-noise sample grid")
+    eval_n: int | None = spec(None, minimum=10, flag="N", doc="samples per evaluation")
+    metrics: tuple[str, ...] | None = spec(None, flag="A,B,...",
+                                           doc="metrics to evaluate, comma-separated (empty: none)")
+    data_dir: str | None = spec(None, flag="DIR", doc="folder with the Fashion-MNIST gzip IDX files")
     # hyper-parameters: None = take the plugin defaults (see resolve)
-    latent_dim: int | None = spec(None, minimum=1, hyper=True)
-    batch_size: int | None = spec(None, minimum=1, hyper=True)
-    lr_g: float | None = spec(None, check="positive", hyper=True)
-    lr_d: float | None = spec(None, check="positive", hyper=True)
+    latent_dim: int | None = spec(None, minimum=1, hyper=True, flag="N", doc="noise dimension (default: the model's)")
+    batch_size: int | None = spec(None, minimum=1, hyper=True, flag="N", doc="batch size (default: the model's)")
+    lr_g: float | None = spec(None, check="positive", hyper=True, flag="LR",
+                              doc="generator learning rate (default: loss/model)")
+    lr_d: float | None = spec(None, check="positive", hyper=True, flag="LR",
+                              doc="discriminator learning rate (default: loss/model)")
     betas: tuple[float, float] | None = spec(None, check="betas", hyper=True)
     n_critic: int | None = spec(None, minimum=1, hyper=True)
     hflip: bool | None = spec(None, hyper=True)
     bn_momentum: float | None = spec(None, check="non_negative", hyper=True)
     bn_eps: float | None = spec(None, check="non_negative", hyper=True)
     gp_weight: float | None = spec(None, check="non_negative", hyper=True)
-    extra: Mapping[str, Any] = spec(factory=dict, check="finite_json", doc="Free-form options plugins may read.")
+    extra: Mapping[str, Any] = spec(factory=dict, check="finite_json", doc="free-form options plugins may read")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (tuples as lists): the stored config holds every declared field."""

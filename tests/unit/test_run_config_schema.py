@@ -75,3 +75,16 @@ def test_results_rows_are_read_by_column_name():
     runs, *_ = results_sql.index(execute)
     assert seen[0].startswith(f"SELECT {', '.join(results_sql.RUN_COLUMNS)} FROM run")
     assert runs[0].config_json == "v_config_json" and runs[0].current_epoch == "v_current_epoch"
+
+
+def test_cli_options_derive_from_the_declarations():
+    from cgan_tui.cli.run_options import OPTIONS, _arg_type, _csv_ints, _csv_names
+
+    flagged = {f.name: f.metadata for f in fields(RunConfig) if f.metadata["flag"]}
+    assert {dest for _, dest, *_ in OPTIONS} == set(flagged) >= {"epochs", "lr_g", "latent_dim", "checkpoint_epochs"}
+    for flag, dest, _kind, help_text, metavar in OPTIONS:
+        assert flag == "--" + dest.replace("_", "-")
+        assert (help_text, metavar) == (flagged[dest]["doc"], flagged[dest]["flag"])
+    assert [_arg_type(t) for t in (int, float | None, str | None, tuple[int, ...], tuple[str, ...] | None)] == [
+        int, float, str, _csv_ints, _csv_names]
+    assert RunConfigModel.model_fields["epochs"].description == flagged["epochs"]["doc"]  # one text for both
