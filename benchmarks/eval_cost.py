@@ -40,7 +40,8 @@ from cgan_tui.config import RunConfig, resolve
 from cgan_tui.gan import features as feat
 from cgan_tui.gan import weights
 from cgan_tui.gan.device import pick_device
-from cgan_tui.gan.evaluation import MemoryFeatureCache, MetricContext, evaluate
+from cgan_tui.gan.metrics.context import MemoryFeatureCache, MetricContext
+from cgan_tui.gan.metrics.engine import evaluate
 from cgan_tui.gan.metrics.fid import fid_from_summary
 
 BEFORE = {"inception": lambda ctx: feat.InceptionFID(ctx.device, batch=16, channels_last=False)}

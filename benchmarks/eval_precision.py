@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     from cgan_tui.gan import features as feat
     from cgan_tui.gan.data import load_fashion_mnist
     from cgan_tui.gan.device import pick_device
-    from cgan_tui.gan.evaluation import generate
-    from cgan_tui.gan.fid import fid_from_summary
+    from cgan_tui.gan.metrics.context import generate
+    from cgan_tui.gan.metrics.fid import fid_from_summary
     from cgan_tui.gan.precision import native_bf16
     from cgan_tui.gan.training import TrainCallbacks, load_generator, train
     from cgan_tui.gan.weights import WeightsUnavailable

@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     from cgan_tui.config import RunConfig, resolve
     from cgan_tui.gan.data import load_fashion_mnist
     from cgan_tui.gan.device import pick_device
-    from cgan_tui.gan.evaluation import MemoryFeatureCache, MetricContext, fid_classifier
+    from cgan_tui.gan.metrics.context import MemoryFeatureCache, MetricContext
+    from cgan_tui.gan.metrics.fid import fid_classifier
     from cgan_tui.gan.training import TrainCallbacks, load_generator, train
 
     registries = standalone.registries()

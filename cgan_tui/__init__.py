@@ -11,6 +11,7 @@ from __future__ import annotations
 import pkgutil
 from typing import Any
 
+from cgan_tui.classes import IMAGE_SHAPE, NUM_CLASSES
 from cgan_tui.errors import MetricUnavailable, PluginCallError, WeightsUnavailable
 from cgan_tui.hooks import hookimpl
 from cgan_tui.lazy import lazy
@@ -25,7 +26,8 @@ from cgan_tui.specs import (
     Score,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+"""0.N.x carries hook spec N + 1 (``specs.package_version_for``); pyproject.toml reads it from here."""
 
 _LAZY: dict[str, str] = {  # public name -> "module:attr"; imported on first use (no torch at import)
     # discovery and run configs, for a plugin's own tests (torch-free)
@@ -33,7 +35,7 @@ _LAZY: dict[str, str] = {  # public name -> "module:attr"; imported on first use
     "RunConfig": "cgan_tui.config:RunConfig",
     "resolve_config": "cgan_tui.config:resolve",
     # what a metric's compute(ctx) receives
-    "MetricContext": "cgan_tui.gan.evaluation:MetricContext",
+    "MetricContext": "cgan_tui.gan.metrics.context:MetricContext",
     # a backend plugin's metric: Frechet distance of generated features to cached real statistics
     "frechet_distance": "cgan_tui.gan.metrics.fid:frechet_distance_to_summary",
     # a backend plugin's extractor: the path of one of its weight files, or WeightsUnavailable (torch-free)
@@ -71,6 +73,8 @@ __all__ = [
     "HOOKSPEC_VERSION",
     "Backend",
     "BackendWeights",
+    "IMAGE_SHAPE",
+    "NUM_CLASSES",
     "Conditioning",
     "Loss",
     "Metric",

@@ -28,7 +28,6 @@ from cgan_tui.atomic import atomic_copy, atomic_write_bytes
 from cgan_tui.errors import UserError
 from cgan_tui.settings import settings
 
-ARTIFACTS_ENV = "CGAN_TUI_ARTIFACTS"
 OBJECT_STORES = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "memory"})
 """fsspec protocols whose single write is atomic (no rename needed, and rename would be a copy)."""
 

@@ -5,6 +5,11 @@ CLASS_NAMES = (
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )  # fmt: skip
 
+NUM_CLASSES = len(CLASS_NAMES)
+"""Labels are ``0 .. NUM_CLASSES - 1``: what a model family passes as ``num_classes`` to the conditioning factories."""
+IMAGE_SHAPE = (1, 28, 28)
+"""``(channels, height, width)`` of every image a generator makes and a discriminator sees."""
+
 MODE_COLLAPSE_THRESHOLD = 0.5
 """A class is mode-collapsed when its generated samples' mean pairwise classifier-feature distance is
 below this fraction of the real test images' (same class, same classifier): ``mode_collapse@classifier``

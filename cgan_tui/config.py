@@ -17,24 +17,29 @@ import itertools
 import math
 import re
 import tomllib
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from cgan_tui.run_config import HYPER_PARAMETERS, TRAIN_IMAGES, ConfigError, RunConfig, check_keys, run_label
 
 if TYPE_CHECKING:
     from cgan_tui.plugins import Registries
 
-INT_MINIMUMS: dict[str, int] = {
-    "epochs": 1, "embed_dim": 1, "seed": 0, "grid_columns": 1, "limit_train": 2, "eval_n": 10,
-    "batch_size": 1, "latent_dim": 1, "n_critic": 1,
-}  # fmt: skip
-"""The smallest valid value of each integer field (the model checks them; forms and flags name them)."""
-OPTIONAL_INTS = frozenset({"limit_train", "eval_n", "batch_size", "latent_dim", "n_critic"})
+INT_MINIMUMS: dict[str, int] = {f.name: f.metadata["minimum"] for f in fields(RunConfig) if f.metadata["minimum"] is not None}
+"""The smallest valid value of each integer field (declared by ``spec(minimum=...)``; forms and flags name them)."""
 DEVICES = ("auto", "cpu", "cuda")
 """Valid devices besides ``cuda:N``."""
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -47,118 +52,106 @@ def _require_int(name: str, value: Any, minimum: int) -> int:
     return value
 
 
-class RunConfigModel(BaseModel):
-    """One run's configuration, every field present (``validated`` fills the defaults from ``RunConfig``)."""
+def _epoch_list(name: str, value: Any) -> Any:
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{name} must be a list of integers >= 1, got {value!r}")
+    return tuple(_require_int("checkpoint epoch", e, 1) for e in value)
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
-    model: str
-    """Model family (a plugin name, checked by ``resolve``)."""
-    loss: str
-    """Adversarial loss (a plugin name)."""
-    conditioning: str
-    """Generator-side conditioning (a plugin name)."""
-    d_conditioning: str | None
-    """Discriminator-side conditioning; None: the family's choice."""
-    embed_dim: int
-    epochs: int
-    checkpoint_epochs: tuple[int, ...]
-    """Milestone epochs (the last epoch is added by ``resolve``)."""
-    seed: int
-    limit_train: int | None
-    device: str
-    """auto, cpu, cuda or cuda:N."""
-    precision: str
-    """auto, fp32 or bf16; the run stores what auto chose."""
-    grid_columns: int
-    eval_n: int | None
-    metrics: tuple[str, ...] | None
-    data_dir: str | None
-    latent_dim: int | None
-    batch_size: int | None
-    lr_g: float | None
-    lr_d: float | None
-    betas: tuple[float, float] | None
-    n_critic: int | None
-    hflip: bool | None
-    bn_momentum: float | None
-    bn_eps: float | None
-    gp_weight: float | None
-    extra: dict[str, Any]
-    """Free-form options plugins may read."""
+def _device(name: str, value: Any) -> Any:
+    if value not in DEVICES and not (isinstance(value, str) and re.fullmatch(r"cuda:\d+", value)):
+        raise ValueError(f"{name} must be {', '.join(DEVICES)} or cuda:N, got {value!r}")
+    return value
 
-    @field_validator(*INT_MINIMUMS, mode="before")
+
+def _precision(name: str, value: Any) -> Any:
+    if value not in PRECISIONS:
+        raise ValueError(f"{name} must be {', '.join(PRECISIONS[:-1])} or {PRECISIONS[-1]}, got {value!r}")
+    return value
+
+
+def _positive(name: str, value: Any) -> Any:
+    if not _is_number(value) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite positive number, got {value!r}")
+    return value
+
+
+def _non_negative(name: str, value: Any) -> Any:
+    if not _is_number(value) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return value
+
+
+def _betas(name: str, value: Any) -> Any:
+    pair = list(value) if isinstance(value, (list, tuple)) else None
+    if pair is None or len(pair) != 2 or not all(_is_number(b) and 0 <= b < 1 for b in pair):
+        raise ValueError(f"{name} must be two numbers in [0, 1) like [0.5, 0.999], got {value!r}")
+    return value
+
+
+def _finite_mapping(name: str, value: Any) -> Any:
+    for key, item in (value.items() if isinstance(value, Mapping) else ()):
+        if not _finite_json(item):
+            raise ValueError(f"{name}.{key} must hold finite numbers (no NaN or infinity), got {item!r}")
+    return value
+
+
+CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "epoch_list": _epoch_list, "device": _device, "precision": _precision, "positive": _positive,
+    "non_negative": _non_negative, "betas": _betas, "finite_json": _finite_mapping,
+}  # fmt: skip
+"""The value checks a field can name with ``spec(check=...)``: (field name, value) -> value, or a
+``ValueError`` whose message is the one line users see. None passes where the type admits None."""
+
+
+class RunConfigChecks(BaseModel):
+    """The checks of a run config, applied to each field by what its ``spec()`` declares (kept in the
+    field's JSON-schema extras: ``minimum``, ``check``). ``config_model`` adds the fields themselves."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_validator("*", mode="before")
     @classmethod
-    def _int_at_least(cls, value: Any, info) -> Any:
-        if value is None and info.field_name in OPTIONAL_INTS:
+    def _declared(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name
+        declared = cls.model_fields[name]
+        extra = declared.json_schema_extra if isinstance(declared.json_schema_extra, dict) else {}
+        if value is None and type(None) in get_args(declared.annotation):
             return None
-        return _require_int(info.field_name, value, INT_MINIMUMS[info.field_name])
-
-    @field_validator("checkpoint_epochs", mode="before")
-    @classmethod
-    def _epochs_list(cls, value: Any) -> tuple[int, ...]:
-        if not isinstance(value, (list, tuple)):
-            raise ValueError(f"checkpoint_epochs must be a list of integers >= 1, got {value!r}")
-        return tuple(_require_int("checkpoint epoch", e, 1) for e in value)
-
-    @field_validator("device")
-    @classmethod
-    def _device(cls, value: str) -> str:
-        if value not in DEVICES and not re.fullmatch(r"cuda:\d+", value):
-            raise ValueError(f"device must be {', '.join(DEVICES)} or cuda:N, got {value!r}")
-        return value
-
-    @field_validator("precision")
-    @classmethod
-    def _precision(cls, value: str) -> str:
-        if value not in PRECISIONS:
-            raise ValueError(f"precision must be {', '.join(PRECISIONS[:-1])} or {PRECISIONS[-1]}, got {value!r}")
-        return value
-
-    @field_validator("lr_g", "lr_d", mode="before")
-    @classmethod
-    def _positive(cls, value: Any, info) -> Any:
-        if value is not None and (not _is_number(value) or not math.isfinite(value) or value <= 0):
-            raise ValueError(f"{info.field_name} must be a finite positive number, got {value!r}")
-        return value
-
-    @field_validator("bn_momentum", "bn_eps", "gp_weight", mode="before")
-    @classmethod
-    def _finite(cls, value: Any, info) -> Any:
-        if value is not None and (not _is_number(value) or not math.isfinite(value) or value < 0):
-            raise ValueError(f"{info.field_name} must be a finite number >= 0, got {value!r}")
-        return value
-
-    @field_validator("betas", mode="before")
-    @classmethod
-    def _betas(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        pair = list(value) if isinstance(value, (list, tuple)) else None
-        if pair is None or len(pair) != 2 or not all(_is_number(b) and 0 <= b < 1 for b in pair):
-            raise ValueError(f"betas must be two numbers in [0, 1) like [0.5, 0.999], got {value!r}")
-        return value
-
-    @field_validator("extra")
-    @classmethod
-    def _extra_finite(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for key, item in value.items():
-            if not _finite_json(item):
-                raise ValueError(f"extra.{key} must hold finite numbers (no NaN or infinity), got {item!r}")
+        if extra.get("minimum") is not None:
+            value = _require_int(name, value, int(extra["minimum"]))  # type: ignore[arg-type]
+        if extra.get("check") is not None:
+            value = CHECKS[str(extra["check"])](name, value)
         return value
 
     @model_validator(mode="after")
-    def _fits(self, info: ValidationInfo) -> RunConfigModel:
+    def _fits(self, info: ValidationInfo) -> RunConfigChecks:
         given = (info.context or {}).get("given")
         named = (lambda key: True) if given is None else given.__contains__  # defaults (a family's, ours) fit
-        images = min(self.limit_train or TRAIN_IMAGES, TRAIN_IMAGES)
-        if self.batch_size is not None and self.batch_size > images and named("batch_size"):
+        cfg: Any = self  # the fields come from ``config_model``
+        images = min(cfg.limit_train or TRAIN_IMAGES, TRAIN_IMAGES)
+        if cfg.batch_size is not None and cfg.batch_size > images and named("batch_size"):
             what = f"limit_train ({images})" if images < TRAIN_IMAGES else f"the training set ({images} images)"
-            raise ValueError(f"batch_size must be at most {what}, got {self.batch_size}")
-        late = [e for e in self.checkpoint_epochs if e > self.epochs]
+            raise ValueError(f"batch_size must be at most {what}, got {cfg.batch_size}")
+        late = [e for e in cfg.checkpoint_epochs if e > cfg.epochs]
         if late and named("checkpoint_epochs"):  # the default milestones are cut to the run's length
-            raise ValueError(f"checkpoint epochs must be <= epochs ({self.epochs}), got {', '.join(map(str, late))}")
+            raise ValueError(f"checkpoint epochs must be <= epochs ({cfg.epochs}), got {', '.join(map(str, late))}")
         return self
+
+
+def config_model(config_class: type[RunConfig] = RunConfig) -> type[RunConfigChecks]:
+    """A pydantic model of ``config_class``'s declared fields (every one required: ``validated`` fills
+    the defaults), with their ``spec`` docs as descriptions and ``RunConfigChecks``' checks."""
+    hints = get_type_hints(config_class)
+    declared = {}
+    for f in fields(config_class):
+        extra = {key: f.metadata[key] for key in ("minimum", "check") if f.metadata.get(key) is not None}
+        declared[f.name] = (hints[f.name], Field(description=f.metadata.get("doc") or None, json_schema_extra=extra))
+    return create_model(f"{config_class.__name__}Model", __base__=RunConfigChecks, **declared)  # type: ignore[call-overload]
+
+
+RunConfigModel = config_model()
+"""One run's configuration, every field present, validated (generated from ``RunConfig``)."""
 
 
 def _is_number(value: Any) -> bool:
@@ -189,7 +182,8 @@ def _one_line(exc: ValidationError, where: str = "", given: Mapping[str, Any] | 
     return f"{where}{field}: {err['msg'][:1].lower()}{err['msg'][1:]}, got {value!r}"
 
 
-def validated(data: Mapping[str, Any], given: Collection[str] | None = None) -> RunConfig:
+def validated(data: Mapping[str, Any], given: Collection[str] | None = None,
+              config_class: type[RunConfig] = RunConfig) -> RunConfig:
     """A ``RunConfig`` from user input (TOML table, CLI options, form): fields not given take
     ``RunConfig``'s defaults; a bad one is a ``ConfigError`` naming it and what is valid.
 
@@ -197,13 +191,14 @@ def validated(data: Mapping[str, Any], given: Collection[str] | None = None) -> 
     named must lie within ``epochs``; the default milestones are cut to the run's length by ``resolve``."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"a run config is a table of KEY = VALUE, got {data!r}")
-    check_keys(data)
-    full = {**RunConfig().to_dict(), **data}
+    check_keys(data, config_class)
+    model_class = RunConfigModel if config_class is RunConfig else config_model(config_class)
+    full = {**config_class().to_dict(), **data}
     try:
-        model = RunConfigModel.model_validate(full, context={"given": frozenset(data if given is None else given)})
+        model = model_class.model_validate(full, context={"given": frozenset(data if given is None else given)})
     except ValidationError as exc:
         raise ConfigError(_one_line(exc, given=full)) from None
-    return RunConfig.from_dict(model.model_dump())
+    return config_class(**{f.name: getattr(model, f.name) for f in fields(config_class)})
 
 
 def validate_shape(cfg: RunConfig) -> None:
@@ -392,6 +387,7 @@ def expand_all(configs: Iterable[RunConfig], registries: Registries, given: Coll
 
 
 __all__ = [
-    "ConfigError", "HYPER_PARAMETERS", "RunConfig", "run_label", "INT_MINIMUMS", "RunConfigModel", "GridFile",
+    "ConfigError", "HYPER_PARAMETERS", "RunConfig", "run_label", "INT_MINIMUMS", "RunConfigModel", "config_model",
+    "GridFile",
     "GridSpec", "validated", "validate_shape", "parse_int_list", "resolve", "load_grid", "expand_all",
 ]  # fmt: skip

@@ -7,7 +7,7 @@ Two kinds of missing value, never confused:
 * ``—`` (``NOT_YET``): not computed yet (no evaluation at that epoch, a score waiting for ratings).
 
 A value with a sample count is written with its n after a middle dot: ``352.94·1k``. A value taken at
-another n than most models of that column (see ``cgan_tui.results_n``) also gets ``OTHER_N_MARK``.
+another n than most models of that column (see ``cgan_tui.results.sample_n``) also gets ``OTHER_N_MARK``.
 """
 
 from __future__ import annotations

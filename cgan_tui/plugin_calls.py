@@ -19,6 +19,7 @@ from typing import Any
 
 from cgan_tui.errors import MetricUnavailable, PluginCallError
 from cgan_tui.lazy import LazyCallable
+from cgan_tui.specs import SINGULAR
 
 # frames of cgan-tui's plumbing, never the line a plugin author wants to see
 _INTERNAL_FILES = frozenset({__file__, sys.modules[LazyCallable.__module__].__file__})
@@ -109,7 +110,6 @@ GUARDED: dict[str, dict[str, tuple[Callable[[Any], str | None], tuple[type[BaseE
 }
 """Per registry kind: which callables are guarded, the result check and the exceptions let through."""
 
-SINGULAR = {"losses": "loss", "metrics": "metric", "backends": "backend"}
 
 
 def guard(obj: Any, kind: str, plugin: str) -> Any:

@@ -19,14 +19,13 @@ import pluggy
 from cgan_tui import hooks
 from cgan_tui.errors import UserError
 from cgan_tui.plugin_calls import describe, guard
-from cgan_tui.settings import settings
-from cgan_tui.specs import KINDS, BackendWeights
+from cgan_tui.settings import EXTRA_PLUGINS_ENV, settings
+from cgan_tui.specs import HOOKSPEC_VERSION, KINDS, SINGULAR, BackendWeights, package_version_for
 
 ENTRY_POINT_GROUP = "cgan_tui"
-DISABLE_ENV = "CGAN_TUI_DISABLE_PLUGINS"
-"""Comma-separated plugin names to skip, like the CLI's ``-p no:NAME``."""
-EXTRA_PLUGINS_ENV = "CGAN_TUI_EXTRA_PLUGINS"
-"""Comma-separated ``module[:attr]`` registered in-process by every command (tests, embedding)."""
+SPEC_ATTRIBUTE = "CGAN_TUI_SPEC"
+"""A plugin module's (or object's) declaration of the hook spec it needs, e.g. ``CGAN_TUI_SPEC = 3``:
+a plugin declaring a newer spec than the installed one is not loaded, with one line saying why."""
 
 T = TypeVar("T")
 
@@ -85,9 +84,7 @@ class Registry(Generic[T]):
 
     @property
     def singular(self) -> str:
-        return {"losses": "loss", "conditionings": "conditioning", "models": "model"}.get(
-            self.kind, self.kind.rstrip("s")
-        )
+        return SINGULAR.get(self.kind, self.kind)
 
     def get(self, name: str) -> T:
         try:
@@ -124,6 +121,12 @@ class Registries:
     scores: Registry
     backends: Registry
     plugins: list[PluginInfo]
+
+    @property
+    def note(self) -> str:
+        """`` (plugins not loaded: NAME (status), ...; see cgan-tui plugins)`` or "": every "unknown
+        NAME" error ends with it, since the name may belong to a plugin that failed or was disabled."""
+        return not_loaded_note(self.plugins)
 
     def kind(self, kind: str) -> Registry:
         return getattr(self, kind)
@@ -220,7 +223,7 @@ def load_plugins(
             info.status = "failed"
             info.error = f"import failed: {_describe(exc)}"
             continue
-        loaded.append((info, plugin))
+        _add_if_spec_fits(loaded, info, plugin)
 
     extras = dict(extra)
     for name, plugin in extra_plugins_from_env():
@@ -232,13 +235,13 @@ def load_plugins(
         if name in skip:
             info.status = "disabled"
             continue
-        loaded.append((info, plugin))
+        _add_if_spec_fits(loaded, info, plugin)
 
     unknown_disabled = sorted(disabled - {info.name for info in infos})
     if unknown_disabled and strict_disabled:
         raise UserError(
             f"-p no:{unknown_disabled[0]}: no plugin named {unknown_disabled[0]!r}; "
-            f"plugins: {', '.join(sorted({info.name for info in infos}))}"
+            f"plugins: {', '.join(sorted({info.name for info in infos}))}{not_loaded_note(infos)}"
         )
 
     registered: list[tuple[PluginInfo, object]] = []
@@ -267,12 +270,40 @@ def load_plugins(
             _collect(info, kind, KINDS[kind], impls[kind][info.name], registries)
         if info.error:
             info.status = "partial" if info.provides else "failed"
-    not_loaded = [f"{i.name} ({i.status})" for i in infos if i.status in ("failed", "disabled")]
-    if not_loaded:
-        note = f" (plugins not loaded: {', '.join(not_loaded)}; see cgan-tui plugins)"
-        for kind in KINDS:
-            registries.kind(kind).note = note
+    for kind in KINDS:
+        registries.kind(kind).note = registries.note
     return registries
+
+
+def _add_if_spec_fits(loaded: list[tuple[PluginInfo, object]], info: PluginInfo, plugin: object) -> None:
+    """Queue ``plugin`` for registration unless it needs a newer hook spec (then it is failed, one line)."""
+    problem = spec_problem(info.name, plugin)
+    if problem:
+        info.status, info.error = "failed", problem
+    else:
+        loaded.append((info, plugin))
+
+
+def not_loaded_note(infos: Iterable[PluginInfo]) -> str:
+    """The suffix of "unknown NAME" errors naming the plugins that failed to load or were disabled."""
+    not_loaded = [f"{i.name} ({i.status})" for i in infos if i.status in ("failed", "disabled")]
+    return f" (plugins not loaded: {', '.join(not_loaded)}; see cgan-tui plugins)" if not_loaded else ""
+
+
+def spec_problem(name: str, plugin: object) -> str:
+    """Why a plugin cannot load against the installed hook spec (its ``CGAN_TUI_SPEC``), or "".
+
+    Specs are backward compatible (a plugin written for 1, 2 or 3 loads under 3), so only a newer one fails."""
+    needed = getattr(plugin, SPEC_ATTRIBUTE, None)
+    if needed is None:
+        return ""
+    installed = f"installed cgan-tui {package_version_for(HOOKSPEC_VERSION)} has hook spec {HOOKSPEC_VERSION}"
+    if isinstance(needed, bool) or not isinstance(needed, int) or needed < 1:
+        return f"plugin '{name}': {SPEC_ATTRIBUTE} must be a hook spec number like {HOOKSPEC_VERSION}, got {needed!r}"
+    if needed > HOOKSPEC_VERSION:
+        return (f"plugin '{name}' needs hook spec {needed} (cgan-tui >= {package_version_for(needed)}); {installed}: "
+                f"upgrade cgan-tui or use an older release of the plugin")
+    return ""
 
 
 HOOK_NAMES = tuple(f"register_{kind}" for kind in KINDS)

@@ -2,7 +2,9 @@
 
 A frozen standard-library dataclass with no validation library behind it, so ``cgan_tui.gan`` takes
 it as plain values. User input (TOML grids, CLI options, the new-run form) is validated into one by
-``cgan_tui.config`` (a pydantic model); stored configs and checkpoints are read back with ``from_dict``.
+``cgan_tui.config`` (a pydantic model generated from this dataclass); stored configs and checkpoints
+are read back with ``from_dict``. Each field is declared once, with ``spec()``: its type, default,
+bounds, check and whether it is a hyper-parameter; adding a field is one line here plus its use.
 """
 
 from __future__ import annotations
@@ -21,73 +23,75 @@ class ConfigError(UserError, ValueError):
     """Bad user input in a run config or grid file; the message says what is valid."""
 
 
-HYPER_PARAMETERS = (
-    "latent_dim",
-    "batch_size",
-    "lr_g",
-    "lr_d",
-    "betas",
-    "n_critic",
-    "hflip",
-    "bn_momentum",
-    "bn_eps",
-    "gp_weight",
-)
-"""Filled by ``resolve()`` from model family / loss defaults when left as None."""
+def spec(default: Any = None, *, doc: str = "", minimum: int | None = None, check: str | None = None,
+         hyper: bool = False, flag: str | None = None, factory: Any = None) -> Any:
+    """One ``RunConfig`` field and what is known about it, declared in one place.
+
+    ``minimum``: the smallest valid integer; ``check``: a named value check of ``cgan_tui.config``
+    (``positive``, ``non_negative``, ``device``, ``precision``, ``betas``, ``epoch_list``, ``finite_json``);
+    ``hyper``: a hyper-parameter that ``resolve()`` fills from the plugins' defaults when left as None;
+    ``flag``: the field has its own CLI option (``--field-name``) and this is its metavar (every field is
+    reachable with ``--set NAME=VALUE``); ``doc``: the description the model and ``--help`` show.
+    The validator (``cgan_tui.config.RunConfigModel``), ``HYPER_PARAMETERS``, the stored JSON, the CLI
+    options and the form's bounds all derive from these declarations."""
+    meta = {"doc": doc, "minimum": minimum, "check": check, "hyper": hyper, "flag": flag}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything that determines one training run."""
+    """Everything that determines one training run: the one declaration of its fields."""
 
-    model: str = "seed000"
-    loss: str = "bce"
-    conditioning: str = "embedding"
-    d_conditioning: str | None = None
-    embed_dim: int = 10
-    epochs: int = 30
-    checkpoint_epochs: tuple[int, ...] = (10, 20, 30)
-    seed: int = 0
-    limit_train: int | None = None
-    device: str = "auto"
-    precision: str = "auto"  # auto | fp32 | bf16; the run stores what auto chose
-    grid_columns: int = 8
-    eval_n: int | None = None
-    metrics: tuple[str, ...] | None = None
-    data_dir: str | None = None
+    model: str = spec("seed000", flag="NAME", doc="model family (e.g. seed000, seed004)")
+    loss: str = spec("bce", flag="NAME", doc="adversarial loss (e.g. bce, hinge, lsgan, wgan-gp)")
+    conditioning: str = spec("embedding", flag="NAME", doc="generator-side conditioning (embedding, one-hot, ...)")
+    d_conditioning: str | None = spec(None, flag="NAME",
+                                      doc="discriminator-side conditioning (default: the model's choice)")
+    embed_dim: int = spec(10, minimum=1, flag="N", doc="label embedding dimension")
+    epochs: int = spec(30, minimum=1, flag="N", doc="epochs to train")
+    checkpoint_epochs: tuple[int, ...] = spec((10, 20, 30), check="epoch_list", flag="E1,E2,...",
+                                              doc="milestone epochs, e.g. 10,20,30 (the last epoch is added)")
+    seed: int = spec(0, minimum=0, flag="N", doc="random seed")
+    limit_train: int | None = spec(None, minimum=2, flag="N",
+                                   doc="use only the first N (class-balanced) training images")
+    device: str = spec("auto", check="device", flag="DEVICE", doc="auto, cpu, cuda or cuda:N")
+    precision: str = spec("auto", check="precision", flag="auto|fp32|bf16",
+                          doc="auto (default: bf16 where the device does it natively, else fp32), fp32 or bf16")
+    grid_columns: int = spec(8, minimum=1, doc="columns of the fixed-noise sample grid")
+    eval_n: int | None = spec(None, minimum=10, flag="N", doc="samples per evaluation")
+    metrics: tuple[str, ...] | None = spec(None, flag="A,B,...",
+                                           doc="metrics to evaluate, comma-separated (empty: none)")
+    data_dir: str | None = spec(None, flag="DIR", doc="folder with the Fashion-MNIST gzip IDX files")
     # hyper-parameters: None = take the plugin defaults (see resolve)
-    latent_dim: int | None = None
-    batch_size: int | None = None
-    lr_g: float | None = None
-    lr_d: float | None = None
-    betas: tuple[float, float] | None = None
-    n_critic: int | None = None
-    hflip: bool | None = None
-    bn_momentum: float | None = None
-    bn_eps: float | None = None
-    gp_weight: float | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    latent_dim: int | None = spec(None, minimum=1, hyper=True, flag="N", doc="noise dimension (default: the model's)")
+    batch_size: int | None = spec(None, minimum=1, hyper=True, flag="N", doc="batch size (default: the model's)")
+    lr_g: float | None = spec(None, check="positive", hyper=True, flag="LR",
+                              doc="generator learning rate (default: loss/model)")
+    lr_d: float | None = spec(None, check="positive", hyper=True, flag="LR",
+                              doc="discriminator learning rate (default: loss/model)")
+    betas: tuple[float, float] | None = spec(None, check="betas", hyper=True)
+    n_critic: int | None = spec(None, minimum=1, hyper=True)
+    hflip: bool | None = spec(None, hyper=True)
+    bn_momentum: float | None = spec(None, check="non_negative", hyper=True)
+    bn_eps: float | None = spec(None, check="non_negative", hyper=True)
+    gp_weight: float | None = spec(None, check="non_negative", hyper=True)
+    extra: Mapping[str, Any] = spec(factory=dict, check="finite_json", doc="free-form options plugins may read")
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (tuples as lists): the stored config holds every declared field."""
         data = asdict(self)
-        data["checkpoint_epochs"] = list(self.checkpoint_epochs)
-        if self.betas is not None:
-            data["betas"] = list(self.betas)
-        if self.metrics is not None:
-            data["metrics"] = list(self.metrics)
         data["extra"] = dict(self.extra)
-        return data
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in data.items()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
         """Build from a stored mapping (run JSON, checkpoint) without validating values; unknown keys
-        are an error. User input goes through ``cgan_tui.config.validated`` instead."""
-        check_keys(data)
-        values = dict(data)
-        for key in ("checkpoint_epochs", "betas", "metrics"):
-            if values.get(key) is not None:
-                values[key] = tuple(values[key])
-        return cls(**values)
+        are an error. User input goes through ``cgan_tui.config.validated`` instead. Lists become
+        tuples (every sequence field is a tuple: the config is frozen and hashable)."""
+        check_keys(data, cls)
+        return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in data.items()})
 
     @property
     def label(self) -> str:
@@ -95,9 +99,13 @@ class RunConfig:
         return run_label(self.loss, self.conditioning, self.embed_dim)
 
 
-def check_keys(data: Mapping[str, Any]) -> None:
-    """Unknown keys are a ``ConfigError`` listing the valid ones."""
-    valid = {f.name for f in fields(RunConfig)}
+HYPER_PARAMETERS: tuple[str, ...] = tuple(f.name for f in fields(RunConfig) if f.metadata["hyper"])
+"""Filled by ``resolve()`` from model family / loss defaults when left as None (``spec(hyper=True)``)."""
+
+
+def check_keys(data: Mapping[str, Any], config_class: type[RunConfig] | None = None) -> None:
+    """Unknown keys are a ``ConfigError`` listing the valid ones (of ``config_class``, default ``RunConfig``)."""
+    valid = {f.name for f in fields(config_class or RunConfig)}
     unknown = sorted(set(data) - valid)
     if unknown:
         raise ConfigError(f"unknown config key(s) {', '.join(map(repr, unknown))}; valid: {', '.join(sorted(valid))}")
@@ -111,4 +119,4 @@ def run_label(loss: str, conditioning: str, embed_dim: int) -> str:
     return f"{loss.upper().replace('-', '_')}_{cond}"
 
 
-__all__ = ["ConfigError", "HYPER_PARAMETERS", "RunConfig", "check_keys", "run_label"]
+__all__ = ["ConfigError", "HYPER_PARAMETERS", "RunConfig", "check_keys", "run_label", "spec"]

@@ -57,12 +57,15 @@ PRESETS: dict[str, Preset] = {
     )
 }
 
+DEFAULT_PRESET = "research"
+"""The preset every command, the report and the TUI use unless told otherwise."""
+
 
 class ScoreError(UserError, ValueError):
     """Bad preset name or custom weights."""
 
 
-def resolve_weights(preset: str = "research", weights: Sequence[float] | None = None) -> tuple[float, float]:
+def resolve_weights(preset: str = DEFAULT_PRESET, weights: Sequence[float] | None = None) -> tuple[float, float]:
     """(w1, w2) for a preset name, or explicit weights (``preset="custom"`` or weights given)."""
     if weights is not None:
         if len(weights) != 2:
@@ -124,6 +127,7 @@ __all__ = [
     "rating_flag",
     "rating_flags_usage",
     "PRESETS",
+    "DEFAULT_PRESET",
     "Preset",
     "ScoreError",
     "resolve_weights",

@@ -22,7 +22,15 @@ for 1 works unchanged) extends the promise to the ``cgan_tui`` public API; 3: ``
 became optional (a family gives ``build`` or its own ``trainer``), so code that calls
 ``family.build`` must check ``family.adversarial`` first; plugins written for 1 or 2 load unchanged
 (docs/plugins.md, Compatibility). Still 3: ``register_backends`` (feature backends and their
-weight files) is a new hook, which old plugins simply do not implement."""
+weight files) is a new hook, which old plugins simply do not implement.
+
+The package version moves with it: cgan-tui 0.N.x carries hook spec N + 1 (``package_version_for``),
+so a plugin's ``cgan-tui>=0.2,<0.3`` and its ``CGAN_TUI_SPEC = 3`` say the same thing."""
+
+
+def package_version_for(spec: int) -> str:
+    """The cgan-tui release series that carries hook spec ``spec``: 3 -> ``0.2``."""
+    return f"0.{spec - 1}"
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,10 @@ class Metric:
     available: Callable[[], str | None] = lambda: None
     every_epoch: bool = False
     description: str = ""
+    hidden_values: tuple[str, ...] = ()
+    """Value names that qualify another rather than rank models (a spread ``kid_std``, a standard
+    error ``fid_se``, sub-scores): tables leave them out until asked and the report draws no curve of
+    their own. Declared here, never guessed from the name."""
 
     def direction(self, value_name: str) -> str:
         """Whether a smaller or larger value is better for one of this metric's outputs."""
@@ -200,12 +212,24 @@ class Backend:
     description: str = ""
 
 
-KINDS: dict[str, type] = {
-    "losses": Loss,
-    "conditionings": Conditioning,
-    "models": ModelFamily,
-    "metrics": Metric,
-    "scores": Score,
-    "backends": Backend,
-}
+@dataclass(frozen=True)
+class Kind:
+    """One kind of plugin object: its hook is ``register_<plural>``, its registry ``Registries.<plural>``."""
+
+    plural: str
+    singular: str
+    spec: type
+
+
+PLUGIN_KINDS: tuple[Kind, ...] = (
+    Kind("losses", "loss", Loss),
+    Kind("conditionings", "conditioning", Conditioning),
+    Kind("models", "model", ModelFamily),
+    Kind("metrics", "metric", Metric),
+    Kind("scores", "score", Score),
+    Kind("backends", "backend", Backend),
+)
+"""The one list of plugin kinds (hooks, registries, listings and messages derive from it)."""
+KINDS: dict[str, type] = {k.plural: k.spec for k in PLUGIN_KINDS}
+SINGULAR: dict[str, str] = {k.plural: k.singular for k in PLUGIN_KINDS}
 """Registry kind -> the spec class its hook must return a list of."""

@@ -86,7 +86,7 @@ TORCH_FREE_PACKAGES = ("ui", "store", "builtin")
 TORCH_FREE_MODULES = (
     "cgan_tui",
     "cgan_tui.results",
-    "cgan_tui.results_n",
+    "cgan_tui.results.sample_n",
     "cgan_tui.formatting",
     "cgan_tui.runner.queue",
     "cgan_tui.runner.executors",

@@ -27,7 +27,7 @@ def final(values: Mapping[str, float | None], ratings: Mapping[str, float], opti
     if comb is None:
         return None
     weights = options.get("weights_resolved") or scoring.resolve_weights(
-        options.get("preset", "research"), options.get("weights")
+        options.get("preset", scoring.DEFAULT_PRESET), options.get("weights")
     )
     return scoring.final_score(comb, ratings, weights)
 

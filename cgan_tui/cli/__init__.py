@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from cgan_tui import __version__
+from cgan_tui.cli.shared import add_common, disabled_plugins  # noqa: F401 - disabled_plugins re-exported
 from cgan_tui.errors import UserError
 
 COMMAND_MODULES = (
@@ -55,37 +56,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_common(parser: argparse.ArgumentParser) -> None:
-    """Options every command accepts (also accepted after the subcommand name)."""
-    parser.add_argument(
-        "--db",
-        default=argparse.SUPPRESS,
-        help="database URL or SQLite path (default: $CGAN_TUI_DB or ./experiments.db)",
-    )
-    parser.add_argument(
-        "--artifacts",
-        default=argparse.SUPPRESS,
-        metavar="URL",
-        help="where checkpoints and run logs go: a folder or an fsspec URL such as s3://bucket/prefix "
-        "(default: $CGAN_TUI_ARTIFACTS, else beside a SQLite file, else ./cgan_artifacts)",
-    )
-    parser.add_argument(
-        "-p",
-        dest="plugin_flags",
-        action="append",
-        default=argparse.SUPPRESS,
-        metavar="no:NAME",
-        help="disable plugin NAME (repeatable); also $CGAN_TUI_DISABLE_PLUGINS=a,b",
-    )
-
-
-def disabled_plugins(args: argparse.Namespace) -> list[str]:
-    """Plugin names from ``-p no:NAME`` flags; anything else is a clear error."""
-    from cgan_tui.plugins import parse_disable_flags
-
-    return parse_disable_flags(getattr(args, "plugin_flags", None) or [])
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -120,7 +90,8 @@ def _use_artifacts(value: str | None) -> None:
         return
     import os
 
-    from cgan_tui.artifacts import ARTIFACTS_ENV, ArtifactStore
+    from cgan_tui.artifacts import ArtifactStore
+    from cgan_tui.settings import ARTIFACTS_ENV
 
     os.environ[ARTIFACTS_ENV] = str(ArtifactStore.parse(value))  # validated; a folder becomes absolute
 

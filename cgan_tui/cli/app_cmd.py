@@ -11,7 +11,7 @@ from cgan_tui.settings import settings
 
 def run_app(args: argparse.Namespace) -> int:
     """Resolve the DB URL, choose the image renderer, build the services and run the app."""
-    from cgan_tui.cli import disabled_plugins
+    from cgan_tui.cli.shared import disabled_plugins
     from cgan_tui.ui import renderers
     from cgan_tui.ui.services import Services
 

@@ -13,7 +13,7 @@ from cgan_tui.safe_text import plain_console
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
+    from cgan_tui.cli.shared import add_common
 
     ev = subparsers.add_parser(
         "eval",
@@ -68,7 +68,8 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.n is not None and args.n < least:
         raise UserError(f"--n must be an integer >= {least} (got {args.n})")
     from cgan_tui.gan.device import pick_device
-    from cgan_tui.gan.evaluation import MetricContext, default_n, evaluate
+    from cgan_tui.gan.metrics.context import MetricContext, default_n
+    from cgan_tui.gan.metrics.engine import evaluate
     from cgan_tui.gan.training import load_generator
     from cgan_tui.runner.damaged import damaged_line
     from cgan_tui.runner.evaluate_hook import StoreFeatureCache, record_grid_neighbours, store_results
@@ -99,7 +100,7 @@ def run_eval(args: argparse.Namespace) -> int:
             generator, config = load_generator(store.artifact_store.fetch(ckpt.path), registries, device)
         except DamagedCheckpoint as exc:
             raise UserError(damaged_line(store, run.id, exc)) from None
-        from cgan_tui.results_n import table_n
+        from cgan_tui.results.sample_n import table_n
 
         table = None if args.n else table_n(store)  # stay comparable with the models already evaluated
         n = args.n or table or default_n(device)

@@ -14,7 +14,7 @@ from cgan_tui.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
+    from cgan_tui.cli.shared import add_common
 
     export = subparsers.add_parser("export", help="write the results rows as CSV or JSON, or the tables as LaTeX")
     export.add_argument("--format", choices=("csv", "json", "latex"), default="csv",

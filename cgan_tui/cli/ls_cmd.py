@@ -13,7 +13,7 @@ from cgan_tui.safe_text import one_line
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
+    from cgan_tui.cli.shared import add_common
 
     ls = subparsers.add_parser(
         "ls",
@@ -45,8 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ls.set_defaults(func=run_ls)
 
 
-def resolve_key(name: str, keys: Sequence[str], backend: str | None = None) -> str:
-    """A column key from a short name: ``fid`` -> ``fid@inception`` (or ``--backend``'s), exact keys pass."""
+def resolve_key(name: str, keys: Sequence[str], backend: str | None = None, note: str = "") -> str:
+    """A column key from a short name: ``fid`` -> ``fid@inception`` (or ``--backend``'s), exact keys pass.
+
+    ``note``: ``Registries.note``, naming the plugins not loaded (the column may be theirs)."""
     from cgan_tui import results
 
     if name in keys or name in results.BASE_KEYS:
@@ -57,13 +59,14 @@ def resolve_key(name: str, keys: Sequence[str], backend: str | None = None) -> s
         if preferred:
             return preferred[0]
     if matches:
-        order = {"inception": 0, "classifier": 1}
+        order = {b: i for i, b in enumerate(results.SCORE_BACKEND_PREFERENCE)}  # the one home of the score backends
         return sorted(matches, key=lambda k: (order.get(k.partition("@")[2], 5), k))[0]
     valid = sorted(set(results.BASE_KEYS) | {k.partition("@")[0] for k in keys} | set(keys))
-    raise UserError(f"unknown column {name!r}; valid: {', '.join(valid)}")
+    raise UserError(f"unknown column {name!r}; valid: {', '.join(valid)}{note}")
 
 
-def parse_sort(spec: str | None, keys: Sequence[str], backend: str | None, desc: bool) -> list[tuple[str, bool]]:
+def parse_sort(spec: str | None, keys: Sequence[str], backend: str | None, desc: bool,
+               note: str = "") -> list[tuple[str, bool]]:
     if not spec:
         return [("run_id", desc), ("epoch", desc)]
     out = []
@@ -74,11 +77,11 @@ def parse_sort(spec: str | None, keys: Sequence[str], backend: str | None, desc:
         elif part.endswith((":desc", ":asc")):
             part, _, direction = part.rpartition(":")
             descending = direction == "desc"
-        out.append((resolve_key(part, keys, backend), descending))
+        out.append((resolve_key(part, keys, backend, note), descending))
     return out
 
 
-def _default_columns(cols, backend: str | None) -> list:
+def _default_columns(cols, backend: str | None, registries=None) -> list:
     """Base columns, then ``backend``'s values and scores plus the shared backends' values (a shared
     value the backend has its own version of, e.g. lpips@lpips next to lpips@classifier, is left out)."""
     from cgan_tui import results
@@ -90,7 +93,7 @@ def _default_columns(cols, backend: str | None) -> list:
         if c.key in results.BASE_KEYS:
             continue
         name, _, b = c.key.partition("@")
-        if results.hidden_by_default(c.key):  # shown with --columns all (or by name), as the TUI's k shows them
+        if results.hidden_by_default(c.key, registries):  # shown with --columns all (or by name), as the TUI's k shows them
             continue
         if backend and b not in (backend, *results.SHARED_BACKENDS, TRAIN_BACKEND):
             continue
@@ -129,7 +132,7 @@ def run_ls(args: argparse.Namespace) -> int:
     backend = args.backend or results.default_backend(rows)
     if args.aggregate:
         return _print_aggregate(rows, keys, args, registries, backend)
-    sort = parse_sort(args.sort, keys, backend, args.desc)
+    sort = parse_sort(args.sort, keys, backend, args.desc, registries.note)
     for key, _ in sort:  # a sort key without values yet still gets its (empty) column
         if key not in present and key not in results.BASE_KEYS:
             cols.append(results.column_for(key, registries))
@@ -141,11 +144,11 @@ def run_ls(args: argparse.Namespace) -> int:
         chosen = cols
     elif args.columns:
         by_key = {c.key: c for c in cols}
-        wanted = [resolve_key(p.strip(), keys, backend) for p in args.columns.split(",") if p.strip()]
+        wanted = [resolve_key(p.strip(), keys, backend, registries.note) for p in args.columns.split(",") if p.strip()]
         chosen = [by_key.get(k) or (results.Column(k, k, None, "text") if k in results.BASE_KEYS
                                     else results.column_for(k, registries)) for k in wanted]  # fmt: skip
     else:
-        chosen = _default_columns(cols, backend)
+        chosen = _default_columns(cols, backend, registries)
         by_key = {c.key: c for c in cols}
         chosen += [by_key[k] for k, _ in sort if k in by_key and by_key[k] not in chosen]  # the sort key shows
     console = make_console(args.width)
@@ -234,7 +237,8 @@ def _check_ls_args(args: argparse.Namespace, registries) -> None:
         raise UserError(f"unknown status {args.status!r}; valid: {', '.join(statuses)}")
     backends = sorted({m.backend for m in registries.metrics})
     if args.backend and args.backend not in backends:
-        raise UserError(f"unknown backend {args.backend!r}; valid: {', '.join(backends) or 'none (no metrics loaded)'}")
+        valid = ", ".join(backends) or "none (no metrics loaded)"
+        raise UserError(f"unknown backend {args.backend!r}; valid: {valid}{registries.note}")
 
 
 def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, registries, backend: str | None = None) -> int:
@@ -242,15 +246,16 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, regist
 
     from cgan_tui import results
 
-    by = results.SETTING if args.aggregate == results.SETTING else resolve_key(args.aggregate, keys)
+    note = registries.note
+    by = results.SETTING if args.aggregate == results.SETTING else resolve_key(args.aggregate, keys, note=note)
     if args.value:
-        value_key = resolve_key(args.value, keys, backend)
+        value_key = resolve_key(args.value, keys, backend, note)
     else:
         candidates = [k for k in keys if k.startswith("combined@")] or [k for k in keys if k.startswith("fid@")]
         preferred = [k for k in candidates if backend and k.endswith("@" + backend)]
         value_key = (preferred or candidates or ["g_loss@train"])[0]
-    from cgan_tui import results_n
     from cgan_tui.formatting import compact_n
+    from cgan_tui.results import sample_n
 
     table = Table(title=f"{value_key} by {by}", header_style="bold")
     for title in (by, "at n", "models", "runs", "mean", "± 95% CI", "std", "best"):
@@ -265,7 +270,7 @@ def _print_aggregate(rows, keys: Sequence[str], args: argparse.Namespace, regist
     console.print("95% CI: Student-t interval of the mean where a group holds one value from each of >= 2 runs "
                   "(— otherwise: epochs of one run are not independent); --aggregate setting groups the seeds "
                   "of one config", highlight=False, soft_wrap=True)  # fmt: skip
-    mixed = results_n.mixed_n_message(rows, value_key)
+    mixed = sample_n.mixed_n_message(rows, value_key)
     if mixed:
         console.print(mixed, highlight=False, soft_wrap=True)
     if by == results.SETTING:

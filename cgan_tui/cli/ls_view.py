@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from cgan_tui import formatting, results_n
+from cgan_tui import formatting
+from cgan_tui.results import sample_n
 from cgan_tui.safe_text import one_line
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def header(col: Column) -> str:
 
 def cells(rows: Sequence[ResultRow], cols: Sequence[Column]) -> list[list[str]]:
     """Every cell's text: values with their n, ``*`` when taken at another n than the column's reference."""
-    refs = results_n.reference_ns(rows, [c.key for c in cols])
+    refs = sample_n.reference_ns(rows, [c.key for c in cols])
     return [[_cell(row, c.key, refs.get(c.key)) for c in cols] for row in rows]
 
 
@@ -88,7 +89,7 @@ def notes(
     lines = [f"{formatting.NOT_AVAILABLE} {', '.join(k)}: {reason}" for reason, k in unavailable.items()]
     lines += [f"{formatting.NOT_YET} {', '.join(k)} (e.g. {label}): {reason}" for reason, (k, label) in pending.items()]
     if any(cell.endswith(formatting.OTHER_N_MARK) for r in grid for cell in r):
-        refs = results_n.reference_ns(rows, keys)
+        refs = sample_n.reference_ns(rows, keys)
         shown = ", ".join(f"{k} n={n}" for k, n in refs.items() if n)
         lines.append(f"{formatting.OTHER_N_NOTE} (most models: {shown})")
     return lines

@@ -17,7 +17,7 @@ from cgan_tui.styles import PLUGIN_STATUS_STYLE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
+    from cgan_tui.cli.shared import add_common
 
     parser = subparsers.add_parser(
         "plugins",
@@ -69,7 +69,7 @@ def _print_block(console, info: PluginInfo) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cgan_tui.cli import disabled_plugins
+    from cgan_tui.cli.shared import disabled_plugins
 
     registries = load_plugins(disabled=disabled_plugins(args), strict_disabled=True)
     if args.json:

@@ -18,8 +18,8 @@ from cgan_tui.safe_text import one_line
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
     from cgan_tui.cli.run_options import add_run_options
+    from cgan_tui.cli.shared import add_common
 
     queue = subparsers.add_parser(
         "queue", help="queue runs for background workers; list, cancel, reprioritise, requeue",
@@ -131,7 +131,6 @@ def confirm_cost(configs: list, registries, assume_yes: bool) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from cgan_tui.cli import disabled_plugins
     from cgan_tui.cli.run_options import (
         check_data_dirs,
         config_from_args,
@@ -139,6 +138,7 @@ def run_add(args: argparse.Namespace) -> int:
         load_grid_file,
         overrides_from_args,
     )
+    from cgan_tui.cli.shared import disabled_plugins
     from cgan_tui.plugins import load_plugins
     from cgan_tui.runner.queue import enqueue, enqueue_grid
 
@@ -233,7 +233,7 @@ def run_extend(args: argparse.Namespace) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    from cgan_tui.cli import disabled_plugins
+    from cgan_tui.cli.shared import disabled_plugins
     from cgan_tui.errors import UserError
     from cgan_tui.runner.executors import EXECUTORS, LocalPool, default_workers, detect_gpus
     from cgan_tui.runner.worker import EXIT_CANNOT_WRITE, options_from_args, serve

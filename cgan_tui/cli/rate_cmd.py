@@ -10,7 +10,7 @@ from cgan_tui.scoring import RATING_CRITERIA, rating_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
+    from cgan_tui.cli.shared import add_common
 
     rate = subparsers.add_parser(
         "rate",

@@ -15,8 +15,7 @@ from cgan_tui.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
-    from cgan_tui.cli.shared import add_score_options
+    from cgan_tui.cli.shared import add_common, add_score_options
 
     p = subparsers.add_parser(
         "report",
@@ -100,11 +99,6 @@ def figure_formats(text: str) -> tuple[str, ...]:
 
 def _db_name(store) -> str:
     """The database as a reader should see it: the SQLite file name, else the URL without password."""
-    from sqlalchemy.engine import make_url
+    from cgan_tui.store.location import database_label
 
-    parsed = make_url(store.url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        return Path(parsed.database).name
-    from cgan_tui.redact import redact
-
-    return redact(store.url)  # every secret form (user:pw@, ?password=, ?passfile=)
+    return database_label(store.url)  # every secret form redacted (user:pw@, ?password=, ?passfile=)

@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin, get_type_hints
 
 from cgan_tui.config import ConfigError, RunConfig, parse_int_list, validated
 
@@ -29,59 +29,30 @@ def _csv_names(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-# (flag, config field, type, help)
-OPTIONS: tuple[tuple[str, str, Callable[[str], Any], str], ...] = (
-    ("--model", "model", str, "model family (e.g. seed000, seed004)"),
-    ("--loss", "loss", str, "adversarial loss (e.g. bce, hinge, lsgan, wgan-gp)"),
-    ("--conditioning", "conditioning", str, "generator-side conditioning (embedding, one-hot, ...)"),
-    ("--d-conditioning", "d_conditioning", str, "discriminator-side conditioning (default: the model's choice)"),
-    ("--embed-dim", "embed_dim", int, "label embedding dimension"),
-    ("--epochs", "epochs", int, "epochs to train"),
-    ("--checkpoint-epochs", "checkpoint_epochs", _csv_ints, "milestone epochs, e.g. 10,20,30 (the last epoch is added)"),
-    ("--seed", "seed", int, "random seed"),
-    ("--limit-train", "limit_train", int, "use only the first N (class-balanced) training images"),
-    ("--device", "device", str, "auto, cpu, cuda or cuda:N"),
-    ("--precision", "precision", str, "auto (default: bf16 where the device does it natively, else fp32), fp32 or bf16"),
-    ("--eval-n", "eval_n", int, "samples per evaluation"),
-    ("--metrics", "metrics", _csv_names, "metrics to evaluate, comma-separated (empty: none)"),
-    ("--data-dir", "data_dir", str, "folder with the Fashion-MNIST gzip IDX files"),
-    ("--batch-size", "batch_size", int, "batch size (default: the model's)"),
-    ("--lr-g", "lr_g", float, "generator learning rate (default: loss/model)"),
-    ("--lr-d", "lr_d", float, "discriminator learning rate (default: loss/model)"),
-    ("--latent-dim", "latent_dim", int, "noise dimension (default: the model's)"),
-)
+def _arg_type(hint: Any) -> Callable[[str], Any]:
+    """How a flag's text becomes the field's value: ``int``, ``float``, ``str``, or a comma list for tuples."""
+    inner = [a for a in get_args(hint) if a is not type(None)] if get_origin(hint) is not tuple else [hint]
+    kind = inner[0] if len(inner) == 1 else hint
+    if get_origin(kind) is tuple:
+        return _csv_ints if get_args(kind)[0] is int else _csv_names
+    return kind if kind in (int, float, str) else str
 
 
-METAVARS: dict[str, str] = {
-    "model": "NAME",
-    "loss": "NAME",
-    "conditioning": "NAME",
-    "d_conditioning": "NAME",
-    "embed_dim": "N",
-    "epochs": "N",
-    "checkpoint_epochs": "E1,E2,...",
-    "seed": "N",
-    "limit_train": "N",
-    "device": "DEVICE",
-    "precision": "auto|fp32|bf16",
-    "eval_n": "N",
-    "metrics": "A,B,...",
-    "data_dir": "DIR",
-    "batch_size": "N",
-    "lr_g": "LR",
-    "lr_d": "LR",
-    "latent_dim": "N",
-}
-"""What ``--help`` shows after each flag (argparse would show ``CFG_<DEST>``)."""
+def _options() -> tuple[tuple[str, str, Callable[[str], Any], str, str], ...]:
+    """(flag, config field, type, help, metavar) of every field declared with ``spec(flag=METAVAR)``."""
+    hints = get_type_hints(RunConfig)
+    return tuple(("--" + f.name.replace("_", "-"), f.name, _arg_type(hints[f.name]), f.metadata["doc"], f.metadata["flag"])
+                 for f in fields(RunConfig) if f.metadata["flag"])  # fmt: skip
+
+
+OPTIONS = _options()
+"""The run options ``train`` and ``queue add`` offer: derived from ``RunConfig``'s declarations."""
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("run options (anything not given comes from the plugin defaults)")
-    for flag, dest, kind, help_text in OPTIONS:
-        group.add_argument(
-            flag, dest=f"cfg_{dest}", type=kind, default=argparse.SUPPRESS, help=help_text,
-            metavar=METAVARS.get(dest, dest.upper()),
-        )  # fmt: skip
+    for flag, dest, kind, help_text, metavar in OPTIONS:
+        group.add_argument(flag, dest=f"cfg_{dest}", type=kind, default=argparse.SUPPRESS, help=help_text, metavar=metavar)
     group.add_argument(
         "--set",
         dest="cfg_set",
@@ -102,7 +73,7 @@ def _parse_value(raw: str) -> Any:
 def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """The config fields the user gave explicitly (as a dict for ``RunConfig.from_dict``)."""
     values: dict[str, Any] = {}
-    for _flag, dest, _kind, _help in OPTIONS:
+    for _flag, dest, *_ in OPTIONS:
         if hasattr(args, f"cfg_{dest}"):
             values[dest] = getattr(args, f"cfg_{dest}")
     extra: dict[str, Any] = {}

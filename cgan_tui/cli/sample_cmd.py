@@ -21,7 +21,7 @@ MAX_SCALE = 16
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
+    from cgan_tui.cli.shared import add_common
 
     p = subparsers.add_parser(
         "sample",

@@ -109,7 +109,8 @@ def run_serve(args: argparse.Namespace) -> int:
     import os
 
     from cgan_tui.redact import redact
-    from cgan_tui.store.location import DB_ENV, database_url, sqlite_file
+    from cgan_tui.settings import DB_ENV, IMAGES_ENV
+    from cgan_tui.store.location import database_url, sqlite_path
 
     if not 0 < args.port < 65536:
         raise UserError(f"--port {args.port} is not a port; valid: 1..65535")
@@ -118,13 +119,13 @@ def run_serve(args: argparse.Namespace) -> int:
     except ImportError:
         raise UserError(f"cgan-tui serve needs textual-serve: {INSTALL_HINT}") from None
     url = database_url(getattr(args, "db", None))
-    path = sqlite_file(url)
+    path = sqlite_path(url)
     if path is not None and not path.exists() and not args.allow_writes:
         raise UserError(f"no database at {path}: a read-only server shows an existing one (--db PATH|URL)")
     check_port(args.host, args.port)
     command = session_command(args)
     os.environ[DB_ENV] = url  # every session's app opens this database (resolved: a relative path stays put)
-    os.environ["CGAN_TUI_IMAGES"] = "halfcell"  # the browser's terminal (xterm.js) draws no Sixel/Kitty graphics
+    os.environ[IMAGES_ENV] = "halfcell"  # the browser's terminal (xterm.js) draws no Sixel/Kitty graphics
     where = public_url(args)
     for line in banner(args, where, redact(url)):
         print(line, file=sys.stderr if "warning:" in line else sys.stdout, flush=True)

@@ -23,12 +23,17 @@ from cgan_tui.formatting import NOT_AVAILABLE, SE_SUFFIX, format_with_error
 from cgan_tui.redact import redact
 from cgan_tui.safe_text import plain_console, visible
 
-RESUMABLE = ("queued", "failed", "diverged", "cancelled")
+
+def _resume_from() -> tuple[str, ...]:
+    """Statuses ``--resume`` claims a run from: queued and the resumable ones (``store.tables.RESUMABLE``)."""
+    from cgan_tui.store.tables import RESUMABLE
+
+    return ("queued", *(s.value for s in RESUMABLE))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
     from cgan_tui.cli.run_options import add_run_options
+    from cgan_tui.cli.shared import add_common
 
     train = subparsers.add_parser(
         "train",
@@ -122,9 +127,9 @@ def _plan(args: argparse.Namespace, store, registries) -> list[int]:
         if args.grid or overrides_from_args(args):
             raise UserError("--resume continues the stored config; do not combine it with --grid or run options")
         run = q.get_run(store, args.resume)
-        if run.status.value not in RESUMABLE:
+        if run.status.value not in _resume_from():
             raise UserError(
-                f"run {run.id} is {run.status.value}; --resume takes a {', '.join(RESUMABLE)} run"
+                f"run {run.id} is {run.status.value}; --resume takes a {', '.join(_resume_from())} run"
             )
         return [int(run.id)]
     if args.grid:
@@ -141,7 +146,7 @@ def _plan(args: argparse.Namespace, store, registries) -> list[int]:
 def run_train(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from cgan_tui.cli import disabled_plugins
+    from cgan_tui.cli.shared import disabled_plugins
     from cgan_tui.plugins import load_plugins
     from cgan_tui.runner.execute import execute_run
     from cgan_tui.runner.heartbeat import Heartbeat
@@ -172,7 +177,7 @@ def run_train(args: argparse.Namespace) -> int:
                     status = cancel(store, run_id) if q.get_run(store, run_id).status.value == "queued" else "skipped"
                     outcomes.append((run_id, status, 0))
                     continue
-                from_statuses = RESUMABLE if args.resume is not None else ("queued",)
+                from_statuses = _resume_from() if args.resume is not None else ("queued",)
                 if not claim_run(store, run_id, worker_id, from_statuses=from_statuses):
                     run = q.get_run(store, run_id)
                     progress.console.print(f"run {run_id}: taken by {run.worker_id or '?'} ({run.status.value}); skipped")

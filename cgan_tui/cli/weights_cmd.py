@@ -9,7 +9,7 @@ from cgan_tui.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from cgan_tui.cli import add_common
+    from cgan_tui.cli.shared import add_common
 
     weights = subparsers.add_parser(
         "weights",

@@ -21,8 +21,6 @@ from cgan_tui.errors import UserError
 from cgan_tui.settings import settings
 
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
-CACHE_DIR = Path.home() / ".cache" / "cgan_tui" / "data"
-ENV_VAR = "CGAN_TUI_DATA"
 PREFIX = {"train": "train", "test": "t10k"}
 
 
@@ -99,10 +97,10 @@ def _torchvision_download(split: str) -> tuple[Path, Path] | None:
     try:
         from torchvision.datasets import FashionMNIST
 
-        FashionMNIST(str(CACHE_DIR), train=split == "train", download=True)
+        FashionMNIST(str(settings().data_cache_dir), train=split == "train", download=True)
     except Exception:  # noqa: BLE001 - offline, proxy, disk: any failure means "not this way"
         return None
-    return _pair(CACHE_DIR, split)
+    return _pair(settings().data_cache_dir, split)
 
 
 def find_files(data_dir: str | Path | None = None, split: str = "train", download: bool = True) -> tuple[Path, Path]:
@@ -118,7 +116,7 @@ def find_files(data_dir: str | Path | None = None, split: str = "train", downloa
             f"no Fashion-MNIST {split} files in {explicit}: it needs {PREFIX[split]}-images-idx3-ubyte[.gz] "
             f"and {PREFIX[split]}-labels-idx1-ubyte[.gz]"
         )
-    for folder in (SYSTEM_DIR, CACHE_DIR):
+    for folder in (SYSTEM_DIR, settings().data_cache_dir):
         found = _pair(folder, split)
         if found:
             return found

@@ -14,8 +14,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from cgan_tui.classes import NUM_CLASSES
+
 GRID_SEED = 20240607
-NUM_CLASSES = 10
 
 
 def fixed_noise(latent_dim: int, rows: int = NUM_CLASSES, cols: int = 8, seed: int = GRID_SEED) -> tuple[torch.Tensor, torch.Tensor]:

@@ -17,7 +17,7 @@ lists them after the built-ins, and ``weights fetch``/``import`` treat them the 
 Places looked in, in order: for files torchvision/torch-fidelity fetch themselves, torch's hub
 checkpoint folder first (``$TORCH_HOME/hub/checkpoints``, default ``~/.cache/torch/hub/checkpoints``;
 fetches and imports go there, so those libraries find the files too); then ``$CGAN_TUI_WEIGHTS``
-(default ``~/.cache/cgan_tui/weights``).
+(default ``weights/`` in the cache root, ``$XDG_CACHE_HOME/cgan-tui``).
 """
 
 from __future__ import annotations
@@ -35,11 +35,9 @@ from cgan_tui.plugins import load_plugins
 from cgan_tui.settings import settings
 from cgan_tui.specs import BackendWeights
 
-WEIGHTS_ENV = "CGAN_TUI_WEIGHTS"
-
 
 def weights_dir() -> Path:
-    """``$CGAN_TUI_WEIGHTS`` or ``~/.cache/cgan_tui/weights`` (not created here)."""
+    """``$CGAN_TUI_WEIGHTS``, else ``weights/`` in the cache root (``settings().weights_dir``; not created here)."""
     return settings().weights_dir
 
 
@@ -290,7 +288,6 @@ def _copy_atomic(src: Path, dest: Path) -> None:
 
 
 __all__ = [
-    "WEIGHTS_ENV",
     "MetricUnavailable",  # re-exported: their home is cgan_tui.errors (public API)
     "WeightsUnavailable",
     "WeightFile",

@@ -37,9 +37,8 @@ from pathlib import Path
 from cgan_tui.atomic import atomic_writer
 from cgan_tui.errors import UserError
 from cgan_tui.gan import weights
-from cgan_tui.settings import settings
+from cgan_tui.settings import WEIGHTS_MIRROR_ENV, settings
 
-MIRROR_ENV = "CGAN_TUI_WEIGHTS_MIRROR"
 DEFAULT_TIMEOUT = 30.0
 """Seconds a connect or a single read may take (``--timeout``): a stalled server cannot hang us."""
 SETUP_TIMEOUT = 5.0
@@ -89,7 +88,7 @@ def check_mirror(mirror: str) -> str:
     if scheme not in MIRROR_SCHEMES:
         raise UserError(
             f"weights mirror {mirror!r} is not a URL with scheme {', '.join(s + '://' for s in MIRROR_SCHEMES)}"
-            f" (from --mirror or ${MIRROR_ENV})"
+            f" (from --mirror or ${WEIGHTS_MIRROR_ENV})"
         )
     return mirror
 

@@ -1,5 +1,6 @@
-"""The report's content as a list of blocks, written twice: ``report.html`` (one self-contained file:
-inline CSS, figures as base64 PNGs) and ``report.md`` with its PNGs in ``report_figures/`` beside it.
+"""The report's content as a list of blocks, written twice by ``report.render``'s templates:
+``report.html`` (one self-contained file: inline CSS, figures as base64 PNGs) and ``report.md`` with its
+PNGs in ``report_figures/`` beside it.
 
 Sections (issue 18): the seed 000 table per backend (one row per model, each value with its n, the
 backbone in the caption, the best per column marked), the ranking by combined next to the ranking by
@@ -10,39 +11,23 @@ and each run's config, seed, precision, device and code version.
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from cgan_tui import results
-from cgan_tui.classes import CLASS_NAMES, MODE_COLLAPSE_THRESHOLD, class_diversity_key
-from cgan_tui.formatting import compact_n
+from cgan_tui.classes import CLASS_NAMES, MODE_COLLAPSE_THRESHOLD, class_diversity_key, per_class_label
 from cgan_tui.grid_tiles import labelled_grid_png
+from cgan_tui.report import render
 from cgan_tui.report.conclusions import scores_vs_eyes, settings_across_seeds
 from cgan_tui.report.memorised_section import memorised_blocks
 from cgan_tui.report.tables import BEST, Block, Cell, Figure, Table, best_models, value_cell
-from cgan_tui.safe_text import markdown_fence, markdown_text
 
-FIGURES_DIR = "report_figures"
 PRINT_DIR = "print_grids"
-"""Beside ``FIGURES_DIR`` (which holds exactly what report.md links): the labelled sample grids at print
+"""Beside ``render.FIGURES_DIR`` (which holds exactly what report.md links): the labelled sample grids at print
 resolution (``report.print_grids``)."""
 TABLE_NAMES = ("fid", "is", "lpips", "combined", "final")
-CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
-h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
-table{border-collapse:collapse;margin:1em 0;font-size:.85em}caption{text-align:left;font-weight:600;padding:.3em 0}
-th,td{border:1px solid #ddd;padding:.25em .55em;text-align:right}th{background:#f3f3f3}
-td.text,th.text{text-align:left}td.best{background:#e4f5e4;font-weight:700}tr.disagree td{background:#fff4e0}
-.n{color:#888;font-size:.85em}figure{margin:1em 0}figcaption{font-size:.85em;color:#555}
-img{max-width:100%;height:auto}img.pixels{image-rendering:pixelated}.grids{display:flex;flex-wrap:wrap;gap:1em}
-.grids figure{margin:0}pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.8em}
-.callout{background:#fff4e0;border-left:4px solid #e0a030;padding:.5em 1em}code{background:#f3f3f3;padding:0 .2em}
-"""
 
 
 def backend_keys(rows, backend: str) -> list[str]:
@@ -170,8 +155,9 @@ def blocks(data) -> list[Block]:
         out.append(Block("figure", Figure("train_time.png", fig, "training time per run (sum of epoch times)")))
 
     out.append(Block("h2", "Metrics per epoch"))
+    detail = results.declared_hidden(data.registries)
     keys = sorted({k for info in data.runs for k in info.series
-                   if not _detail_key(k)},
+                   if k not in detail and not _per_class_key(k)},
                   key=lambda k: (results.BACKEND_ORDER.get(k.partition("@")[2], 5), k))  # fmt: skip
     if not keys:
         out.append(Block("p", "No metric values yet."))
@@ -203,145 +189,23 @@ def blocks(data) -> list[Block]:
     return out
 
 
-def _detail_key(key: str) -> bool:
-    """Spreads (``*_std``, ``*_se``) and per-class values (``diversity_c3``, ``intra_fid_c3``) get no curve of
-    their own: the report draws the value they qualify (the collapse map draws the per-class diversity)."""
-    name = key.partition("@")[0]
-    return name.endswith(("_std", "_se")) or re.search(r"_c\d+$", name) is not None
+def _per_class_key(key: str) -> bool:
+    """Per-class values (``diversity_c3``, ``intra_fid_c3``) get no curve of their own (the collapse map
+    draws the per-class diversity), nor do the values a metric declares hidden (``Metric.hidden_values``:
+    spreads, standard errors), which qualify the value the report draws."""
+    return per_class_label(key.partition("@")[0]) is not None
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")
 
 
-# -------------------------------------------------------------------------------------------- HTML
-
-
-def _cell_html(cell: Cell, tag: str = "td") -> str:
-    cls = [] if cell.numeric else ["text"]
-    if cell.best:
-        cls.append("best")
-    attrs = f' class="{" ".join(cls)}"' if cls else ""
-    if cell.key is not None:
-        attrs += f' data-key="{html.escape(cell.key)}"'
-        attrs += f' data-value="{"" if cell.value is None else repr(float(cell.value))}"'
-        if cell.run is not None:
-            attrs += f' data-run="{cell.run}" data-epoch="{cell.epoch}"'
-        if cell.n:
-            attrs += f' data-n="{cell.n}"'
-    text = html.escape(cell.text)
-    if cell.best:
-        text = f"{BEST} {text}"
-    if cell.n:
-        text += f' <span class="n">·{compact_n(cell.n)}</span>'
-    return f"<{tag}{attrs}>{text}</{tag}>"
-
-
-def _table_html(table: Table) -> str:
-    parts = ["<table>", f"<caption>{html.escape(table.caption)}</caption>", "<thead><tr>"]
-    parts += [f"<th>{html.escape(h)}</th>" for h in table.headers]
-    parts.append("</tr></thead><tbody>")
-    for i, row in enumerate(table.rows):
-        cls = table.row_classes[i] if i < len(table.row_classes) and table.row_classes[i] else ""
-        parts.append(f'<tr class="{cls}">' if cls else "<tr>")
-        parts += [_cell_html(c) for c in row]
-        parts.append("</tr>")
-    parts.append("</tbody></table>")
-    return "".join(parts)
-
-
-def _img_html(fig: Figure) -> str:
-    data = base64.b64encode(fig.png).decode("ascii")
-    size = ""
-    if fig.zoom > 1:
-        from PIL import Image
-
-        with Image.open(io.BytesIO(fig.png)) as image:
-            size = f' class="pixels" width="{image.width * fig.zoom}" height="{image.height * fig.zoom}"'
-    return (f'<figure><img alt="{html.escape(fig.caption)}"{size} src="data:image/png;base64,{data}">'
-            f"<figcaption>{html.escape(fig.caption)}</figcaption></figure>")  # fmt: skip
-
-
-def _inline(text: str) -> str:
-    """Escaped text with Markdown-style `code` spans as <code> (the same strings feed report.md)."""
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
-
-
-def to_html(blocks_: list[Block]) -> str:
-    title = next((b.content for b in blocks_ if b.kind == "h1"), "cgan-tui report")
-    body = []
-    for b in blocks_:
-        if b.kind in ("h1", "h2", "h3"):
-            body.append(f"<{b.kind}>{html.escape(b.content)}</{b.kind}>")
-        elif b.kind == "p":
-            body.append(f"<p>{_inline(b.content)}</p>")
-        elif b.kind == "callout":
-            body.append(f'<p class="callout">{_inline(b.content)}</p>')
-        elif b.kind == "table":
-            body.append(_table_html(b.content))
-        elif b.kind == "figure":
-            body.append(_img_html(b.content))
-        elif b.kind == "grids":
-            body.append('<div class="grids">' + "".join(_img_html(f) for f in b.content) + "</div>")
-        elif b.kind == "pre":
-            summary, text = b.content
-            body.append(f"<details><summary>{html.escape(summary)}</summary><pre>{html.escape(text)}</pre></details>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")  # fmt: skip
-
-
-# ---------------------------------------------------------------------------------------- Markdown
-
-
-def _cell_md(cell: Cell) -> str:
-    text = markdown_text(cell.text + (f" ·{compact_n(cell.n)}" if cell.n else ""))
-    return f"**{BEST} {text}**" if cell.best else text
-
-
-def to_markdown(blocks_: list[Block]) -> str:
-    out: list[str] = []
-    for b in blocks_:
-        if b.kind == "h1":
-            out += [f"# {markdown_text(b.content)}", ""]
-        elif b.kind in ("h2", "h3"):
-            out += [f"{'#' * int(b.kind[1])} {markdown_text(b.content)}", ""]
-        elif b.kind == "p":
-            out += [markdown_text(b.content, code=True), ""]
-        elif b.kind == "callout":
-            out += [f"> {markdown_text(b.content, code=True)}", ""]
-        elif b.kind == "table":
-            t = b.content
-            out += [f"*{markdown_text(t.caption)}*", "", "| " + " | ".join(markdown_text(h) for h in t.headers) + " |",
-                    "|" + "|".join("---:" if i != 1 else "---" for i in range(len(t.headers))) + "|"]  # fmt: skip
-            for i, row in enumerate(t.rows):
-                cells = [_cell_md(c) for c in row]
-                if i < len(t.row_classes) and t.row_classes[i] == "disagree":
-                    cells[1] = f"⚠ {cells[1]}"
-                out.append("| " + " | ".join(cells) + " |")
-            out.append("")
-        elif b.kind == "figure":
-            f = b.content
-            caption = markdown_text(f.caption)
-            out += [f"![{caption}]({FIGURES_DIR}/{f.name})", "", f"*{caption}*", ""]
-        elif b.kind == "grids":
-            for f in b.content:
-                caption = markdown_text(f.caption)
-                out += [f"**{caption}**", "", f"![{caption}]({FIGURES_DIR}/{f.name})", ""]
-        elif b.kind == "pre":
-            summary, text = b.content
-            out += [f"<details><summary>{markdown_text(summary)}</summary>", "", *markdown_fence(text, "json"), "",
-                    "</details>", ""]  # fmt: skip
-    return "\n".join(out)
-
-
 def figures_of(blocks_: list[Block]) -> list[Figure]:
-    out = []
+    """Every figure the blocks hold (a figure block's one, a grids block's several), in order."""
+    out: list[Figure] = []
     for b in blocks_:
-        if b.kind == "figure":
-            out.append(b.content)
-        elif b.kind == "grids":
-            out.extend(b.content)
+        held = b.content if isinstance(b.content, list) else [b.content]
+        out.extend(f for f in held if isinstance(f, Figure))
     return out
 
 
@@ -353,7 +217,7 @@ def write(data, out_dir: Path, formats: Sequence[str] = ("png",)) -> dict[str, P
 
     with figures.formats(formats):
         blocks_ = blocks(data)
-    figs = out_dir / FIGURES_DIR
+    figs = out_dir / render.FIGURES_DIR
     figs.mkdir(exist_ok=True)
     for f in figures_of(blocks_):
         (figs / f.name).write_bytes(f.png)
@@ -365,6 +229,6 @@ def write(data, out_dir: Path, formats: Sequence[str] = ("png",)) -> dict[str, P
         (prints / name).write_bytes(content)
     html_path = out_dir / "report.html"
     md_path = out_dir / "report.md"
-    html_path.write_text(to_html(blocks_), encoding="utf-8")
-    md_path.write_text(to_markdown(blocks_), encoding="utf-8")
+    html_path.write_text(render.to_html(blocks_), encoding="utf-8")
+    md_path.write_text(render.to_markdown(blocks_), encoding="utf-8")
     return {"html": html_path, "md": md_path, "figures": figs, "print": prints}

@@ -14,6 +14,7 @@ from typing import Any
 
 from cgan_tui.errors import UserError
 from cgan_tui.run_config import run_label
+from cgan_tui.scoring import DEFAULT_PRESET
 
 
 @dataclass
@@ -54,7 +55,7 @@ class ReportData:
     runs: list[RunInfo]
     backend: str  # the default backend (the first with a combined score)
     registries: Any
-    preset: str = "research"
+    preset: str = DEFAULT_PRESET
 
 
 def select_runs(store, experiment: str | None = None, run_ids: Sequence[int] = ()) -> tuple[list, str]:
@@ -89,12 +90,12 @@ def select_runs(store, experiment: str | None = None, run_ids: Sequence[int] = (
 
 
 def collect(store, registries, *, experiment: str | None = None, run_ids: Sequence[int] = (),
-            preset: str = "research", database: str = "") -> ReportData:  # fmt: skip
+            preset: str = DEFAULT_PRESET, database: str = "") -> ReportData:  # fmt: skip
     """Read everything the report shows for the selected runs."""
     from sqlmodel import select
 
     from cgan_tui import memorised, results
-    from cgan_tui.results_n import metric_series
+    from cgan_tui.results.sample_n import metric_series
     from cgan_tui.store import queries as q
     from cgan_tui.store.tables import Experiment
 

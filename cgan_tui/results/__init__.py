@@ -11,7 +11,7 @@ Which epochs are "models": the run's checkpoint epochs (its config), milestone c
 epochs that have any non-training value; a run with none of those yet (queued, running before its
 first checkpoint, or evaluation switched off) gets one row at its latest epoch, so it still shows.
 When a model has values at several sample counts, those at the table's reference n (the n most
-models have FID at) are shown, else those at its largest n; its n is in ``n_samples`` (see ``cgan_tui.results_n``).
+models have FID at) are shown, else those at its largest n; its n is in ``n_samples`` (see ``cgan_tui.results.sample_n``).
 Scores carry the n of their inputs and are computed only from inputs of one n.
 Values of a backend with a versioned backbone (the classifier) are read only when they were produced
 by the backbone file in use now (``MetricValue.backbone``, see ``cgan_tui.gan.backbones``): numbers
@@ -37,6 +37,7 @@ from cgan_tui.results.columns import (
     _title,  # noqa: F401
     column_for,
     columns_for,
+    declared_hidden,
     direction_of,
     directions,
     hidden_by_default,
@@ -84,6 +85,7 @@ __all__ = [
     "MISSING",
     "HIDDEN_BY_DEFAULT",
     "hidden_by_default",
+    "declared_hidden",
     "SETTING",
     "SHARED_BACKENDS",
     "BACKEND_ORDER",

@@ -5,6 +5,7 @@ A value's direction has one home, its metric's (or score's) spec: ``directions``
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -94,10 +95,11 @@ BASE_COLUMNS = (
 )
 
 
-HIDDEN_BY_DEFAULT = ("diversity", "min_diversity", "epoch_seconds", "images_per_s", "d_conditioning", "planned_epochs")
-"""Value names and base keys a table leaves out until asked (``ls --columns``, the TUI's k): per-class
-detail and wall-clock statistics that vary run to run and say nothing about the model. The per-class
-values (``diversity_c0`` .. ``diversity_c9``, ``intra_fid_c0`` .. ``intra_fid_c9``) are hidden too."""
+HIDDEN_BY_DEFAULT = ("epoch_seconds", "images_per_s", "d_conditioning", "planned_epochs")
+"""Base keys and training values a table leaves out until asked (``ls --columns``, the TUI's k):
+wall-clock statistics that vary run to run and say nothing about the model. Metric values are hidden
+by their spec (``Metric.hidden_values``); per-class values (``diversity_c0`` .. ``intra_fid_c9``,
+``cgan_tui.classes``) are hidden too."""
 
 
 TRAIN_SHOWN = ("sample_images_per_s",)
@@ -105,16 +107,31 @@ TRAIN_SHOWN = ("sample_images_per_s",)
 GAN from a diffusion model as much as their scores do."""
 
 
-def hidden_by_default(key: str) -> bool:
+def declared_hidden(registries: Registries | None = None) -> frozenset[str]:
+    """Keys (``kid_std@inception``) whose metric spec declares them hidden (``Metric.hidden_values``);
+    ``registries`` None: the process's plugins (loaded once, torch-free)."""
+    metrics = (registries if registries is not None else _process_registries()).metrics
+    return frozenset(f"{value}@{metric.backend}" for metric in metrics for value in metric.hidden_values)
+
+
+@functools.lru_cache(maxsize=1)
+def _process_registries() -> Registries:
+    from cgan_tui.plugins import load_plugins
+
+    return load_plugins()
+
+
+def hidden_by_default(key: str, registries: Registries | None = None) -> bool:
     """Whether ``ls`` and the TUI leave column ``key`` out of their default view: ``HIDDEN_BY_DEFAULT``,
-    every per-class value, ``*_std`` spread and ``*_se`` standard error, the single rating criteria
-    (``final`` shows them combined) and the training values other than the losses (``g_loss``, a
-    family's own ``diffusion_loss``) and ``TRAIN_SHOWN``."""
+    the values a metric's spec declares hidden (spreads, standard errors: ``Metric.hidden_values``),
+    every per-class value, the single rating criteria (``final`` shows them combined) and the training
+    values other than the losses (``g_loss``, a family's own ``diffusion_loss``) and ``TRAIN_SHOWN``."""
     name, _, backend = key.partition("@")
     if backend == TRAIN_BACKEND and not (name.endswith("loss") or name in TRAIN_SHOWN):
         return True
-    spread = name.endswith(("_std", "_se"))
-    return name in HIDDEN_BY_DEFAULT or per_class_label(name) is not None or spread or backend == RATING_BACKEND
+    if name in HIDDEN_BY_DEFAULT or per_class_label(name) is not None or backend == RATING_BACKEND:
+        return True
+    return key in declared_hidden(registries)
 
 
 def columns_for(rows: Iterable[ResultRow], registries: Registries | None = None) -> list[Column]:

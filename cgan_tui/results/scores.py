@@ -12,7 +12,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from cgan_tui import results_n, scoring
+from cgan_tui import scoring
+from cgan_tui.results import sample_n
 from cgan_tui.results.rows import (
     BACKEND_ORDER,
     OFFLINE_BACKEND,
@@ -77,7 +78,7 @@ def _compute_scores(row: ResultRow, specs: list, options: Mapping[str, Any], gro
         opts = {**options, "backend": backend}
         for spec in specs:
             key = f"{spec.name}@{backend}"
-            n, conflict = results_n.inputs_n(spec.needs, view_keys, row.n_samples)
+            n, conflict = sample_n.inputs_n(spec.needs, view_keys, row.n_samples)
             if conflict:  # never mix sample counts in one score
                 value = None
                 row.unavailable[key] = conflict

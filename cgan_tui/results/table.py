@@ -8,8 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cgan_tui import results_n, stats
+from cgan_tui import stats
 from cgan_tui.formatting import format_number
+from cgan_tui.results import sample_n as by_n
 from cgan_tui.results.columns import direction_of, directions
 from cgan_tui.results.filtering import ARCHIVED_DEFAULT, matches
 from cgan_tui.results.rows import ResultRow
@@ -46,7 +47,7 @@ def _sortable(value: Any) -> Any:
 def sort_rows(rows: Sequence[ResultRow], keys: Sequence[tuple[str, bool]]) -> list[ResultRow]:
     """Stable multi-key sort; each key is ``(column key, descending)``; missing values always last.
 
-    Values taken at another n than the column's reference n sort after those at it (``results_n``).
+    Values taken at another n than the column's reference n sort after those at it (``sample_n``).
 
     One pass per key, from the last key to the first (each pass is stable), each pass extracting its
     key once per row; 10,000 rows take a few milliseconds per key.
@@ -61,7 +62,7 @@ def sort_rows(rows: Sequence[ResultRow], keys: Sequence[tuple[str, bool]]) -> li
                 missing.append(row)
             else:
                 present.append((_sortable(value), row))
-        result = results_n.order_present(present, key, descending) + missing
+        result = by_n.order_present(present, key, descending) + missing
     return result
 
 
@@ -102,7 +103,7 @@ def aggregate(
     """
     better = better or direction_of(value_key, directions(registries)) or "lower"
     rows = list(rows)
-    groups = results_n.aggregate_groups(rows, by, value_key)
+    groups = by_n.aggregate_groups(rows, by, value_key)
     runs: dict[tuple[Any, int | None], set[int]] = {}
     for row in rows:
         if row.get(value_key) is not None:

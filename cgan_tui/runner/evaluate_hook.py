@@ -31,7 +31,6 @@ from cgan_tui.store.db import Store
 
 log = logging.getLogger(__name__)
 
-EVAL_ENV = "CGAN_TUI_EVAL"
 EVAL_SECONDS = "eval_seconds"
 """Train-backend value: wall seconds the epoch's evaluation took (``epoch_seconds`` is the training alone)."""
 DEBUG_LIMIT = 10_000
@@ -118,7 +117,7 @@ def planned_keys(config, epoch: int, registries) -> list[str]:
     """The ``name@backend`` values this hook stores for ``epoch`` of a run (empty: evaluation off)."""
     if not evaluation_enabled(config):
         return []
-    from cgan_tui.gan.evaluation import select_metrics, value_names
+    from cgan_tui.gan.metrics.engine import select_metrics, value_names
 
     full = epoch in tuple(config.checkpoint_epochs or ()) or epoch == config.epochs
     debug = is_debug_run(config)
@@ -158,7 +157,8 @@ def after_epoch(store: Store, run_id: int, config, event, registries) -> None:
     """Evaluate after one epoch (every-epoch metrics; all metrics at checkpoint epochs)."""
     if event.generator is None or not evaluation_enabled(config):
         return
-    from cgan_tui.gan.evaluation import default_n, evaluate
+    from cgan_tui.gan.metrics.context import default_n
+    from cgan_tui.gan.metrics.engine import evaluate
 
     full = bool(event.is_checkpoint_epoch)
     debug = is_debug_run(config)

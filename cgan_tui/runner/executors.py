@@ -87,7 +87,7 @@ class LocalPool(Executor):
         count = n if n is not None else (self.workers if self.workers is not None else (len(gpus) * per_gpu or 1))
         if count < 1:
             raise UserError(f"number of workers must be at least 1, got {count}")
-        from cgan_tui.store.db import DB_ENV
+        from cgan_tui.settings import DB_ENV
 
         log_dir = self.logs_folder()
         log_dir.mkdir(parents=True, exist_ok=True)

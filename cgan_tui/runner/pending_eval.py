@@ -23,7 +23,7 @@ from typing import Any
 from cgan_tui.redact import redact
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
-from cgan_tui.store.location import sqlite_file
+from cgan_tui.store.location import sqlite_path
 from cgan_tui.store.tables import Checkpoint, newest_checkpoint
 
 
@@ -73,7 +73,7 @@ def evaluate_pending(store: Store, run_id: int, config, registries, *, resume: C
 
 def eval_command(store: Store, run_id: int, epoch: int) -> str:
     """The exact command that evaluates ``epoch`` of a run in this database."""
-    path = sqlite_file(store.url)
+    path = sqlite_path(store.url)
     db = str(path) if path is not None else redact(store.url)
     quoted = db if all(c.isalnum() or c in "/._-:@+" for c in db) else "'" + db.replace("'", "'\\''") + "'"
     return f"cgan-tui eval {run_id} --epoch {epoch} --db {quoted}"

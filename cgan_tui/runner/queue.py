@@ -24,7 +24,7 @@ from cgan_tui.runner.logs import append_line
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
 from cgan_tui.store.queries.queue import claim_statement  # noqa: F401 - re-exported (tests, docs)
-from cgan_tui.store.tables import Run, RunStatus, utcnow
+from cgan_tui.store.tables import RESUMABLE, Run, RunStatus, utcnow
 
 if TYPE_CHECKING:
     from cgan_tui.plugins import Registries
@@ -34,7 +34,10 @@ STALE_AFTER_S = 30.0
 HARD_STALE_AFTER_S = 600.0
 """Older than this, a heartbeat counts as dead even when its process cannot be checked."""
 
-REQUEUEABLE = (RunStatus.failed, RunStatus.diverged, RunStatus.cancelled)
+def _either(names: Iterable[str]) -> str:
+    """``a, b or c``."""
+    names = list(names)
+    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 def _registries(registries: Registries | None) -> Registries:
@@ -159,7 +162,7 @@ def requeue(store: Store, run_id: int) -> None:
         status=RunStatus.queued, cancel_requested=False, worker_id=None, pid=None, hostname=None,
         heartbeat_at=None, finished_at=None,
     )  # fmt: skip
-    if q.set_if_status(store, run_id, REQUEUEABLE, **values):
+    if q.set_if_status(store, run_id, RESUMABLE, **values):
         return
     run = q.get_run(store, run_id)
     if run.status == RunStatus.queued:
@@ -170,7 +173,7 @@ def requeue(store: Store, run_id: int) -> None:
             "(a run whose worker died is requeued automatically)"
         )
     raise UserError(
-        f"run {run_id} is {run.status.value}; only failed, diverged or cancelled runs can be requeued"
+        f"run {run_id} is {run.status.value}; only {_either(s.value for s in RESUMABLE)} runs can be requeued"
     )
 
 

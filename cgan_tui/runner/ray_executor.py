@@ -37,12 +37,12 @@ from typing import Any
 
 from cgan_tui.errors import UserError
 from cgan_tui.runner.executor_base import Executor, WorkerStatus
+from cgan_tui.settings import RAY_NICENESS_ENV
 
 MAX_RESTARTS = 3
 """How often Ray restarts an actor whose process died (its loop then starts over and claims again)."""
 FORWARDED_ENV_PREFIX = "CGAN_TUI_"
 """Driver environment variables with this prefix (artifacts, data, eval, plugins) reach every actor."""
-NICENESS_ENV = "RAY_worker_niceness"
 ACTOR_NICENESS = "0"
 """Actors train at the priority of a ``LocalPool`` worker process, not Ray's default nice 15."""
 OBJECT_STORE_BYTES = 128 * 1024**2
@@ -188,7 +188,7 @@ class RayExecutor(Executor):
 
     def _actor_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k.startswith(FORWARDED_ENV_PREFIX)}
-        env[NICENESS_ENV] = os.environ.get(NICENESS_ENV, ACTOR_NICENESS)  # read by each Ray worker at start
+        env[RAY_NICENESS_ENV] = os.environ.get(RAY_NICENESS_ENV, ACTOR_NICENESS)  # read by each Ray worker at start
         env.update(self.env or {})
         return env
 

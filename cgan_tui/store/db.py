@@ -20,20 +20,17 @@ from sqlmodel import Session, SQLModel, create_engine, select
 
 from cgan_tui.artifacts import ArtifactStore
 from cgan_tui.artifacts import from_environment as artifacts_from_environment
-from cgan_tui.errors import UserError
 from cgan_tui.redact import redact
 from cgan_tui.store import tables
-from cgan_tui.store.location import DB_ENV, DEFAULT_DB, READABLE_SINCE, database_url  # noqa: F401 - re-exported
+from cgan_tui.store.errors import StoreError
+from cgan_tui.store.guard import attempt_loop
+from cgan_tui.store.location import DEFAULT_DB, READABLE_SINCE, database_url, sqlite_path  # noqa: F401 - re-exported
 from cgan_tui.store.tables import SCHEMA_VERSION, SchemaInfo
 
 BUSY_TIMEOUT_S = 30.0
 BUSY_SLICE_MS = 1000
 """SQLite's own busy wait per attempt; ``store.guard`` loops (bounded by $CGAN_TUI_LOCK_WAIT_S, with a
 progress line) around it, so a waiting writer reports and can stop."""
-
-
-class StoreError(UserError, RuntimeError):
-    """The database cannot be used as asked; the message says why and what to do."""
 
 
 def _with_installed_driver(url: str) -> str:
@@ -50,9 +47,8 @@ def _with_installed_driver(url: str) -> str:
 def default_artifacts(url: str) -> Path:
     """Where run files go unless ``--artifacts``/``$CGAN_TUI_ARTIFACTS`` say otherwise: beside the
     SQLite file (``NAME_artifacts/``), else ./cgan_artifacts."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        db_path = Path(parsed.database)
+    db_path = sqlite_path(url)
+    if db_path is not None:
         return db_path.with_name(db_path.stem + "_artifacts")
     return Path("cgan_artifacts").resolve()
 
@@ -116,8 +112,9 @@ def make_engine(url: str) -> Engine:
     parsed = _parse_url(url)
     try:
         if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                _check_sqlite_file(Path(parsed.database))
+            path = sqlite_path(url)
+            if path is not None:
+                _check_sqlite_file(path)
             engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
@@ -169,11 +166,10 @@ class Store:
 def open_store(url: str | None = None, create: bool = True) -> Store:
     """Open (and, when ``create``, initialise) a database; check its schema version."""
     url = database_url(url)
-    parsed = _parse_url(url)
-    if not create and parsed.get_backend_name() == "sqlite":
-        path = parsed.database
-        if path and path != ":memory:" and not Path(path).exists():  # reading must not leave an empty file
-            raise StoreError(f"no database at {path}; check --db, or run `cgan-tui train` / `cgan-tui queue add` first")
+    _parse_url(url)  # a malformed URL: one line before anything else
+    path = sqlite_path(url)
+    if not create and path is not None and not path.exists():  # reading must not leave an empty file
+        raise StoreError(f"no database at {path}; check --db, or run `cgan-tui train` / `cgan-tui queue add` first")
     engine = make_engine(url)
     store = Store(url=url, engine=engine)
 
@@ -205,22 +201,20 @@ def open_store(url: str | None = None, create: bool = True) -> Store:
                     session.add(SchemaInfo(id=1, version=SCHEMA_VERSION))
                     session.commit()
 
-    from cgan_tui.store.guard import attempt_loop
-
     try:
         attempt_loop(store, check_and_create, what="opening", only_locks=True)
     except (DatabaseError, OperationalError) as exc:
         engine.dispose()
         message = " ".join(str(getattr(exc, "orig", exc)).split()) or type(exc).__name__  # one line
-        folder = Path(parsed.database).parent if parsed.get_backend_name() == "sqlite" and parsed.database else None
+        folder = path.parent if path is not None else None
         if "unable to open" in message and folder is not None and not os.access(folder, os.W_OK):
             message += f" (folder {folder} is read-only: SQLite needs to write its -wal/-shm files beside the database)"
         raise StoreError(f"cannot open database {redact(url)}: {redact(message)}") from None
     except StoreError:
         engine.dispose()
         raise
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        st = Path(parsed.database).stat()
+    if path is not None:
+        st = path.stat()
         store.file_identity = (st.st_dev, st.st_ino)
     return store
 

@@ -19,20 +19,28 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from cgan_tui.redact import redact
-from cgan_tui.settings import LOCK_WAIT_S, SettingError, settings
-from cgan_tui.store.db import StoreError
+from cgan_tui.settings import LOCK_WAIT_ENV, LOCK_WAIT_S, SettingError, settings
+from cgan_tui.store.errors import StoreError
+from cgan_tui.store.location import sqlite_path
 
 if TYPE_CHECKING:
-    from cgan_tui.store.db import Store
+    from sqlalchemy.engine import Engine
+
+
+class Store(Protocol):
+    """What this module needs of an opened ``store.db.Store`` (it never imports ``store.db``)."""
+
+    url: str
+    engine: Engine
+    file_identity: tuple[int, int] | None
 
 T = TypeVar("T")
 
-LOCK_WAIT_ENV = "CGAN_TUI_LOCK_WAIT_S"
 DEFAULT_LOCK_WAIT_S = LOCK_WAIT_S  # its home: cgan_tui.settings
 SLICE_S = 1.0
 """SQLite busy timeout per attempt: how often a waiting writer gets control back."""
@@ -159,17 +167,8 @@ def classify(exc: BaseException) -> str:
     return OTHER
 
 
-def _sqlite_path(store: Store) -> Path | None:
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(store.url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
-
-
 def _where(store: Store) -> str:
-    path = _sqlite_path(store)
+    path = sqlite_path(store.url)
     if path is not None:
         return f"database {path}"
     return f"database {redact(store.url)}"  # every secret form (user:pw@, ?password=, ?passfile=)
@@ -179,7 +178,7 @@ def message(kind: str, store: Store, detail: str, waited_s: float | None = None)
     """The one line a user sees for a fault of ``kind`` (what happened, why, what to do)."""
     where = _where(store)
     if kind == LOCKED:
-        holders = lock_holders(store)
+        holders = lock_holders(store.url)
         who = f" by {holders}" if holders else " by another process"
         waited = f" after waiting {waited_s:.0f} s" if waited_s is not None else ""
         return (
@@ -199,7 +198,7 @@ def message(kind: str, store: Store, detail: str, waited_s: float | None = None)
 
 def damaged_message(store: Store, detail: str) -> str:
     """The one line for a database SQLite reports malformed or PostgreSQL reports corrupted (XX001/XX002)."""
-    path = _sqlite_path(store)
+    path = sqlite_path(store.url)
     if path is not None:
         return (f"database {path} is damaged ({detail}); cgan-tui changed nothing. Check it with "
                 f"sqlite3 {path} 'PRAGMA integrity_check'; recover what is readable into a new file with "
@@ -210,12 +209,12 @@ def damaged_message(store: Store, detail: str) -> str:
             "table from a backup (XX001).")  # fmt: skip
 
 
-def lock_holders(store: Store) -> str:
+def lock_holders(url: str) -> str:
     """Best effort: 'process 123 (python -m cgan_tui worker)' for whoever holds SQLite's write lock.
 
     Reads /proc/locks (Linux): WAL writers lock byte 120 of the -shm file, rollback-journal writers
     lock the database file itself; our own process is left out. '' when nothing can be told."""
-    path = _sqlite_path(store)
+    path = sqlite_path(url)
     if path is None:
         return ""
     try:
@@ -259,7 +258,7 @@ def check_file_still_there(store: Store) -> None:
 
     SQLite keeps writing into the unlinked file, so without this check every later write would be
     silently lost."""
-    path = _sqlite_path(store)
+    path = sqlite_path(store.url)
     identity = getattr(store, "file_identity", None)
     if path is None or identity is None:
         return
@@ -314,7 +313,7 @@ def attempt_loop(store: Store, attempt: Callable[[], T], *, what: str = "write",
         tries += 1
         waited = time.monotonic() - started
         if not reported:  # said before giving up too: the user sees that it waited, and for whom
-            holders = lock_holders(store)
+            holders = lock_holders(store.url)
             held = f" held by {holders}" if holders else ""
             _reporter(f"waiting for the database lock{held}… {waited:.0f} s (gives up after {bound:g} s)")
             reported = True
@@ -334,7 +333,7 @@ def check_writable(store: Store, what: str = "this command") -> None:
     (< 1 MiB free) databases with the same one-line messages."""
     from sqlalchemy import text
 
-    path = _sqlite_path(store)
+    path = sqlite_path(store.url)
     if path is not None:
         try:
             free = os.statvfs(path.parent).f_bavail * os.statvfs(path.parent).f_frsize
@@ -355,7 +354,6 @@ def check_writable(store: Store, what: str = "this command") -> None:
 
 __all__ = [
     "StoreWriteError",
-    "LOCK_WAIT_ENV",
     "attempt_loop",
     "check_writable",
     "classify",
@@ -374,19 +372,12 @@ def probe_sqlite(url: str, timeout_s: float = 1.0) -> None:
     Reads are tried first (a rollback-journal database under an exclusive lock refuses them); then
     the write lock is taken and released at once, because in WAL mode readers never block and a
     lock held by another writer only shows when writing. A read-only file passes: it opens for reading."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return
-    path = Path(parsed.database)
-    if not path.exists() or path.is_dir():
+    path = sqlite_path(url)
+    if path is None or not path.exists() or path.is_dir():
         return  # open_store reports these
 
     def locked() -> StoreError:
-        from cgan_tui.store.db import Store
-
-        holders = lock_holders(Store(url=url, engine=None))  # type: ignore[arg-type]
+        holders = lock_holders(url)
         return StoreError(
             f"database {path} is locked by {holders or 'another process'} (a write lock held > {timeout_s:g} s); "
             "close that program or wait, then start cgan-tui again. Nothing was changed."

@@ -6,12 +6,13 @@ Kept apart from ``store.db`` so that the TUI can resolve ``--db`` and read its f
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
+from cgan_tui.redact import redact
 from cgan_tui.settings import settings
 
-DB_ENV = "CGAN_TUI_DB"
 DEFAULT_DB = "experiments.db"
 SCHEMA_VERSION = 5
 """2: ``MetricValue.backbone`` (hash of the network behind a value), part of its identity.
@@ -34,10 +35,20 @@ def database_url(value: str | None = None) -> str:
     return f"sqlite:///{Path(raw).expanduser().resolve()}"
 
 
-def sqlite_file(url: str) -> Path | None:
-    """The file of a plain ``sqlite:///PATH`` URL (no driver suffix, no options); None for anything else."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or "?" in url:
+_SQLITE_URL = re.compile(r"sqlite(\+\w+)?:///(?P<path>[^?]*)(\?.*)?", re.S)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL (``sqlite:///PATH``, ``sqlite+pysqlite:///PATH?opts``); None for any
+    other database and for an in-memory one. The one test of "is this URL a SQLite file" (no SQLAlchemy)."""
+    match = _SQLITE_URL.fullmatch(url)
+    if match is None:
         return None
-    path = unquote(url[len(prefix):])
+    path = unquote(match["path"])
     return Path(path) if path and path != ":memory:" else None
+
+
+def database_label(url: str) -> str:
+    """The database as a reader should see it: the SQLite file's name, else the URL without secrets."""
+    path = sqlite_path(url)
+    return path.name if path is not None else redact(url)

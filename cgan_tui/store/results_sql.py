@@ -13,10 +13,11 @@ integers read from the database (``int()`` on each), so it can go through any DB
 from __future__ import annotations
 
 import sqlite3
+from collections import namedtuple
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cgan_tui.store.location import LABELS_SINCE, READABLE_SINCE, SCHEMA_VERSION, sqlite_file
+from cgan_tui.store.location import LABELS_SINCE, READABLE_SINCE, SCHEMA_VERSION, sqlite_path
 
 if TYPE_CHECKING:
     from cgan_tui.store.db import Store
@@ -31,6 +32,20 @@ RUN_COLUMNS = ("id", "experiment_id", "config_json", "model", "loss", "condition
                "embed_dim", "epochs", "seed", "status", "current_epoch", "error")  # fmt: skip
 VALUE_COLUMNS = ("run_id", "epoch", "name", "backend", "value", "n_samples", "unavailable", "backbone")
 
+# Every row comes back as a named tuple of the columns its SELECT names: callers read fields by name
+# (``run.config_json``), so a column added to a SELECT cannot shift what another one reads.
+RunRow = namedtuple("RunRow", RUN_COLUMNS)
+ValueRow = namedtuple("ValueRow", VALUE_COLUMNS)
+LatestRow = namedtuple("LatestRow", ("run_id", "epoch"))
+MilestoneRow = namedtuple("MilestoneRow", ("run_id", "epoch"))
+RatingRow = namedtuple("RatingRow", ("run_id", "epoch", "criterion", "value"))
+ExperimentRow = namedtuple("ExperimentRow", ("id", "name"))
+
+
+def _select(execute: Execute, row: type[T], sql: str) -> list[T]:
+    """``SELECT <row's fields> <sql>``: the column list is the row type's, so names and values match."""
+    return [row(*values) for values in execute(f"SELECT {', '.join(row._fields)} {sql}")]  # type: ignore[attr-defined]
+
 
 def _ints(values: Iterable[Any]) -> str:
     return ", ".join(str(int(v)) for v in values)
@@ -40,14 +55,14 @@ def index(execute: Execute, limit_runs: int | None = None) -> tuple[list, list, 
     """Runs (by id, the first ``limit_runs``), each run's latest metric epoch, milestone checkpoints,
     ratings and experiment names."""
     limit = f" LIMIT {int(limit_runs)}" if limit_runs is not None else ""
-    runs = execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM run ORDER BY id{limit}")
-    only = f" WHERE run_id IN ({_ints(r[0] for r in runs)})" if limit_runs is not None and runs else ""
+    runs = _select(execute, RunRow, f"FROM run ORDER BY id{limit}")
+    only = f" WHERE run_id IN ({_ints(r.id for r in runs)})" if limit_runs is not None and runs else ""
     if limit_runs is not None and not runs:
         only = " WHERE 1 = 0"
-    latest = execute(f"SELECT run_id, max(epoch) FROM metricvalue{only} GROUP BY run_id")
-    milestones = execute("SELECT run_id, epoch FROM checkpoint WHERE kind = 'milestone'")
-    rates = execute("SELECT run_id, epoch, criterion, value FROM rating")
-    experiments = execute("SELECT id, name FROM experiment")
+    latest = [LatestRow(*r) for r in execute(f"SELECT run_id, max(epoch) AS epoch FROM metricvalue{only} GROUP BY run_id")]
+    milestones = _select(execute, MilestoneRow, "FROM checkpoint WHERE kind = 'milestone'")
+    rates = _select(execute, RatingRow, "FROM rating")
+    experiments = _select(execute, ExperimentRow, "FROM experiment")
     return runs, latest, milestones, rates, experiments
 
 
@@ -62,7 +77,7 @@ def values(execute: Execute, epochs: Iterable[int], run_ids: Iterable[int] | Non
         if not ids:
             return []
         where += f" AND run_id IN ({_ints(ids)})"
-    return execute(f"SELECT {', '.join(VALUE_COLUMNS)} FROM metricvalue WHERE {where} ORDER BY id")
+    return _select(execute, ValueRow, f"FROM metricvalue WHERE {where} ORDER BY id")
 
 
 def labels(execute: Execute) -> list:
@@ -96,7 +111,7 @@ def sqlite_reader(url: str, timeout_s: float = 0.2) -> Reader | None:
     schema, or a file that is not readable right now. The caller then reads through ``store_reader``,
     whose errors are the ones the user sees.
     """
-    path = sqlite_file(url)
+    path = sqlite_path(url) if "?" not in url else None  # URL options: the store applies them
     if path is None or not path.is_file():
         return None
 

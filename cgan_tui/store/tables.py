@@ -34,7 +34,16 @@ class RunStatus(str, Enum):
 
     @property
     def finished(self) -> bool:
-        return self in (RunStatus.completed, RunStatus.failed, RunStatus.diverged, RunStatus.cancelled)
+        return self in (RunStatus.completed, *RESUMABLE)
+
+    @property
+    def resumable(self) -> bool:
+        """A run that stopped short (``RESUMABLE``): ``queue retry`` requeues it, ``train --resume`` goes on."""
+        return self in RESUMABLE
+
+
+RESUMABLE: tuple[RunStatus, ...] = (RunStatus.failed, RunStatus.diverged, RunStatus.cancelled)
+"""The one list of statuses a run can be requeued or resumed from (besides queued, which never started)."""
 
 
 class SchemaInfo(SQLModel, table=True):

@@ -19,11 +19,8 @@ from textual.screen import Screen
 from cgan_tui.errors import UserError
 from cgan_tui.safe_text import visible
 from cgan_tui.ui import messages as msg
-from cgan_tui.ui.background import ReportsWorkerErrors, background
+from cgan_tui.ui.background import FIRST_ROWS_WAIT_S, ReportsWorkerErrors, background
 from cgan_tui.ui.services import Services
-
-FIRST_ROWS_WAIT_S = 2.0
-"""At most this long after the first frame the store opens even if the table has shown no rows yet."""
 
 GONE_HINT = (
     "Rows written before it went away are in that file (if it still exists); nothing was written after. "

@@ -19,6 +19,10 @@ from textual.worker import Worker, WorkerState
 from cgan_tui.errors import UserError
 from cgan_tui.redact import redact
 
+FIRST_ROWS_WAIT_S = 2.0
+"""At most this long after the first frame the store opens (and the full read starts) even if the table
+has shown no rows yet: the app's start-up jobs and the results reader both wait on it."""
+
 
 def background(what: str, *, group: str, exclusive: bool = False) -> Callable[[Callable[..., Any]], Any]:
     """``@work`` for a thread worker under the one policy; ``what`` names the job in its error line."""

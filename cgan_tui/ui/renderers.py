@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from cgan_tui.errors import UserError
+from cgan_tui.settings import IMAGES_ENV as ENV_VAR
 
-ENV_VAR = "CGAN_TUI_IMAGES"
 TMUX_SETTING = "set -g allow-passthrough on"
 
 

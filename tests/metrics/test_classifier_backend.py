@@ -87,7 +87,7 @@ def test_classifier_lpips_metrics_pair_like_alexnet_lpips(registries, balanced_r
     lpips_to_real pairs (each sample with the reals of its class in turn) the distance is exactly 0;
     noise makes it > 0; diversity (each sample vs the next of its class) is > 0 for distinct images."""
     from cgan_tui.config import RunConfig
-    from cgan_tui.gan.evaluation import evaluate
+    from cgan_tui.gan.metrics.engine import evaluate
 
     def run(transform=None):
         gen = ReplayGenerator(balanced_real.images, balanced_real.labels, transform)

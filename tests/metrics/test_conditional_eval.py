@@ -14,7 +14,8 @@ from torch import nn
 
 from cgan_tui.cli import main
 from cgan_tui.config import RunConfig
-from cgan_tui.gan.evaluation import MemoryFeatureCache, evaluate
+from cgan_tui.gan.metrics.context import MemoryFeatureCache
+from cgan_tui.gan.metrics.engine import evaluate
 from cgan_tui.results import hidden_by_default
 
 from .conftest import ReplayGenerator, add_run, add_values

@@ -8,9 +8,11 @@ import pytest
 import torch
 
 from cgan_tui.config import RunConfig
-from cgan_tui.gan import evaluation, features, weights
-from cgan_tui.gan import fid as fidlib
-from cgan_tui.gan.evaluation import MemoryFeatureCache, evaluate
+from cgan_tui.gan import features, weights
+from cgan_tui.gan.metrics.context import MemoryFeatureCache, default_n
+from cgan_tui.gan.metrics.engine import evaluate
+from cgan_tui.gan.metrics.fid import fid_from_summary
+from cgan_tui.gan.metrics.inception_score import inception_score
 
 from .conftest import RandomNet, ReplayGenerator
 
@@ -48,8 +50,8 @@ def test_fid_with_the_real_inception_file(balanced_real):
     assert real.shape == (8, 2048)
     summary = features.RealSummary.from_features(real, balanced_real.labels[:8])
     shifted = net(torch.roll(imgs, 6, dims=-1))
-    self_fid = fidlib.fid_from_summary(summary, real)
-    shifted_fid = fidlib.fid_from_summary(summary, shifted)
+    self_fid = fid_from_summary(summary, real)
+    shifted_fid = fid_from_summary(summary, shifted)
     assert abs(self_fid) < 1e-3 * shifted_fid
     assert shifted_fid > 1.0
 
@@ -140,11 +142,11 @@ def test_unknown_metric_names_are_a_user_error(registries, balanced_real):
 
 
 def test_inception_score_of_uniform_and_confident_logits():
-    assert fidlib.inception_score(torch.zeros(100, 10))[0] == pytest.approx(1.0)
+    assert inception_score(torch.zeros(100, 10))[0] == pytest.approx(1.0)
     confident = torch.nn.functional.one_hot(torch.arange(100) % 10, 10).float() * 50
-    assert fidlib.inception_score(confident, splits=1)[0] == pytest.approx(10.0, rel=1e-3)
+    assert inception_score(confident, splits=1)[0] == pytest.approx(10.0, rel=1e-3)
 
 
 def test_default_sample_counts():
-    assert evaluation.default_n("cpu") == 1000
-    assert evaluation.default_n("cuda") == 10_000
+    assert default_n("cpu") == 1000
+    assert default_n("cuda") == 10_000

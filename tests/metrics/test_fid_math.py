@@ -7,8 +7,9 @@ import warnings
 import pytest
 import torch
 
-from cgan_tui.gan import fid as fidlib
 from cgan_tui.gan.features import Identity, RealSummary
+from cgan_tui.gan.metrics.fid import fid_from_summary
+from cgan_tui.gan.metrics.kid import kid
 
 
 def _torchmetrics_fid(real, fake):
@@ -28,9 +29,9 @@ def test_fid_matches_torchmetrics(n_fake):
     real = torch.randn(500, 64, generator=g) @ torch.randn(64, 64, generator=g)
     fake = torch.randn(n_fake, 64, generator=g) * 1.3 + 0.2
     summary = RealSummary.from_features(real, torch.arange(500) % 10)
-    ours = fidlib.fid_from_summary(summary, fake)
+    ours = fid_from_summary(summary, fake)
     assert ours == pytest.approx(_torchmetrics_fid(real, fake), rel=1e-6)
-    assert fidlib.fid_from_summary(summary, real) == pytest.approx(0.0, abs=1e-6)
+    assert fid_from_summary(summary, real) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_summary_round_trips_through_bytes():
@@ -39,7 +40,7 @@ def test_summary_round_trips_through_bytes():
     summary = RealSummary.from_features(real, torch.arange(50) % 10)
     again = RealSummary.from_bytes(summary.to_bytes())
     fake = torch.randn(30, 16, generator=g)
-    assert fidlib.fid_from_summary(again, fake) == fidlib.fid_from_summary(summary, fake)
+    assert fid_from_summary(again, fake) == fid_from_summary(summary, fake)
 
 
 def test_kid_matches_torchmetrics_on_one_full_subset():
@@ -53,8 +54,8 @@ def test_kid_matches_torchmetrics_on_one_full_subset():
     metric.update(real, real=True)
     metric.update(fake, real=False)
     expected = float(metric.compute()[0])
-    mean, std = fidlib.kid(real, fake, subsets=3, subset_size=80)  # full subsets: order does not matter
+    mean, std = kid(real, fake, subsets=3, subset_size=80)  # full subsets: order does not matter
     assert mean == pytest.approx(expected, rel=1e-5) and std == pytest.approx(0.0, abs=1e-6)
-    m1, s1 = fidlib.kid(real, fake, subsets=20, subset_size=40, seed=5)
-    assert (m1, s1) == fidlib.kid(real, fake, subsets=20, subset_size=40, seed=5)  # deterministic
+    m1, s1 = kid(real, fake, subsets=20, subset_size=40, seed=5)
+    assert (m1, s1) == kid(real, fake, subsets=20, subset_size=40, seed=5)  # deterministic
     assert s1 > 0

@@ -9,17 +9,17 @@ import torch
 from torch.nn import Identity
 
 from cgan_tui.config import RunConfig
-from cgan_tui.gan import fid as fidlib
-from cgan_tui.gan.evaluation import evaluate
+from cgan_tui.gan.metrics.engine import evaluate
+from cgan_tui.gan.metrics.kid import kid, kid_subset_size
 
 from .conftest import RandomNet, ReplayGenerator
 
 
 def test_subset_size_is_half_of_n_capped_at_1000_and_none_when_too_small():
-    assert fidlib.kid_subset_size(2000, 1000) == 500
-    assert fidlib.kid_subset_size(2000, 10_000) == 1000
-    assert fidlib.kid_subset_size(40, 40) == 20
-    assert fidlib.kid_subset_size(2000, 19) is None
+    assert kid_subset_size(2000, 1000) == 500
+    assert kid_subset_size(2000, 10_000) == 1000
+    assert kid_subset_size(40, 40) == 20
+    assert kid_subset_size(2000, 19) is None
 
 
 def test_kid_std_over_half_size_subsets_is_a_real_spread_like_torchmetrics():
@@ -27,8 +27,8 @@ def test_kid_std_over_half_size_subsets_is_a_real_spread_like_torchmetrics():
 
     g = torch.Generator().manual_seed(3)
     real, fake = torch.randn(200, 16, generator=g), torch.randn(200, 16, generator=g) + 0.2
-    m = fidlib.kid_subset_size(len(real), len(fake))
-    mean, std = fidlib.kid(real, fake, subset_size=m)
+    m = kid_subset_size(len(real), len(fake))
+    mean, std = kid(real, fake, subset_size=m)
     torch.manual_seed(0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from cgan_tui.config import RunConfig
-from cgan_tui.gan import fid as fidlib
-from cgan_tui.gan.evaluation import evaluate
+from cgan_tui.gan.metrics.engine import evaluate
+from cgan_tui.gan.metrics.lpips import build_lpips
 
 from .conftest import ReplayGenerator
 
@@ -32,12 +32,12 @@ def alexnet_file(weights_env, tmp_path):
 
 def test_backbone_is_loaded_from_the_file(alexnet_file):
     path, features = alexnet_file
-    model = fidlib.build_lpips(path, torch.device("cpu"))
+    model = build_lpips(path, torch.device("cpu"))
     assert torch.equal(getattr(model.net.slice1, "0").weight, features["features.0.weight"])
     assert torch.equal(getattr(model.net.slice5, "10").bias, features["features.10.bias"])
     torch.save({k: v for k, v in features.items() if k != "features.10.bias"}, path)
     with pytest.raises(RuntimeError, match="Missing key"):
-        fidlib.build_lpips(path, torch.device("cpu"))
+        build_lpips(path, torch.device("cpu"))
 
 
 def test_lpips_metrics_run_when_the_weights_exist(alexnet_file, registries, balanced_real):

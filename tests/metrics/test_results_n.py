@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cgan_tui import formatting, results_n
-from cgan_tui.results import aggregate, load_results, sort_rows
+from cgan_tui import formatting
+from cgan_tui.results import aggregate, load_results, sample_n, sort_rows
 
 from .conftest import add_run, add_values
 
@@ -32,7 +32,7 @@ def by_run(rows):
 def test_a_model_at_two_n_shows_its_value_at_the_reference_n(store):
     a, b, c, d = two_n_db(store)
     rows = load_results(store)
-    assert results_n.reference_n(rows, "fid@inception") == 1000
+    assert sample_n.reference_n(rows, "fid@inception") == 1000
     row = by_run(rows)[a]
     assert row.values["fid@inception"] == pytest.approx(352.94) and row.n_samples["fid@inception"] == 1000
     assert by_run(rows)[c].n_samples["fid@inception"] == 100
@@ -65,13 +65,13 @@ def test_aggregate_never_pools_values_of_different_n(store):
     groups = aggregate(rows, "embed_dim", "fid@inception")
     assert [(g.group, g.sample_n, g.n) for g in groups] == [(10, 1000, 3), (10, 100, 1)]
     assert groups[1].mean == pytest.approx(90.0) and groups[1].std is None
-    assert "n = 100, 1000" in results_n.mixed_n_message(rows, "fid@inception")
+    assert "n = 100, 1000" in sample_n.mixed_n_message(rows, "fid@inception")
 
 
 def test_table_n_is_the_n_most_models_have(store):
-    assert results_n.table_n(store) is None
+    assert sample_n.table_n(store) is None
     two_n_db(store)
-    assert results_n.table_n(store) == 1000
+    assert sample_n.table_n(store) == 1000
 
 
 def test_cells_show_n_compactly_and_mark_other_n(store):

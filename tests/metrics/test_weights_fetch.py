@@ -26,6 +26,7 @@ import pytest
 from cgan_tui.cli import main
 from cgan_tui.gan import weights
 from cgan_tui.gan import weights_fetch as wf
+from cgan_tui.settings import WEIGHTS_MIRROR_ENV
 
 ALEX = weights.LPIPS_ALEX.filename
 INCEPTION = weights.TORCH_FIDELITY_INCEPTION.filename
@@ -96,7 +97,7 @@ PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PRO
 @pytest.fixture
 def env(weights_env, tmp_path, monkeypatch):
     """Empty weights folder and torch hub; no mirror or proxy from the caller's environment."""
-    for var in (wf.MIRROR_ENV, *PROXY_VARS):
+    for var in (WEIGHTS_MIRROR_ENV, *PROXY_VARS):
         monkeypatch.delenv(var, raising=False)
     return weights_env, tmp_path / "torch" / "hub" / "checkpoints"
 
@@ -200,7 +201,7 @@ def test_http_error_and_file_mirror(env, monkeypatch, tmp_path, capsys):
     local.mkdir()
     (local / ALEX).write_bytes(PAYLOAD)
     publish(monkeypatch, "lpips-alex", PAYLOAD)
-    monkeypatch.setenv(wf.MIRROR_ENV, local.as_uri())  # the variable, without --mirror
+    monkeypatch.setenv(WEIGHTS_MIRROR_ENV, local.as_uri())  # the variable, without --mirror
     assert main(["weights", "fetch", "lpips-alex"]) == 0
     assert (hub / ALEX).read_bytes() == PAYLOAD
 
@@ -244,7 +245,7 @@ def test_bad_arguments_are_one_line_errors(env, capsys):
 
 
 def _cli(args: list[str], **env: str) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k not in (wf.MIRROR_ENV, *PROXY_VARS)} | env
+    full_env = {k: v for k, v in os.environ.items() if k not in (WEIGHTS_MIRROR_ENV, *PROXY_VARS)} | env
     return subprocess.run([sys.executable, "-m", "cgan_tui", *args], capture_output=True, text=True, env=full_env, timeout=120)
 
 
@@ -266,7 +267,7 @@ def test_cli_fetch_all_unreachable_one_line_per_file_no_traceback(tmp_path):
 
 def test_setup_step_is_best_effort_and_quiet_when_present(env, monkeypatch, capsys):
     folder, hub = env
-    monkeypatch.setenv(wf.MIRROR_ENV, f"http://127.0.0.1:{dead_port()}/")
+    monkeypatch.setenv(WEIGHTS_MIRROR_ENV, f"http://127.0.0.1:{dead_port()}/")
     assert wf.main(["--setup"]) == 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("[weights] not downloaded (torch-fidelity-inception: connection refused;")
@@ -340,7 +341,7 @@ def test_fetched_files_give_is_lpips_and_combined_in_ls_and_export(
     env, monkeypatch, structural_weights, registries, balanced_real, db_url, capsys
 ):
     from cgan_tui.config import RunConfig
-    from cgan_tui.gan.evaluation import evaluate
+    from cgan_tui.gan.metrics.engine import evaluate
     from cgan_tui.runner.evaluate_hook import store_results
     from cgan_tui.store.db import open_store
 

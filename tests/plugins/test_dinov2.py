@@ -108,7 +108,7 @@ def test_fd_dinov2_is_evaluated_stored_and_listed_by_backend(plugin, fixture_fil
     import torch
 
     from cgan_tui.config import RunConfig
-    from cgan_tui.gan.evaluation import evaluate
+    from cgan_tui.gan.metrics.engine import evaluate
     from cgan_tui.plugins import load_plugins
     from cgan_tui.runner.evaluate_hook import store_results
     from cgan_tui.store.db import open_store
@@ -145,7 +145,7 @@ def test_fd_dinov2_is_evaluated_stored_and_listed_by_backend(plugin, fixture_fil
 def test_without_the_file_the_value_is_unavailable_with_the_way_to_get_it(plugin, fmnist_dir):
     from cgan_tui.config import RunConfig
     from cgan_tui.gan.data import load_fashion_mnist
-    from cgan_tui.gan.evaluation import evaluate
+    from cgan_tui.gan.metrics.engine import evaluate
     from cgan_tui.plugins import load_plugins
     from tests.metrics.conftest import ReplayGenerator
 

@@ -107,3 +107,28 @@ def test_new_user_writes_a_loss_package_from_the_guide(tmp_path, fmnist_dir, sub
     finally:
         sys.modules.pop("test_smooth", None)
         sys.modules.pop("cgan_tui_smooth", None)
+
+
+def test_guide_examples_run_as_written(monkeypatch):
+    """Every ``python example=NAME`` block of the guide (``build``'s arguments and the building blocks'
+    constructors) runs as a module of its own: its asserts are the check."""
+    import types
+
+    blocks = re.findall(r"```python example=(\S+)\n(.*?)```", guide(), flags=re.S)
+    assert {name for name, _ in blocks} >= {"cbn_family"}
+    for name, code in blocks:
+        module = types.ModuleType(f"guide_{name}")
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+        exec(compile(code, f"docs/plugins.md:{name}", "exec"), module.__dict__)
+
+
+def test_guide_documents_build_and_the_building_blocks():
+    text = guide()
+    for needle in ("build(config, g_conditioning, d_conditioning)", "cgan_tui.NUM_CLASSES", "cgan_tui.IMAGE_SHAPE",
+                   "takes_labels", "CGAN_TUI_SPEC", "A new backend", "hidden_values"):  # fmt: skip
+        assert needle in text, needle
+    blocks = {"ConditionedGenerator(encoder, body, latent_dim)", "ConditionedDiscriminator(conditioner, trunk, head)",
+              "EmbeddingEncoder(num_classes, embed_dim)", "OneHotEncoder(num_classes, embed_dim=0)",
+              "DiscOutput(score, class_logits=None)"}  # fmt: skip
+    for constructor in blocks:
+        assert f"`{constructor}" in text, constructor

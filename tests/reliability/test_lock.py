@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cgan_tui.settings import LOCK_WAIT_ENV
 from cgan_tui.store import queries as q
-from cgan_tui.store.guard import LOCK_WAIT_ENV
 
 from .conftest import assert_kept, cli, one_line, read_stderr_until, rows, wait_for, worker_env
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from cgan_tui.settings import LOCK_WAIT_ENV
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import open_store
-from cgan_tui.store.guard import LOCK_WAIT_ENV, StoreWriteError
+from cgan_tui.store.guard import StoreWriteError
 from cgan_tui.ui.app import CganApp
 from cgan_tui.ui.screens.message import MessageScreen
 from cgan_tui.ui.screens.rate import RateScreen

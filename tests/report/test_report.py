@@ -274,3 +274,25 @@ def test_loss_figure_draws_a_diffusion_runs_own_loss_not_empty_gd_panels():
         png = Image.open(io.BytesIO(figures.losses(runs, results.DISPLAY)))
         assert png.size[0] == 5 * panels * figures.DPI  # one 5-inch panel per loss
     assert figures.losses([SimpleNamespace(name="r3", epochs=[])]) is None
+
+
+def test_the_report_is_rendered_by_templates_one_macro_per_block_kind():
+    """Issue 28: report.html and report.md come from templates (one macro per block kind in each format),
+    not from if/elif chains on kind strings; a kind without a macro is a clear error."""
+    from cgan_tui.report import build as report_build
+    from cgan_tui.report import render
+    from cgan_tui.report.tables import Block, Cell, Table
+
+    source = Path(report_build.__file__).read_text(encoding="utf-8") + Path(render.__file__).read_text(encoding="utf-8")
+    assert not re.search(r'kind == "(h1|p|table|figure|pre)"', source.replace('b.kind == "h1"), "cgan-tui', ""))
+    table = Table("t <caption>", ["model", "fid"], [[Cell("a|b", numeric=False), Cell("1.0", key="fid@x", value=1.0, best=True, n=500)]],
+                  row_classes=["disagree"])  # fmt: skip
+    blocks = [Block("h1", "R & D"), Block("p", "run `cgan-tui ls` <now>"), Block("table", table)]
+    page = render.to_html(blocks)
+    assert "<title>R &amp; D</title>" in page and "<code>cgan-tui ls</code> &lt;now&gt;" in page
+    assert '<tr class="disagree"><td class="text">a|b</td><td class="best" data-key="fid@x" data-value="1.0" data-n="500">' in page
+    md = render.to_markdown(blocks)
+    assert md.startswith("# R &amp; D\n\nrun `cgan-tui ls` &lt;now&gt;\n\n*t &lt;caption&gt;*\n\n| model | fid |\n|---:|---|\n")
+    assert "| a\\|b | ⚠ **★ 1.0 ·500** |" in md  # the flag marks the second column, as before
+    with pytest.raises(ValueError, match="report block kind 'video' has no template macro"):
+        render.to_markdown([Block("video", "x")])

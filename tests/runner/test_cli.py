@@ -206,7 +206,7 @@ def test_train_without_any_data_is_one_error_and_stores_nothing(tmp_path, monkey
 
     monkeypatch.delenv("CGAN_TUI_DATA", raising=False)
     monkeypatch.setattr(data, "SYSTEM_DIR", tmp_path / "no-debian-package")
-    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "no-cache")
+    monkeypatch.setenv("CGAN_TUI_CACHE", str(tmp_path / "no-cache"))
     monkeypatch.setattr(data, "_torchvision_download", lambda split: None)  # offline
     db = str(tmp_path / "experiments.db")
     assert main(["train", "--epochs", "1", "--db", db]) == 2

@@ -176,3 +176,25 @@ def test_writes_retry_when_sqlite_refuses_at_once(db_url, monkeypatch):
     assert sleeps, "the first attempt should have met the lock"
     assert [m.value for m in q.metric_rows(store, [rid])] == [12.5]
     store.dispose()
+
+
+def test_a_failed_reevaluation_never_replaces_a_stored_value(any_db_url):
+    """Issue 28: a re-evaluation whose plugin raises is recorded beside the good value, which stays."""
+    store = open_store(any_db_url)
+    try:
+        rid = q.create_run(store, _cfg())
+        q.upsert_metrics(store, rid, 3, {"fid": 41.5}, backend="inception", n_samples=100)
+        q.upsert_metrics(store, rid, 3, {"fid": None}, backend="inception", n_samples=100,
+                         unavailable={"fid": "error: plugin 'x' raised RuntimeError: boom"})
+        (row,) = [m for m in q.metric_rows(store, [rid]) if m.name == "fid"]
+        assert row.value == 41.5
+        assert row.unavailable == q.FAILED_AFTER_VALUE + "error: plugin 'x' raised RuntimeError: boom"
+        q.upsert_metric(store, rid, 3, "fid", 40.0, backend="inception", n_samples=100)  # a good one replaces it
+        (row,) = [m for m in q.metric_rows(store, [rid]) if m.name == "fid"]
+        assert (row.value, row.unavailable) == (40.0, None)
+        q.upsert_metric(store, rid, 1, "kid", None, backend="inception", n_samples=100, unavailable="no weights")
+        q.upsert_metric(store, rid, 1, "kid", None, backend="inception", n_samples=100, unavailable="still none")
+        (kid,) = [m for m in q.metric_rows(store, [rid]) if m.name == "kid"]
+        assert (kid.value, kid.unavailable) == (None, "still none")  # nothing to keep: the newest reason
+    finally:
+        store.dispose()

@@ -31,8 +31,8 @@ def copying_run(tmp_path, fmnist_dir, registries):
     """A run whose grid and evaluation samples are training images, evaluated and recorded (epoch 1)."""
     from cgan_tui.config import RunConfig
     from cgan_tui.gan.data import load_fashion_mnist
-    from cgan_tui.gan.evaluation import MetricContext, evaluate
-    from cgan_tui.gan.metrics.context import TRAIN_SUBSET
+    from cgan_tui.gan.metrics.context import TRAIN_SUBSET, MetricContext
+    from cgan_tui.gan.metrics.engine import evaluate
     from cgan_tui.gan.sampling import grid_png
     from cgan_tui.runner.evaluate_hook import StoreFeatureCache, record_grid_neighbours, store_results
     from cgan_tui.store import queries

@@ -12,7 +12,7 @@ imports torch. One module per job:
 * ``bootstrap`` -- batched Frechet distances and the bootstrap standard errors (``*_se``)
 * ``pairs`` -- which images paired metrics compare
 
-The public names of ``cgan_tui.gan.evaluation`` and ``cgan_tui.gan.fid`` (their old homes) still work.
+Import each name from the module that defines it (the old re-exporting shims are gone).
 """
 
 from __future__ import annotations

@@ -13,12 +13,12 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
+from cgan_tui.classes import NUM_CLASSES
 from cgan_tui.gan import features as feat
 from cgan_tui.gan.cache_counter import CacheCounter
 from cgan_tui.gan.metrics.extractors import DEFAULT_EXTRACTORS, ExtractorFactory
 from cgan_tui.gan.weights import WeightsUnavailable
 
-NUM_CLASSES = 10
 EVAL_SEED = 12345
 """Noise seed of evaluation samples: every epoch of every run is judged on the same latent points."""
 DEFAULT_N_CUDA = 10_000

@@ -45,7 +45,7 @@ def select_metrics(registry: Iterable, wanted: Iterable[str] | None = None, ever
 
             raise UserError(
                 f"unknown metric(s) {', '.join(unknown)}; valid: {', '.join(sorted({m.name for m in metrics}))} "
-                f"or a backend: {', '.join(sorted({m.backend for m in metrics}))}"
+                f"or a backend: {', '.join(sorted({m.backend for m in metrics}))}{getattr(registry, 'note', '')}"
             )
         metrics = [m for m in metrics if m.name in wanted or m.backend in wanted]
     if every_epoch_only:

@@ -4,19 +4,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+import torch
 
 from cgan_tui.gan import features as feat
 from cgan_tui.gan import weights
 from cgan_tui.gan.weights import WeightsUnavailable
 
-if TYPE_CHECKING:
-    from cgan_tui.gan.metrics.context import MetricContext
 
-ExtractorFactory = Callable[["MetricContext"], Any]
+class ExtractorHost(Protocol):
+    """What a factory uses of the ``MetricContext`` that calls it (this module never imports the context,
+    which imports it)."""
+
+    device: torch.device
+
+    def extractor(self, key: str) -> Any: ...
 
 
-def _inception(ctx: MetricContext):
+ExtractorFactory = Callable[[ExtractorHost], Any]
+
+
+def _inception(ctx: ExtractorHost):
     if weights.status("fid-inception").path is None and weights.status("torch-fidelity-inception").path is not None:
         try:
             return feat.TorchFidelityInception(ctx.device)
@@ -25,7 +34,7 @@ def _inception(ctx: MetricContext):
     return feat.InceptionFID(ctx.device)
 
 
-def _inception_logits(ctx: MetricContext):
+def _inception_logits(ctx: ExtractorHost):
     if weights.status("fid-inception").path is None:  # FID runs on torch-fidelity's network too:
         try:  # IS shares its model and its one pass over the samples
             shared = ctx.extractor("inception")
@@ -46,7 +55,7 @@ def _inception_logits(ctx: MetricContext):
         ) from None
 
 
-def _classifier(ctx: MetricContext):
+def _classifier(ctx: ExtractorHost):
     from cgan_tui.gan import classifier
 
     return classifier.extractor(ctx.device)

@@ -47,20 +47,34 @@ class DiscriminatorConditioner(nn.Module):
 
 
 class ConditionedGenerator(nn.Module):
-    """``G(z, labels)``: concatenates the encoded labels to the noise and runs the family's body."""
+    """``G(z, labels)``: concatenates the encoded labels to the noise and runs the family's body.
+
+    ``encoder``: a ``LabelEncoder`` (a conditioning plugin's generator side, ``out_dim`` numbers per
+    label); ``body``: maps ``(N, latent_dim + encoder.out_dim)`` to images ``(N, 1, 28, 28)`` in
+    ``[-1, 1]``; ``latent_dim``: the noise size (``config.latent_dim``). A body whose class sets
+    ``takes_labels = True`` is called ``body(x, labels)`` (conditional batch norm and other schemes
+    that condition inside the body); any other body is called ``body(x)``.
+    """
 
     def __init__(self, encoder: LabelEncoder, body: nn.Module, latent_dim: int) -> None:
         super().__init__()
         self.encoder = encoder
         self.body = body
         self.latent_dim = latent_dim
+        self.body_takes_labels = bool(getattr(body, "takes_labels", False))
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return self.body(torch.cat([z, self.encoder(labels)], dim=1))
+        x = torch.cat([z, self.encoder(labels)], dim=1)
+        return self.body(x, labels) if self.body_takes_labels else self.body(x)
 
 
 class ConditionedDiscriminator(nn.Module):
-    """``D(images, labels) -> DiscOutput``; ``trunk`` maps ``(N, 1 + extra, H, W)`` to ``(N, F)``."""
+    """``D(images, labels) -> DiscOutput``.
+
+    ``conditioner``: a ``DiscriminatorConditioner`` (a conditioning plugin's discriminator side);
+    ``trunk``: maps ``(N, 1 + conditioner.extra_channels, H, W)`` to features ``(N, F)``; ``head``: maps
+    the features to one raw score per image (``nn.Linear(F, 1)``). The conditioner's projection term is
+    added to the score and its ``classify(features)`` gives the class logits (or None)."""
 
     def __init__(self, conditioner: DiscriminatorConditioner, trunk: nn.Module, head: nn.Module) -> None:
         super().__init__()

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from torch import nn
 
+from cgan_tui.classes import IMAGE_SHAPE, NUM_CLASSES
 from cgan_tui.gan.models.common import ConditionedDiscriminator, ConditionedGenerator
 
-NUM_CLASSES = 10
-IMAGE_SHAPE = (1, 28, 28)
 FEATURE_DIM = 128 * 7 * 7
 
 

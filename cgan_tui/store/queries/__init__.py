@@ -25,6 +25,7 @@ from cgan_tui.store.queries.labels import (
     set_tags,
 )
 from cgan_tui.store.queries.metrics import (
+    FAILED_AFTER_VALUE,
     TRAIN_BACKEND,
     TRAIN_STATS,
     EpochRow,
@@ -72,6 +73,7 @@ from cgan_tui.store.queries.runs import (
 from cgan_tui.store.queries.session import read, write
 
 __all__ = [
+    "FAILED_AFTER_VALUE",
     "TRAIN_BACKEND",
     "TRAIN_STATS",
     "NoSuchRun",

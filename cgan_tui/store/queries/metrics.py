@@ -14,6 +14,10 @@ from cgan_tui.store.db import Store
 from cgan_tui.store.queries.session import read, write
 from cgan_tui.store.tables import FeatureCache, MetricValue, SampleGrid, utcnow
 
+FAILED_AFTER_VALUE = "kept; a later evaluation gave no value: "
+"""Prefix of the note stored beside a value that a later evaluation of the same (run, epoch, name,
+backend, n, backbone) failed to recompute: the value stays, the note says what happened."""
+
 
 def _upsert_metric_in(
     session: Session,
@@ -36,6 +40,11 @@ def _upsert_metric_in(
             MetricValue.backbone == backbone,
         )
     ).first()
+    if existing is not None and existing.value is not None and value is None:
+        # a failed (re-)evaluation never replaces a stored value: the failure is recorded beside it
+        existing.unavailable = f"{FAILED_AFTER_VALUE}{unavailable or 'no value'}"
+        session.add(existing)
+        return
     row = existing or MetricValue(
         run_id=run_id, epoch=epoch, name=name, backend=backend, n_samples=n_samples, backbone=backbone
     )
@@ -57,7 +66,9 @@ def upsert_metric(
     unavailable: str | None = None,
     backbone: str = "",
 ) -> None:
-    """Store one value; an existing row with the same run/epoch/name/backend/n_samples/backbone is replaced."""
+    """Store one value; an existing row with the same run/epoch/name/backend/n_samples/backbone is replaced,
+    unless ``value`` is None and the row holds a value: then the value stays and ``unavailable`` (why the
+    new evaluation gave none) is recorded beside it (``FAILED_AFTER_VALUE``)."""
     write(
         store,
         lambda s: _upsert_metric_in(

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from cgan_tui import stats
 from cgan_tui.formatting import compact_n
 from cgan_tui.results import MISSING, Column, ResultRow, aggregate, format_value
-from cgan_tui.results_n import mixed_n_message
+from cgan_tui.results.sample_n import mixed_n_message
 from cgan_tui.safe_text import literal, one_line
 
 GROUPS = ("loss", "embed_dim", "conditioning", "model", "epoch", "setting")

@@ -21,7 +21,7 @@ from cgan_tui.formatting import cell_text
 from cgan_tui.grid_tiles import GridImage
 from cgan_tui.results import ResultRow, columns_for, hidden_by_default
 from cgan_tui.results.config_diff import config_diff
-from cgan_tui.results_n import reference_ns
+from cgan_tui.results.sample_n import reference_ns
 from cgan_tui.safe_text import literal, one_line
 from cgan_tui.ui.background import ReportsWorkerErrors, background
 from cgan_tui.ui.widgets.curves import Curves

@@ -17,7 +17,7 @@ from cgan_tui.classes import worst_class_note
 from cgan_tui.errors import UserError
 from cgan_tui.grid_tiles import GridImage
 from cgan_tui.results import DISPLAY
-from cgan_tui.results_n import metric_series
+from cgan_tui.results.sample_n import metric_series
 from cgan_tui.safe_text import literal
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.background import ReportsWorkerErrors, background

@@ -26,7 +26,7 @@ from cgan_tui.results import (
     sort_rows,
 )
 from cgan_tui.results.filtering import parse_filter
-from cgan_tui.results_n import reference_ns
+from cgan_tui.results.sample_n import reference_ns
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.background import ReportsWorkerErrors

@@ -7,8 +7,7 @@ A mixin of ``ResultsScreen``: the reads run in thread workers under the UI's one
 from __future__ import annotations
 
 from cgan_tui.ui import messages as msg
-from cgan_tui.ui.app import FIRST_ROWS_WAIT_S
-from cgan_tui.ui.background import background
+from cgan_tui.ui.background import FIRST_ROWS_WAIT_S, background
 
 
 class ReadsResults:

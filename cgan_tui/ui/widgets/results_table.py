@@ -45,7 +45,7 @@ class ResultsTable(DataTable):
     ) -> None:
         """Replace the table's content, keeping the cursor on the same model and column if still shown.
 
-        ``references`` is each column's reference n (``cgan_tui.results_n``): values taken at another n
+        ``references`` is each column's reference n (``cgan_tui.results.sample_n``): values taken at another n
         are marked. The run and label columns stay in place when scrolling right."""
         marked = set(marked)
         old_key = self._cursor_row_key()

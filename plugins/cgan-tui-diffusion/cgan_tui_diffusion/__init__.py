@@ -15,14 +15,12 @@ This module stays torch-free: listing plugins never imports torch.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
-from cgan_tui import HOOKSPEC_VERSION, ModelFamily, hookimpl
+from cgan_tui import ModelFamily, hookimpl
 
-if "trainer" not in {f.name for f in fields(ModelFamily)}:  # the feature, whatever the version number
-    raise ImportError(f"cgan-tui-diffusion needs a cgan-tui whose ModelFamily has `trainer` (own training "
-                      f"steps); this one has hook spec version {HOOKSPEC_VERSION}")  # fmt: skip
+CGAN_TUI_SPEC = 3
+"""The hook spec this plugin needs (``ModelFamily.trainer``): cgan-tui checks it before loading the plugin."""
 
 __version__ = "0.1.0"
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from cgan_tui.keys import TRAIN_BACKEND
 
 if TYPE_CHECKING:
-    from cgan_tui.results import ResultRow
+    from cgan_tui.results.rows import ResultRow
     from cgan_tui.store.db import Store
 
 
@@ -184,7 +184,7 @@ def metric_series(metrics: list) -> dict[str, dict[int, float]]:
     """MetricValue rows -> key (name@backend) -> epoch -> value, training stats excluded, and for a
     versioned backend (the classifier) only values of the network in use now. One curve is one sample
     count: the n that covers the most epochs (ties: the larger), as values at different n are not
-    comparable (``cgan_tui.results_n``)."""
+    comparable (``cgan_tui.results.sample_n``)."""
     from cgan_tui.gan import backbones
 
     current = backbones.current_all()
