@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cgan_tui.scoring import DEFAULT_PRESET
+
 if TYPE_CHECKING:
     from cgan_tui.config import RunConfig
     from cgan_tui.grid_tiles import GridImage
@@ -99,18 +101,9 @@ class Services:
     @property
     def display_name(self) -> str:
         """The database as the header shows it: the file name for SQLite, else the URL without password."""
-        from sqlalchemy.engine import make_url
+        from cgan_tui.store.location import database_label
 
-        from cgan_tui.redact import redact
-
-        try:
-            parsed = make_url(self.url)
-        except Exception:  # noqa: BLE001 - a malformed URL is reported by connect(); the header shows it masked
-            return redact(self.url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database:
-            name = Path(parsed.database).name
-        else:
-            name = redact(self.url)
+        name = database_label(self.url)
         return f"{name} · read-only" if self.read_only else name
 
     def check_writable(self) -> None:
@@ -185,14 +178,14 @@ class Services:
 
     # ------------------------------------------------------------------ results
     def results(
-        self, preset: str = "research", weights: Sequence[float] | None = None, limit_runs: int | None = None
+        self, preset: str = DEFAULT_PRESET, weights: Sequence[float] | None = None, limit_runs: int | None = None
     ) -> list[ResultRow]:
         from cgan_tui.results import load_results
 
         return load_results(self.store, self.registries(), preset=preset, weights=weights, limit_runs=limit_runs)
 
     def quick_results(
-        self, preset: str = "research", weights: Sequence[float] | None = None, limit_runs: int | None = None
+        self, preset: str = DEFAULT_PRESET, weights: Sequence[float] | None = None, limit_runs: int | None = None
     ) -> tuple[list[ResultRow], dict[str, int]] | None:
         """``results(...)`` and the status counts read straight from a SQLite file with ``sqlite3``
         (``store.results_sql.sqlite_reader``), without waiting for SQLAlchemy/SQLModel to import: how

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cgan_tui.errors import UserError
 from cgan_tui.results import (
+    SCORE_BACKEND_PREFERENCE,
     Column,
     ResultRow,
     columns_for,
@@ -34,7 +35,8 @@ from cgan_tui.ui.screens.results_reader import ReadsResults
 from cgan_tui.ui.screens.results_text import EMPTY_HINT, detail_text, narrow_order, status_text, swap_backend
 from cgan_tui.ui.widgets.results_table import ResultsTable
 
-BACKENDS = ("inception", "classifier")
+BACKENDS = SCORE_BACKEND_PREFERENCE
+"""The backends ``b`` cycles through first (then any other backend with values), in the one order."""
 NARROW = 120
 """Below this width the columns a ranking needs come first: run, label, status, sort keys, combined."""
 PRESET_NAMES = tuple(PRESETS)
