@@ -45,13 +45,13 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
         Binding("right", "epoch(1)", "Epoch", show=False),
         Binding("up", "classes(-1)", "Classes", key_display="↑↓"),
         Binding("down", "classes(1)", "Classes", show=False),
-        Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),
+        Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]", show=False),
         Binding("right_square_bracket", "samples(1)", "Samples", show=False),
         Binding("z", "zoom", "Zoom"),
         Binding("m", "next_metric", "Metric"),
         Binding("r", "rate", "Rate"),
         Binding("s", "save_grid", "Save PNG"),
-        Binding("n", "labels", "Note/tags"),
+        Binding("n", "labels", "Note"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
