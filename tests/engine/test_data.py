@@ -53,7 +53,7 @@ def test_explicit_folder_without_files(tmp_path):
 def test_nothing_anywhere_names_the_three_ways(tmp_path, monkeypatch):
     monkeypatch.delenv("CGAN_TUI_DATA", raising=False)
     monkeypatch.setattr(data_mod, "SYSTEM_DIR", tmp_path / "none")
-    monkeypatch.setattr(data_mod, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setenv("CGAN_TUI_CACHE", str(tmp_path / "cache"))  # settings().data_cache_dir: an empty cache
     monkeypatch.setattr(data_mod, "_torchvision_download", lambda split: None)
     with pytest.raises(DataNotFound) as info:
         load_fashion_mnist(None, "train")

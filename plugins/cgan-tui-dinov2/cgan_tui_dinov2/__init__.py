@@ -12,6 +12,9 @@ from cgan_tui import Backend, BackendWeights, Metric, hookimpl, lazy
 
 __version__ = "0.1.0"
 
+CGAN_TUI_SPEC = 3
+"""The hook spec this plugin needs (``register_backends``): cgan-tui checks it before loading the plugin."""
+
 BACKEND = "dinov2"
 URL = "https://dl.fbaipublicfiles.com/dinov2/dinov2_vits14/dinov2_vits14_pretrain.pth"
 """DINOv2 ViT-S/14 backbone, the URL the facebookresearch/dinov2 torch.hub entry downloads."""
