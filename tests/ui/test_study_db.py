@@ -37,9 +37,9 @@ def test_the_study_is_small_and_holds_no_checkpoints():
     import sqlite3
 
     with sqlite3.connect(f"file:{STUDY}?mode=ro", uri=True) as conn:
-        runs = conn.execute("SELECT count(*), min(status), max(status) FROM run").fetchone()
+        runs = conn.execute("SELECT count(*), min(status), max(status), min(current_epoch) FROM run").fetchone()
         checkpoints = conn.execute("SELECT count(*) FROM checkpoint").fetchone()[0]
-    assert runs == (4, "completed", "completed")
+    assert runs == (4, "queued", "queued", 20)  # trained to epoch 20 of 30; epochs 21-30 queued (queue extend)
     assert checkpoints == 0  # metrics, grids and logs only: sample/eval need the training's files
 
 

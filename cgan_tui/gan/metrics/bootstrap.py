@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 import torch
 
-BOOTSTRAP_RESAMPLES = 100
+BOOTSTRAP_RESAMPLES = 50
 BOOTSTRAP_SEED = 0
 """Resamples and seed of every stored ``*_se``: the same features always give the same error."""
 _BATCH_ELEMENTS = 4_000_000
