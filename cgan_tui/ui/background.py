@@ -43,6 +43,21 @@ def failure_line(what: str, error: BaseException | None) -> str:
     return f"{what}: {why}" if what else why
 
 
+def damaged_line(app: Any, error: BaseException | None) -> str | None:
+    """The store's one line for a damaged database when ``error`` is one (SQLite "malformed", PostgreSQL
+    XX001/XX002), else None; the store layer is imported only here, on a failed job."""
+    if error is None or isinstance(error, UserError):
+        return None
+    try:
+        from cgan_tui.store import guard
+
+        if guard.classify(error) != guard.DAMAGED:
+            return None
+        return guard.damaged_message(app.services.store, redact(str(getattr(error, "orig", None) or error).splitlines()[0]))
+    except Exception:  # noqa: BLE001 - classifying never hides the error itself
+        return None
+
+
 class ReportsWorkerErrors:
     """Mixin for the app and its screens: the one handler of a worker that raised."""
 
@@ -51,6 +66,12 @@ class ReportsWorkerErrors:
             return
         if getattr(self.app, "store_error", None) is not None:  # type: ignore[attr-defined]
             return  # the database is unusable and a full screen says so: later reads failing add nothing
+        damage = damaged_line(self.app, event.worker.error)  # type: ignore[attr-defined]
+        if damage is not None:  # a read that met damaged pages outside the guard: one screen, like the guard's
+            from cgan_tui.ui import messages as msg
+
+            self.app.post_message(msg.StoreFailed(damage))  # type: ignore[attr-defined]
+            return
         self.show_error(failure_line(event.worker.name, event.worker.error))
 
     def show_error(self, line: str) -> None:

@@ -178,3 +178,21 @@ def test_every_background_worker_follows_the_one_policy():
                    if c.__module__ == module.__name__ and c.__name__.endswith("Screen")]  # fmt: skip
         assert screens and all(issubclass(c, ReportsWorkerErrors) for c in screens), module.__name__
     assert issubclass(CganApp, ReportsWorkerErrors)
+
+
+def test_a_job_that_meets_a_damaged_database_gets_the_one_screen_not_a_toast():
+    """A background read that hits damaged pages outside the store's guard (a poll's raw SQLAlchemy error)
+    is routed to the same one-screen message the guard gives (found by a busy full run: a poll showed a
+    toast per poll instead of the damaged-database screen)."""
+    import sqlite3
+    import types
+
+    from sqlalchemy.exc import DatabaseError
+
+    from cgan_tui.ui.background import damaged_line
+
+    app = types.SimpleNamespace(services=types.SimpleNamespace(store=types.SimpleNamespace(url="sqlite:////tmp/x.db")))
+    raw = DatabaseError("SELECT 1", {}, sqlite3.DatabaseError("database disk image is malformed"))
+    line = damaged_line(app, raw)
+    assert line is not None and line.startswith("database /tmp/x.db is damaged (database disk image is malformed)")
+    assert damaged_line(app, RuntimeError("boom")) is None
