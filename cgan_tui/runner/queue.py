@@ -157,7 +157,8 @@ def reprioritise(store: Store, run_id: int, priority: int) -> None:
 
 
 def requeue(store: Store, run_id: int) -> None:
-    """Put a failed, diverged or cancelled run back in the queue; it resumes from its checkpoint."""
+    """Put a failed, diverged or cancelled run back in the queue; it resumes from its checkpoint.
+    Any other run is refused with the reason (a queued one is not "requeued" again)."""
     values = dict(
         status=RunStatus.queued, cancel_requested=False, worker_id=None, pid=None, hostname=None,
         heartbeat_at=None, finished_at=None,
@@ -166,7 +167,7 @@ def requeue(store: Store, run_id: int) -> None:
         return
     run = q.get_run(store, run_id)
     if run.status == RunStatus.queued:
-        return
+        raise UserError(f"run {run_id} is already queued: not requeued (a worker claims it when one is free)")
     if run.status == RunStatus.running:
         raise UserError(
             f"run {run_id} is running on worker {run.worker_id}; cancel it first "

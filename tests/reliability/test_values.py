@@ -30,6 +30,8 @@ BAD = [
      "batch_size must be at most limit_train (64), got 100"),
     (["--checkpoint-epochs", "99", "--epochs", "2"], "checkpoint_epochs = [99]\nepochs = 2",
      "checkpoint epochs must be <= epochs (2), got 99"),
+    (["--epochs", "30", "--checkpoint-epochs", "40"], "epochs = 30\ncheckpoint_epochs = [40]",
+     "checkpoint epochs must be <= epochs (30), got 40"),  # issue 29: refused, never silently dropped
 ]  # fmt: skip
 IDS = [" ".join(cli) for cli, _, _ in BAD]
 

@@ -8,7 +8,7 @@ from itertools import product
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -28,6 +28,8 @@ DEFAULTS = {
     "precision": "auto",
     "experiment": "",
 }
+PICKS = ("model", "loss", "conditioning")
+"""The fields chosen among the plugins' names (selects); the rest are typed (``DEFAULTS``)."""
 LABELS = {
     "embed_dims": "embed dims (list)",
     "epochs": "epochs",
@@ -56,6 +58,22 @@ def one_int(name: str, text: str, minimum: int | None = None) -> int:
     if minimum is not None and value < minimum:
         raise ConfigError(f"{name} must be >= {minimum}, got {value}")
     return value
+
+
+CONFIG_NAMES = {"embed_dims": ("embed_dim",), "checkpoints": ("checkpoint_epochs", "checkpoint epoch")}
+"""The config's own names of the form's fields, as ``config.validated``'s errors say them."""
+
+
+def field_named(message: str) -> str | None:
+    """The form field an error line is about: the one whose label (or name) it mentions first, the longer
+    label winning a tie (``checkpoint epochs must be <= epochs`` is about the checkpoint epochs)."""
+    found = []
+    for name in (*PICKS, *DEFAULTS):
+        for words in {LABELS.get(name, name).split(" (")[0], name.replace("_", " "), name, *CONFIG_NAMES.get(name, ())}:
+            at = message.find(words)
+            if at >= 0:
+                found.append((at, -len(words), name))
+    return min(found)[2] if found else None
 
 
 def build_configs(model: str, loss: str, conditioning: str, fields: dict[str, str]) -> list[RunConfig]:
@@ -87,17 +105,19 @@ class NewRunScreen(ReportsWorkerErrors, ModalScreen[list]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="form"):
-            yield Static("[b]new run / grid[/b] — one run per embed dim × seed; enter or ctrl+s queues")
+            with Vertical(id="form-head"):  # docked: the error line stays in sight however far the form scrolls
+                yield Static("[b]new run / grid[/b] — one run per embed dim × seed; enter or ctrl+s queues")
+                yield Static("", id="form-error")
             with Grid(id="form-fields"):
-                for name in ("model", "loss", "conditioning"):
-                    with Horizontal(classes="row"):
+                for name in PICKS:
+                    with Horizontal(classes="row", id=f"row-{name}"):
                         yield Label(name)
-                        yield Select([], id=f"f-{name}", allow_blank=True, prompt="plugins loading…")
+                        # a stand-in that cannot be chosen: replaced by the real choices once plugins load
+                        yield Select([], id=f"f-{name}", prompt="plugins loading…", disabled=True)
                 for name, value in DEFAULTS.items():
                     with Horizontal(classes="row"):
                         yield Label(LABELS[name])
                         yield Input(value, id=f"f-{name}")
-            yield Static("", id="form-error")
             with Horizontal(id="form-buttons"):
                 yield Button("Queue", variant="primary", id="submit")
                 yield Button("Cancel", id="cancel")
@@ -105,8 +125,9 @@ class NewRunScreen(ReportsWorkerErrors, ModalScreen[list]):
     def on_mount(self) -> None:
         self.watch(self.app, "registries", self._fill)
 
-    def _fill(self, registries) -> None:
-        if registries is None:  # the selects say "plugins loading…"
+    async def _fill(self, registries) -> None:
+        """Swap the stand-ins for selects of the plugins' names, without a blank entry (one is always chosen)."""
+        if registries is None:  # the stand-ins say "plugins loading…"
             return
         choices = {
             "model": registries.models.names(),
@@ -115,22 +136,32 @@ class NewRunScreen(ReportsWorkerErrors, ModalScreen[list]):
         }
         preferred = {"model": "seed000", "loss": "bce", "conditioning": "embedding"}
         for name, names in choices.items():
-            select = self.query_one(f"#f-{name}", Select)
-            select.set_options([(literal(n), n) for n in names])
+            await self.query_one(f"#f-{name}", Select).remove()
             if names:
-                select.value = preferred[name] if preferred[name] in names else names[0]
+                value = preferred[name] if preferred[name] in names else names[0]
+                select = Select([(literal(n), n) for n in names], id=f"f-{name}", allow_blank=False, value=value)
+            else:  # a plugin set without any: said, and refused on submit
+                select = Select([], id=f"f-{name}", prompt=f"no {name} plugin loaded", disabled=True)
+            await self.query_one(f"#row-{name}", Horizontal).mount(select)
         self.query_one("#f-model", Select).focus()
 
     def values(self) -> tuple[dict[str, str], dict[str, str]]:
         picks = {}
-        for name in ("model", "loss", "conditioning"):
-            value = self.query_one(f"#f-{name}", Select).value
-            picks[name] = "" if value is Select.BLANK else str(value)
+        for name in PICKS:
+            select = self.query_one(f"#f-{name}", Select)
+            picks[name] = "" if select.is_blank() else str(select.value)
         fields = {name: self.query_one(f"#f-{name}", Input).value for name in DEFAULTS}
         return picks, fields
 
-    def set_error(self, text: str) -> None:
+    def set_error(self, text: str, field: str | None = None) -> None:
+        """The error line (top of the form) says it; the cursor goes to the field it names, scrolled into view."""
         self.query_one("#form-error", Static).update(literal(text, "bold red"))
+        field = field or (field_named(text) if text else None)
+        if field is not None:
+            widget = self.query_one(f"#f-{field}")
+            if widget.focusable:
+                widget.focus()
+            widget.scroll_visible(animate=False)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
@@ -141,7 +172,7 @@ class NewRunScreen(ReportsWorkerErrors, ModalScreen[list]):
         picks, fields = self.values()
         missing = [k for k, v in picks.items() if not v]
         if missing:
-            self.set_error(f"choose a {missing[0]}")
+            self.set_error(f"{missing[0]}: nothing chosen; pick one of the {missing[0]} plugins' names", missing[0])
             return
         try:
             configs = build_configs(picks["model"], picks["loss"], picks["conditioning"], fields)

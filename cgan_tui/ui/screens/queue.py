@@ -191,9 +191,11 @@ class QueueScreen(ReportsWorkerErrors, Screen):
                       row.id, row.priority + delta)
 
     def action_requeue(self) -> None:
+        """Asks for the run id (the highlighted run's prefilled); only a failed, diverged or cancelled run
+        is requeued: any other is refused with the reason (``runner.queue.requeue``)."""
         box = self.query_one("#requeue-id", Input)
         box.display = True
-        box.value = ""
+        box.value = "" if self.current_id() is None else str(self.current_id())
         box.focus()
 
     @on(Input.Submitted, "#requeue-id")
