@@ -32,6 +32,11 @@ class RowLike(Protocol):
     def get(self, key: str) -> Any: ...
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 run``, ``2 runs``, ``0 models``: the one place a number meets its noun."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
 def format_eta(seconds: float | None) -> str:
     """Time left as ``12:04`` or ``1:02:03`` (h:mm:ss); ``—`` when unknown. The CLI and the TUI both write it."""
     if seconds is None:

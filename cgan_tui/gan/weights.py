@@ -27,6 +27,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cgan_tui.atomic import atomic_copy
 from cgan_tui.errors import MetricUnavailable, UserError, WeightsUnavailable
@@ -34,6 +35,9 @@ from cgan_tui.lazy import lazy
 from cgan_tui.plugins import load_plugins
 from cgan_tui.settings import settings
 from cgan_tui.specs import BackendWeights
+
+if TYPE_CHECKING:
+    from cgan_tui.plugins import Registries
 
 
 def weights_dir() -> Path:
@@ -241,13 +245,26 @@ def downloadable() -> list[str]:
 
 def status(name: str) -> WeightStatus:
     """Look for one weight file (cheap: file existence only)."""
-    spec = get(name)
+    return status_of(get(name))
+
+
+def status_of(spec: WeightFile) -> WeightStatus:
+    """Where ``spec``'s file was looked for and whether it is usable (file existence only: no torch)."""
     looked = spec.candidates()
     found = next((p for p in looked if p.is_file()), None)
     note = ""
     if found is not None and spec.requires_package and importlib.util.find_spec(spec.requires_package) is None:
         note = f"package {spec.requires_package.replace('_', '-')} is not installed (pip install it)"
     return WeightStatus(spec=spec, path=found, looked_in=looked, note=note)
+
+
+def for_backend(backend: str, registries: Registries) -> list[WeightFile]:
+    """The files the values of ``backend`` need: built-ins by their ``used_by`` (``(backend NAME``), a
+    plugin backend's by its ``Backend.weights`` (from ``registries``: no second plugin discovery)."""
+    files = [w for w in REGISTRY.values() if f"(backend {backend}" in w.used_by]
+    for spec in (b for b in registries.backends if b.name == backend):
+        files.extend(from_backend(w) for w in spec.weights if w.name not in REGISTRY)
+    return files
 
 
 def all_status() -> list[WeightStatus]:

@@ -374,6 +374,18 @@ class Services:
 
         queue.requeue(self.store, run_id)
 
+    def missing_weights(self, backend: str) -> list[tuple[str, str]]:
+        """(name, how to get it) of each weight file ``backend``'s values need that is not usable here.
+        File existence only (torch-free, no download): the results screen says it when a backend has no values."""
+        from cgan_tui.gan import weights
+
+        missing = []
+        for spec in weights.for_backend(backend, self.registries()):
+            found = weights.status_of(spec)
+            if found.path is None or found.note:
+                missing.append((spec.name, f"`cgan-tui weights fetch {spec.name}`" if spec.downloadable else spec.how_to_get))
+        return missing
+
     # ------------------------------------------------------------------ local workers
     @property
     def workers_running(self) -> int:

@@ -28,11 +28,19 @@ from cgan_tui.results import (
 )
 from cgan_tui.results.filtering import parse_filter
 from cgan_tui.results.sample_n import reference_ns
+from cgan_tui.safe_text import literal
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.background import ReportsWorkerErrors
 from cgan_tui.ui.screens.results_reader import ReadsResults
-from cgan_tui.ui.screens.results_text import EMPTY_HINT, detail_text, narrow_order, status_text, swap_backend
+from cgan_tui.ui.screens.results_text import (
+    EMPTY_HINT,
+    backend_note,
+    detail_text,
+    narrow_order,
+    status_text,
+    swap_backend,
+)
 from cgan_tui.ui.widgets.results_table import ResultsTable
 
 BACKENDS = SCORE_BACKEND_PREFERENCE
@@ -92,10 +100,13 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         self._columns: list[Column] = []
         self._columns_key: tuple | None = None
         self._backends: tuple[int, list[str]] | None = None
+        self._missing_weights: dict[str, list[tuple[str, str]]] = {}
+        """Backend -> its weight files not usable here (file checks, cached until ctrl+r)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("loading…", id="results-status")
+        yield Static("", id="results-note")  # why the chosen backend has no values (shown only then)
         yield Input(placeholder="filter: text and field:value (loss:hinge status:running emb:32) — enter to apply",
                     id="filter")
         yield Input(placeholder="custom final-score weights w1,w2 (quantitative, qualitative), e.g. 0.6,0.4 — enter",
@@ -157,6 +168,9 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         columns = self.visible_columns()
         self.references = reference_ns(self.view, [c.key for c in columns])
         self.table.show(page_rows, columns, self.sort_keys, self.marked, self.references)
+        note = backend_note(self.view, self.backend, self.missing_weights()) if self.loaded else ""
+        self.query_one("#results-note", Static).update(literal(note))
+        self.query_one("#results-note", Static).display = bool(note)
         self.query_one("#results-status", Static).update(status_text(
             shown=len(self.view), total=len(self.rows), status_counts=self.status_counts, sort_keys=self.sort_keys,
             titles={c.key: c.title for c in self.all_columns()}, backend=self.backend, preset=self.preset,
@@ -183,11 +197,8 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         if self._columns_key != key:
             columns = columns_for(self.rows, self.app.registries)
             other = [b for b in self.backends() if b != self.backend]
-            # combined/final show only for the chosen backend (b switches it)
-            self._columns = [
-                c for c in columns
-                if not (c.key.partition("@")[0] in ("combined", "final") and c.key.partition("@")[2] in other)
-            ]  # fmt: skip
+            # only the chosen score backend's columns (b switches it); shared, training, rating ones stay
+            self._columns = [c for c in columns if c.key.partition("@")[2] not in other]
             self._columns_key = key
         return self._columns
 
@@ -234,7 +245,12 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         self.page = 0  # a new order starts at its first page (redraws only when it was on another)
 
     def action_sort_key(self, name: str) -> None:
-        self.set_sort(f"{name}@{self.backend}")
+        key = f"{name}@{self.backend}"
+        if key not in {c.key for c in self.all_columns()}:
+            self.notify(f"no {name} values on backend {self.backend} for these models (the line above the "
+                        "table says why); the sort is unchanged", severity="warning")  # fmt: skip
+            return
+        self.set_sort(key)
 
     def action_sort_cursor(self, secondary: bool = False) -> None:
         col = self.table.current_column()
@@ -275,7 +291,14 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         self.page = max(0, self.page + delta)
 
     def action_reload(self) -> None:
+        self._missing_weights = {}  # weights fetched meanwhile are seen
         self.poll(force=True)
+
+    def missing_weights(self, backend: str | None = None) -> list[tuple[str, str]]:
+        backend = backend or self.backend
+        if backend not in self._missing_weights:
+            self._missing_weights[backend] = self.app.services.missing_weights(backend)
+        return self._missing_weights[backend]
 
     def backends(self) -> list[str]:
         """Score backends to switch among: inception and classifier, plus any a plugin brought."""
@@ -294,9 +317,22 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
             self.set_reactive(ResultsScreen.backend, backend)
 
     def action_backend(self) -> None:
+        """The next backend: its columns only, sorted by the same keys moved to it; a key it has no
+        column for is dropped and the toast says what the table is sorted by now."""
         backends = self.backends()
         self.backend_chosen = True
-        self._set_backend(backends[(backends.index(self.backend) + 1) % len(backends)])
+        backend = backends[(backends.index(self.backend) + 1) % len(backends)]
+        before = {c.key: c.title for c in self.all_columns()}
+        self.set_reactive(ResultsScreen.backend, backend)
+        self._columns_key = None
+        titles = {c.key: c.title for c in self.all_columns()}
+        moved = [(swap_backend(k, backend, backends), d) for k, d in self.sort_keys]
+        dropped = [before.get(k, k) for (k, _), (new, _) in zip(self.sort_keys, moved, strict=True) if new not in titles]
+        self.set_reactive(ResultsScreen.sort_keys, [(k, d) for k, d in moved if k in titles])
+        self._redraw()
+        if dropped:
+            now = ", ".join(titles[k] for k, _ in self.sort_keys) or "run id"
+            self.notify(f"backend {backend} has no column for {', '.join(dropped)}: sorted by {now} now")
 
     def action_preset(self) -> None:
         current = PRESET_NAMES.index(self.preset) if self.preset in PRESET_NAMES else -1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from cgan_tui.formatting import OTHER_N_MARK, compact_n, missing_text
+from cgan_tui.formatting import OTHER_N_MARK, compact_n, count, missing_text
 from cgan_tui.results import Column, ResultRow, missing_hint
 from cgan_tui.safe_text import literal
 
@@ -63,9 +63,37 @@ def narrow_order(columns: list[Column], sort_keys: list[str], backend: str) -> l
     return head + [c for c in columns if c not in head]
 
 
-def swap_backend(key: str, backend: str) -> str:
-    """A sort key on one score backend's column, moved to the same column of ``backend``."""
+def swap_backend(key: str, backend: str, switchable: tuple[str, ...] | list[str] = ()) -> str:
+    """A sort key on one score backend's column, moved to the same column of ``backend``: the scores and
+    FID/IS always, any value of a backend in ``switchable`` (those ``b`` cycles through) too."""
     name, _, old = key.partition("@")
-    if old and name in ("combined", "final", "fid", "is"):
+    if old and (name in ("combined", "final", "fid", "is") or old in switchable):
         return f"{name}@{backend}"
     return key
+
+
+def backend_note(rows: list[ResultRow], backend: str, missing_weights: list[tuple[str, str]]) -> str:
+    """One line when ``backend`` has no values for some of ``rows`` (the models shown): why (weights
+    missing, unavailable, never evaluated there) and the commands that fill them; "" when all have some."""
+    suffix = f"@{backend}"
+    lacking = [r for r in rows if r.status not in ("queued", "running")  # theirs come as the run goes on
+               and not any(v is not None for k, v in r.values.items() if k.endswith(suffix))]  # fmt: skip
+    if not lacking:
+        return ""
+    first = lacking[0]
+    reason = next((why for r in lacking for k, why in r.unavailable.items() if k.endswith(suffix) and why), "")
+    evaluate = f"`cgan-tui eval {first.run_id} --epoch {first.epoch} --metrics {backend}`"
+    if missing_weights:
+        fetch = [name for name, how in missing_weights if how.startswith("`cgan-tui weights fetch ")]
+        other = [f"{name}: {how}" for name, how in missing_weights if name not in fetch]
+        get = "; ".join([f"`cgan-tui weights fetch {' '.join(fetch)}`"] * bool(fetch) + other)
+        why = f"weights missing: {get}, then {evaluate}"
+    elif reason:
+        short = reason.split(" (", 1)[0].split("; ", 1)[0].rstrip(":. ")
+        why = f"unavailable when evaluated ({short}); `cgan-tui weights` says what is missing, then {evaluate}"
+    else:
+        why = f"never evaluated with {backend}: {evaluate}"
+    which = f"no values for the {count(len(rows), 'model')} shown" if len(lacking) == len(rows) else (
+        f"no values for {len(lacking)} of the {count(len(rows), 'model')} shown")
+    more = " (per model)" if len(lacking) > 1 else ""
+    return f"backend {backend}: {which} — {why}{more}"
