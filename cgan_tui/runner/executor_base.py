@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
+from cgan_tui.errors import UserError
+
 
 @dataclass(frozen=True)
 class WorkerStatus:
@@ -56,6 +58,11 @@ class Executor(ABC):
     @abstractmethod
     def stop(self, timeout: float = 30.0) -> None:
         """Ask every worker to stop (runs go back to the queue) and wait up to ``timeout`` seconds."""
+
+    def detach(self) -> None:
+        """Let go of the workers without stopping them: they go on after the process that started them
+        exits. A kind whose workers cannot outlive their starter refuses with one line."""
+        raise UserError(f"{type(self).__name__} workers stop with the app that started them: stop them or stay")
 
     @abstractmethod
     def alive(self) -> int:

@@ -141,6 +141,12 @@ class LocalPool(Executor):
                 proc.wait()
         self._close_logs()
 
+    def detach(self) -> None:
+        """Forget the workers, leaving them running: each is in its own session (``start_new_session``),
+        so neither the app's exit nor a Ctrl-C or hang-up of its terminal reaches them."""
+        self._close_logs()  # the children write to their own copies of the log files
+        self._procs.clear()
+
     def wait(self, timeout: float | None = None) -> list[int | None]:
         """Block until every worker exits (``--once`` pools); returns their exit codes."""
         deadline = None if timeout is None else time.monotonic() + timeout

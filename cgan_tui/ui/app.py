@@ -17,6 +17,7 @@ from textual.reactive import var
 from textual.screen import Screen
 
 from cgan_tui.errors import UserError
+from cgan_tui.formatting import count
 from cgan_tui.safe_text import visible
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.background import FIRST_ROWS_WAIT_S, ReportsWorkerErrors, background
@@ -179,6 +180,47 @@ class CganApp(ReportsWorkerErrors, App):
             self.screen.dismiss()
         else:
             self.push_screen(HelpScreen(screen_title(self.screen), screen_keys(self.screen)))
+
+    # ------------------------------------------------------------------ quitting
+    async def action_quit(self) -> None:
+        """Quit at once, unless local workers this app started are training: then ask (y: stop them, their
+        runs go back to the queue and restart from their last checkpoint; n: leave them running; esc: stay)."""
+        from cgan_tui.ui.screens.confirm import ConfirmScreen
+
+        workers = self.services.workers_running
+        if not workers:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmScreen) and self.screen.id == "quit-question":
+            return  # asked already
+        question = (
+            f"{count(workers, 'local worker')} started here {'is' if workers == 1 else 'are'} running. "
+            "y: stop them and quit; their runs go back to the queue and restart from their last checkpoint. "
+            "n: quit and leave them running (they go on without the app; `cgan-tui ls` shows their runs). "
+            "esc: stay here."
+        )
+        screen = ConfirmScreen(question, yes="Stop them, quit", no="Leave them running, quit", stay="Stay")
+        screen.id = "quit-question"
+        self.push_screen(screen, self._quit_answer)
+
+    def _quit_answer(self, answer: bool | None) -> None:
+        if answer is None:
+            self.notify("not quit: the local workers go on")
+        elif answer:
+            self.notify(f"stopping {count(self.services.workers_running, 'local worker')}…")
+            self._stop_workers_and_exit()
+        else:
+            try:
+                self.services.detach_workers()
+            except UserError as exc:
+                self.notify(f"not quit: {exc}", severity="error")
+                return
+            self.exit()
+
+    @background("stopping the local workers", exclusive=True, group="quit")
+    def _stop_workers_and_exit(self) -> None:
+        self.services.stop_workers()  # SIGTERM: each puts its run back in the queue (bounded wait)
+        self.call_from_thread(self.exit)
 
     def on_unmount(self) -> None:
         if hasattr(self, "_previous_reporter"):

@@ -404,6 +404,15 @@ class Services:
         self._pool.start(n)
         return self.workers_running
 
+    def detach_workers(self) -> int:
+        """Leave the workers this app started running after it exits (``Executor.detach``); how many."""
+        if self._pool is None:
+            return 0
+        alive = self.workers_running
+        self._pool.detach()  # a kind that cannot refuses (UserError) and keeps its pool
+        self._pool = None
+        return alive
+
     def stop_workers(self, timeout: float = 30.0) -> None:
         """SIGTERM every worker this app started; their runs go back to the queue and resume later."""
         pool, self._pool = self._pool, None

@@ -12,35 +12,42 @@ from textual.widgets import Button, Static
 from cgan_tui.safe_text import literal
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(ModalScreen[bool | None]):
     """``push_screen(ConfirmScreen(question), callback)``: ``y``/enter on Yes answer True; ``n``/escape False.
+    With ``stay`` (a third choice: do neither) escape answers None and ``n`` alone False.
 
-    The default button is No: a stray enter keeps things as they are."""
+    The default button is No (Stay where given): a stray enter keeps things as they are."""
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
+        Binding("n", "answer(False)", "No"),
+        Binding("escape", "escape", "Stay"),
         Binding("left,right", "app.focus_next", "Other button", show=False),
     ]
 
-    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No", stay: str | None = None) -> None:
         super().__init__()
         self.question = question
-        self.yes, self.no = yes, no
+        self.yes, self.no, self.stay = yes, no, stay
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
             yield Static(literal(self.question), id="confirm-question")
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.yes} (y)", variant="error", id="confirm-yes")
-                yield Button(f"{self.no} (n)", variant="primary", id="confirm-no")
+                yield Button(f"{self.no} (n)", variant="primary" if self.stay is None else "warning", id="confirm-no")
+                if self.stay is not None:
+                    yield Button(f"{self.stay} (esc)", variant="primary", id="confirm-stay")
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
+        self.query_one("#confirm-stay" if self.stay is not None else "#confirm-no", Button).focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm-yes")
+        self.dismiss({"confirm-yes": True, "confirm-no": False}.get(event.button.id or ""))
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+    def action_escape(self) -> None:
+        self.dismiss(None if self.stay is not None else False)
