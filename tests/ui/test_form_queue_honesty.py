@@ -98,3 +98,29 @@ async def test_u_on_a_queued_run_says_it_is_not_requeued(any_db_url, registries,
         line = f"run {queued} is already queued: not requeued"
         await wait_for(pilot, lambda: any(line in t for t in _toasts(app)), what=line)
         assert not any(t == f"run {queued} requeued" for t in _toasts(app))
+
+
+async def test_marks_hidden_by_the_filter_are_shown_as_such_and_x_clears_them(snapshot_db, make_app):
+    """Hidden marks stay marked, count toward compare's 4 and are compared: the status line says so."""
+    from .conftest import results_loaded
+
+    app = make_app(snapshot_db.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        screen = app.screen
+        status = lambda: str(screen.query_one("#results-status").render())  # noqa: E731
+        for _ in range(3):  # the first three models, marked from the keyboard
+            await pilot.press("space", "down")
+        assert len(screen.marked) == 3 and "3 marked" in status() and "hidden" not in status()
+        screen.filter_text = "loss:lsgan"  # the three marked models are bce and hinge ones
+        await pilot.pause()
+        assert "3 marked (3 hidden by the filter, compared too)" in status()
+        await pilot.press("home", "space")  # a fourth, shown
+        assert len(screen.marked) == 4 and "4 marked (3 hidden by the filter, compared too)" in status()
+        await pilot.press("down", "space")  # a fifth is refused, and the toast counts the hidden ones
+        assert len(screen.marked) == 4
+        assert any("4 are marked, 3 of them hidden by the filter" in m and "clear the marks (x)" in m
+                   for _, m in app.notices)  # fmt: skip
+        await pilot.press("x")
+        assert screen.marked == [] and "marked" not in status()
+        assert "cleared 4 marks" in [m for _, m in app.notices]

@@ -86,7 +86,7 @@ async def test_results_state_is_reactive(snapshot_db, make_app):
         assert "filter 'loss:hinge'" in str(screen.query_one("#results-status").render())
         screen.marked = [(screen.table.shown[0].run_id, screen.table.shown[0].epoch)]
         await pilot.pause()
-        assert "marked 1" in str(screen.query_one("#results-status").render())
+        assert "1 marked" in str(screen.query_one("#results-status").render())
 
 
 def footer_line(app) -> str:

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cgan_tui.errors import UserError
+from cgan_tui.formatting import count
 from cgan_tui.results import (
     SCORE_BACKEND_PREFERENCE,
     Column,
@@ -61,6 +62,7 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         Binding("slash", "filter", "Filter"),
         Binding("enter", "open", "Open", show=False),
         Binding("space", "mark", "Mark"),
+        Binding("x", "clear_marks", "Clear marks", show=False),
         Binding("v", "compare", "Compare"),
         Binding("r", "rate", "Rate"),
         Binding("a", "aggregate", "Aggregate", show=False),
@@ -175,6 +177,7 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
             shown=len(self.view), total=len(self.rows), status_counts=self.status_counts, sort_keys=self.sort_keys,
             titles={c.key: c.title for c in self.all_columns()}, backend=self.backend, preset=self.preset,
             weights=self.weights, filter_text=self.filter_text, page=self.page, pages=pages, marked=len(self.marked),
+            marked_hidden=len(self.hidden_marks()),
         ))  # fmt: skip
         self._update_detail()
 
@@ -362,6 +365,11 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         self.scoring = ("custom", (parts[0], parts[1]))
         self.notify(f"final score: custom weights {parts[0]:g}/{parts[1]:g}")
 
+    def hidden_marks(self) -> list[tuple[int, int]]:
+        """Marked models the filter hides now: they stay marked, count and are compared (the status line says so)."""
+        shown = {(r.run_id, r.epoch) for r in self.view}
+        return [k for k in self.marked if k not in shown]
+
     def action_mark(self) -> None:
         row = self.table.current_row()
         if row is None:
@@ -370,9 +378,17 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         if key in self.marked:
             self.marked = [k for k in self.marked if k != key]
         elif len(self.marked) >= 4:
-            self.notify("compare takes at most 4 models; unmark one first (space)", severity="warning")
+            hidden = len(self.hidden_marks())
+            where = f", {hidden} of them hidden by the filter" if hidden else ""
+            self.notify(f"compare takes at most 4 models and 4 are marked{where}; unmark one (space) or clear "
+                        "the marks (x)", severity="warning")  # fmt: skip
         else:
             self.marked = [*self.marked, key]
+
+    def action_clear_marks(self) -> None:
+        if self.marked:
+            self.notify(f"cleared {count(len(self.marked), 'mark')}")
+        self.marked = []
 
     def action_open(self) -> None:
         row = self.table.current_row()

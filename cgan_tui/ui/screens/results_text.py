@@ -17,13 +17,13 @@ EMPTY_HINT = (
 
 def status_text(*, shown: int, total: int, status_counts: dict[str, int], sort_keys: list[tuple[str, bool]],
                 titles: dict[str, str], backend: str, preset: str, weights: tuple[float, float] | None,
-                filter_text: str, page: int, pages: int, marked: int) -> Text:  # fmt: skip
+                filter_text: str, page: int, pages: int, marked: int, marked_hidden: int = 0) -> Text:  # fmt: skip
     """``6/6 models │ runs completed:3 │ sort FID ▲ │ backend inception │ preset research …``."""
     sort = ", ".join(f"{titles.get(k, k)} {'▼' if d else '▲'}" for k, d in sort_keys) or "run id"
-    counts = " ".join(f"{k}:{v}" for k, v in sorted(status_counts.items())) or "no runs"
+    counts = " ".join(f"{k}:{v}" for k, v in sorted(status_counts.items()))
     parts = [
-        f"{shown}/{total} models",
-        f"runs {counts}",
+        f"{shown}/{count(total, 'model')}",
+        f"runs {counts}" if counts else "no runs",
         f"sort {sort}",
         f"backend {backend}",
         f"preset {preset}" + (f" {weights[0]:g}/{weights[1]:g}" if weights else ""),
@@ -33,7 +33,8 @@ def status_text(*, shown: int, total: int, status_counts: dict[str, int], sort_k
     if pages > 1:
         parts.append(f"page {page + 1}/{pages} ([ ])")
     if marked:
-        parts.append(f"marked {marked}")
+        hidden = f" ({marked_hidden} hidden by the filter, compared too)" if marked_hidden else ""
+        parts.append(f"{marked} marked{hidden}")
     return literal(" │ ".join(parts))
 
 
