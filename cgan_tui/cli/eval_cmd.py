@@ -9,6 +9,7 @@ from cgan_tui.cli.shared import open_from_args, registries_from_args
 from cgan_tui.config import INT_MINIMUMS
 from cgan_tui.errors import DamagedCheckpoint, UserError
 from cgan_tui.formatting import NOT_AVAILABLE as UNAVAILABLE
+from cgan_tui.formatting import count
 from cgan_tui.safe_text import plain_console
 
 
@@ -129,5 +130,5 @@ def run_eval(args: argparse.Namespace) -> int:
     for r in results:
         text = f"{r.value:.4f}" if r.value is not None else f"{UNAVAILABLE}: {r.unavailable}"
         print(f"  {r.key:<{width}}  {text}  (n={r.n_samples})")
-    print(f"evaluated in {seconds:.1f} s; stored {len(results)} values")
+    print(f"evaluated in {seconds:.1f} s; stored {count(len(results), 'value')}")
     return 0

@@ -11,6 +11,7 @@ import sys
 
 from cgan_tui.cli.shared import add_score_options, open_from_args, registries_from_args, score_args
 from cgan_tui.errors import UserError
+from cgan_tui.formatting import count
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -115,7 +116,7 @@ def run_export(args: argparse.Namespace) -> int:
                 fh.write(text)
         except OSError as exc:
             raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-        what = f"the tables of {len(rows)} models" if args.format == "latex" else f"{len(rows)} rows"
+        what = f"the tables of {count(len(rows), 'model')}" if args.format == "latex" else count(len(rows), "row")
         print(f"wrote {what} to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

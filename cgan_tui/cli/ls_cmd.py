@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from cgan_tui.cli.shared import add_score_options, make_console, open_from_args, registries_from_args, score_args
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import NOT_AVAILABLE as UNAVAILABLE
+from cgan_tui.formatting import count
 from cgan_tui.keys import TRAIN_BACKEND
 from cgan_tui.safe_text import one_line
 
@@ -158,7 +159,7 @@ def run_ls(args: argparse.Namespace) -> int:
                                          args.status and f"--status {args.status}") if x)  # fmt: skip
             archived = f", {in_archive} archived: --archived lists them" if in_archive and "archived" not in equals else ""
             what = f"match {asked!r}" if asked else "to show"
-            console.print(f"no models {what} ({in_database} models in the database{archived})", markup=False,
+            console.print(f"no models {what} ({count(in_database, 'model')} in the database{archived})", markup=False,
                           highlight=False)  # fmt: skip
         else:
             console.print("no models yet: train with `cgan-tui train ...` or enqueue with `cgan-tui queue add ...`",

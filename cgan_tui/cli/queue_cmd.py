@@ -13,7 +13,7 @@ import signal
 import sys
 import time
 
-from cgan_tui.formatting import format_eta
+from cgan_tui.formatting import count, format_eta
 from cgan_tui.safe_text import one_line
 
 
@@ -269,7 +269,7 @@ def run_worker(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGTERM stops the workers like Ctrl-C
     try:
         pool.start()
-        print(f"started {n} workers ({pool.describe()}); Ctrl-C stops them", file=sys.stderr)
+        print(f"started {count(n, 'worker')} ({pool.describe()}); Ctrl-C stops them", file=sys.stderr)
         while pool.alive():
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from cgan_tui.errors import UserError
+from cgan_tui.formatting import count
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -79,7 +80,7 @@ def run_report(args: argparse.Namespace) -> int:
     size = paths["html"].stat().st_size
     print(f"{paths['html']} ({size / 1024:.0f} KiB, self-contained), {paths['md']} (figures in "
           f"{paths['figures']}, print grids in {paths['print']}: {', '.join(formats)}); "
-          f"{len(data.runs)} runs, {len(data.rows)} models in {seconds:.1f} s")  # fmt: skip
+          f"{count(len(data.runs), 'run')}, {count(len(data.rows), 'model')} in {seconds:.1f} s")  # fmt: skip
     return 0
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cgan_tui import results
 from cgan_tui.classes import CLASS_NAMES, MODE_COLLAPSE_THRESHOLD, class_diversity_key, per_class_label
+from cgan_tui.formatting import count
 from cgan_tui.grid_tiles import labelled_grid_png
 from cgan_tui.report import render
 from cgan_tui.report.conclusions import scores_vs_eyes, settings_across_seeds
@@ -117,7 +118,7 @@ def blocks(data) -> list[Block]:
     directions = results.directions(data.registries)
     rows = data.rows
     out = [Block("h1", f"cgan-tui report: {data.title}"),
-           Block("p", f"{len(data.runs)} runs, {len(rows)} models (run × evaluated epoch); database {data.database}; "
+           Block("p", f"{count(len(data.runs), 'run')}, {count(len(rows), 'model')} (run × evaluated epoch); database {data.database}; "
                       f"generated {data.generated}; scores with the {data.preset} preset; default backend "
                       f"{data.backend}.")]  # fmt: skip
 

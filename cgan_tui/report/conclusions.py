@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from cgan_tui import results, scoring, stats
-from cgan_tui.formatting import compact_n
+from cgan_tui.formatting import compact_n, count
 from cgan_tui.report.tables import Cell, Table, value_cell
 
 MIN_RATED = 2
@@ -66,7 +66,7 @@ def scores_vs_eyes(rows, backend: str, directions: dict[str, str]) -> tuple[Tabl
 def _verdict(scored, by_score, human: dict, rated: list, key: str) -> str:
     usage = f"`cgan-tui rate RUN --epoch E {scoring.rating_flags_usage()}` or the TUI's r key"
     ratings = sum(len(r.ratings) for r in scored if (r.run_id, r.epoch) in human)
-    evidence = f"{len(rated)} of {len(scored)} models rated ({ratings} ratings)"
+    evidence = f"{len(rated)} of {count(len(scored), 'model')} rated ({count(ratings, 'rating')})"
     if len(rated) < MIN_RATED:
         return (f"No conclusion on scores vs eyes: {evidence}; comparing the two rankings needs at least "
                 f"{MIN_RATED} rated models. Rate with {usage}.")  # fmt: skip

@@ -156,7 +156,7 @@ def export_latex(rows, directions: dict[str, str], backend: str | None = None) -
     backend = backend or results.default_backend(rows)
     backends = sorted({b for r in rows for b in results.score_backends(r)},
                       key=lambda b: (results.BACKEND_ORDER.get(b, 5), b))  # fmt: skip
-    out = [PREAMBLE, f"% cgan-tui export --format latex: {len(rows)} models", ""]
+    out = [PREAMBLE, f"% cgan-tui export --format latex: {formatting.count(len(rows), 'model')}", ""]
     for b in backends:
         out += models_table(rows, b, directions)
     out += settings_tables(rows, backend, directions)

@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from cgan_tui.errors import UserError
+from cgan_tui.formatting import count
 from cgan_tui.safe_text import literal
 from cgan_tui.ui.background import ReportsWorkerErrors, background
 
@@ -26,7 +27,7 @@ def describe(path: Path) -> str:
         n = len(spec.expand())
     except UserError as exc:
         return f"{path.name} — invalid: {exc}"
-    text = f"{path.name} — {spec.name}: {n} runs"
+    text = f"{path.name} — {spec.name}: {count(n, 'run')}"
     return f"{text} — {spec.description}" if spec.description else text
 
 

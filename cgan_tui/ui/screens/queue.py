@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from cgan_tui.formatting import format_eta
+from cgan_tui.formatting import count, format_eta
 from cgan_tui.safe_text import literal, one_line
 from cgan_tui.styles import run_status_style
 from cgan_tui.ui import messages as msg
@@ -221,5 +221,5 @@ class QueueScreen(ReportsWorkerErrors, Screen):
 
     def _enqueued(self, ids: list[int] | None) -> None:
         if ids:
-            self.notify(f"queued {len(ids)} run(s): {', '.join(map(str, ids[:8]))}{' …' if len(ids) > 8 else ''}")
+            self.notify(f"queued {count(len(ids), 'run')}: {', '.join(map(str, ids[:8]))}{' …' if len(ids) > 8 else ''}")
             self.poll()
