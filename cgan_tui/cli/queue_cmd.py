@@ -54,7 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_common(prio)
     prio.set_defaults(func=run_prio)
 
-    requeue = sub.add_parser("requeue", help="put failed/diverged/cancelled runs back (they resume from checkpoints); a queued or running run is refused with the reason")
+    requeue = sub.add_parser("requeue", help="put failed/diverged/cancelled runs back (they resume from checkpoints); "
+                             "a queued or running run is refused with the reason")  # fmt: skip
     requeue.add_argument("run_ids", type=int, nargs="+", metavar="RUN_ID")
     add_common(requeue)
     requeue.set_defaults(func=run_requeue)
