@@ -124,3 +124,37 @@ async def test_marks_hidden_by_the_filter_are_shown_as_such_and_x_clears_them(sn
         await pilot.press("x")
         assert screen.marked == [] and "marked" not in status()
         assert "cleared 4 marks" in [m for _, m in app.notices]
+
+
+async def test_before_the_plugins_load_the_choices_cannot_be_picked_nor_queued(snapshot_db, make_app, registries):
+    """The stand-in select ("plugins loading…") is disabled; a submit then is refused, nothing queued."""
+    import threading
+
+    loaded = threading.Event()
+
+    def slow_plugins():
+        loaded.wait(timeout=300)
+        return registries
+
+    app = make_app(snapshot_db.url, plugin_loader=slow_plugins)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("2")
+            await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen), what="queue screen")
+            await pilot.press("n")
+            await wait_for(pilot, lambda: isinstance(app.screen, NewRunScreen), what="the form")
+            form = app.screen
+            stand_in = form.query_one("#f-loss", Select)
+            assert stand_in.disabled and stand_in.is_blank()
+            await pilot.press("ctrl+s")
+            assert "plugins are still loading" in _error(form) and isinstance(app.screen, NewRunScreen)
+            loaded.set()
+            await wait_for(pilot, lambda: not form.query_one("#f-loss", Select).disabled, what="the real choices")
+            assert form.values()[0] == {"model": "seed000", "loss": "bce", "conditioning": "embedding"}
+    finally:
+        loaded.set()
+    store = open_store(snapshot_db.url)
+    try:
+        assert queries.status_counts(store) == {"completed": 3}
+    finally:
+        store.dispose()
