@@ -21,7 +21,7 @@ async def _open_form(pilot, app) -> NewRunScreen:
     await pilot.press("2")
     await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen), what="queue screen")
     await pilot.press("n")
-    await wait_for(pilot, lambda: isinstance(app.screen, NewRunScreen) and not app.screen.query_one("#f-loss").disabled,
+    await wait_for(pilot, lambda: isinstance(app.screen, NewRunScreen) and app.screen.choices_ready,
                    what="the form's plugin choices")  # fmt: skip
     return app.screen
 
@@ -149,7 +149,7 @@ async def test_before_the_plugins_load_the_choices_cannot_be_picked_nor_queued(s
             await pilot.press("ctrl+s")
             assert "plugins are still loading" in _error(form) and isinstance(app.screen, NewRunScreen)
             loaded.set()
-            await wait_for(pilot, lambda: not form.query_one("#f-loss", Select).disabled, what="the real choices")
+            await wait_for(pilot, lambda: form.choices_ready, what="the real choices")
             assert form.values()[0] == {"model": "seed000", "loss": "bce", "conditioning": "embedding"}
     finally:
         loaded.set()

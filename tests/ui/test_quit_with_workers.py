@@ -50,6 +50,8 @@ async def test_q_asks_esc_stays_and_y_stops_the_workers(snapshot_db, make_app):
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
         question = str(app.screen.query_one("#confirm-question").render())
         assert question.startswith("1 local worker started here is running.") and "esc: stay" in question
+        for part in ("#confirm-question", "#confirm-yes", "#confirm-no", "#confirm-stay"):  # all seen at 80x24
+            assert app.screen.region.contains_region(app.screen.query_one(part).region), part
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen), what="back on the queue")
         assert "not quit: the local workers go on" in [m for _, m in app.notices] and _alive(pid)

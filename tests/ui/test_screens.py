@@ -134,8 +134,7 @@ async def test_enqueue_from_form_appears_in_queue(ui_db, make_app):
         await pilot.press("2")
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen), what="queue")
         await pilot.press("n")
-        await wait_for(pilot, lambda: app.screen.query("#f-loss") and not app.screen.query_one("#f-loss").disabled,
-                       what="the form's plugin choices")  # fmt: skip
+        await wait_for(pilot, lambda: getattr(app.screen, "choices_ready", False), what="the form's plugin choices")
         form = app.screen
         form.query_one("#f-loss").value = "hinge"
         form.query_one("#f-embed_dims").value = "0"

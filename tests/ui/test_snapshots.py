@@ -184,8 +184,7 @@ def test_form_snapshot_80x24(snapshot_db, make_app, stable_registries, snap_comp
         await pilot.press("2")
         await pilot.pause()
         await pilot.press("n")
-        await wait_for(pilot, lambda: app.screen.query("#f-model") and app.registries is not None
-                       and app.screen.query_one("#f-model").value == "seed000", what="form")
+        await wait_for(pilot, lambda: getattr(app.screen, "choices_ready", False), what="form")  # every select filled
         app.screen.query_one("#f-epochs").value = "0"
         app.screen.action_submit()  # the error line must be readable at 80x24
         await wait_for(pilot, lambda: "epochs must be >= 1" in str(app.screen.query_one("#form-error").render()),

@@ -103,6 +103,9 @@ class NewRunScreen(ReportsWorkerErrors, ModalScreen[list]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Queue")]
 
+    choices_ready = False
+    """True once every stand-in select has been swapped for the plugins' names (``_fill``)."""
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="form"):
             with Vertical(id="form-head"):  # docked: the error line stays in sight however far the form scrolls
@@ -143,6 +146,7 @@ class NewRunScreen(ReportsWorkerErrors, ModalScreen[list]):
             else:  # a plugin set without any: said, and refused on submit
                 select = Select([], id=f"f-{name}", prompt=f"no {name} plugin loaded", disabled=True)
             await self.query_one(f"#row-{name}", Horizontal).mount(select)
+        self.choices_ready = True
         self.query_one("#f-model", Select).focus()
 
     def values(self) -> tuple[dict[str, str], dict[str, str]]:
@@ -166,7 +170,7 @@ class NewRunScreen(ReportsWorkerErrors, ModalScreen[list]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
-        if self.app.registries is None:
+        if not self.choices_ready:
             self.set_error("plugins are still loading; try again in a moment")
             return
         picks, fields = self.values()

@@ -38,6 +38,7 @@ from cgan_tui.ui.screens.results_text import (
     EMPTY_HINT,
     backend_note,
     detail_text,
+    move_sort_keys,
     narrow_order,
     status_text,
     swap_backend,
@@ -328,14 +329,11 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         before = {c.key: c.title for c in self.all_columns()}
         self.set_reactive(ResultsScreen.backend, backend)
         self._columns_key = None
-        titles = {c.key: c.title for c in self.all_columns()}
-        moved = [(swap_backend(k, backend, backends), d) for k, d in self.sort_keys]
-        dropped = [before.get(k, k) for (k, _), (new, _) in zip(self.sort_keys, moved, strict=True) if new not in titles]
-        self.set_reactive(ResultsScreen.sort_keys, [(k, d) for k, d in moved if k in titles])
+        keys, said = move_sort_keys(self.sort_keys, backend, backends, before, {c.key: c.title for c in self.all_columns()})
+        self.set_reactive(ResultsScreen.sort_keys, keys)
         self._redraw()
-        if dropped:
-            now = ", ".join(titles[k] for k, _ in self.sort_keys) or "run id"
-            self.notify(f"backend {backend} has no column for {', '.join(dropped)}: sorted by {now} now")
+        if said:
+            self.notify(said)
 
     def action_preset(self) -> None:
         current = PRESET_NAMES.index(self.preset) if self.preset in PRESET_NAMES else -1

@@ -73,6 +73,19 @@ def swap_backend(key: str, backend: str, switchable: tuple[str, ...] | list[str]
     return key
 
 
+def move_sort_keys(sort_keys: list[tuple[str, bool]], backend: str, backends: list[str], before: dict[str, str],
+                   titles: dict[str, str]) -> tuple[list[tuple[str, bool]], str]:  # fmt: skip
+    """The sort keys moved to ``backend`` (``titles``: its columns' key -> title; ``before``: the previous
+    backend's), and a line saying what the table sorts by now when a key has no column there ("" if none)."""
+    moved = [(swap_backend(k, backend, backends), d) for k, d in sort_keys]
+    dropped = [before.get(k, k) for (k, _), (new, _) in zip(sort_keys, moved, strict=True) if new not in titles]
+    kept = [(k, d) for k, d in moved if k in titles]
+    if not dropped:
+        return kept, ""
+    now = ", ".join(titles[k] for k, _ in kept) or "run id"
+    return kept, f"backend {backend} has no column for {', '.join(dropped)}: sorted by {now} now"
+
+
 def backend_note(rows: list[ResultRow], backend: str, missing_weights: list[tuple[str, str]]) -> str:
     """One line when ``backend`` has no values for some of ``rows`` (the models shown): why (weights
     missing, unavailable, never evaluated there) and the commands that fill them; "" when all have some."""
