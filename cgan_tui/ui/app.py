@@ -196,7 +196,7 @@ class CganApp(ReportsWorkerErrors, App):
         question = (
             f"{count(workers, 'local worker')} started here {'is' if workers == 1 else 'are'} running. "
             "y: stop them and quit; their runs go back to the queue and restart from their last checkpoint. "
-            "n: quit and leave them running (they go on without the app; `cgan-tui ls` shows their runs). "
+            "n: quit and leave them running (they go on without the app; `cgan-tui queue ls` shows their runs). "
             "esc: stay here."
         )
         screen = ConfirmScreen(question, yes="Stop them, quit", no="Leave them running, quit", stay="Stay")

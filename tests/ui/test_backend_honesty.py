@@ -23,20 +23,20 @@ def _row(run_id: int, status: str = "completed", **values) -> ResultRow:
 def test_the_backend_line_says_why_and_how():
     with_values = _row(1, **{"fid@inception": 20.0})
     never = _row(2, **{"fid@classifier": 5.0})
-    assert backend_note([with_values], "inception", []) == ""
-    assert backend_note([never], "inception", []) == (
+    assert backend_note([with_values], "inception", list) == ""
+    assert backend_note([never], "inception", list) == (
         "backend inception: no values for the 1 model shown — never evaluated with inception: "
         "`cgan-tui eval 2 --epoch 3 --metrics inception`")  # fmt: skip
     missing = [("torch-fidelity-inception", "`cgan-tui weights fetch torch-fidelity-inception`"), ("x", "pip install x")]
-    line = backend_note([with_values, never, _row(3)], "inception", missing)
+    line = backend_note([with_values, never, _row(3)], "inception", lambda: missing)
     assert line == ("backend inception: no values for 2 of the 3 models shown — weights missing: "
                     "`cgan-tui weights fetch torch-fidelity-inception`; x: pip install x, "
                     "then `cgan-tui eval 2 --epoch 3 --metrics inception` (per model)")  # fmt: skip
     unavailable = _row(4, **{"is@inception": None})
     unavailable.unavailable["is@inception"] = "torch-fidelity-inception weights missing (file.pth; looked in /x); fetch"
     assert "unavailable when evaluated (torch-fidelity-inception weights missing)" in backend_note(
-        [unavailable], "inception", [])
-    assert backend_note([_row(5, status="queued"), _row(6, status="running")], "inception", []) == ""
+        [unavailable], "inception", list)
+    assert backend_note([_row(5, status="queued"), _row(6, status="running")], "inception", list) == ""
 
 
 def test_a_backend_names_the_weight_files_it_needs(registries):

@@ -171,7 +171,7 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         columns = self.visible_columns()
         self.references = reference_ns(self.view, [c.key for c in columns])
         self.table.show(page_rows, columns, self.sort_keys, self.marked, self.references)
-        note = backend_note(self.view, self.backend, self.missing_weights()) if self.loaded else ""
+        note = backend_note(self.view, self.backend, self.missing_weights) if self.loaded else ""
         self.query_one("#results-note", Static).update(literal(note))
         self.query_one("#results-note", Static).display = bool(note)
         self.query_one("#results-status", Static).update(status_text(

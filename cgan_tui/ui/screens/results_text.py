@@ -1,7 +1,9 @@
-"""What the results screen writes around its table: the status line, the detail line, the column order
+"""What the results screen writes around its table: the status line, the backend line, the detail line, the column order
 on a narrow terminal. Pure functions of the screen's state (no widgets), so the screen only wires them."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 
@@ -86,9 +88,10 @@ def move_sort_keys(sort_keys: list[tuple[str, bool]], backend: str, backends: li
     return kept, f"backend {backend} has no column for {', '.join(dropped)}: sorted by {now} now"
 
 
-def backend_note(rows: list[ResultRow], backend: str, missing_weights: list[tuple[str, str]]) -> str:
+def backend_note(rows: list[ResultRow], backend: str, missing_weights: Callable[[], list[tuple[str, str]]]) -> str:
     """One line when ``backend`` has no values for some of ``rows`` (the models shown): why (weights
-    missing, unavailable, never evaluated there) and the commands that fill them; "" when all have some."""
+    missing, unavailable, never evaluated there) and the commands that fill them; "" when all have some.
+    ``missing_weights()``: (name, how to get it) of its files not here, asked only when a model lacks values."""
     suffix = f"@{backend}"
     lacking = [r for r in rows if r.status not in ("queued", "running")  # theirs come as the run goes on
                and not any(v is not None for k, v in r.values.items() if k.endswith(suffix))]  # fmt: skip
@@ -97,6 +100,7 @@ def backend_note(rows: list[ResultRow], backend: str, missing_weights: list[tupl
     first = lacking[0]
     reason = next((why for r in lacking for k, why in r.unavailable.items() if k.endswith(suffix) and why), "")
     evaluate = f"`cgan-tui eval {first.run_id} --epoch {first.epoch} --metrics {backend}`"
+    missing_weights = missing_weights()
     if missing_weights:
         fetch = [name for name, how in missing_weights if how.startswith("`cgan-tui weights fetch ")]
         other = [f"{name}: {how}" for name, how in missing_weights if name not in fetch]
