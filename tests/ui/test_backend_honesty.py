@@ -87,3 +87,35 @@ async def test_b_shows_the_backends_own_columns_and_says_why_it_has_none(tmp_pat
         await pilot.pause()
         assert screen.backend == "classifier" and not note.display
         assert "class_acc@classifier" in [c.key for c in screen.all_columns()]
+
+
+def test_a_plugin_backends_missing_weights_name_their_fetch_command(tmp_path, monkeypatch):
+    """A plugin backend (dinov2-like) is found through the loaded registries, torch-free: its file not
+    here gives the `weights fetch NAME` command (downloadable) or its own how-to (not)."""
+    from cgan_tui.hooks import hookimpl
+    from cgan_tui.plugins import load_plugins
+    from cgan_tui.specs import Backend, BackendWeights
+    from cgan_tui.ui.services import Services
+
+    class ToyBackend:
+        __name__ = "tests.ui.toy_backend"
+
+        @hookimpl
+        def register_backends(self):
+            return [Backend(name="toy", extractor=lambda ctx: None, weights=(
+                BackendWeights(name="toy-net", filename="toy-net.pth", url="https://example.invalid/toy-net.pth"),
+                BackendWeights(name="toy-head", filename="toy-head.pth", how_to_get="copy it from the lab share"),
+            ))]  # fmt: skip
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("CGAN_TUI_WEIGHTS", str(tmp_path / "weights"))
+    registries = load_plugins(extra=[("ui-toy-backend", ToyBackend())])
+    assert [w.name for w in weights.for_backend("toy", registries)] == ["toy-net", "toy-head"]
+    services = Services(None, plugin_loader=lambda: registries)
+    assert services.missing_weights("toy") == [("toy-net", "`cgan-tui weights fetch toy-net`"),
+                                               ("toy-head", "copy it from the lab share")]  # fmt: skip
+    (tmp_path / "weights").mkdir()
+    (tmp_path / "weights" / "toy-net.pth").write_bytes(b"x")
+    assert services.missing_weights("toy") == [("toy-head", "copy it from the lab share")]
+    line = backend_note([_row(7)], "toy", lambda: services.missing_weights("toy"))
+    assert "weights missing: toy-head: copy it from the lab share, then `cgan-tui eval 7 --epoch 3 --metrics toy`" in line
