@@ -187,8 +187,9 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         for i, (title, width) in enumerate(zip(headers, widths, strict=True)):
             table.add_column(title, key="metric" if i == 0 else f"m{i - 1}", width=width)
         for key, cells in body:
-            wraps = any(cell.cell_len > width for cell, width in zip(cells, widths, strict=True))
-            table.add_row(*cells, key=key, height=None if wraps else 1)
+            wraps = [cell.cell_len > width for cell, width in zip(cells, widths, strict=True)]
+            cells = [Text(c.plain.lstrip(), style=c.style) if w else c for c, w in zip(cells, wraps, strict=True)]
+            table.add_row(*cells, key=key, height=None if any(wraps) else 1)  # a wrapped cell: lines align
 
     def significance_key(self, columns) -> str | None:
         """The value the settings are tested on: the backend's combined score, else its FID."""
