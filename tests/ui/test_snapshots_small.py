@@ -313,3 +313,50 @@ def test_help_small(snapshot_db, make_app, registries, stable_registries, snap_c
     assert snap_compare(app, terminal_size=size, run_before=ready)
     assert seen["fits"], "the help panel scrolls: some keys are off-screen"
     assert_shows(seen["text"], *(what for _, what, _ in seen["keys"]))
+
+
+def test_compare_columns_fit_four_models_at_70_and_80_columns():
+    """Four models' numbers keep their full width at 70 and 80 columns; only names and test rows wrap."""
+    from rich.text import Text
+
+    from cgan_tui.ui.screens.compare import column_widths
+
+    headers = [Text("metric @ e30"), *(Text(f"r{i} WGAN_GP_SN_32") for i in range(4))]
+    numbers = [("fid", [Text("FID inc ↓"), *(Text("★ 126.04·10k*") for _ in range(4))])]
+    tests = [("pair-1", [Text("p Welch/Holm vs r1"), *(Text("  untested: n 10k vs 2k") for _ in range(4))])]
+    for width, whole in ((80, "★ 126.04·10k*"), (70, "★ 126.04")):  # at 70 the n wraps below its value
+        available = width - 3
+        widths = column_widths(headers, numbers + tests, available, numbers=1)
+        assert sum(w + 2 for w in widths) <= available
+        assert all(w >= len(whole) for w in widths[1:])
+
+
+@pytest.mark.parametrize("size", [(70, 20)], ids=["70x20"])
+async def test_modals_fit_70x20(snapshot_db, make_app, size):
+    """The column chooser, the note form and the bad-database message stay inside a 70x20 terminal."""
+    from cgan_tui.ui.screens.message import MessageScreen
+
+    app = make_app(snapshot_db.url)
+    async with app.run_test(size=size) as pilot:
+
+        def inside(selector: str) -> bool:
+            region = app.screen.query_one(selector).region
+            return region.x >= 0 and region.right <= size[0] and region.bottom <= size[1] and region.width > 0
+
+        await _results(pilot)
+        await pilot.press("k")
+        await wait_for(pilot, lambda: bool(app.screen.query("#columns-box")), what="column chooser")
+        await pilot.pause(0.1)
+        assert inside("#columns-box")
+        await pilot.press("escape")
+        await _detail(pilot, snapshot_db.run_ids[0])
+        await pilot.press("n")
+        await wait_for(pilot, lambda: bool(app.screen.query("#labels-box")), what="note form")
+        await pilot.pause(0.1)
+        assert inside("#labels-box")
+        await pilot.press("escape")
+        app.push_screen(MessageScreen("x" * 300))
+        await wait_for(pilot, lambda: isinstance(app.screen, MessageScreen), what="message")
+        await pilot.pause(0.1)
+        assert inside("#message-box")
+        assert_shows(visible_text(app), "cgan-tui cannot use this database", "Nothing was changed")

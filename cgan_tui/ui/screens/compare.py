@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from cgan_tui import stats
-from cgan_tui.formatting import cell_text
+from cgan_tui.formatting import N_SEPARATOR, cell_text
 from cgan_tui.grid_tiles import GridImage
 from cgan_tui.results import ResultRow, columns_for, hidden_by_default
 from cgan_tui.results.config_diff import config_diff
@@ -66,12 +66,20 @@ class Body(VerticalScroll, inherit_bindings=False):
 def column_widths(headers: list[Text], body: list[tuple[str, list[Text]]], available: int, numbers: int) -> list[int]:
     """Content widths (a cell adds 2 of padding) that fit ``available`` columns: each model's number
     cells (the first ``numbers`` rows) keep their full width, the metric names take what is left (at
-    least 10), the test rows' longer texts wrap inside their column."""
+    least 10), the test rows' longer texts wrap inside their column. Where even that is too wide (4
+    models, 70 columns, n = 10k) the numbers keep their value's width and wrap before their ``·n``."""
     natural = [max([h.cell_len, *(cells[i].cell_len for _, cells in body)]) for i, h in enumerate(headers)]
-    need = [max([8, *(cells[i].cell_len for _, cells in body[:numbers])]) for i in range(1, len(headers))]
-    name = max(10, min(natural[0], available - sum(n + 2 for n in need) - 2))
-    share = (available - name - 2) // max(len(need), 1) - 2
-    return [name, *(min(natural[i + 1], max(n, share)) for i, n in enumerate(need))]
+
+    def plan(width) -> list[int]:
+        need = [max([8, *(width(cells[i]) for _, cells in body[:numbers])]) for i in range(1, len(headers))]
+        name = max(10, min(natural[0], available - sum(n + 2 for n in need) - 2))
+        share = (available - name - 2) // max(len(need), 1) - 2
+        return [name, *(min(natural[i + 1], max(n, share)) for i, n in enumerate(need))]
+
+    widths = plan(lambda cell: cell.cell_len)
+    if sum(w + 2 for w in widths) <= available:
+        return widths
+    return plan(lambda cell: Text(cell.plain.partition(N_SEPARATOR)[0]).cell_len)
 
 
 class CompareScreen(ReportsWorkerErrors, Screen):
@@ -188,7 +196,7 @@ class CompareScreen(ReportsWorkerErrors, Screen):
             table.add_column(title, key="metric" if i == 0 else f"m{i - 1}", width=width)
         for key, cells in body:
             wraps = [cell.cell_len > width for cell, width in zip(cells, widths, strict=True)]
-            cells = [Text(c.plain.lstrip(), style=c.style) if w else c for c, w in zip(cells, wraps, strict=True)]
+            cells = [_wrappable(c) if w else c for c, w in zip(cells, wraps, strict=True)]
             table.add_row(*cells, key=key, height=None if any(wraps) else 1)  # a wrapped cell: lines align
 
     def significance_key(self, columns) -> str | None:
@@ -309,6 +317,12 @@ class CompareScreen(ReportsWorkerErrors, Screen):
                 grid.first_class = label
             self.query_one(EpochSlider).select(epoch)
             self._fetch(epoch)
+
+
+def _wrappable(cell: Text) -> Text:
+    """A cell wider than its column: no alignment padding (its lines line up), and a break before
+    the ``·n`` of a number (``★ 126.04`` over ``·10k``) rather than inside it."""
+    return Text(cell.plain.lstrip().replace(N_SEPARATOR, " " + N_SEPARATOR), style=cell.style)
 
 
 def _name(row: ResultRow) -> str:
