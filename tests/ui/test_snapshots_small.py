@@ -360,3 +360,29 @@ async def test_modals_fit_70x20(snapshot_db, make_app, size):
         await pilot.pause(0.1)
         assert inside("#message-box")
         assert_shows(visible_text(app), "cgan-tui cannot use this database", "Nothing was changed")
+
+
+@SIZES
+async def test_aggregate_setting_tests_fit(tmp_path, make_app, registries, size):
+    """Grouped by setting, the pair table's p-values and g are on screen without sideways scrolling:
+    the long setting names wrap inside their columns instead."""
+    from cgan_tui.ui.screens.aggregate import AggregateScreen
+
+    from .test_screens import seeds_db
+
+    url, rows = seeds_db(tmp_path, registries)
+    app = make_app(url)
+    async with app.run_test(size=size) as pilot:
+        await _results(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AggregateScreen), what="aggregate")
+        while "by setting" not in str(app.screen.query_one("#aggregate-title").render()):
+            await pilot.press("g")
+        await wait_for(pilot, lambda: app.screen.query_one("#aggregate-pairs").row_count == 1, what="pair row")
+        await pilot.pause(0.2)
+        for selector in ("#aggregate-table", "#aggregate-pairs"):
+            table = app.screen.query_one(selector)
+            assert table.virtual_size.width <= table.size.width, f"{selector} scrolls sideways"
+        pair = [str(c) for c in app.screen.query_one("#aggregate-pairs").get_row_at(0)]
+        text = visible_text(app)
+        assert_shows(text, "by setting", *(cell for cell in pair[2:] if cell))  # seeds, mean A − B, g, p, p, *
