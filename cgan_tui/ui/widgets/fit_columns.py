@@ -38,11 +38,11 @@ def fill_fitted(table: DataTable, headers: Sequence[str | Text], rows: Sequence[
     """``table.add_column`` + ``add_row`` for each row, with explicit widths from ``fit_widths`` (auto
     widths are measured on idle and can lag a refill)."""
     head = [h if isinstance(h, Text) else Text(h) for h in headers]
-    body = [[c if isinstance(c, Text) else Text(c) for c in row] for row in rows]
-    widths = fit_widths(head, body, available, flexible)
+    measured = [[c if isinstance(c, Text) else Text(c) for c in row] for row in rows]
+    widths = fit_widths(head, measured, available, flexible)
     table.header_height = 2 if any(h.cell_len > w for h, w in zip(head, widths, strict=True)) else 1
     for h, w in zip(head, widths, strict=True):
         table.add_column(h, width=w)
-    for row in body:
-        wraps = any(c.cell_len > w for c, w in zip(row, widths, strict=True))
+    for row, texts in zip(rows, measured, strict=True):  # the cells as given: a str stays a str
+        wraps = any(c.cell_len > w for c, w in zip(texts, widths, strict=True))
         table.add_row(*row, height=None if wraps else 1)
