@@ -154,6 +154,7 @@ class CompareScreen(ReportsWorkerErrors, Screen):
 
     def on_resize(self) -> None:
         self.set_class(self.size.height < 40, "-short")  # one class row per grid
+        self.set_class(self.size.width < 21 * len(self.rows), "-tight")  # 4 grids at 80 columns: no gaps
         self._fill_table()  # the columns share the new width
 
     def action_scroll_body(self, where: str) -> None:
