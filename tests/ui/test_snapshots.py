@@ -128,36 +128,8 @@ def test_rate_snapshot(snapshot_db, make_app, stable_registries, snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=ready)
 
 
-# ------------------------------------------------------------------- 80x24: the smallest usual terminal
-
-SMALL = (80, 24)
-
-
-def test_results_snapshot_80x24(snapshot_db, make_app, stable_registries, snap_compare):
-    app = make_app(snapshot_db.url, plugin_loader=lambda: stable_registries)
-
-    async def ready(pilot):
-        await wait_for(pilot, lambda: results_loaded(app), what="results")
-        await pilot.press("f")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=SMALL, run_before=ready)
-
-
-def test_detail_snapshot_80x24(snapshot_db, make_app, stable_registries, snap_compare):
-    app = make_app(snapshot_db.url, plugin_loader=lambda: stable_registries)
-
-    async def ready(pilot):
-        await wait_for(pilot, lambda: results_loaded(app), what="results")
-        app.push_screen(RunDetailScreen(snapshot_db.run_ids[0], 2))
-        await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None
-                       and app.screen.query_one("SampleGrid").png is not None, what="detail")
-        await pilot.pause(0.2)
-
-    assert snap_compare(app, terminal_size=SMALL, run_before=ready)
-
-
-def test_compare_snapshot_80x24(snapshot_db, make_app, stable_registries, snap_compare):
+def test_compare_snapshot(snapshot_db, make_app, stable_registries, snap_compare):
+    """A wide terminal: two classes a grid, the loss chart beside the metrics table."""
     from cgan_tui.ui.screens.compare import CompareScreen
 
     app = make_app(snapshot_db.url, plugin_loader=lambda: stable_registries)
@@ -165,31 +137,12 @@ def test_compare_snapshot_80x24(snapshot_db, make_app, stable_registries, snap_c
     async def ready(pilot):
         await wait_for(pilot, lambda: results_loaded(app), what="results")
         by_key = {(r.run_id, r.epoch): r for r in app.screen.rows}
-        a, b = snapshot_db.run_ids[:2]
-        app.push_screen(CompareScreen([by_key[(a, 2)], by_key[(b, 2)]], "inception", app.screen.rows))
+        app.push_screen(CompareScreen([by_key[(r, 2)] for r in snapshot_db.run_ids], "inception", app.screen.rows))
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.epoch == 2
-                       and len(app.screen.query("SampleGrid")) == 2
                        and all(g.png is not None for g in app.screen.query("SampleGrid")), what="compare grids")
-        app.screen.query_one("#compare-table").focus()  # the metrics: the screen scrolls to them
         await pilot.pause(0.2)
 
-    assert snap_compare(app, terminal_size=SMALL, run_before=ready)
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)
 
 
-def test_form_snapshot_80x24(snapshot_db, make_app, stable_registries, snap_compare):
-    app = make_app(snapshot_db.url, plugin_loader=lambda: stable_registries)
-
-    async def ready(pilot):
-        await wait_for(pilot, lambda: results_loaded(app), what="results")
-        await pilot.press("2")
-        await pilot.pause()
-        await pilot.press("n")
-        await wait_for(pilot, lambda: getattr(app.screen, "choices_ready", False), what="form")  # every select filled
-        app.screen.query_one("#f-epochs").value = "0"
-        app.screen.action_submit()  # the error line must be readable at 80x24
-        await wait_for(pilot, lambda: "epochs must be >= 1" in str(app.screen.query_one("#form-error").render()),
-                       what="form error")
-        app.screen.query_one("#submit").focus()
-        await pilot.pause(0.2)
-
-    assert snap_compare(app, terminal_size=SMALL, run_before=ready)
+# 80x24 and 70x20: tests/ui/test_snapshots_small.py

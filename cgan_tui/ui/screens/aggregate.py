@@ -14,6 +14,7 @@ from cgan_tui.formatting import compact_n
 from cgan_tui.results import MISSING, Column, ResultRow, aggregate, format_value
 from cgan_tui.results.sample_n import mixed_n_message
 from cgan_tui.safe_text import literal, one_line
+from cgan_tui.ui.widgets.fit_columns import fill_fitted
 
 GROUPS = ("loss", "embed_dim", "conditioning", "model", "epoch", "setting")
 """``setting`` pools the seeds of one config (``cgan_tui.stats``): its interval is the seed-to-seed one."""
@@ -68,13 +69,15 @@ class AggregateScreen(Screen):
             f"{'lower' if col.better == 'lower' else 'higher' if col.better == 'higher' else 'no'} is better)"
             + (f" — {mixed}" if mixed else "")
         ))
-        table.add_columns(group, "at n", "models", "runs", "mean ± 95% CI", "std", "best")
+        body = []
         for agg in aggregate(self.rows, group, col.key, col.better):
             mean = format_value(agg.mean, col.key)
             spread = f" ± {format_value(agg.ci, col.key)}" if agg.ci is not None else ""
             at_n = compact_n(agg.sample_n) if agg.sample_n else MISSING
-            table.add_row(literal(one_line(agg.group)), at_n, str(agg.n), str(agg.runs), mean + spread,
-                          format_value(agg.std, col.key), format_value(agg.best, col.key))
+            body.append([literal(one_line(agg.group)), at_n, str(agg.n), str(agg.runs), mean + spread,
+                         format_value(agg.std, col.key), format_value(agg.best, col.key)])  # fmt: skip
+        headers = [group, "at n", "models", "runs", "mean ± 95% CI", "std", "best"]
+        fill_fitted(table, headers, body, self.size.width - 2)  # the group names wrap, never the numbers
         if group == "setting":
             self._draw_tests(col.key)
 
@@ -83,9 +86,11 @@ class AggregateScreen(Screen):
         pairs = stats.setting_tests(self.rows, key)
         self.query_one("#aggregate-tests", Static).update(literal(stats.pairs_caption(key, pairs)))
         table = self.query_one("#aggregate-pairs", DataTable)
-        table.add_columns(*stats.PAIR_HEADERS)
-        for pair in pairs:
-            table.add_row(*(literal(one_line(t)) for t in stats.pair_texts(pair)))
+        body = [[literal(one_line(t)) for t in stats.pair_texts(pair)] for pair in pairs]
+        fill_fitted(table, stats.PAIR_HEADERS, body, self.size.width - 2, flexible=(0, 1))  # setting A, B wrap
+
+    def on_resize(self) -> None:
+        self._draw()  # the columns fit the new width
 
     def action_group(self) -> None:
         self.group_index = (self.group_index + 1) % len(GROUPS)

@@ -2,7 +2,11 @@
 and their loss curves overlaid.
 
 One epoch at a time: the slider's epoch is the grids' epoch, the metrics' epoch (each run's model at
-that epoch, ``—`` where it has none) and the title's; it starts at the first marked model's epoch."""
+that epoch, ``—`` where it has none) and the title's; it starts at the first marked model's epoch.
+
+80x24 first: the screen opens at its top (title, captions, grids, slider), the metrics table below fits
+the terminal's width with every marked model as a column (long cells wrap inside the column, never
+scroll by character), and PageUp/PageDown/Home/End scroll the screen, whatever has focus."""
 
 from __future__ import annotations
 
@@ -12,12 +16,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from cgan_tui import stats
-from cgan_tui.formatting import cell_text
+from cgan_tui.formatting import N_SEPARATOR, cell_text
 from cgan_tui.grid_tiles import GridImage
 from cgan_tui.results import ResultRow, columns_for, hidden_by_default
 from cgan_tui.results.config_diff import config_diff
@@ -55,10 +59,34 @@ def best_per_row(rows: list[ResultRow | None], key: str, better: str | None) -> 
     return {i for i, v in present if v == target}
 
 
+class Body(VerticalScroll, inherit_bindings=False):
+    """The scrolling body without its own arrow keys: ↑↓ stay the screen's (classes)."""
+
+
+def column_widths(headers: list[Text], body: list[tuple[str, list[Text]]], available: int, numbers: int) -> list[int]:
+    """Content widths (a cell adds 2 of padding) that fit ``available`` columns: each model's number
+    cells (the first ``numbers`` rows) keep their full width, the metric names take what is left (at
+    least 10), the test rows' longer texts wrap inside their column. Where even that is too wide (4
+    models, 70 columns, n = 10k) the numbers keep their value's width and wrap before their ``·n``."""
+    natural = [max([h.cell_len, *(cells[i].cell_len for _, cells in body)]) for i, h in enumerate(headers)]
+
+    def plan(width) -> list[int]:
+        need = [max([8, *(width(cells[i]) for _, cells in body[:numbers])]) for i in range(1, len(headers))]
+        name = max(10, min(natural[0], available - sum(n + 2 for n in need) - 2))
+        share = (available - name - 2) // max(len(need), 1) - 2
+        return [name, *(min(natural[i + 1], max(n, share)) for i, n in enumerate(need))]
+
+    widths = plan(lambda cell: cell.cell_len)
+    if sum(w + 2 for w in widths) <= available:
+        return widths
+    return plan(lambda cell: Text(cell.plain.partition(N_SEPARATOR)[0]).cell_len)
+
+
 class CompareScreen(ReportsWorkerErrors, Screen):
     """``rows`` are the marked models; ``all_rows`` every model (to find each run's model at the
     slider's epoch); the slider moves grids, metrics and title to the same epoch."""
 
+    AUTO_FOCUS = ""  # on_mount focuses the slider without scrolling to it
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("left", "epoch(-1)", "Epoch", key_display="←→"),
@@ -68,6 +96,11 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),
         Binding("right_square_bracket", "samples(1)", "Samples", show=False),
         Binding("z", "zoom", "Zoom"),
+        # priority: the focused slider/table would take these keys (Home moved the epoch)
+        Binding("pageup", "scroll_body('page_up')", "Scroll", show=False, priority=True),
+        Binding("pagedown", "scroll_body('page_down')", "Scroll", show=False, priority=True),
+        Binding("home", "scroll_body('home')", "Scroll", show=False, priority=True),
+        Binding("end", "scroll_body('end')", "Scroll", show=False, priority=True),
     ]
 
     def __init__(
@@ -100,23 +133,34 @@ class CompareScreen(ReportsWorkerErrors, Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(self.title_text(), classes="screen-title", id="compare-title")
-        yield Static("differs: loading…", id="compare-differs")  # the config fields that differ, first
-        with Horizontal(id="compare-grids"):
-            for i in range(len(self.rows)):
-                with Vertical(classes="compare-col"):
-                    yield SampleGrid(self.app.services.image_renderer, id=f"compare-grid-{i}")
-        yield EpochSlider(id="compare-slider")
-        with Horizontal(id="compare-bottom"):
-            yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
-            yield Curves("G loss", id="compare-plot")
-        yield Static(Text(self.app.services.image_footer), classes="renderer-line")
+        with Body(id="compare-body", can_focus=False):
+            yield Static(self.title_text(), classes="screen-title", id="compare-title")
+            yield Static("differs: loading…", id="compare-differs")  # the config fields that differ, first
+            with Horizontal(id="compare-grids"):
+                for i in range(len(self.rows)):
+                    with Vertical(classes="compare-col"):
+                        yield SampleGrid(self.app.services.image_renderer, id=f"compare-grid-{i}")
+            yield EpochSlider(id="compare-slider")
+            with Horizontal(id="compare-bottom"):
+                yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
+                yield Curves("G loss", id="compare-plot")
+            yield Static(Text(self.app.services.image_footer), classes="renderer-line")
         yield Footer()
 
     def on_mount(self) -> None:
-        self._fill_table()
-        self.query_one(EpochSlider).focus()
+        self.on_resize()
+        self.query_one(EpochSlider).focus(scroll_visible=False)  # the screen opens at its title
         self._load()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < 40, "-short")  # one class row per grid
+        self.set_class(self.size.width < 21 * len(self.rows), "-tight")  # 4 grids at 80 columns: no gaps
+        self._fill_table()  # the columns share the new width
+
+    def action_scroll_body(self, where: str) -> None:
+        body = self.query_one("#compare-body", Body)
+        {"page_up": body.scroll_page_up, "page_down": body.scroll_page_down,
+         "home": body.scroll_home, "end": body.scroll_end}[where](animate=False)  # fmt: skip
 
     def _fill_table(self) -> None:
         """The metrics of every compared run's model at the current epoch."""
@@ -140,16 +184,21 @@ class CompareScreen(ReportsWorkerErrors, Screen):
                 cells.append(Text(f"{BEST} {text}", style="bold green") if i in best else Text(f"  {text}"))
             arrow = {"lower": " ↓", "higher": " ↑"}.get(col.better or "", "")
             body.append((col.key, [literal(one_line(col.title + arrow)), *cells]))
-        body.extend(self._setting_tests(models, columns))
+        tests = self._setting_tests(models, columns)
+        body.extend(tests)
         if not present:
             body.append(("none", [Text("no evaluated model at this epoch"), *(Text("  —") for _ in self.rows)]))
-        headers = [literal(f"metric @ e{self.epoch}"), *(literal(one_line(f"{_name(row)} r{row.run_id}")) for row in self.rows)]
+        headers = [literal(f"metric @ e{self.epoch}"), *(literal(one_line(f"r{row.run_id} {_name(row)}")) for row in self.rows)]
         # explicit widths, as in ResultsTable: auto widths are measured on idle and can lag a refill
-        for i, title in enumerate(headers):
-            width = max([title.cell_len, *(cells[i].cell_len for _, cells in body)])
+        widths = column_widths(headers, body, self.size.width - 3, numbers=len(body) - len(tests))
+        self.set_class(sum(w + 2 for w in widths) + 40 > self.size.width, "-stacked")  # the chart below
+        table.header_height = 2 if any(h.cell_len > w for h, w in zip(headers, widths, strict=True)) else 1
+        for i, (title, width) in enumerate(zip(headers, widths, strict=True)):
             table.add_column(title, key="metric" if i == 0 else f"m{i - 1}", width=width)
         for key, cells in body:
-            table.add_row(*cells, key=key)
+            wraps = [cell.cell_len > width for cell, width in zip(cells, widths, strict=True)]
+            cells = [_wrappable(c) if w else c for c, w in zip(cells, wraps, strict=True)]
+            table.add_row(*cells, key=key, height=None if any(wraps) else 1)  # a wrapped cell: lines align
 
     def significance_key(self, columns) -> str | None:
         """The value the settings are tested on: the backend's combined score, else its FID."""
@@ -269,6 +318,12 @@ class CompareScreen(ReportsWorkerErrors, Screen):
                 grid.first_class = label
             self.query_one(EpochSlider).select(epoch)
             self._fetch(epoch)
+
+
+def _wrappable(cell: Text) -> Text:
+    """A cell wider than its column: no alignment padding (its lines line up), and a break before
+    the ``·n`` of a number (``★ 126.04`` over ``·10k``) rather than inside it."""
+    return Text(cell.plain.lstrip().replace(N_SEPARATOR, " " + N_SEPARATOR), style=cell.style)
 
 
 def _name(row: ResultRow) -> str:

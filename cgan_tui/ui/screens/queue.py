@@ -32,7 +32,7 @@ class QueueScreen(ReportsWorkerErrors, Screen):
         Binding("g", "load_grid", "Load grid"),
         Binding("w", "start_workers", "Start worker"),
         Binding("W", "stop_workers", "Stop workers"),
-        Binding("x", "cancel", "Cancel run"),
+        Binding("x", "cancel", "Cancel"),
         Binding("plus,equals_sign", "priority(1)", "Prio +", show=False),
         Binding("minus", "priority(-1)", "Prio -", show=False),
         Binding("u", "requeue", "Requeue id", show=False),

@@ -65,11 +65,11 @@ class RateScreen(ReportsWorkerErrors, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(literal(one_line(f"rate run {self.run_id} epoch {self.epoch} {self.label}")), classes="screen-title")
-        yield ClassRow(self.app.services.image_renderer, id="rate-row")
         body = VerticalScroll(id="rate-body")
         body.can_focus = False  # its arrow-key scrolling would shadow the criterion/class keys
-        with body:
+        with body:  # above the picture: at 80x24 or 70x20 the criteria stay whole, the picture's foot is cut
             yield Static("", id="rate-criteria")
+        yield ClassRow(self.app.services.image_renderer, id="rate-row")
         yield Static(Text(self.app.services.image_footer), classes="renderer-line")
         yield Footer()
 
@@ -127,7 +127,7 @@ class RateScreen(ReportsWorkerErrors, Screen):
             else:
                 text.append(f"  {HELP.get(criterion, '')}\n", style="dim")
         done = sum(1 for c in RATING_CRITERIA if c in self.values)
-        text.append(f"{done}/{len(RATING_CRITERIA)} rated; the final score needs all four.\n", style="italic")
+        text.append(f"{done}/{len(RATING_CRITERIA)} rated; the final score needs all four.", style="italic")
         self.query_one("#rate-criteria", Static).update(text)
 
     def action_criterion(self, delta: int) -> None:
