@@ -1,0 +1,101 @@
+"""What a chart shows, as pure functions: EMA smoothing, the log-scale check, y ticks, the one-line
+summary a chart gives when it has no room and the curves compare can overlay. The ``Curves`` widget draws their results; tests call them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from cgan_tui.results.sample_n import metric_series
+
+SMOOTHING: tuple[float, ...] = (0.0, 0.6, 0.9, 0.99)
+"""The EMA weights the smoothing key cycles through (0: off)."""
+MIN_ROWS, MIN_COLUMNS = 8, 30
+"""Below this a chart is unreadable (plotext draws too few y rows to place its ticks right, and at one
+row it labels the axis upside down): the widget shows ``summary_line`` instead."""
+
+
+def ema(values: Sequence[float], weight: float) -> list[float]:
+    """Exponential moving average with TensorBoard's start-up debiasing (the first points are not pulled
+    towards 0); ``weight`` 0 returns the values. Non-finite values are passed through and skipped."""
+    if weight <= 0:
+        return list(values)
+    out, state, seen = [], 0.0, 0
+    for value in values:
+        if not math.isfinite(value):
+            out.append(value)
+            continue
+        seen += 1
+        state = weight * state + (1 - weight) * value
+        out.append(state / (1 - weight**seen))
+    return out
+
+
+def log_refusal(series: Mapping[str, Sequence[float]]) -> str | None:
+    """Why a log y axis cannot show ``series`` (a value at or below 0, as WGAN losses are), else None."""
+    bad = sorted(name for name, ys in series.items() if any(math.isfinite(y) and y <= 0 for y in ys))
+    if bad:
+        return f"log y off: {', '.join(bad)} has values <= 0"
+    return None
+
+
+def smoothing_label(weight: float) -> str:
+    return f"EMA {weight:g}" if weight > 0 else ""
+
+
+def y_ticks(low: float, high: float, rows: int, log: bool = False) -> tuple[list[float], list[str]]:
+    """Tick positions (in plotted units: log10 of the value when ``log``) and their labels, low to high,
+    about one tick every two rows; the labels are the values themselves (``1e-3`` on a log axis)."""
+    count = max(2, min(6, rows // 2))
+    if high <= low:
+        high = low + (abs(low) or 1.0) * 0.1
+    ticks = [low + (high - low) * i / (count - 1) for i in range(count)]
+    return ticks, [_number(10**t if log else t) for t in ticks]
+
+
+def _number(value: float) -> str:
+    if value == 0:
+        return "0"
+    magnitude = abs(value)
+    if magnitude >= 1e4 or magnitude < 1e-2:
+        return f"{value:.1e}"
+    return f"{value:.3g}" if magnitude < 100 else f"{value:.0f}"
+
+
+def summary_line(series: Mapping[str, Sequence[float]]) -> str:
+    """``G 1.23 → 0.87 (min 0.80) · D 0.45 → 0.61 (min 0.40)``: first → last and the minimum of each."""
+    parts = []
+    for name, ys in series.items():
+        finite = [y for y in ys if math.isfinite(y)]
+        if finite:
+            parts.append(f"{name} {_number(finite[0])} → {_number(finite[-1])} (min {_number(min(finite))})")
+    return " · ".join(parts) or "no data yet"
+
+
+def overlays(steps: dict[int, dict], epochs: dict[int, list], metrics: list, run_ids: list[int]
+             ) -> dict[str, dict[int, tuple[list[float], list[float]]]]:
+    """Title -> run id -> (x in epochs, y): each step-level value (``g_loss per step``), a run without
+    step curves falling back to its per-epoch value, then every per-epoch metric (``fid@inception``)."""
+    out: dict[str, dict[int, tuple[list[float], list[float]]]] = {}
+    names = list(dict.fromkeys([*(n for i in run_ids for n in sorted(steps.get(i, {}))),
+                                *(("g_loss", "d_loss") if any(epochs.values()) else ())]))  # fmt: skip
+    for name in names:
+        by_run = {}
+        for i in run_ids:
+            curve = steps.get(i, {}).get(name)
+            if curve is not None:
+                by_run[i] = (curve.epochs, curve.values)
+            else:
+                rows = [(e.epoch, e.losses.get(name, getattr(e, name, None))) for e in epochs.get(i, [])]
+                points = [(x, y) for x, y in rows if y is not None]
+                if points:
+                    by_run[i] = ([x for x, _ in points], [y for _, y in points])
+        if by_run:
+            out[f"{name} per {'step' if any(name in steps.get(i, {}) for i in run_ids) else 'epoch'}"] = by_run
+    by_id: dict[int, list] = {}
+    for row in metrics:
+        by_id.setdefault(row.run_id, []).append(row)
+    per_run = {i: metric_series(by_id.get(i, [])) for i in run_ids}
+    for key in sorted({k for series in per_run.values() for k in series}):
+        out[key] = {i: (sorted(s[key]), [s[key][e] for e in sorted(s[key])]) for i, s in per_run.items() if key in s}
+    return out
