@@ -62,14 +62,34 @@ def _number(value: float) -> str:
     return f"{value:.3g}" if magnitude < 100 else f"{value:.0f}"
 
 
-def summary_line(series: Mapping[str, Sequence[float]]) -> str:
-    """``G 1.23 → 0.87 (min 0.80) · D 0.45 → 0.61 (min 0.40)``: first → last and the minimum of each."""
+def summary_parts(series: Mapping[str, Sequence[float]]) -> list[str]:
+    """``G 1.23 → 0.87 (min 0.8)`` for each series: first → last and the minimum."""
     parts = []
     for name, ys in series.items():
         finite = [y for y in ys if math.isfinite(y)]
         if finite:
             parts.append(f"{name} {_number(finite[0])} → {_number(finite[-1])} (min {_number(min(finite))})")
-    return " · ".join(parts) or "no data yet"
+    return parts
+
+
+def summary_line(series: Mapping[str, Sequence[float]]) -> str:
+    """``G 1.23 → 0.87 (min 0.8) · D 0.45 → 0.61 (min 0.4)``: what a chart with no room shows."""
+    return " · ".join(summary_parts(series)) or "no data yet"
+
+
+def summary_text(title: str, series: Mapping[str, Sequence[float]], width: int, rows: int) -> str:
+    """The summary in ``rows`` lines of ``width``: the title, then a line per series when they fit, else
+    everything on as few lines as there are (each cut with ``…``)."""
+    parts = summary_parts(series) or ["no data yet"]
+    if not summary_parts(series) and rows <= 2:
+        return _cut(f"{title}: no data yet", width)
+    lines = [title, *parts] if len(parts) + 1 <= rows else [f"{title}: {' · '.join(parts)}"] if rows <= 1 else [
+        title, " · ".join(parts)]  # fmt: skip
+    return "\n".join(_cut(line, width) for line in lines[: max(1, rows)])
+
+
+def _cut(line: str, width: int) -> str:
+    return line if len(line) <= width else line[: max(0, width - 1)] + "…"
 
 
 def overlays(steps: dict[int, dict], epochs: dict[int, list], metrics: list, run_ids: list[int]

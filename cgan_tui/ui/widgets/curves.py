@@ -35,8 +35,9 @@ class Curves(Vertical):
     DEFAULT_CSS = """
     Curves { height: 1fr; width: 1fr; }
     Curves > PlotextPlot { height: 1fr; }
+    Curves > .curves-title { height: 1; padding: 0 1; text-style: bold; }
     Curves > .curves-legend { height: auto; max-height: 2; padding: 0 1; }
-    Curves > .curves-summary { height: 1; padding: 0 1; display: none; }
+    Curves > .curves-summary { height: auto; padding: 0 1; display: none; }
     """
 
     def __init__(self, title: str = "", **kwargs) -> None:
@@ -51,6 +52,7 @@ class Curves(Vertical):
         self.compact = False
 
     def compose(self) -> ComposeResult:
+        yield Static("", classes="curves-title")  # not plotext's title: that one vanishes when too long
         yield PlotextPlot()
         yield Static("", classes="curves-legend")
         yield Static("", classes="curves-summary")
@@ -115,35 +117,33 @@ class Curves(Vertical):
         if not self.is_mounted:
             return
         chart = self.query_one(PlotextPlot)
+        heading = self.query_one(".curves-title", Static)
         legend = self.query_one(".curves-legend", Static)
         summary = self.query_one(".curves-summary", Static)
         points = self._points()
         title, log = self._title(points)
         self.shown_title = title
         width, height = self.size
-        self.compact = bool(width and height) and (height < curve_math.MIN_ROWS or width < curve_math.MIN_COLUMNS)
-        chart.display = legend.display = not self.compact
+        small = bool(width and height) and (height < curve_math.MIN_ROWS or width < curve_math.MIN_COLUMNS)
+        self.compact = small or not points  # nothing to draw: the line says so instead of empty axes
+        chart.display = legend.display = heading.display = not self.compact
         summary.display = self.compact
         if self.compact:
-            line = f"{title}: {curve_math.summary_line({k: ys for k, (_, ys) in points.items()})}"
-            summary.update(literal(line if len(line) <= width - 2 else line[: max(0, width - 3)] + "…"))
+            series = {k: ys for k, (_, ys) in points.items()}
+            summary.update(literal(curve_math.summary_text(title, series, max(1, width - 2), max(1, height))))
             return
         legend.update(_legend(list(points)))
+        heading.update(literal(title if len(title) <= width - 2 else title[: max(0, width - 3)] + "…"))
         plt = chart.plt
         plt.clear_data()
         plt.clear_figure()
-        if not points:
-            plt.title(f"{self.title_text}: no data yet")
-            chart.refresh()
-            return
-        plt.title(title)
         plt.xlabel(self.xlabel)
         xs_all = sorted({x for xs, _ in points.values() for x in xs})
         plt.xticks(*_x_ticks(xs_all))
         transformed = {k: (xs, [math.log10(y) for y in ys] if log else ys) for k, (xs, ys) in points.items()}
         low = min(min(ys) for _, ys in transformed.values())
         high = max(max(ys) for _, ys in transformed.values())
-        ticks, labels = curve_math.y_ticks(low, high, max(1, chart.size.height - 4), log)
+        ticks, labels = curve_math.y_ticks(low, high, max(1, chart.size.height - 3), log)
         plt.ylim(ticks[0], ticks[-1])
         plt.yticks(ticks, labels)
         for i, (xs, ys) in enumerate(transformed.values()):
