@@ -69,7 +69,7 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         Binding("left_square_bracket", "samples(-1)", "Samples", key_display="[ ]"),
         Binding("right_square_bracket", "samples(1)", "Samples", show=False),
         Binding("z", "zoom", "Zoom"),
-        Binding("v", "next_curve", "Curve"),
+        Binding("v", "next_curve", "Curve", show=False),
         Binding("e", "smoothing", "Smooth (EMA)", show=False),
         Binding("l", "log_y", "Log y", show=False),
     ]
