@@ -186,3 +186,20 @@ async def test_detail_charts_at_small_sizes_read_upwards_or_summarise(ui_db, mak
             else:
                 labels = y_labels(plot)
                 assert labels == sorted(labels, reverse=True), (plot.id, labels)
+
+
+def test_overlays_offer_step_losses_with_per_epoch_fallback_then_every_metric():
+    from types import SimpleNamespace as NS
+
+    from cgan_tui.store.queries import EpochRow, StepCurve
+
+    steps = {1: {"g_loss": StepCurve([5, 10], [0.5, 1.0], [2.0, 1.5]), "d_loss": StepCurve([10], [1.0], [0.7])}}
+    epochs = {1: [EpochRow(1, g_loss=1.6, d_loss=0.7)], 2: [EpochRow(1, g_loss=1.1, d_loss=0.4), EpochRow(2, g_loss=0.9)]}
+    metrics = [NS(run_id=2, epoch=1, name="fid", backend="pixel", value=30.0, n_samples=10, backbone=""),
+               NS(run_id=2, epoch=2, name="fid", backend="pixel", value=25.0, n_samples=10, backbone=""),
+               NS(run_id=1, epoch=1, name="g_loss", backend="train", value=1.6, n_samples=0, backbone="")]
+    out = curve_math.overlays(steps, epochs, metrics, [1, 2])
+    assert list(out) == ["d_loss per step", "g_loss per step", "fid@pixel"]
+    assert out["g_loss per step"] == {1: ([0.5, 1.0], [2.0, 1.5]), 2: ([1, 2], [1.1, 0.9])}  # run 2: per epoch
+    assert out["d_loss per step"][2] == ([1], [0.4])
+    assert out["fid@pixel"] == {2: ([1, 2], [30.0, 25.0])}
