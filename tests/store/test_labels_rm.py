@@ -239,7 +239,7 @@ def test_every_table_with_a_run_id_is_removed_with_the_run():
     from sqlmodel import SQLModel
 
     names = {t.name for t in SQLModel.metadata.sorted_tables if "run_id" in t.c}
-    assert {"metricvalue", "samplegrid", "rating", "checkpoint", "runlabel"} <= names
+    assert {"metricvalue", "samplegrid", "rating", "checkpoint", "runlabel", "stepseries"} <= names
 
 
 def test_schema_4_is_read_without_labels_and_upgraded_on_any_database(any_db_url):
