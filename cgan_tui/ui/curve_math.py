@@ -4,9 +4,8 @@ summary a chart gives when it has no room and the curves compare can overlay. Th
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-
-from cgan_tui.results.sample_n import metric_series
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 SMOOTHING: tuple[float, ...] = (0.0, 0.6, 0.9, 0.99)
 """The EMA weights the smoothing key cycles through (0: off)."""
@@ -92,30 +91,37 @@ def _cut(line: str, width: int) -> str:
     return line if len(line) <= width else line[: max(0, width - 1)] + "…"
 
 
-def overlays(steps: dict[int, dict], epochs: dict[int, list], metrics: list, run_ids: list[int]
-             ) -> dict[str, dict[int, tuple[list[float], list[float]]]]:
-    """Title -> run id -> (x in epochs, y): each step-level value (``g_loss per step``), a run without
-    step curves falling back to its per-epoch value, then every per-epoch metric (``fid@inception``)."""
-    out: dict[str, dict[int, tuple[list[float], list[float]]]] = {}
+def overlays(steps: Mapping[int, Mapping[str, Any]], epochs: Mapping[int, Sequence[Any]], run_ids: Sequence[int],
+             models: Iterable[Any] = (), keys: Sequence[str] = ()) -> dict[str, dict[int, tuple[list, list]]]:
+    """Title -> run id -> (x in epochs, y): each step-level value (``g_loss per step``; a run without step
+    curves falls back to its per-epoch value), then each per-epoch column ``keys`` of the ``models``
+    (``ResultRow``: FID, combined, class_acc, ..., the values sorting uses) over the runs' epochs."""
+    out: dict[str, dict[int, tuple[list, list]]] = {}
     names = list(dict.fromkeys([*(n for i in run_ids for n in sorted(steps.get(i, {}))),
                                 *(("g_loss", "d_loss") if any(epochs.values()) else ())]))  # fmt: skip
     for name in names:
-        by_run = {}
+        by_run: dict[int, tuple[list, list]] = {}
         for i in run_ids:
             curve = steps.get(i, {}).get(name)
             if curve is not None:
-                by_run[i] = (curve.epochs, curve.values)
-            else:
-                rows = [(e.epoch, e.losses.get(name, getattr(e, name, None))) for e in epochs.get(i, [])]
-                points = [(x, y) for x, y in rows if y is not None]
-                if points:
-                    by_run[i] = ([x for x, _ in points], [y for _, y in points])
+                by_run[i] = (list(curve.epochs), list(curve.values))
+                continue
+            rows = [(e.epoch, e.losses.get(name, getattr(e, name, None))) for e in epochs.get(i, [])]
+            points = [(x, y) for x, y in rows if y is not None]
+            if points:
+                by_run[i] = ([x for x, _ in points], [y for _, y in points])
         if by_run:
             out[f"{name} per {'step' if any(name in steps.get(i, {}) for i in run_ids) else 'epoch'}"] = by_run
-    by_id: dict[int, list] = {}
-    for row in metrics:
-        by_id.setdefault(row.run_id, []).append(row)
-    per_run = {i: metric_series(by_id.get(i, [])) for i in run_ids}
-    for key in sorted({k for series in per_run.values() for k in series}):
-        out[key] = {i: (sorted(s[key]), [s[key][e] for e in sorted(s[key])]) for i, s in per_run.items() if key in s}
+    wanted = set(run_ids)
+    by_model = sorted((m for m in models if m.run_id in wanted), key=lambda m: (m.run_id, m.epoch))
+    for key in keys:
+        per_run: dict[int, tuple[list, list]] = {}
+        for model in by_model:
+            value = model.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                xs, ys = per_run.setdefault(model.run_id, ([], []))
+                xs.append(model.epoch)
+                ys.append(float(value))
+        if per_run:
+            out[key] = per_run
     return out

@@ -101,6 +101,14 @@ async def test_smoothing_and_log_show_in_the_title_and_log_refuses_negative_valu
         assert plot.shown_title == "wgan · EMA 0.6 · log y off: D has values <= 0"
 
 
+def two_runs(rows: list) -> list:
+    """The first model of each of the first two runs shown (compare overlays runs)."""
+    first = {}
+    for row in rows:
+        first.setdefault(row.run_id, row)
+    return list(first.values())[:2]
+
+
 @pytest.fixture
 def stepped_db(tmp_path, fmnist_dir, registries):
     """Two real 2-epoch runs of 20 steps an epoch, recording every step (``log_every`` 1)."""
@@ -153,8 +161,7 @@ async def test_a_real_two_epoch_run_stores_and_draws_step_curves(stepped_db, mak
         await pilot.press("escape")
 
         results = app.screen
-        rows = results.table.shown[:2]
-        app.push_screen(CompareScreen(rows, all_rows=list(results.table.shown)))
+        app.push_screen(CompareScreen(two_runs(results.table.shown), all_rows=list(results.table.shown)))
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.overlays, what="compare")
         screen = app.screen
         plot = screen.query_one("#compare-plot", Curves)
@@ -188,18 +195,44 @@ async def test_detail_charts_at_small_sizes_read_upwards_or_summarise(ui_db, mak
                 assert labels == sorted(labels, reverse=True), (plot.id, labels)
 
 
-def test_overlays_offer_step_losses_with_per_epoch_fallback_then_every_metric():
-    from types import SimpleNamespace as NS
-
+def test_overlays_offer_step_losses_with_per_epoch_fallback_then_every_column():
     from cgan_tui.store.queries import EpochRow, StepCurve
+
+    class Model:  # the part of ``ResultRow`` overlays read
+        def __init__(self, run_id, epoch, **values):
+            self.run_id, self.epoch, self.values = run_id, epoch, values
+
+        def get(self, key):
+            return self.values.get(key)
 
     steps = {1: {"g_loss": StepCurve([5, 10], [0.5, 1.0], [2.0, 1.5]), "d_loss": StepCurve([10], [1.0], [0.7])}}
     epochs = {1: [EpochRow(1, g_loss=1.6, d_loss=0.7)], 2: [EpochRow(1, g_loss=1.1, d_loss=0.4), EpochRow(2, g_loss=0.9)]}
-    metrics = [NS(run_id=2, epoch=1, name="fid", backend="pixel", value=30.0, n_samples=10, backbone=""),
-               NS(run_id=2, epoch=2, name="fid", backend="pixel", value=25.0, n_samples=10, backbone=""),
-               NS(run_id=1, epoch=1, name="g_loss", backend="train", value=1.6, n_samples=0, backbone="")]
-    out = curve_math.overlays(steps, epochs, metrics, [1, 2])
-    assert list(out) == ["d_loss per step", "g_loss per step", "fid@pixel"]
+    models = [Model(2, 2, **{"fid@pixel": 25.0, "combined": 0.4}), Model(2, 1, **{"fid@pixel": 30.0}),
+              Model(1, 1, combined=0.7), Model(3, 1, combined=0.1)]
+    out = curve_math.overlays(steps, epochs, [1, 2], models, ["fid@pixel", "combined", "class_acc"])
+    assert list(out) == ["d_loss per step", "g_loss per step", "fid@pixel", "combined"]
     assert out["g_loss per step"] == {1: ([0.5, 1.0], [2.0, 1.5]), 2: ([1, 2], [1.1, 0.9])}  # run 2: per epoch
     assert out["d_loss per step"][2] == ([1], [0.4])
     assert out["fid@pixel"] == {2: ([1, 2], [30.0, 25.0])}
+    assert out["combined"] == {1: ([1], [0.7]), 2: ([2], [0.4])}  # run 3 is not compared
+
+
+async def test_compare_overlays_any_per_epoch_metric_across_the_runs(ui_db, make_app):
+    from cgan_tui.ui.screens.compare import CompareScreen
+
+    app = make_app(ui_db.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        rows = app.screen.table.shown
+        app.push_screen(CompareScreen(two_runs(rows), all_rows=list(rows)))
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.overlays, what="compare")
+        screen = app.screen
+        keys = list(screen.overlays)
+        assert keys[:2] == ["d_loss per step", "g_loss per step"]
+        assert any(k.startswith("fid@") for k in keys) and any(k.startswith("combined") for k in keys), keys
+        plot = screen.query_one("#compare-plot", Curves)
+        target = next(i for i, k in enumerate(keys) if k.startswith("combined"))
+        for _ in range(target):
+            await pilot.press("v")
+        assert plot.title_text.startswith(keys[target]) and len(plot.series) == 2
+        assert all(xs == [1, 2] for xs, _ in plot.series.values())  # one point per evaluated epoch, per run

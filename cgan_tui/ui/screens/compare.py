@@ -201,8 +201,10 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         services = self.app.services
         epochs = {r.run_id: services.grid_epochs(r.run_id) for r in self.rows}
         ids = [r.run_id for r in self.rows]
-        curves = overlays(services.step_curves(ids), {i: services.epoch_rows(i) for i in ids},
-                          services.metric_rows(ids), ids)  # fmt: skip
+        mine = [m for m in self.all_rows if m.run_id in set(ids)]
+        keys = [c.key for c in columns_for(mine, self.app.registries) if c.kind == "number"
+                and c.key not in ("run_id", "epoch", "embed_dim") and not c.key.endswith("loss@train")]  # fmt: skip
+        curves = overlays(services.step_curves(ids), {i: services.epoch_rows(i) for i in ids}, ids, mine, keys)
         differs = config_diff([(r.run_id, services.run(r.run_id).config) for r in self.rows]).summary()
         self.app.call_from_thread(self.query_one("#compare-differs", Static).update, literal(differs))
         self.app.call_from_thread(self._loaded, epochs, curves)
