@@ -167,7 +167,9 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
         own = sorted({name for e in epochs for name in e.losses})
         if self.data.steps:  # step-level curves (runs trained before them have per-epoch values only)
             names = {"g_loss": "G", "d_loss": "D"}
-            series = {names.get(n, DISPLAY.get(n, n)): (c.epochs, c.values) for n, c in sorted(self.data.steps.items())}
+            order = sorted(self.data.steps, key=lambda n: (n not in names, n != "g_loss", n))  # G, D, then the rest
+            series = {names.get(n, DISPLAY.get(n, n)): (self.data.steps[n].epochs, self.data.steps[n].values)
+                      for n in order}  # fmt: skip
             title = f"{'G/D loss' if set(self.data.steps) <= set(names) else ', '.join(series)} per step"
             if own:
                 title += " (G/D loss n/a)"

@@ -132,7 +132,8 @@ class Curves(Vertical):
             series = {k: ys for k, (_, ys) in points.items()}
             summary.update(literal(curve_math.summary_text(title, series, max(1, width - 2), max(1, height))))
             return
-        legend.update(_legend(list(points)))
+        key = _legend(list(points))
+        legend.update(key)
         heading.update(literal(title if len(title) <= width - 2 else title[: max(0, width - 3)] + "…"))
         plt = chart.plt
         plt.clear_data()
@@ -143,7 +144,10 @@ class Curves(Vertical):
         transformed = {k: (xs, [math.log10(y) for y in ys] if log else ys) for k, (xs, ys) in points.items()}
         low = min(min(ys) for _, ys in transformed.values())
         high = max(max(ys) for _, ys in transformed.values())
-        ticks, labels = curve_math.y_ticks(low, high, max(1, chart.size.height - 3), log)
+        # rows of the plot from this widget's own size (the chart's may not be laid out yet): less the
+        # title, the legend, the plot's top border, x axis, x ticks and x label
+        legend_rows = 1 if key.cell_len <= width - 2 else 2
+        ticks, labels = curve_math.y_ticks(low, high, max(1, height - 1 - legend_rows - 4), log)
         plt.ylim(ticks[0], ticks[-1])
         plt.yticks(ticks, labels)
         for i, (xs, ys) in enumerate(transformed.values()):
