@@ -60,6 +60,8 @@ class RunConfig:
     precision: str = spec("auto", check="precision", flag="auto|fp32|bf16",
                           doc="auto (default: bf16 where the device does it natively, else fp32), fp32 or bf16")
     grid_columns: int = spec(8, minimum=1, doc="columns of the fixed-noise sample grid")
+    log_every: int = spec(10, minimum=0, flag="K",
+                          doc="record step-level losses as means over every K steps (0: per-epoch only)")
     eval_n: int | None = spec(None, minimum=10, flag="N", doc="samples per evaluation")
     metrics: tuple[str, ...] | None = spec(None, flag="A,B,...",
                                            doc="metrics to evaluate, comma-separated (empty: none)")

@@ -20,11 +20,12 @@ ALPHA = 0.05
 MIN_SEEDS = 2
 """A mean gets an interval, and two settings a test, only with at least this many values each."""
 
-NOT_A_SETTING = ("seed", "device", "data_dir", "num_workers", "epochs", "checkpoint_epochs")
+NOT_A_SETTING = ("seed", "device", "data_dir", "num_workers", "epochs", "checkpoint_epochs", "log_every")
 """Config fields that do not change what is being measured: runs differing only in these are repeats.
 A model is compared at an epoch (the key gets ``@eN``), and no built-in family schedules anything over
 the planned length, so a run planned for 30 epochs is at epoch 10 what a 10-epoch run is (and a run
-extended with ``queue extend`` stays one setting with its seeds)."""
+extended with ``queue extend`` stays one setting with its seeds). ``log_every`` only changes how often step
+curves are recorded, never the training itself."""
 
 
 def setting_of(config: dict) -> str:

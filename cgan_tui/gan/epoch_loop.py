@@ -24,6 +24,7 @@ import torch
 from cgan_tui.atomic import atomic_write_bytes
 from cgan_tui.gan.checkpoint_file import read_checkpoint
 from cgan_tui.gan.checkpoint_state import checkpoint_bytes, restore_rng, trainer_state
+from cgan_tui.gan.step_curves import StepCurves, StepMarks
 from cgan_tui.gan.train_events import CheckpointSaved, Diverged, EpochEnd, Progress, TrainCallbacks, TrainResult
 from cgan_tui.gan.trainer import FamilyTrainer
 from cgan_tui.run_config import RunConfig
@@ -55,11 +56,13 @@ def batch(data, idx: torch.Tensor, hflip: bool) -> tuple[torch.Tensor, torch.Ten
 
 @dataclass(frozen=True)
 class EpochStats:
-    """One finished epoch: the means of the trainer's values, its wall time and images."""
+    """One finished epoch: the means of the trainer's values, its wall time and images, and the step
+    curves (each value's mean over every ``step_every`` steps, ``gan.step_curves``)."""
 
     means: Mapping[str, float]
     seconds: float
     images: int
+    curves: StepCurves = field(default_factory=lambda: StepCurves({}, 0, 0))
 
 
 @dataclass
@@ -126,6 +129,7 @@ class EpochLoop:
         images = 0
         start = time.perf_counter()
         every = max(1, int(cb.progress_every))
+        marks = StepMarks(int(cfg.log_every), steps)
         for step in range(steps):
             if cb.should_stop():
                 return None
@@ -137,6 +141,7 @@ class EpochLoop:
                 counts[name] = counts.get(name, 0) + 1
                 latest[name] = value
             images += real.shape[0]
+            marks.after_step(step + 1, sums, counts)
             if (step + 1) % every == 0:
                 now = {name: float(latest[name]) for name in (*values, *(k for k in latest if k not in values))}
                 _check_finite(now, epoch, f"step {step + 1}")
@@ -149,7 +154,7 @@ class EpochLoop:
         means = {name: float(sums[name]) / counts[name] for name in sums}
         _check_finite(means, epoch, "means")
         self.images_seen += images
-        return EpochStats(means, seconds, images)
+        return EpochStats(means, seconds, images, marks.curves())
 
     def _epoch_end(self, epoch: int, stats: EpochStats) -> Path:
         """Checkpoint, grid, callbacks. RNG is forked so callbacks never shift the training stream."""
@@ -183,7 +188,8 @@ class EpochLoop:
                         images_per_s=stats.images / max(stats.seconds, 1e-9), images_seen=self.images_seen,
                         grid_png=png, grid_rows=NUM_CLASSES, grid_cols=cfg.grid_columns, generator=sampler,
                         is_checkpoint_epoch=is_milestone, sample_images_per_s=sample_rate, values=values,
-                        not_applicable=self.not_applicable,
+                        not_applicable=self.not_applicable, step_values=stats.curves.values,
+                        step_every=stats.curves.every, epoch_steps=stats.curves.steps,
                     )  # fmt: skip
                 )
             finally:

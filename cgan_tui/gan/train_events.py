@@ -6,7 +6,7 @@ recorder share them without importing one another (``cgan_tui.gan.training`` re-
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +56,13 @@ class EpochEnd:
     stored instead of ``g_loss``/``d_loss`` (which are NaN then); ``not_applicable`` says why those
     do not exist."""
     not_applicable: Mapping[str, str] = field(default_factory=dict)
+    step_values: Mapping[str, Sequence[float]] = field(default_factory=dict, repr=False)
+    """Step curves: per value (``g_loss``/``d_loss`` or the family's own), its mean over each
+    ``step_every`` steps of this epoch (the last window may be shorter; NaN where a window had no
+    such step, e.g. ``g_loss`` under ``n_critic`` > ``step_every``). Empty when not recorded."""
+    step_every: int = 0
+    epoch_steps: int = 0
+    """Steps in this epoch: point ``i`` ends at step ``min((i + 1) * step_every, epoch_steps)``."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from typing import Any
 from cgan_tui.atomic import atomic_copy
 from cgan_tui.store import queries as q
 from cgan_tui.store.db import Store
+from cgan_tui.store.queries import steps as step_rows
 
 RESUME_NAME = "resume.pt"
 CANCEL_POLL_S = 1.0
@@ -114,7 +115,15 @@ class RunRecorder:
     def on_epoch_end(self, event) -> None:
         self._drop_retrained(event.epoch)
         values, reasons = train_values(event)
-        q.upsert_metrics(self.store, self.run_id, event.epoch, values, backend=q.TRAIN_BACKEND, unavailable=reasons)
+        curves = epoch_steps(event)
+        step_rows.prepare(self.store, curves)  # an older database gets the step table first
+
+        def put_curves(session) -> None:  # in the stats rows' transaction: the epoch's curves or none
+            if curves is not None:
+                step_rows.put_steps_in(session, self.run_id, event.epoch, curves)
+
+        q.upsert_metrics(self.store, self.run_id, event.epoch, values, backend=q.TRAIN_BACKEND, unavailable=reasons,
+                         also=put_curves)  # fmt: skip
         if event.grid_png:
             q.save_grid(self.store, self.run_id, event.epoch, event.grid_png, event.grid_rows, event.grid_cols)
         steps = self._steps_per_epoch or _steps_from(event, self.config)
@@ -200,6 +209,14 @@ def train_values(event) -> tuple[dict[str, float | None], dict[str, str]]:
     if getattr(event, "sample_images_per_s", None) is not None:
         values[SAMPLE_RATE] = event.sample_images_per_s
     return values, {k: v for k, v in reasons.items() if values.get(k) is None}
+
+
+def epoch_steps(event) -> step_rows.EpochSteps | None:
+    """The epoch's step curves as rows to store, or None when the run records none (``log_every`` 0)."""
+    values = getattr(event, "step_values", None)
+    if not values or not getattr(event, "step_every", 0):
+        return None
+    return step_rows.EpochSteps(dict(values), int(event.step_every), int(event.epoch_steps))
 
 
 SAMPLE_RATE = "sample_images_per_s"

@@ -221,7 +221,7 @@ def open_store(url: str | None = None, create: bool = True) -> Store:
 
 def _our_tables() -> list:
     names = ("schemainfo", "experiment", "run", "checkpoint", "metricvalue", "samplegrid", "rating", "featurecache",
-             "runlabel")
+             "runlabel", "stepseries")
     return [SQLModel.metadata.tables[name] for name in names]
 
 
@@ -269,8 +269,16 @@ def _run_labels(conn) -> None:
     RunLabel.__table__.create(conn, checkfirst=True)
 
 
+def _step_series(conn) -> None:
+    """5 -> 6: the ``stepseries`` table (step-level curves); runs trained before have none."""
+    from cgan_tui.store.tables import StepSeries
+
+    StepSeries.__table__.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, list[str | Callable[[Any], None]]] = {
     1: [_metricvalue_backbone], 2: [_run_precision_and_eval_progress], 3: [_run_eval_pending], 4: [_run_labels],
+    5: [_step_series],
 }
 """version -> SQL statements (or functions of the connection) upgrading a database to the next version."""
 

@@ -14,17 +14,20 @@ from cgan_tui.redact import redact
 from cgan_tui.settings import settings
 
 DEFAULT_DB = "experiments.db"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """2: ``MetricValue.backbone`` (hash of the network behind a value), part of its identity.
 3: ``Run.precision`` (what ``auto`` resolved to, with why) and ``Run.eval_progress`` (live evaluation).
 4: ``Run.eval_pending`` (epochs whose evaluation did not finish: evaluation is a resumable phase).
-5: ``RunLabel`` (a run's note, tags and archived flag)."""
+5: ``RunLabel`` (a run's note, tags and archived flag).
+6: ``StepSeries`` (step-level training curves, one row per run, epoch and value)."""
 READABLE_SINCE = 4
 """The oldest schema read as it is, without migrating: later versions only add tables, which readers of an
 older database see as empty (the committed study, docs/studies/seed004.db, is read without a write).
 The first write that needs a newer table upgrades the database (``store.db.upgrade``)."""
 LABELS_SINCE = 5
 """The schema that added the ``runlabel`` table (notes, tags, archived): older databases have no labels."""
+STEPS_SINCE = 6
+"""The schema that added the ``stepseries`` table: older databases have per-epoch curves only."""
 
 
 def database_url(value: str | None = None) -> str:

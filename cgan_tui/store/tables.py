@@ -168,6 +168,23 @@ class MetricValue(SQLModel, table=True):
     backbone: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
+class StepSeries(SQLModel, table=True):
+    """One training value's step curve over one epoch: its mean over every ``every`` steps, as
+    little-endian float32 (4 bytes a point; NaN where a window had no such step). Point ``i`` ends at
+    step ``min((i + 1) * every, steps)`` of the epoch. Written with the epoch's ``train`` rows in one
+    transaction, so an epoch has its whole curve or none (schema 6, ``store.queries.steps``)."""
+
+    __table_args__ = (UniqueConstraint("run_id", "epoch", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    epoch: int
+    name: str
+    every: int
+    steps: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
 class SampleGrid(SQLModel, table=True):
     """Fixed-noise samples: one row per class, ``cols`` samples each, PNG bytes."""
 

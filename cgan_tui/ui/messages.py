@@ -53,6 +53,7 @@ class RunLoaded(Message):
     checkpoints: list
     log: str
     label: Any = None  # the run's note, tags and archived flag (``cgan_tui.labels.Label``)
+    steps: dict = field(default_factory=dict)  # value name -> ``StepCurve`` (step-level losses)
 
 
 @dataclass

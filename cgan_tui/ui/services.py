@@ -215,6 +215,12 @@ class Services:
 
         return queries.epoch_rows(self.store, run_id)
 
+    def step_curves(self, run_ids: Sequence[int]):
+        """run id -> value name -> ``StepCurve`` (step-level losses; none for runs trained before them)."""
+        from cgan_tui.store import queries
+
+        return queries.step_curves(self.store, run_ids)
+
     def metric_rows(self, run_ids: Sequence[int]):
         from cgan_tui.store import queries
 

@@ -185,6 +185,6 @@ def test_cli_train_ls_show_and_tui_detail(regs, fmnist_dir, tmp_path, capsys, mo
                 await pilot.pause(0.05)
             await pilot.pause()
             assert "sample" in str(app.screen.query_one("#detail-title").render())
-            assert app.screen.query_one("#loss-plot").title_text.startswith("diff loss per epoch")
+            assert app.screen.query_one("#loss-plot").title_text.startswith("diff loss per step (G/D loss n/a)")
 
     asyncio.run(asyncio.wait_for(drive(), 300))

@@ -11,6 +11,8 @@ import fcntl
 import os
 import select
 import signal
+import sqlite3
+from contextlib import closing
 
 from cgan_tui.atomic import temp_path
 from cgan_tui.gan.training import load_checkpoint
@@ -59,6 +61,9 @@ def test_kill9_during_checkpoint_write_resumes_from_previous_checkpoint(tmp_path
     run = q.get_run(store, run_id)
     assert run.status.value == "completed", run.error
     assert [r.epoch for r in q.epoch_rows(store, run_id)] == [1, 2, 3]
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:  # one set of curves per epoch, none torn
+        steps = conn.execute("SELECT epoch, count(*) FROM stepseries WHERE run_id = ? GROUP BY epoch", (run_id,))
+        assert sorted(steps.fetchall()) == [(1, 2), (2, 2), (3, 2)]
     assert "resume from epoch 1" in (run_dir / "run.log").read_text()
     assert load_checkpoint(last)["epoch"] == 3 and not tmp.exists()
     # the run went on: its one rolling "last" checkpoint row moved to epoch 3 by design; all else stays

@@ -87,6 +87,7 @@ def test_stop_event_requeues_then_resumes_exactly(store, tiny, registries):
     assert (out.status, out.epochs_done) == ("completed", 2)
     assert [r.epoch for r in q.epoch_rows(store, rid)] == [1, 2]
     assert len([m for m in q.metric_rows(store, [rid]) if m.name == "g_loss"]) == 2
+    assert _step_rows(store, rid) == [(1, "d_loss", 1), (1, "g_loss", 1), (2, "d_loss", 1), (2, "g_loss", 1)]
     assert "resume from epoch 1" in log_path(store, rid).read_text()
     assert q.get_run(store, rid).attempts == 2
 
@@ -167,14 +168,28 @@ def test_nan_loss_diverges_and_raising_loss_fails(store, tiny, registries):
 def test_stale_rows_of_retrained_epochs_are_replaced(store, tiny, registries):
     """A crash after an epoch's rows but before a newer checkpoint: the epoch is retrained and its
     rows (training stats and hook metrics) are replaced, never duplicated."""
+    from cgan_tui.store.queries.steps import EpochSteps, put_steps_in
+
     rid = _claim(store, tiny, registries, epochs=1)
-    q.upsert_metrics(store, rid, 1, {"g_loss": 99.0, "d_loss": 99.0}, backend=q.TRAIN_BACKEND)
+    stale = EpochSteps({"g_loss": [99.0], "d_loss": [99.0], "gone": [99.0]}, 10, 1)
+    q.upsert_metrics(store, rid, 1, {"g_loss": 99.0, "d_loss": 99.0}, backend=q.TRAIN_BACKEND,
+                     also=lambda session: put_steps_in(session, rid, 1, stale))
     q.upsert_metric(store, rid, 1, "fid", 1.0, backend="classifier", n_samples=7)
     out = execute_run(store, rid, registries, worker_id="w", epoch_hooks=[])
     assert out.status == "completed"
     rows = q.metric_rows(store, [rid])
     assert sorted(m.name for m in rows) == ["d_loss", "epoch_seconds", "g_loss", "images_per_s", "sample_images_per_s"]
     assert q.epoch_rows(store, rid)[0].g_loss != 99.0
+    assert _step_rows(store, rid) == [(1, "d_loss", 1), (1, "g_loss", 1)]  # one set of curves, rewritten
+    assert 99.0 not in q.step_curves(store, [rid])[rid]["g_loss"].values
+
+
+def _step_rows(store, run_id: int) -> list[tuple[int, str, int]]:
+    """(epoch, name, rows) of the run's step curves."""
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(
+            f"SELECT epoch, name, count(*) FROM stepseries WHERE run_id = {int(run_id)} GROUP BY epoch, name "
+            "ORDER BY epoch, name").all()]  # fmt: skip
 
 
 def test_default_hook_module_missing_or_broken(store, tiny, registries, monkeypatch, tmp_path):

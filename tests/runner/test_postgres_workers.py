@@ -32,6 +32,7 @@ def test_four_workers_twelve_runs_each_exactly_once(pg_url, tiny, registries, tm
         run = q.get_run(store, rid)
         assert (run.status, run.attempts) == (RunStatus.completed, 1), run.error
         assert [r.epoch for r in q.epoch_rows(store, rid)] == [1]
+        assert set(q.step_curves(store, [rid])[rid]) == {"g_loss", "d_loss"}  # step curves written by workers too
         assert log_path(store, rid).read_text().count("start run") == 1
         assert all(c.path.startswith(str(tmp_path / "artifacts")) for c in q.checkpoints(store, rid))  # file:// root
     executed = [line for line in logs.splitlines() if "claimed" in line]

@@ -65,6 +65,6 @@ def test_schema_2_database_gains_precision_and_eval_progress(tmp_path):
     con = sqlite3.connect(path)
     columns = {row[1] for row in con.execute("PRAGMA table_info(run)")}
     assert {"precision", "eval_progress", "eval_pending"} <= columns
-    assert con.execute("SELECT version FROM schemainfo").fetchone()[0] == SCHEMA_VERSION == 5
+    assert con.execute("SELECT version FROM schemainfo").fetchone()[0] == SCHEMA_VERSION == 6
     assert con.execute("SELECT model, precision FROM run").fetchall() == [("seed004", None)]
     con.close()

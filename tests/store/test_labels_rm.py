@@ -220,7 +220,7 @@ def test_a_schema_4_database_is_read_as_it_is_and_upgraded_by_the_first_label(tm
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
     assert main(["tag", str(run_id), "best", "--db", str(path)]) == 0
     con = sqlite3.connect(path)
-    assert con.execute("SELECT version FROM schemainfo").fetchone()[0] == SCHEMA_VERSION == 5
+    assert con.execute("SELECT version FROM schemainfo").fetchone()[0] == SCHEMA_VERSION == 6
     assert con.execute("SELECT run_id, tags FROM runlabel").fetchall() == [(run_id, "best")]
     con.close()
 
@@ -239,7 +239,7 @@ def test_every_table_with_a_run_id_is_removed_with_the_run():
     from sqlmodel import SQLModel
 
     names = {t.name for t in SQLModel.metadata.sorted_tables if "run_id" in t.c}
-    assert {"metricvalue", "samplegrid", "rating", "checkpoint", "runlabel"} <= names
+    assert {"metricvalue", "samplegrid", "rating", "checkpoint", "runlabel", "stepseries"} <= names
 
 
 def test_schema_4_is_read_without_labels_and_upgraded_on_any_database(any_db_url):

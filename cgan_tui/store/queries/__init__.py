@@ -71,6 +71,7 @@ from cgan_tui.store.queries.runs import (
     update_run,
 )
 from cgan_tui.store.queries.session import read, write
+from cgan_tui.store.queries.steps import EpochSteps, StepCurve, step_curves
 
 __all__ = [
     "FAILED_AFTER_VALUE",
@@ -132,4 +133,7 @@ __all__ = [
     "RemovedRun",
     "RunIsRunning",
     "remove_runs",
+    "EpochSteps",
+    "StepCurve",
+    "step_curves",
 ]

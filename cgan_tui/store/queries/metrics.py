@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from cgan_tui.keys import TRAIN_BACKEND, TRAIN_STATS
 from cgan_tui.store.db import Store
 from cgan_tui.store.queries.session import read, write
+from cgan_tui.store.queries.steps import drop_steps_after_in
 from cgan_tui.store.tables import FeatureCache, MetricValue, SampleGrid, utcnow
 
 FAILED_AFTER_VALUE = "kept; a later evaluation gave no value: "
@@ -87,8 +88,10 @@ def upsert_metrics(
     n_samples: int = 0,
     unavailable: Mapping[str, str] | None = None,
     backbone: str = "",
+    also: Callable[[Session], None] | None = None,
 ) -> None:
-    """Several values of one (run, epoch, backend, n, backbone) in a single transaction."""
+    """Several values of one (run, epoch, backend, n, backbone) in a single transaction; ``also`` writes
+    further rows in the same transaction (an epoch's step curves: all of the epoch's rows or none)."""
     reasons = dict(unavailable or {})
 
     def apply(session: Session) -> None:
@@ -96,6 +99,8 @@ def upsert_metrics(
             _upsert_metric_in(
                 session, int(run_id), int(epoch), name, value, backend, int(n_samples), reasons.get(name), backbone
             )
+        if also is not None:
+            also(session)
 
     write(store, apply)
 
@@ -151,7 +156,7 @@ def epoch_rows(store: Store, run_id: int) -> list[EpochRow]:
 
 
 def delete_epochs_after(store: Store, run_id: int, epoch: int) -> int:
-    """Drop per-epoch rows (metrics, grids, non-milestone checkpoints) newer than ``epoch``.
+    """Drop per-epoch rows (metrics, step curves, grids, non-milestone checkpoints) newer than ``epoch``.
 
     Used when a run resumes from an older checkpoint than its last recorded epoch (a crash between
     the epoch's rows and its checkpoint): the epochs are retrained, so their stale rows must go.
@@ -165,6 +170,7 @@ def delete_epochs_after(store: Store, run_id: int, epoch: int) -> int:
         session.execute(
             delete(SampleGrid).where(SampleGrid.run_id == int(run_id), SampleGrid.epoch > int(epoch))
         )
+        drop_steps_after_in(session, run_id, epoch)
         return int(result.rowcount or 0)
 
     return write(store, apply)

@@ -28,6 +28,7 @@ from cgan_tui.results.config_diff import config_diff
 from cgan_tui.results.sample_n import reference_ns
 from cgan_tui.safe_text import literal, one_line
 from cgan_tui.ui.background import ReportsWorkerErrors, background
+from cgan_tui.ui.curve_math import overlays
 from cgan_tui.ui.widgets.curves import Curves
 from cgan_tui.ui.widgets.epoch_slider import EpochSlider
 from cgan_tui.ui.widgets.sample_grid import SampleGrid
@@ -101,6 +102,9 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         Binding("pagedown", "scroll_body('page_down')", "Scroll", show=False, priority=True),
         Binding("home", "scroll_body('home')", "Scroll", show=False, priority=True),
         Binding("end", "scroll_body('end')", "Scroll", show=False, priority=True),
+        Binding("v", "next_curve", "Curve", show=False),
+        Binding("e", "smoothing", "Smooth (EMA)", show=False),
+        Binding("l", "log_y", "Log y", show=False),
     ]
 
     def __init__(
@@ -122,6 +126,9 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         self.epoch = rows[0].epoch
         self.grids: dict[tuple[int, int], GridImage | None] = {}
         self.epochs_by_run: dict[int, list[int]] = {}
+        self.overlays: dict[str, dict[int, tuple[list[float], list[float]]]] = {}
+        """What the chart can overlay (``v`` cycles): step losses, then every per-epoch metric the runs have."""
+        self.overlay_index = 0
 
     def at_epoch(self, epoch: int) -> list[ResultRow | None]:
         """Each compared run's model at ``epoch`` (None where the run has no model there)."""
@@ -242,22 +249,48 @@ class CompareScreen(ReportsWorkerErrors, Screen):
     def _load(self) -> None:
         services = self.app.services
         epochs = {r.run_id: services.grid_epochs(r.run_id) for r in self.rows}
-        curves = {r.run_id: services.epoch_rows(r.run_id) for r in self.rows}
+        ids = [r.run_id for r in self.rows]
+        mine = [m for m in self.all_rows if m.run_id in set(ids)]
+        keys = [c.key for c in columns_for(mine, self.app.registries) if c.kind == "number"
+                and c.key not in ("run_id", "epoch", "embed_dim") and not c.key.endswith("loss@train")]  # fmt: skip
+        curves = overlays(services.step_curves(ids), {i: services.epoch_rows(i) for i in ids}, ids, mine, keys)
         differs = config_diff([(r.run_id, services.run(r.run_id).config) for r in self.rows]).summary()
         self.app.call_from_thread(self.query_one("#compare-differs", Static).update, literal(differs))
         self.app.call_from_thread(self._loaded, epochs, curves)
 
-    def _loaded(self, epochs: dict[int, list[int]], curves: dict[int, list]) -> None:
+    def _loaded(self, epochs: dict[int, list[int]], curves: dict[str, dict]) -> None:
         self.epochs_by_run = epochs
+        self.overlays = curves
         # every epoch with a grid or an evaluated model: the first model's epoch is always a stop
         union = sorted({e for es in epochs.values() for e in es}
                        | {e for (run, e) in self.models if run in {r.run_id for r in self.rows}})  # fmt: skip
-        self.query_one("#compare-plot", Curves).plot(
-            "G loss per epoch (overlaid)",
-            {f"r{r.run_id} {r.label}": ([e.epoch for e in curves[r.run_id]], [e.g_loss for e in curves[r.run_id]])
-             for r in self.rows},
-        )
+        self._draw_curve()
         self.query_one(EpochSlider).set_epochs(union, select=self.rows[0].epoch)
+
+    def _draw_curve(self) -> None:
+        """The chosen overlay across the compared runs (``v`` cycles; each run in its colour)."""
+        plot = self.query_one("#compare-plot", Curves)
+        if not self.overlays:
+            plot.plot("curves: nothing recorded yet", {}, marker=self.epoch)
+            return
+        self.overlay_index %= len(self.overlays)
+        key = list(self.overlays)[self.overlay_index]
+        by_run = self.overlays[key]
+        title = f"{key} ({self.overlay_index + 1}/{len(self.overlays)}, v: next)"
+        plot.plot(title, {f"r{r.run_id} {_name(r)}": by_run.get(r.run_id, ([], [])) for r in self.rows},
+                  marker=self.epoch)  # fmt: skip
+
+    def action_next_curve(self) -> None:
+        self.overlay_index += 1
+        self._draw_curve()
+
+    def action_smoothing(self) -> None:
+        """EMA smoothing of the overlaid curves: off, 0.6, 0.9, 0.99 (in the chart's title)."""
+        self.query_one("#compare-plot", Curves).cycle_smoothing()
+
+    def action_log_y(self) -> None:
+        """Linear/log y (values <= 0 keep it linear; the title says why)."""
+        self.query_one("#compare-plot", Curves).toggle_log()
 
     @on(EpochSlider.Changed)
     def _epoch_changed(self, event: EpochSlider.Changed) -> None:

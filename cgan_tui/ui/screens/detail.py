@@ -52,6 +52,8 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
         Binding("r", "rate", "Rate"),
         Binding("s", "save_grid", "Save PNG"),
         Binding("n", "labels", "Note"),
+        Binding("e", "smoothing", "Smooth (EMA)", show=False),
+        Binding("l", "log_y", "Log y", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
@@ -111,6 +113,7 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
             checkpoints=services.checkpoints(self.run_id),
             log=services.log_tail(self.run_id),
             label=services.label(self.run_id),
+            steps=services.step_curves([self.run_id]).get(self.run_id, {}),
         ))  # fmt: skip
 
     def on_run_loaded(self, data: msg.RunLoaded) -> None:
@@ -162,7 +165,15 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
         epochs = self.data.epochs
         xs = [e.epoch for e in epochs]
         own = sorted({name for e in epochs for name in e.losses})
-        if own:  # a family with its own trainer (diffusion): its losses; it has no G/D loss (n/a)
+        if self.data.steps:  # step-level curves (runs trained before them have per-epoch values only)
+            names = {"g_loss": "G", "d_loss": "D"}
+            order = sorted(self.data.steps, key=lambda n: (n not in names, n != "g_loss", n))  # G, D, then the rest
+            series = {names.get(n, DISPLAY.get(n, n)): (self.data.steps[n].epochs, self.data.steps[n].values)
+                      for n in order}  # fmt: skip
+            title = f"{'G/D loss' if set(self.data.steps) <= set(names) else ', '.join(series)} per step"
+            if own:
+                title += " (G/D loss n/a)"
+        elif own:  # a family with its own trainer (diffusion): its losses; it has no G/D loss (n/a)
             title = f"{', '.join(DISPLAY.get(n, n) for n in own)} per epoch (G/D loss n/a)"
             series = {DISPLAY.get(n, n): (xs, [e.losses.get(n) for e in epochs]) for n in own}
         else:
@@ -240,6 +251,20 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
             grid = self.query_one(SampleGrid)
             grid.first_class = label
             grid.show(grid.grid, grid.caption)
+
+    def action_smoothing(self) -> None:
+        """EMA smoothing of the curves: off, 0.6, 0.9, 0.99 (shown in each chart's title)."""
+        current = self.query_one("#loss-plot", Curves).smoothing
+        for plot in self.query(Curves):
+            plot.smoothing = current
+            plot.cycle_smoothing()
+
+    def action_log_y(self) -> None:
+        """Linear/log y on the curves (a chart with values <= 0 stays linear and says why in its title)."""
+        log = not self.query_one("#loss-plot", Curves).log_y
+        for plot in self.query(Curves):
+            plot.log_y = not log
+            plot.toggle_log()
 
     def action_next_metric(self) -> None:
         self.metric_index += 1
