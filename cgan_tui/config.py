@@ -33,7 +33,15 @@ from pydantic import (
     model_validator,
 )
 
-from cgan_tui.run_config import AUTO_LOG_EVERY, HYPER_PARAMETERS, TRAIN_IMAGES, ConfigError, RunConfig, check_keys, run_label
+from cgan_tui.run_config import (
+    AUTO_LOG_EVERY,
+    HYPER_PARAMETERS,
+    TRAIN_IMAGES,
+    ConfigError,
+    RunConfig,
+    check_keys,
+    run_label,
+)
 
 if TYPE_CHECKING:
     from cgan_tui.plugins import Registries
