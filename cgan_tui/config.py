@@ -33,7 +33,15 @@ from pydantic import (
     model_validator,
 )
 
-from cgan_tui.run_config import HYPER_PARAMETERS, TRAIN_IMAGES, ConfigError, RunConfig, check_keys, run_label
+from cgan_tui.run_config import (
+    AUTO_LOG_EVERY,
+    HYPER_PARAMETERS,
+    TRAIN_IMAGES,
+    ConfigError,
+    RunConfig,
+    check_keys,
+    run_label,
+)
 
 if TYPE_CHECKING:
     from cgan_tui.plugins import Registries
@@ -70,6 +78,17 @@ def _precision(name: str, value: Any) -> Any:
     return value
 
 
+def _log_every(name: str, value: Any) -> Any:
+    """``auto`` or an integer K >= 0 (a CLI option's text ``"5"`` becomes 5)."""
+    if value == AUTO_LOG_EVERY:
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be {AUTO_LOG_EVERY} or an integer K >= 0 (0: per-epoch values only), got {value!r}")
+    return value
+
+
 def _positive(name: str, value: Any) -> Any:
     if not _is_number(value) or not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite positive number, got {value!r}")
@@ -98,7 +117,7 @@ def _finite_mapping(name: str, value: Any) -> Any:
 
 CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "epoch_list": _epoch_list, "device": _device, "precision": _precision, "positive": _positive,
-    "non_negative": _non_negative, "betas": _betas, "finite_json": _finite_mapping,
+    "non_negative": _non_negative, "betas": _betas, "finite_json": _finite_mapping, "log_every": _log_every,
 }  # fmt: skip
 """The value checks a field can name with ``spec(check=...)``: (field name, value) -> value, or a
 ``ValueError`` whose message is the one line users see. None passes where the type admits None."""

@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from typing import Any, Protocol
 
+from cgan_tui.run_config import AUTO_LOG_EVERY, AUTO_POINTS
+
 NOT_AVAILABLE = "n/a"
 NOT_YET = "—"
 N_SEPARATOR = "·"
@@ -147,3 +149,16 @@ def format_with_error(value: float, se: float | None, key: str = "") -> str:
         return f"({v:.{d}f}±{s:.{d}f})e{scale}"
     places = max(decimals, 0)
     return f"{value:.{places}f}±{se:.{places}f}"
+
+
+def step_window_note(log_every: Any, every: int | None) -> str:
+    """How a run's step-level losses are recorded, as ``show`` and the run detail say it: the K its
+    epochs used (``every``, stored per epoch; None before any) and what ``log_every`` asked for, so
+    ``auto`` is never shown without the K it chose."""
+    if log_every == 0:
+        return "step losses: not recorded (log_every 0: per-epoch values only)"
+    auto = f": K = ceil(steps per epoch / {AUTO_POINTS})" if log_every == AUTO_LOG_EVERY else ""
+    asked = f"log_every {log_every}{auto}"
+    if not every:
+        return f"step losses: none recorded ({asked})"
+    return f"step losses: mean of every {every} step{'' if every == 1 else 's'} ({asked})"

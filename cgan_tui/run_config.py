@@ -17,6 +17,13 @@ from cgan_tui.errors import UserError
 
 TRAIN_IMAGES = 60_000
 """Fashion-MNIST's training set: the most images a run trains on (``limit_train`` cuts it)."""
+AUTO_LOG_EVERY = "auto"
+"""``log_every``'s default: the engine picks K from the epoch's steps (``gan.step_curves.step_window``).
+A stored number (old runs: 10) keeps meaning exactly that K."""
+AUTO_POINTS = 50
+"""``auto``'s most points per value and epoch: K = ceil(steps / 50) is 10 at full scale (469 steps at
+batch 128: 47 points, about 0.5 KB an epoch for two losses), 1 for an epoch of <= 50 steps (every step)
+and never gives more than 50 points whatever the batch size (batch 32: K = 38), so the database stays small."""
 
 
 class ConfigError(UserError, ValueError):
@@ -28,7 +35,8 @@ def spec(default: Any = None, *, doc: str = "", minimum: int | None = None, chec
     """One ``RunConfig`` field and what is known about it, declared in one place.
 
     ``minimum``: the smallest valid integer; ``check``: a named value check of ``cgan_tui.config``
-    (``positive``, ``non_negative``, ``device``, ``precision``, ``betas``, ``epoch_list``, ``finite_json``);
+    (``positive``, ``non_negative``, ``device``, ``precision``, ``betas``, ``epoch_list``, ``finite_json``,
+    ``log_every``);
     ``hyper``: a hyper-parameter that ``resolve()`` fills from the plugins' defaults when left as None;
     ``flag``: the field has its own CLI option (``--field-name``) and this is its metavar (every field is
     reachable with ``--set NAME=VALUE``); ``doc``: the description the model and ``--help`` show.
@@ -60,8 +68,9 @@ class RunConfig:
     precision: str = spec("auto", check="precision", flag="auto|fp32|bf16",
                           doc="auto (default: bf16 where the device does it natively, else fp32), fp32 or bf16")
     grid_columns: int = spec(8, minimum=1, doc="columns of the fixed-noise sample grid")
-    log_every: int = spec(10, minimum=0, flag="K",
-                          doc="record step-level losses as means over every K steps (0: per-epoch only)")
+    log_every: int | str = spec(AUTO_LOG_EVERY, check="log_every", flag="K|auto",
+                                doc="record step-level losses as means over every K steps (auto, the default: "
+                                    f"K = ceil(steps per epoch / {AUTO_POINTS}); 0: per-epoch values only)")
     eval_n: int | None = spec(None, minimum=10, flag="N", doc="samples per evaluation")
     metrics: tuple[str, ...] | None = spec(None, flag="A,B,...",
                                            doc="metrics to evaluate, comma-separated (empty: none)")
@@ -121,4 +130,4 @@ def run_label(loss: str, conditioning: str, embed_dim: int) -> str:
     return f"{loss.upper().replace('-', '_')}_{cond}"
 
 
-__all__ = ["ConfigError", "HYPER_PARAMETERS", "RunConfig", "check_keys", "run_label", "spec"]
+__all__ = ["AUTO_LOG_EVERY", "AUTO_POINTS", "ConfigError", "HYPER_PARAMETERS", "RunConfig", "check_keys", "run_label", "spec"]

@@ -19,7 +19,7 @@ import threading
 from typing import Any
 
 from cgan_tui.errors import UserError
-from cgan_tui.formatting import NOT_AVAILABLE, SE_SUFFIX, format_with_error
+from cgan_tui.formatting import NOT_AVAILABLE, SE_SUFFIX, format_with_error, step_window_note
 from cgan_tui.redact import redact
 from cgan_tui.safe_text import plain_console, visible
 
@@ -313,6 +313,7 @@ def show_data(store, run_id: int) -> dict[str, Any]:
         "not_applicable": not_applicable,
         "error": redact(run.error) if run.error else None,
         "config": run.config,
+        "step_every": next((c.every for c in q.step_curves(store, [run_id]).get(run_id, {}).values()), None),
         "epochs": [dataclasses.asdict(r) for r in epochs],
         "metrics": metrics,
         "worst_class": _worst_classes(metrics),
@@ -378,6 +379,7 @@ def run_show(args: argparse.Namespace) -> int:
         out.extend("  " + line for line in data["error"].rstrip().splitlines())
     out.append("config:")
     out.extend(f"  {k} = {json.dumps(v)}" for k, v in sorted(data["config"].items()))
+    out.append(step_window_note(data["config"].get("log_every"), data["step_every"]))
     cost = data["cost"]
     out.append(f"cost: training {_num(cost['train_images_per_s'], '.1f')} img/s, "
                f"sampling {_num(cost['sample_images_per_s'], '.1f')} img/s (median over epochs; sampling: "

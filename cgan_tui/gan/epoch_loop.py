@@ -24,7 +24,7 @@ import torch
 from cgan_tui.atomic import atomic_write_bytes
 from cgan_tui.gan.checkpoint_file import read_checkpoint
 from cgan_tui.gan.checkpoint_state import checkpoint_bytes, restore_rng, trainer_state
-from cgan_tui.gan.step_curves import StepCurves, StepMarks
+from cgan_tui.gan.step_curves import StepCurves, StepMarks, step_window
 from cgan_tui.gan.train_events import CheckpointSaved, Diverged, EpochEnd, Progress, TrainCallbacks, TrainResult
 from cgan_tui.gan.trainer import FamilyTrainer
 from cgan_tui.run_config import RunConfig
@@ -57,7 +57,7 @@ def batch(data, idx: torch.Tensor, hflip: bool) -> tuple[torch.Tensor, torch.Ten
 @dataclass(frozen=True)
 class EpochStats:
     """One finished epoch: the means of the trainer's values, its wall time and images, and the step
-    curves (each value's mean over every ``step_every`` steps, ``gan.step_curves``)."""
+    curves (each value's mean over every K steps, ``gan.step_curves``)."""
 
     means: Mapping[str, float]
     seconds: float
@@ -129,7 +129,7 @@ class EpochLoop:
         images = 0
         start = time.perf_counter()
         every = max(1, int(cb.progress_every))
-        marks = StepMarks(int(cfg.log_every), steps)
+        marks = StepMarks(step_window(cfg.log_every, steps), steps)
         for step in range(steps):
             if cb.should_stop():
                 return None

@@ -1,17 +1,29 @@
-"""Step-level curves: each training value's mean over every ``log_every`` steps of an epoch.
+"""Step-level curves: each training value's mean over every K steps of an epoch (``step_window``).
 
 Read-only on the losses and free of per-step device syncs: the epoch loop already keeps running sums
-(new tensors each step), so a mark keeps references to the sums and counts at every ``log_every``-th
+(new tensors each step), so a mark keeps references to the sums and counts at every K-th
 step; the window means are their differences, converted to floats once at the end of the epoch (one
 transfer per value name). A window without the value (``g_loss`` on critic-only steps) is NaN.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
+
+from cgan_tui.run_config import AUTO_LOG_EVERY, AUTO_POINTS
+
+
+def step_window(log_every: int | str, steps: int) -> int:
+    """K, the steps per recorded point, for an epoch of ``steps`` steps: ``log_every`` itself when it
+    is a number (0: none recorded), and for ``auto`` ``ceil(steps / AUTO_POINTS)``:
+    at most 50 points an epoch, every step of a short one."""
+    if log_every == AUTO_LOG_EVERY:
+        return max(1, math.ceil(steps / AUTO_POINTS))
+    return int(log_every)
 
 
 @dataclass(frozen=True)

@@ -299,7 +299,9 @@ async def test_run_detail_shows_precision_and_evaluation_progress(ui_db, make_ap
         title = lambda: str(screen.query_one("#detail-title").render())  # noqa: E731
         await wait_for(pilot, lambda: "evaluating: inception generated 300/1000" in title(), what="progress in title")
         assert " · bf16" in title()
-        assert "trains in bf16 (auto: CUDA NVIDIA H200 with native bf16)" in str(screen.query_one("#detail-config").render())
+        config = str(screen.query_one("#detail-config").render())
+        assert "trains in bf16 (auto: CUDA NVIDIA H200 with native bf16)" in config
+        assert "step losses: " in config and "(log_every " in config  # the K used and what was asked
 
 
 async def test_detail_saves_shown_grid_as_png(snapshot_db, make_app, tmp_path):

@@ -32,11 +32,13 @@ class EpochSteps:
 @dataclass
 class StepCurve:
     """One value's curve over a run: global step, the same position in epochs (epoch ``e`` ends at
-    ``e``, where the per-epoch values sit) and the value; windows without a value are left out."""
+    ``e``, where the per-epoch values sit) and the value; windows without a value are left out.
+    ``every``: the K its latest epoch was recorded with (what ``log_every`` ``auto`` chose)."""
 
     steps: list[int] = field(default_factory=list)
     epochs: list[float] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    every: int = 0
 
 
 def has_steps(session: Session) -> bool:
@@ -96,6 +98,7 @@ def step_curves(store: Store, run_ids: Iterable[int]) -> dict[int, dict[str, Ste
     for row in read(store, fetch):
         curve = out.setdefault(row.run_id, {}).setdefault(row.name, StepCurve())
         steps, every = max(1, int(row.steps)), max(1, int(row.every))
+        curve.every = every
         for i, value in enumerate(decode(row.data)):
             if not math.isfinite(value):
                 continue

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from cgan_tui import labels
 from cgan_tui.classes import worst_class_note
 from cgan_tui.errors import UserError
+from cgan_tui.formatting import step_window_note
 from cgan_tui.grid_tiles import GridImage
 from cgan_tui.results import DISPLAY
 from cgan_tui.results.sample_n import metric_series
@@ -145,6 +146,8 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
         self.metric_keys = sorted(series)
         self._draw_metric(series)
         config = json.dumps(run.config, indent=2, sort_keys=True)
+        every = next((c.every for c in data.steps.values()), None)
+        config = f"{step_window_note(run.config.get('log_every'), every)}\n{config}"
         if precision:
             config = f"trains in {precision}\n{config}"
         self.query_one("#detail-config", Static).update(literal(config))
