@@ -27,12 +27,13 @@ from cgan_tui.results import (
     score_backends,
     sort_rows,
 )
-from cgan_tui.results.filtering import parse_filter
+from cgan_tui.results.filtering import no_match_line, parse_filter
 from cgan_tui.results.sample_n import reference_ns
 from cgan_tui.safe_text import literal
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.background import ReportsWorkerErrors
+from cgan_tui.ui.screens.results_actions import CLEANUP_BINDINGS, RunCleanup
 from cgan_tui.ui.screens.results_reader import ReadsResults
 from cgan_tui.ui.screens.results_text import (
     EMPTY_HINT,
@@ -52,7 +53,7 @@ NARROW = 120
 PRESET_NAMES = tuple(PRESETS)
 
 
-class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
+class ResultsScreen(RunCleanup, ReadsResults, ReportsWorkerErrors, Screen):
     """Holds the full row list; sorting/filtering use ``cgan_tui.results``; the table shows one page."""
 
     BINDINGS = [
@@ -75,6 +76,7 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         Binding("left_square_bracket", "page(-1)", "Prev page", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        *CLEANUP_BINDINGS,
     ]
 
     # the state the view is drawn from: assigning one redraws (``_redraw``); lists are replaced, never mutated
@@ -178,7 +180,8 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
             shown=len(self.view), total=len(self.rows), status_counts=self.status_counts, sort_keys=self.sort_keys,
             titles={c.key: c.title for c in self.all_columns()}, backend=self.backend, preset=self.preset,
             weights=self.weights, filter_text=self.filter_text, page=self.page, pages=pages, marked=len(self.marked),
-            marked_hidden=len(self.hidden_marks()),
+            marked_hidden=len(self.hidden_marks()), archived_shown=sum(r.archived for r in self.view),
+            archived_hidden=0 if "archived" in equals else sum(r.archived for r in self.rows),
         ))  # fmt: skip
         self._update_detail()
 
@@ -225,6 +228,9 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         detail = self.query_one("#results-detail", Static)
         if self.loaded and not self.rows:
             detail.update(EMPTY_HINT)
+        elif self.loaded and not self.view:  # the filter matches none: said as ``ls`` says it
+            hidden = 0 if "archived:" in self.filter_text.lower() else sum(r.archived for r in self.rows)
+            detail.update(literal(no_match_line(self.filter_text, len(self.rows), hidden)))
         else:
             detail.update(detail_text(self.table.current_row(), self.table.current_column(), self.references))
 
