@@ -17,7 +17,6 @@ from cgan_tui.results import ResultRow
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.background import start
 
-
 CLEANUP_BINDINGS = [
     Binding("A", "archive", "Archive/unarchive runs", show=False),
     Binding("D", "remove", "Remove runs", show=False),
