@@ -136,7 +136,7 @@ async def test_remove_a_run_from_the_app(any_db_url, registries, make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: results_loaded(app), what="results")
         screen = app.screen
-        assert ("D", "Remove runs", False) in screen_keys(screen) and ("A", "Archive/unarchive runs", False) in screen_keys(screen)
+        assert ("D", "Remove runs", False) in screen_keys(screen) and ("A", "Archive runs", False) in screen_keys(screen)
         row = screen.table.current_row()
         gone, kept = row.run_id, [i for i in ids if i != row.run_id]
         before = {i: _rows_of(any_db_url, i) for i in kept}

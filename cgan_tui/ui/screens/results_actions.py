@@ -18,7 +18,7 @@ from cgan_tui.ui import messages as msg
 from cgan_tui.ui.background import start
 
 CLEANUP_BINDINGS = [
-    Binding("A", "archive", "Archive/unarchive runs", show=False),
+    Binding("A", "archive", "Archive runs", show=False),
     Binding("D", "remove", "Remove runs", show=False),
 ]
 """In ``ResultsScreen.BINDINGS`` (Textual merges only widget classes' bindings, not a mixin's)."""
