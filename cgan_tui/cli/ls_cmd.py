@@ -127,7 +127,7 @@ def run_ls(args: argparse.Namespace) -> int:
     if args.archived:
         equals.setdefault("archived", "all")
     in_database = len(rows)
-    in_archive = sum(1 for r in rows if r.archived)
+    in_archive = results.archived_hidden(rows, text, **equals)
     rows = results.filter_rows(rows, text, **equals)
     backend = args.backend or results.default_backend(rows)
     if args.aggregate:
@@ -156,8 +156,7 @@ def run_ls(args: argparse.Namespace) -> int:
         if in_database:
             asked = " ".join(x for x in (args.filter, args.loss and f"--loss {args.loss}",
                                          args.status and f"--status {args.status}") if x)  # fmt: skip
-            hidden = in_archive if "archived" not in equals else 0
-            console.print(no_match_line(asked, in_database, hidden, "--archived"), markup=False, highlight=False)
+            console.print(no_match_line(asked, in_database, in_archive, "--archived"), markup=False, highlight=False)
         else:
             console.print("no models yet: train with `cgan-tui train ...` or enqueue with `cgan-tui queue add ...`",
                           markup=False, highlight=False)  # fmt: skip

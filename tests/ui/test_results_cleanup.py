@@ -171,6 +171,11 @@ async def test_archive_hides_a_run_and_archived_all_marks_it(any_db_url, registr
         await pilot.press("y")
         await wait_for(pilot, lambda: run_id not in {r.run_id for r in screen.view}, what="the run hidden")
         assert "4/6 models · 2 archived hidden: filter archived:all" in _status(screen)  # its two epochs
+        loss = next(r.loss for r in screen.rows if r.run_id == run_id)
+        screen.filter_text = f"loss:{loss}"  # only the archived run has it
+        await wait_for(pilot, lambda: not screen.view, what="nothing shown")
+        assert (f"no models match 'loss:{loss}' (6 models in the database, 2 archived: filter archived:all "
+                "lists them)") in _detail(screen)  # fmt: skip
         screen.filter_text = "archived:all"
         await wait_for(pilot, lambda: run_id in {r.run_id for r in screen.view}, what="archived:all shows it")
         assert "6/6 models · ⊘ 2 archived" in _status(screen)

@@ -20,6 +20,7 @@ from cgan_tui.results import (
     SCORE_BACKEND_PREFERENCE,
     Column,
     ResultRow,
+    archived_hidden,
     columns_for,
     default_backend,
     filter_rows,
@@ -101,6 +102,7 @@ class ResultsScreen(RunCleanup, ReadsResults, ReportsWorkerErrors, Screen):
         self.backend_chosen = False
         """False until the user switches (b): until then the backend follows where combined exists."""
         self.loaded = False
+        self.archived_left_out = 0  # models the filter leaves out because their run is archived
         self.complete = False  # every model read (the first read shows a screenful before that)
         self._columns: list[Column] = []
         self._columns_key: tuple | None = None
@@ -165,6 +167,7 @@ class ResultsScreen(RunCleanup, ReadsResults, ReportsWorkerErrors, Screen):
             self.notify(str(exc), severity="error")
             text, equals = "", {}
         rows = filter_rows(self.rows, text, **equals)  # always: archived runs hide unless the filter asks
+        self.archived_left_out = archived_hidden(self.rows, text, **equals)
         self.view = sort_rows(rows, self.sort_keys) if self.sort_keys else rows
         size = self.app.services.page_size
         pages = max(1, -(-len(self.view) // size))
@@ -181,7 +184,7 @@ class ResultsScreen(RunCleanup, ReadsResults, ReportsWorkerErrors, Screen):
             titles={c.key: c.title for c in self.all_columns()}, backend=self.backend, preset=self.preset,
             weights=self.weights, filter_text=self.filter_text, page=self.page, pages=pages, marked=len(self.marked),
             marked_hidden=len(self.hidden_marks()), archived_shown=sum(r.archived for r in self.view),
-            archived_hidden=0 if "archived" in equals else sum(r.archived for r in self.rows),
+            archived_hidden=self.archived_left_out,
         ))  # fmt: skip
         self._update_detail()
 
@@ -229,8 +232,7 @@ class ResultsScreen(RunCleanup, ReadsResults, ReportsWorkerErrors, Screen):
         if self.loaded and not self.rows:
             detail.update(EMPTY_HINT)
         elif self.loaded and not self.view:  # the filter matches none: said as ``ls`` says it
-            hidden = 0 if "archived:" in self.filter_text.lower() else sum(r.archived for r in self.rows)
-            detail.update(literal(no_match_line(self.filter_text, len(self.rows), hidden)))
+            detail.update(literal(no_match_line(self.filter_text, len(self.rows), self.archived_left_out)))
         else:
             detail.update(detail_text(self.table.current_row(), self.table.current_column(), self.references))
 

@@ -39,12 +39,14 @@ class RunCleanup:
         row = self.table.current_row()  # type: ignore[attr-defined]
         return [row] if row is not None else []
 
-    def _after_cleanup(self, run_ids: list[int], done: str, severity: str = "information") -> None:
-        """From a worker thread: say it, drop the marks of removed runs, read the results again."""
-        self.post_message(msg.Notice(done, severity))  # type: ignore[attr-defined]
+    def _after_cleanup(self, run_ids: list[int], done: str, unmark: bool = True) -> None:
+        """From a worker thread: say it, drop the marks of the runs removed or archived (``unmark``), read the
+        results again."""
+        self.post_message(msg.Notice(done))  # type: ignore[attr-defined]
 
         def refresh() -> None:
-            self.marked = [k for k in self.marked if k[0] not in run_ids]  # type: ignore[attr-defined]
+            if unmark:
+                self.marked = [k for k in self.marked if k[0] not in run_ids]  # type: ignore[attr-defined]
             self.poll(force=True)  # type: ignore[attr-defined]
 
         self.app.call_from_thread(refresh)  # type: ignore[attr-defined]
@@ -60,7 +62,7 @@ class RunCleanup:
         if all(r.archived for r in rows):
             def unarchive() -> None:
                 services.set_archived(ids, False)
-                self._after_cleanup(ids, f"unarchived run {which}")
+                self._after_cleanup(ids, f"unarchived run {which}", unmark=False)
 
             start(self, f"unarchive run {which}: not done", unarchive, group="results-cleanup")
             return
