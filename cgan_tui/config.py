@@ -276,6 +276,12 @@ def _check_metrics(cfg: RunConfig, registries: Registries) -> None:
                 registries.metrics.get(name)
 
 
+def closed_checkpoints(checkpoint_epochs: tuple[int, ...] | list[int], epochs: int) -> tuple[int, ...]:
+    """The milestones a run of ``epochs`` saves: those within its length, plus its last epoch (the one rule
+    the CLI, grid files and the new-run form's prefilled field share)."""
+    return tuple(sorted({e for e in checkpoint_epochs if e <= epochs} | {epochs}))
+
+
 def _finish_resolve(cfg: RunConfig, merged: Mapping[str, Any], **fields_: Any) -> RunConfig:
     """Fill every hyper-parameter from ``merged`` and close the checkpoint epochs."""
     filled = {}
@@ -286,8 +292,7 @@ def _finish_resolve(cfg: RunConfig, merged: Mapping[str, Any], **fields_: Any) -
         if value is None:
             raise ConfigError(f"model '{cfg.model}' gives no default for {key}; set it explicitly")
         filled[key] = tuple(value) if key == "betas" else value
-    epochs = tuple(sorted({e for e in cfg.checkpoint_epochs if e <= cfg.epochs} | {cfg.epochs}))
-    resolved = replace(cfg, checkpoint_epochs=epochs, **fields_, **filled)
+    resolved = replace(cfg, checkpoint_epochs=closed_checkpoints(cfg.checkpoint_epochs, cfg.epochs), **fields_, **filled)
     validate_shape(resolved)
     return resolved
 

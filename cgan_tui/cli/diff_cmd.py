@@ -37,9 +37,11 @@ def run_diff(args: argparse.Namespace) -> int:
         store.dispose()
     diff = config_diff(configs)
     if args.json:
+        # the stored values as JSON values (numbers, lists, booleans), not their display text; null: absent
         print(json.dumps({"runs": list(diff.run_ids),
-                          "differs": {name: list(values) for name, values in diff.differs},
-                          "same": dict(diff.same)}, indent=2))  # fmt: skip
+                          "differs": {name: list(diff.values[name]) for name, _ in diff.differs},
+                          "same": {name: diff.values[name][0] for name, _ in diff.same}},
+                         indent=2, default=str))  # fmt: skip
         return 0
     console = make_console()
     if not diff.differs:

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from cgan_tui.cli.shared import add_score_options, make_console, open_from_args, registries_from_args, score_args
 from cgan_tui.errors import UserError
 from cgan_tui.formatting import NOT_AVAILABLE as UNAVAILABLE
-from cgan_tui.formatting import count
 from cgan_tui.keys import TRAIN_BACKEND
 from cgan_tui.safe_text import one_line
 
@@ -109,7 +108,7 @@ def run_ls(args: argparse.Namespace) -> int:
 
     from cgan_tui import results
     from cgan_tui.cli import ls_view
-    from cgan_tui.results.filtering import parse_filter
+    from cgan_tui.results.filtering import no_match_line, parse_filter
 
     preset, weights = score_args(args)
     registries = registries_from_args(args)
@@ -128,7 +127,7 @@ def run_ls(args: argparse.Namespace) -> int:
     if args.archived:
         equals.setdefault("archived", "all")
     in_database = len(rows)
-    in_archive = sum(1 for r in rows if r.archived)
+    in_archive = results.archived_hidden(rows, text, **equals)
     rows = results.filter_rows(rows, text, **equals)
     backend = args.backend or results.default_backend(rows)
     if args.aggregate:
@@ -157,10 +156,7 @@ def run_ls(args: argparse.Namespace) -> int:
         if in_database:
             asked = " ".join(x for x in (args.filter, args.loss and f"--loss {args.loss}",
                                          args.status and f"--status {args.status}") if x)  # fmt: skip
-            archived = f", {in_archive} archived: --archived lists them" if in_archive and "archived" not in equals else ""
-            what = f"match {asked!r}" if asked else "to show"
-            console.print(f"no models {what} ({count(in_database, 'model')} in the database{archived})", markup=False,
-                          highlight=False)  # fmt: skip
+            console.print(no_match_line(asked, in_database, in_archive, "--archived"), markup=False, highlight=False)
         else:
             console.print("no models yet: train with `cgan-tui train ...` or enqueue with `cgan-tui queue add ...`",
                           markup=False, highlight=False)  # fmt: skip

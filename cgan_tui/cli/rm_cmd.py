@@ -1,8 +1,8 @@
 """``cgan-tui rm RUN...``: remove runs with every row and file of theirs, after a confirmation.
 
-Rows first, in one transaction (``store.queries.remove_runs``: all or none, never a running run), then the
-files through the artifact store (``cgan_tui.artifacts.remove_run_files``: only folders named for these
-runs). On a terminal it asks; without one it needs ``--yes``.
+Rows first, in one transaction (all or none, never a running run), then the files through the artifact
+store (only folders named for these runs): ``store.queries.remove_runs_and_files``, which the app's results
+screen uses too. On a terminal it asks; without one it needs ``--yes``.
 """
 
 from __future__ import annotations
@@ -30,24 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rm.set_defaults(func=run_rm)
 
 
-def _describe(store, run_ids: list[int]) -> list[str]:
-    """One line per run: its label, status and how many checkpoint files it has; refuses a running run."""
-    from cgan_tui.store import queries as q
-
-    lines, running = [], []
-    for run_id in run_ids:
-        run = q.get_run(store, run_id)  # NoSuchRun names the ids there are
-        status = getattr(run.status, "value", str(run.status))
-        if status == "running":
-            running.append(run_id)
-        files = len(q.checkpoints(store, run_id))
-        lines.append(f"  run {run_id} {q.run_config(run).label} ({status}, {files} checkpoint{'' if files == 1 else 's'})")
-    if running:
-        which = ", ".join(map(str, running))
-        raise q.RunIsRunning(f"run {which} is running; cancel it first (cgan-tui queue cancel {which}); nothing was removed")
-    return lines
-
-
 def _confirmed(lines: list[str], yes: bool) -> bool:
     """``--yes``, else the user's "y" on a terminal; without a terminal (and no --yes) a one-line refusal."""
     if yes:
@@ -56,7 +38,7 @@ def _confirmed(lines: list[str], yes: bool) -> bool:
         raise UserError("rm asks before removing and there is no terminal to ask on; add --yes to remove "
                         "without asking (nothing was removed)")  # fmt: skip
     print("remove, with every row and file of theirs:")
-    print(visible("\n".join(lines)))
+    print(visible("\n".join(f"  {line}" for line in lines)))
     try:
         answer = input("remove them? [y/N] ")
     except EOFError:
@@ -65,22 +47,17 @@ def _confirmed(lines: list[str], yes: bool) -> bool:
 
 
 def run_rm(args: argparse.Namespace) -> int:
-    from cgan_tui.artifacts import remove_run_files
     from cgan_tui.store import queries as q
 
     run_ids = list(dict.fromkeys(args.run_ids))
     store = open_from_args(args)
     try:
-        if not _confirmed(_describe(store, run_ids), args.yes):
+        if not _confirmed(q.describe_removal(store, run_ids), args.yes):  # the app's confirm shows the same lines
             print("nothing was removed")
             return 1
-        removed = q.remove_runs(store, run_ids)
-        failed: list[str] = []
-        for run in removed:
-            files, not_removed = remove_run_files(store.artifact_store, run.run_id, run.checkpoint_locations)  # type: ignore[arg-type]
-            failed.extend(not_removed)
-            paths = f"{len(files)} path{'' if len(files) == 1 else 's'}"
-            print(f"removed run {run.run_id} ({run.status}) and its files ({paths})")
+        done, failed = q.remove_runs_and_files(store, run_ids)
+        for line in done:
+            print(line)
     finally:
         store.dispose()
     for line in failed:

@@ -61,7 +61,15 @@ from cgan_tui.results.scores import (
     missing_hint,
     score_backends,
 )
-from cgan_tui.results.table import TEXT_FIELDS, AggregateRow, aggregate, filter_rows, format_value, sort_rows
+from cgan_tui.results.table import (
+    TEXT_FIELDS,
+    AggregateRow,
+    aggregate,
+    archived_hidden,
+    filter_rows,
+    format_value,
+    sort_rows,
+)
 
 __all__ = [
     "ResultRow",
@@ -72,6 +80,7 @@ __all__ = [
     "known_keys",
     "column_for",
     "sort_rows",
+    "archived_hidden",
     "filter_rows",
     "aggregate",
     "directions",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 ABSENT = "(absent)"
@@ -44,6 +44,8 @@ class ConfigDiff:
     run_ids: tuple[int, ...]
     differs: tuple[tuple[str, tuple[str, ...]], ...]
     same: tuple[tuple[str, str], ...]
+    values: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Field -> the stored values themselves, one per run (None where a config lacks it): ``diff --json``'s."""
 
     def summary(self, limit: int = 8) -> str:
         """One line: ``differs (r1 | r2): loss bce | hinge · embed_dim 10 | 32 (+2 more); 21 fields equal``."""
@@ -62,12 +64,13 @@ def config_diff(configs: Mapping[int, Mapping[str, Any]] | Sequence[tuple[int, M
     pairs = list(configs.items()) if isinstance(configs, Mapping) else list(configs)
     flat = [(run_id, flatten(config)) for run_id, config in pairs]
     names = sorted({name for _, fields in flat for name in fields})
-    differs, same = [], []
+    differs, same, raw = [], [], {}
     for name in names:
         values = [fields.get(name, _MISSING) for _, fields in flat]
+        raw[name] = tuple(None if v is _MISSING else v for v in values)
         texts = tuple(value_text(v) for v in values)
         if len({json.dumps(v, sort_keys=True, default=str) if v is not _MISSING else ABSENT for v in values}) > 1:
             differs.append((name, texts))
         else:
             same.append((name, texts[0]))
-    return ConfigDiff(tuple(run_id for run_id, _ in flat), tuple(differs), tuple(same))
+    return ConfigDiff(tuple(run_id for run_id, _ in flat), tuple(differs), tuple(same), raw)

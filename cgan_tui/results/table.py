@@ -86,6 +86,14 @@ def filter_rows(rows: Iterable[ResultRow], text: str = "", **equals: Any) -> lis
     return out
 
 
+def archived_hidden(rows: Iterable[ResultRow], text: str = "", **equals: Any) -> int:
+    """How many models the filter would show but leaves out because their run is archived (0 when the filter
+    says ``archived:``): what the app's status line and the no-match lines count."""
+    if equals.get("archived") is not None:
+        return 0
+    return len(filter_rows(rows, text, **{**equals, "archived": "yes"}))
+
+
 def aggregate(
     rows: Iterable[ResultRow],
     by: str,

@@ -309,6 +309,27 @@ class Services:
 
         queries.set_note_and_tags(self.store, [run_id], note, tags)
 
+    def set_archived(self, run_ids: Sequence[int], archived: bool) -> None:
+        """Archive (hide from the table unless the filter asks) or unarchive runs, as ``cgan-tui archive``."""
+        self.check_writable()
+        from cgan_tui.store import queries
+
+        queries.set_archived(self.store, run_ids, archived)
+
+    def describe_removal(self, run_ids: Sequence[int]) -> list[str]:
+        """What removing the runs would remove, one line each (``cgan-tui rm``'s); refuses a running run."""
+        self.check_writable()
+        from cgan_tui.store import queries
+
+        return queries.describe_removal(self.store, run_ids)
+
+    def remove_runs(self, run_ids: Sequence[int]) -> tuple[list[str], list[str]]:
+        """Remove the runs' rows and files as ``cgan-tui rm`` does: (done lines, files not removed)."""
+        self.check_writable()
+        from cgan_tui.store import queries
+
+        return queries.remove_runs_and_files(self.store, run_ids)
+
     # ------------------------------------------------------------------ queue
     def queue_rows(self):
         """Queued and running runs with live progress (``runner.queue.QueueRow``), running first."""

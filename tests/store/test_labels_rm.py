@@ -194,8 +194,10 @@ def test_diff_names_the_fields_that_differ(two_runs, any_db_url, capsys):
     _store, (a, b) = two_runs
     assert main(["diff", str(a), str(b), "--json", "--db", any_db_url]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["differs"] == {"embed_dim": ["32", "10"], "loss": ["hinge", "bce"], "seed": ["4", "5"]}
-    assert "model" in data["same"]
+    # the stored values with their JSON types: numbers, lists, booleans stay what they are
+    assert data["differs"] == {"embed_dim": [32, 10], "loss": ["hinge", "bce"], "seed": [4, 5]}
+    assert data["same"]["model"] == "seed004" and data["same"]["epochs"] == 2
+    assert data["same"]["checkpoint_epochs"] == [2]
     assert main(["diff", str(a), str(b), "--db", any_db_url]) == 0
     out = capsys.readouterr().out
     assert "loss" in out and "3 fields differ" in out
@@ -282,3 +284,11 @@ def test_remove_run_files_never_follows_a_location_into_another_runs_folder(tmp_
     assert failed == [] and not root.local_path(1).exists()
     assert other.read_bytes() == b"2" and stray.read_bytes() == b"3"
     assert str(other) not in removed
+
+
+def test_ls_filter_refuses_a_typed_field_given_another_type_and_names_the_filter(two_runs, any_db_url, capsys):
+    assert main(["ls", "--filter", "emb:abc", "--db", any_db_url]) == 2
+    err = capsys.readouterr().err
+    assert "emb:abc: emb takes a whole number, e.g. emb:32" in err and len(err.strip().splitlines()) == 1
+    assert main(["ls", "--filter", "loss:nonesuch", "--db", any_db_url]) == 0
+    assert capsys.readouterr().out.strip() == "no models match 'loss:nonesuch' (2 models in the database)"

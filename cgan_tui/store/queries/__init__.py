@@ -52,7 +52,14 @@ from cgan_tui.store.queries.queue import (
     set_if_status,
 )
 from cgan_tui.store.queries.ratings import add_rating, check_rateable, ratings
-from cgan_tui.store.queries.removal import RemovedRun, RunIsRunning, remove_runs
+from cgan_tui.store.queries.removal import (
+    RemovedRun,
+    RunIsRunning,
+    describe_removal,
+    remove_runs,
+    remove_runs_and_files,
+    running_refusal,
+)
 from cgan_tui.store.queries.runs import (
     NoSuchRun,
     append_run_error,
@@ -132,7 +139,10 @@ __all__ = [
     "set_archived",
     "RemovedRun",
     "RunIsRunning",
+    "describe_removal",
     "remove_runs",
+    "remove_runs_and_files",
+    "running_refusal",
     "EpochSteps",
     "StepCurve",
     "step_curves",

@@ -14,7 +14,8 @@ from sqlmodel import Session, SQLModel, select
 
 from cgan_tui.errors import UserError
 from cgan_tui.store.db import Store
-from cgan_tui.store.queries.runs import NoSuchRun, describe_ids
+from cgan_tui.store.queries.checkpoints import checkpoints
+from cgan_tui.store.queries.runs import NoSuchRun, describe_ids, get_run, run_config
 from cgan_tui.store.queries.session import write
 from cgan_tui.store.tables import Checkpoint, Run, RunStatus
 
@@ -71,3 +72,41 @@ def remove_runs(store: Store, run_ids: Sequence[int]) -> list[RemovedRun]:
         return removed
 
     return write(store, apply, what="removing runs")
+
+
+def running_refusal(run_ids: Sequence[int]) -> str:
+    """Why running runs are not removed, and what to do (the CLI's and the app's one wording)."""
+    which = ", ".join(map(str, run_ids))
+    return f"run {which} is running; cancel it first (cgan-tui queue cancel {which}); nothing was removed"
+
+
+def describe_removal(store: Store, run_ids: Sequence[int]) -> list[str]:
+    """One line per run, what a confirmation shows: its id, label, status and number of checkpoint files.
+    Refuses a running run (``RunIsRunning``) and an unknown id (``NoSuchRun``) before anything is asked."""
+    lines, running = [], []
+    for run_id in dict.fromkeys(run_ids):
+        run = get_run(store, run_id)  # NoSuchRun names the ids there are
+        status = getattr(run.status, "value", str(run.status))
+        if status == "running":
+            running.append(run_id)
+        files = len(checkpoints(store, run_id))
+        lines.append(f"run {run_id} {run_config(run).label} ({status}, {files} checkpoint{'' if files == 1 else 's'})")
+    if running:
+        raise RunIsRunning(running_refusal(running))
+    return lines
+
+
+def remove_runs_and_files(store: Store, run_ids: Sequence[int]) -> tuple[list[str], list[str]]:
+    """Remove the runs' rows (``remove_runs``: all or none), then their files through the artifact store
+    (``artifacts.remove_run_files``: only folders named for these runs). Returns (one line per removed run,
+    ``LOCATION: why`` per file that could not be removed: the rows are gone, it is left for the user)."""
+    from cgan_tui.artifacts import remove_run_files
+
+    done: list[str] = []
+    failed: list[str] = []
+    for run in remove_runs(store, run_ids):
+        files, not_removed = remove_run_files(store.artifact_store, run.run_id, run.checkpoint_locations)
+        failed.extend(not_removed)
+        done.append(f"removed run {run.run_id} ({run.status}) and its files "
+                    f"({len(files)} path{'' if len(files) == 1 else 's'})")  # fmt: skip
+    return done, failed

@@ -12,7 +12,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from cgan_tui.config import INT_MINIMUMS, ConfigError, RunConfig, parse_int_list, validated
+from cgan_tui.config import INT_MINIMUMS, ConfigError, RunConfig, closed_checkpoints, parse_int_list, validated
 from cgan_tui.errors import UserError
 from cgan_tui.safe_text import literal
 from cgan_tui.ui.background import ReportsWorkerErrors, background
@@ -90,10 +90,9 @@ def build_configs(model: str, loss: str, conditioning: str, fields: dict[str, st
     precision = fields.get("precision", "").strip() or "auto"
     data = {"model": model, "loss": loss, "conditioning": conditioning, "epochs": epochs,
             "checkpoint_epochs": checkpoints, "limit_train": limit, "precision": precision}  # fmt: skip
-    # the prefilled milestones are the defaults, cut to the run's length like the CLI's; typed ones must fit
-    given = [k for k in data if k != "checkpoint_epochs" or fields["checkpoints"].strip() != DEFAULTS["checkpoints"]]
+    # what the field shows is what is queued: the prefilled value follows the epochs (``NewRunScreen``)
     return [
-        validated({**data, "embed_dim": dim, "seed": seed}, given=[*given, "embed_dim", "seed"])
+        validated({**data, "embed_dim": dim, "seed": seed}, given=[*data, "embed_dim", "seed"])
         for dim, seed in product(dims, range(first_seed, first_seed + n_seeds))
     ]
 
@@ -102,6 +101,10 @@ class NewRunScreen(ReportsWorkerErrors, ModalScreen[list]):
     """Dismisses with the new run ids (or None when cancelled)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Queue")]
+
+    auto_checkpoints = DEFAULTS["checkpoints"]
+    """The checkpoint epochs the form last filled in itself: while the field shows them, the user has not
+    edited it and it follows the epochs field (``closed_checkpoints``, the CLI's rule)."""
 
     choices_ready = False
     """True once every stand-in select has been swapped for the plugins' names (``_fill``)."""
@@ -148,6 +151,21 @@ class NewRunScreen(ReportsWorkerErrors, ModalScreen[list]):
             await self.query_one(f"#row-{name}", Horizontal).mount(select)
         self.choices_ready = True
         self.query_one("#f-model", Select).focus()
+
+    @on(Input.Changed, "#f-epochs")
+    def _epochs_changed(self, event: Input.Changed) -> None:
+        """The default milestones cut to the typed epochs, as the CLI would queue them, so the form shows
+        what it queues; a value the user typed stays (and is refused when above the epochs)."""
+        box = self.query_one("#f-checkpoints", Input)
+        try:
+            epochs = int(event.value.strip())
+        except ValueError:
+            return
+        if box.value != self.auto_checkpoints or epochs < INT_MINIMUMS["epochs"]:
+            return
+        defaults = tuple(int_list("checkpoint epochs", DEFAULTS["checkpoints"]))
+        self.auto_checkpoints = ",".join(map(str, closed_checkpoints(defaults, epochs)))
+        box.value = self.auto_checkpoints
 
     def values(self) -> tuple[dict[str, str], dict[str, str]]:
         picks = {}

@@ -20,6 +20,7 @@ from cgan_tui.results import (
     SCORE_BACKEND_PREFERENCE,
     Column,
     ResultRow,
+    archived_hidden,
     columns_for,
     default_backend,
     filter_rows,
@@ -27,12 +28,13 @@ from cgan_tui.results import (
     score_backends,
     sort_rows,
 )
-from cgan_tui.results.filtering import parse_filter
+from cgan_tui.results.filtering import no_match_line, parse_filter
 from cgan_tui.results.sample_n import reference_ns
 from cgan_tui.safe_text import literal
 from cgan_tui.scoring import PRESETS
 from cgan_tui.ui import messages as msg
 from cgan_tui.ui.background import ReportsWorkerErrors
+from cgan_tui.ui.screens.results_actions import CLEANUP_BINDINGS, RunCleanup
 from cgan_tui.ui.screens.results_reader import ReadsResults
 from cgan_tui.ui.screens.results_text import (
     EMPTY_HINT,
@@ -52,7 +54,7 @@ NARROW = 120
 PRESET_NAMES = tuple(PRESETS)
 
 
-class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
+class ResultsScreen(RunCleanup, ReadsResults, ReportsWorkerErrors, Screen):
     """Holds the full row list; sorting/filtering use ``cgan_tui.results``; the table shows one page."""
 
     BINDINGS = [
@@ -75,6 +77,7 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         Binding("left_square_bracket", "page(-1)", "Prev page", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        *CLEANUP_BINDINGS,
     ]
 
     # the state the view is drawn from: assigning one redraws (``_redraw``); lists are replaced, never mutated
@@ -99,6 +102,7 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         self.backend_chosen = False
         """False until the user switches (b): until then the backend follows where combined exists."""
         self.loaded = False
+        self.archived_left_out = 0  # models the filter leaves out because their run is archived
         self.complete = False  # every model read (the first read shows a screenful before that)
         self._columns: list[Column] = []
         self._columns_key: tuple | None = None
@@ -163,6 +167,7 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
             self.notify(str(exc), severity="error")
             text, equals = "", {}
         rows = filter_rows(self.rows, text, **equals)  # always: archived runs hide unless the filter asks
+        self.archived_left_out = archived_hidden(self.rows, text, **equals)
         self.view = sort_rows(rows, self.sort_keys) if self.sort_keys else rows
         size = self.app.services.page_size
         pages = max(1, -(-len(self.view) // size))
@@ -178,7 +183,8 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
             shown=len(self.view), total=len(self.rows), status_counts=self.status_counts, sort_keys=self.sort_keys,
             titles={c.key: c.title for c in self.all_columns()}, backend=self.backend, preset=self.preset,
             weights=self.weights, filter_text=self.filter_text, page=self.page, pages=pages, marked=len(self.marked),
-            marked_hidden=len(self.hidden_marks()),
+            marked_hidden=len(self.hidden_marks()), archived_shown=sum(r.archived for r in self.view),
+            archived_hidden=self.archived_left_out,
         ))  # fmt: skip
         self._update_detail()
 
@@ -225,6 +231,8 @@ class ResultsScreen(ReadsResults, ReportsWorkerErrors, Screen):
         detail = self.query_one("#results-detail", Static)
         if self.loaded and not self.rows:
             detail.update(EMPTY_HINT)
+        elif self.loaded and not self.view:  # the filter matches none: said as ``ls`` says it
+            detail.update(literal(no_match_line(self.filter_text, len(self.rows), self.archived_left_out)))
         else:
             detail.update(detail_text(self.table.current_row(), self.table.current_column(), self.references))
 

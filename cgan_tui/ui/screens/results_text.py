@@ -9,6 +9,7 @@ from rich.text import Text
 
 from cgan_tui.formatting import OTHER_N_MARK, compact_n, count, missing_text
 from cgan_tui.results import Column, ResultRow, missing_hint
+from cgan_tui.results.filtering import ARCHIVED_MARK, SHOW_ARCHIVED
 from cgan_tui.safe_text import literal
 
 EMPTY_HINT = (
@@ -19,12 +20,16 @@ EMPTY_HINT = (
 
 def status_text(*, shown: int, total: int, status_counts: dict[str, int], sort_keys: list[tuple[str, bool]],
                 titles: dict[str, str], backend: str, preset: str, weights: tuple[float, float] | None,
-                filter_text: str, page: int, pages: int, marked: int, marked_hidden: int = 0) -> Text:  # fmt: skip
-    """``6/6 models │ runs completed:3 │ sort FID ▲ │ backend inception │ preset research …``."""
+                filter_text: str, page: int, pages: int, marked: int, marked_hidden: int = 0,
+                archived_hidden: int = 0, archived_shown: int = 0) -> Text:  # fmt: skip
+    """``6/6 models │ runs completed:3 │ sort FID ▲ │ backend inception │ preset research …``; archived
+    runs' models left out by the filter are counted (``3/4 models · 1 archived hidden: filter archived:all``)."""
     sort = ", ".join(f"{titles.get(k, k)} {'▼' if d else '▲'}" for k, d in sort_keys) or "run id"
     counts = " ".join(f"{k}:{v}" for k, v in sorted(status_counts.items()))
     parts = [
-        f"{shown}/{count(total, 'model')}",
+        f"{shown}/{count(total, 'model')}"
+        + (f" · {archived_hidden} archived hidden: {SHOW_ARCHIVED}" if archived_hidden else "")
+        + (f" · {ARCHIVED_MARK} {archived_shown} archived" if archived_shown else ""),
         f"runs {counts}" if counts else "no runs",
         f"sort {sort}",
         f"backend {backend}",
@@ -93,8 +98,10 @@ def backend_note(rows: list[ResultRow], backend: str, missing_weights: Callable[
     missing, unavailable, never evaluated there) and the commands that fill them; "" when all have some.
     ``missing_weights()``: (name, how to get it) of its files not here, asked only when a model lacks values."""
     suffix = f"@{backend}"
-    lacking = [r for r in rows if r.status not in ("queued", "running")  # theirs come as the run goes on
-               and not any(v is not None for k, v in r.values.items() if k.endswith(suffix))]  # fmt: skip
+    # a model is a (run, evaluated epoch): one with any value (a queued/running run's evaluated epochs too) counts;
+    # only a run with nothing evaluated yet is skipped (its values come as it goes on)
+    started = [r for r in rows if r.status not in ("queued", "running") or any(v is not None for v in r.values.values())]
+    lacking = [r for r in started if not any(v is not None for k, v in r.values.items() if k.endswith(suffix))]
     if not lacking:
         return ""
     first = lacking[0]

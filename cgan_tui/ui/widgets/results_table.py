@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 
 from cgan_tui.formatting import OTHER_N_MARK, cell_text, missing_text
 from cgan_tui.results import BASE_KEYS, Column, ResultRow, format_value
+from cgan_tui.results.filtering import ARCHIVED_MARK
 from cgan_tui.safe_text import literal, one_line
 from cgan_tui.styles import run_status_style
 
@@ -88,6 +89,8 @@ class ResultsTable(DataTable):
             return Text(missing_text(row, col.key), style="dim", justify=justify)
         if col.key == "status":
             return literal(one_line(value), style=run_status_style(str(value)))
+        if col.key == "label" and row.archived:  # shown only under archived:yes/all: marked, dimmed
+            return literal(f"{ARCHIVED_MARK} {one_line(value)}", style="dim")
         if col.key in BASE_KEYS:
             return literal(one_line(format_value(value, col.key)), justify=justify)  # names from users
         text = cell_text(row, col.key, reference)
