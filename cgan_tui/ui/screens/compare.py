@@ -102,7 +102,8 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         Binding("pagedown", "scroll_body('page_down')", "Scroll", show=False, priority=True),
         Binding("home", "scroll_body('home')", "Scroll", show=False, priority=True),
         Binding("end", "scroll_body('end')", "Scroll", show=False, priority=True),
-        Binding("v", "next_curve", "Curve", show=False),
+        Binding("v", "next_curve(1)", "Curve", show=False),
+        Binding("V", "next_curve(-1)", "Curve back", show=False),  # 40+ curves: FID is a few presses back
         Binding("e", "smoothing", "Smooth (EMA)", show=False),
         Binding("l", "log_y", "Log y", show=False),
     ]
@@ -278,12 +279,12 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         self.overlay_index %= len(self.overlays)
         key = list(self.overlays)[self.overlay_index]
         by_run = self.overlays[key]
-        title = f"{key} ({self.overlay_index + 1}/{len(self.overlays)}, v: next)"
+        title = f"{key} ({self.overlay_index + 1}/{len(self.overlays)}, v/V: next/back)"
         plot.plot(title, {f"r{r.run_id} {_name(r)}": by_run.get(r.run_id, ([], [])) for r in self.rows},
                   marker=self.epoch)  # fmt: skip
 
-    def action_next_curve(self) -> None:
-        self.overlay_index += 1
+    def action_next_curve(self, delta: int = 1) -> None:
+        self.overlay_index += delta
         self._draw_curve()
 
     def action_smoothing(self) -> None:
