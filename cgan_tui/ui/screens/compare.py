@@ -232,7 +232,10 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         for model in models:
             n = len(stats.seed_values(self.all_rows, model, key)) if model is not None else 0
             seeds.append(Text("  —" if model is None else f"  {n} seed{'' if n == 1 else 's'}"))
-        out = [("seeds", [Text(f"seeds ({short}, {stats.CORRECTION} ×{len(pairs)})"), *seeds])]
+        # no pair: every setting has < MIN_SEEDS seeds (the cells say how many) or all are one setting
+        one = len({m.setting_key for m in present}) < 2
+        tested = f"{stats.CORRECTION} ×{len(pairs)}" if pairs else "one setting" if one else "untested"
+        out = [("seeds", [Text(f"seeds ({short}, {tested})"), *seeds])]
         for j, other in enumerate(models[1:], start=1):
             if other is None:
                 continue
