@@ -322,7 +322,8 @@ class CompareScreen(ReportsWorkerErrors, Screen):
             return
         for i, row in enumerate(self.rows):
             grid = grids.get(row.run_id)
-            head, keep = (f"r{row.run_id} {_name(row)}", f" @ e{epoch}") if grid else (f"r{row.run_id}", f": no grid at e{epoch}")
+            head, keep = (f"r{row.run_id} {_name(row)}", f" @ e{epoch}") if grid else (f"r{row.run_id}", "")
+            keep = keep or f": no grid at e{epoch}"  # the label is cut first, never the epoch
             self.query_one(f"#compare-grid-{i}", SampleGrid).show(grid, head, keep)
         self.query_one("#compare-plot", Curves).marker = epoch
         self._same_samples()
