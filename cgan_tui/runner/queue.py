@@ -167,7 +167,7 @@ def requeue(store: Store, run_id: int) -> None:
         return
     run = q.get_run(store, run_id)
     if run.status == RunStatus.queued:
-        raise UserError(f"run {run_id} is already queued: not requeued (a worker claims it when one is free)")
+        raise UserError(f"run {run_id} is already queued (a worker claims it when one is free)")
     if run.status == RunStatus.running:
         raise UserError(
             f"run {run_id} is running on worker {run.worker_id}; cancel it first "

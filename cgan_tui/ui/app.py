@@ -185,7 +185,7 @@ class CganApp(ReportsWorkerErrors, App):
     async def action_quit(self) -> None:
         """Quit at once, unless local workers this app started are training: then ask (y: stop them, their
         runs go back to the queue and restart from their last checkpoint; n: leave them running; esc: stay)."""
-        from cgan_tui.ui.screens.confirm import ConfirmScreen
+        from cgan_tui.ui.screens.confirm import ConfirmScreen, quit_question
 
         workers = self.services.workers_running
         if not workers:
@@ -193,13 +193,8 @@ class CganApp(ReportsWorkerErrors, App):
             return
         if isinstance(self.screen, ConfirmScreen) and self.screen.id == "quit-question":
             return  # asked already
-        question = (
-            f"{count(workers, 'local worker')} started here {'is' if workers == 1 else 'are'} running. "
-            "y: stop them and quit; their runs go back to the queue and restart from their last checkpoint. "
-            "n: quit and leave them running (they go on without the app; `cgan-tui queue ls` shows their runs). "
-            "esc: stay here."
-        )
-        screen = ConfirmScreen(question, yes="Stop them, quit", no="Leave them running, quit", stay="Stay")
+        question, yes, no, stay = quit_question(workers)
+        screen = ConfirmScreen(question, yes=yes, no=no, stay=stay)
         screen.id = "quit-question"
         self.push_screen(screen, self._quit_answer)
 

@@ -93,12 +93,13 @@ def _cut(line: str, width: int) -> str:
 
 def overlays(steps: Mapping[int, Mapping[str, Any]], epochs: Mapping[int, Sequence[Any]], run_ids: Sequence[int],
              models: Iterable[Any] = (), keys: Sequence[str] = ()) -> dict[str, dict[int, tuple[list, list]]]:
-    """Title -> run id -> (x in epochs, y): each step-level value (``g_loss per step``; a run without step
+    """Title -> run id -> (x in epochs, y): each step-level value (``g_loss per step``, then ``d_loss``; a run without step
     curves falls back to its per-epoch value), then each per-epoch column ``keys`` of the ``models``
     (``ResultRow``: FID, combined, class_acc, ..., the values sorting uses) over the runs' epochs."""
     out: dict[str, dict[int, tuple[list, list]]] = {}
     names = list(dict.fromkeys([*(n for i in run_ids for n in sorted(steps.get(i, {}))),
                                 *(("g_loss", "d_loss") if any(epochs.values()) else ())]))  # fmt: skip
+    names.sort(key=lambda n: {"g_loss": 0, "d_loss": 1}.get(n, 2))  # G, D first, as run detail orders them
     for name in names:
         by_run: dict[int, tuple[list, list]] = {}
         for i in run_ids:

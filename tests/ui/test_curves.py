@@ -93,12 +93,12 @@ async def test_smoothing_and_log_show_in_the_title_and_log_refuses_negative_valu
         plot.cycle_smoothing()
         plot.toggle_log()
         await pilot.pause()
-        assert plot.shown_title == "loss · EMA 0.6 · log y"
+        assert plot.shown_title == "EMA 0.6 · log y · loss"  # the options first: never cut off
         labels = y_labels(plot)  # log ticks: equal ratios between neighbours, down to the smoothed minimum (0.22)
         assert labels[0] >= 1.0 and 0.2 < labels[-1] < 0.25
         assert labels[0] / labels[1] == pytest.approx(labels[1] / labels[2], rel=0.05)
         plot.plot("wgan", {"D": ([1, 2], [-2.0, 1.0])})
-        assert plot.shown_title == "wgan · EMA 0.6 · log y off: D has values <= 0"
+        assert plot.shown_title == "EMA 0.6 · log y off: D has values <= 0 · wgan"
 
 
 def two_runs(rows: list) -> list:
@@ -152,7 +152,7 @@ async def test_a_real_two_epoch_run_stores_and_draws_step_curves(stepped_db, mak
         await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None,
                        what="run detail")
         plot = app.screen.query_one("#loss-plot", Curves)
-        assert len(plot.series["G"][0]) >= 20 and plot.shown_title.startswith("G/D loss per step")
+        assert len(plot.series["G"][0]) >= 20 and plot.shown_title == "G/D loss per step"
         await pilot.press("e")
         assert plot.smoothing == 0.6 and "EMA 0.6" in plot.shown_title
         assert app.screen.query_one("#metric-plot", Curves).smoothing == 0.6  # one control for the screen
@@ -165,7 +165,7 @@ async def test_a_real_two_epoch_run_stores_and_draws_step_curves(stepped_db, mak
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.overlays, what="compare")
         screen = app.screen
         plot = screen.query_one("#compare-plot", Curves)
-        assert plot.title_text.startswith("d_loss per step") or plot.title_text.startswith("g_loss per step")
+        assert plot.title_text.startswith("g_loss per step")  # G first, as run detail
         assert all(len(xs) >= 20 for xs, _ in plot.series.values()) and len(plot.series) == 2
         await pilot.press("v")
         assert plot.title_text != list(screen.overlays)[0]
@@ -210,7 +210,7 @@ def test_overlays_offer_step_losses_with_per_epoch_fallback_then_every_column():
     models = [Model(2, 2, **{"fid@pixel": 25.0, "combined": 0.4}), Model(2, 1, **{"fid@pixel": 30.0}),
               Model(1, 1, combined=0.7), Model(3, 1, combined=0.1)]
     out = curve_math.overlays(steps, epochs, [1, 2], models, ["fid@pixel", "combined", "class_acc"])
-    assert list(out) == ["d_loss per step", "g_loss per step", "fid@pixel", "combined"]
+    assert list(out) == ["g_loss per step", "d_loss per step", "fid@pixel", "combined"]
     assert out["g_loss per step"] == {1: ([0.5, 1.0], [2.0, 1.5]), 2: ([1, 2], [1.1, 0.9])}  # run 2: per epoch
     assert out["d_loss per step"][2] == ([1], [0.4])
     assert out["fid@pixel"] == {2: ([1, 2], [30.0, 25.0])}
@@ -228,7 +228,7 @@ async def test_compare_overlays_any_per_epoch_metric_across_the_runs(ui_db, make
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.overlays, what="compare")
         screen = app.screen
         keys = list(screen.overlays)
-        assert keys[:2] == ["d_loss per step", "g_loss per step"]
+        assert keys[:2] == ["g_loss per step", "d_loss per step"]
         assert any(k.startswith("fid@") for k in keys) and any(k.startswith("combined") for k in keys), keys
         plot = screen.query_one("#compare-plot", Curves)
         target = next(i for i, k in enumerate(keys) if k.startswith("combined"))

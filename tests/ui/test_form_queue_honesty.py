@@ -95,7 +95,7 @@ async def test_u_on_a_queued_run_says_it_is_not_requeued(any_db_url, registries,
         await pilot.press("u")
         assert app.screen.query_one("#requeue-id").value == str(queued)  # the highlighted run, prefilled
         await pilot.press("enter")
-        line = f"run {queued} is already queued: not requeued"
+        line = f"run {queued} is already queued (a worker claims it"
         await wait_for(pilot, lambda: any(line in t for t in _toasts(app)), what=line)
         assert not any(t == f"run {queued} requeued" for t in _toasts(app))
 

@@ -48,8 +48,8 @@ async def test_edit_note_and_tags_then_filter_by_tag(snapshot_db, make_app):
         await pilot.press(*"baseline", "enter")
         await wait_for(pilot, lambda: stored_label(snapshot_db.url, run_id).tags == ("baseline", "best"), what="saved")
         assert stored_label(snapshot_db.url, run_id).note == "[bold]lr?"
-        title = lambda: str(detail.query_one("#detail-title").render())  # noqa: E731
-        await wait_for(pilot, lambda: "tags baseline best" in title(), what="tags in the title")
+        title = lambda: str(detail.query_one("#detail-labels").render())  # noqa: E731  (a line under the title)
+        await wait_for(pilot, lambda: "tags baseline best" in title(), what="tags under the title")
         assert "note: [bold]lr?" in title()  # as typed, not markup
 
         await pilot.press("escape")

@@ -102,7 +102,8 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         Binding("pagedown", "scroll_body('page_down')", "Scroll", show=False, priority=True),
         Binding("home", "scroll_body('home')", "Scroll", show=False, priority=True),
         Binding("end", "scroll_body('end')", "Scroll", show=False, priority=True),
-        Binding("v", "next_curve", "Curve", show=False),
+        Binding("v", "next_curve(1)", "Curve", show=False),
+        Binding("V", "next_curve(-1)", "Curve back", show=False),  # 40+ curves: FID is a few presses back
         Binding("e", "smoothing", "Smooth (EMA)", show=False),
         Binding("l", "log_y", "Log y", show=False),
     ]
@@ -163,6 +164,7 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         self.set_class(self.size.height < 40, "-short")  # one class row per grid
         self.set_class(self.size.width < 21 * len(self.rows), "-tight")  # 4 grids at 80 columns: no gaps
         self._fill_table()  # the columns share the new width
+        self.call_after_refresh(self._same_samples)  # the panels' new sizes are known after the refresh
 
     def action_scroll_body(self, where: str) -> None:
         body = self.query_one("#compare-body", Body)
@@ -200,6 +202,7 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         widths = column_widths(headers, body, self.size.width - 3, numbers=len(body) - len(tests))
         self.set_class(sum(w + 2 for w in widths) + 40 > self.size.width, "-stacked")  # the chart below
         table.header_height = 2 if any(h.cell_len > w for h, w in zip(headers, widths, strict=True)) else 1
+        headers = [headers[0], *(_folded(h, w) for h, w in zip(headers[1:], widths[1:], strict=True))]
         for i, (title, width) in enumerate(zip(headers, widths, strict=True)):
             table.add_column(title, key="metric" if i == 0 else f"m{i - 1}", width=width)
         for key, cells in body:
@@ -229,7 +232,10 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         for model in models:
             n = len(stats.seed_values(self.all_rows, model, key)) if model is not None else 0
             seeds.append(Text("  —" if model is None else f"  {n} seed{'' if n == 1 else 's'}"))
-        out = [("seeds", [Text(f"seeds ({short}, {stats.CORRECTION} ×{len(pairs)})"), *seeds])]
+        # no pair: every setting has < MIN_SEEDS seeds (the cells say how many) or all are one setting
+        one = len({m.setting_key for m in present}) < 2
+        tested = f"{stats.CORRECTION} ×{len(pairs)}" if pairs else "one setting" if one else "untested"
+        out = [("seeds", [Text(f"seeds ({short}, {tested})"), *seeds])]
         for j, other in enumerate(models[1:], start=1):
             if other is None:
                 continue
@@ -276,12 +282,12 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         self.overlay_index %= len(self.overlays)
         key = list(self.overlays)[self.overlay_index]
         by_run = self.overlays[key]
-        title = f"{key} ({self.overlay_index + 1}/{len(self.overlays)}, v: next)"
+        title = f"{key} ({self.overlay_index + 1}/{len(self.overlays)}, v/V: next/back)"
         plot.plot(title, {f"r{r.run_id} {_name(r)}": by_run.get(r.run_id, ([], [])) for r in self.rows},
                   marker=self.epoch)  # fmt: skip
 
-    def action_next_curve(self) -> None:
-        self.overlay_index += 1
+    def action_next_curve(self, delta: int = 1) -> None:
+        self.overlay_index += delta
         self._draw_curve()
 
     def action_smoothing(self) -> None:
@@ -316,9 +322,19 @@ class CompareScreen(ReportsWorkerErrors, Screen):
             return
         for i, row in enumerate(self.rows):
             grid = grids.get(row.run_id)
-            caption = f"r{row.run_id} {_name(row)} @ e{epoch}" if grid else f"r{row.run_id}: no grid at e{epoch}"
-            self.query_one(f"#compare-grid-{i}", SampleGrid).show(grid, caption)
+            head, keep = (f"r{row.run_id} {_name(row)}", f" @ e{epoch}") if grid else (f"r{row.run_id}", "")
+            keep = keep or f": no grid at e{epoch}"  # the label is cut first, never the epoch
+            self.query_one(f"#compare-grid-{i}", SampleGrid).show(grid, head, keep)
         self.query_one("#compare-plot", Curves).marker = epoch
+        self._same_samples()
+
+    def _same_samples(self) -> None:
+        """Every panel shows the same classes and samples: as many as fit in the smallest panel."""
+        grids = [g for g in self.query(SampleGrid) if g.grid is not None]
+        if grids:
+            classes, samples = (min(g.fits[i] for g in grids) or None for i in (0, 1))
+            for grid in grids:
+                grid.set_limit(classes, samples)
 
     def action_epoch(self, delta: int) -> None:
         self.query_one(EpochSlider).action_move(delta)
@@ -357,6 +373,18 @@ def _wrappable(cell: Text) -> Text:
     """A cell wider than its column: no alignment padding (its lines line up), and a break before
     the ``·n`` of a number (``★ 126.04`` over ``·10k``) rather than inside it."""
     return Text(cell.plain.lstrip().replace(N_SEPARATOR, " " + N_SEPARATOR), style=cell.style)
+
+
+def _folded(header: Text, width: int) -> Text:
+    """A model's header in at most two lines of ``width``, cut by character (``r1 LSGAN_SIGMO`` over
+    ``ID_one-hot``), the second ending in ``…`` when even that is short: ``rN`` always leads, so cut
+    headers stay distinguishable."""
+    plain = header.plain
+    if len(plain) <= width:
+        return header
+    first, rest = plain[:width], plain[width:]
+    second = rest if len(rest) <= width else rest[: max(0, width - 1)] + "…"
+    return Text(f"{first}\n{second}", style=header.style)
 
 
 def _name(row: ResultRow) -> str:

@@ -9,7 +9,22 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from cgan_tui.formatting import count
 from cgan_tui.safe_text import literal
+
+
+def quit_question(workers: int) -> tuple[str, str, str, str]:
+    """The question ``q`` asks while ``workers`` local workers started here are training, and its three
+    buttons (short: the three fit a 70-column terminal): ``ConfirmScreen(question, yes=, no=, stay=)``."""
+    one = workers == 1
+    them, their, go = ("it", "its run goes", "goes") if one else ("them", "their runs go", "go")
+    question = (
+        f"{count(workers, 'local worker')} started here {'is' if one else 'are'} running. "
+        f"y: stop {them} and quit; {their} back to the queue and restart{'s' if one else ''} from the last "
+        f"checkpoint. n: quit and leave {them} running ({'it' if one else 'they'} {go} on without the app; "
+        "`cgan-tui queue ls` shows the runs). esc: stay here."
+    )
+    return question, "Stop, quit", "Quit, leave running", "Stay"
 
 
 class ConfirmScreen(ModalScreen[bool | None]):

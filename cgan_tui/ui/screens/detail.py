@@ -71,6 +71,7 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"run {self.run_id}: loading…", classes="screen-title", id="detail-title")
+        yield Static("", classes="screen-title", id="detail-labels")  # tags and note: never cut by a long title
         with Horizontal(id="detail-top"):
             with Vertical(id="detail-left"):
                 yield SampleGrid(self.app.services.image_renderer, id="detail-grid")
@@ -139,8 +140,11 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
         if run.error:  # on a completed run a note (e.g. which epochs lack values and the command that fills them)
             label = "note" if status == "completed" else "error"
             title += f" · {label}: {run.error.splitlines()[-1] if run.error.strip() else ''}"
-        title += labels.summary(data.label)  # the researcher's tags and note (n edits them)
         self.query_one("#detail-title", Static).update(literal(title))
+        marks = labels.summary(data.label).removeprefix(" · ")  # the researcher's tags and note (n edits them)
+        line = self.query_one("#detail-labels", Static)
+        line.update(literal(marks))
+        line.display = bool(marks)  # a line of their own, only for a run that has them
         self._draw_losses()
         series = metric_series(data.metrics)
         self.metric_keys = sorted(series)

@@ -50,6 +50,8 @@ def detail_text(row: ResultRow | None, col: Column | None, references: dict[str,
     if row is None or col is None:
         return ""
     value = row.get(col.key)
+    if col.key in ("run_id", "epoch", "label"):  # the line's start already says it (not "· run: 1")
+        return literal(f"run {row.run_id} epoch {row.epoch} ({row.label})")
     where = f"run {row.run_id} epoch {row.epoch} ({row.label}) · {col.title}"
     if value is None and col.kind == "number" and col.key not in ("run_id", "epoch", "embed_dim"):
         return literal(f"{where}: missing ({missing_text(row, col.key)}) — {missing_hint(row, col.key)}")

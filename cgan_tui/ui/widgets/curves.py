@@ -1,7 +1,7 @@
 """Curves (step-level losses, per-epoch metrics) drawn with textual-plotext, several series overlaid.
 
 The legend is a line under the plot (never drawn over the lines), the y ticks are computed here (plotext's
-own are wrong on a few rows), the smoothing and log options show in the title, and below
+own are wrong on a few rows), the smoothing and log options lead the title (and the summary), and below
 ``curve_math.MIN_ROWS`` x ``MIN_COLUMNS`` the widget shows a one-line summary instead of an unreadable plot.
 """
 
@@ -103,15 +103,16 @@ class Curves(Vertical):
         return out
 
     def _title(self, points: Mapping[str, tuple[list[float], list[float]]]) -> tuple[str, bool]:
-        """The title with the options in force, and whether the y axis is logarithmic."""
+        """The title after the options in force (``EMA 0.6 · log y · G/D loss per step``), and whether the
+        y axis is logarithmic."""
         notes = [curve_math.smoothing_label(self.smoothing)]
         log = False
         if self.log_y:
             refusal = curve_math.log_refusal({k: ys for k, (_, ys) in points.items()})
             log = refusal is None
             notes.append("log y" if log else refusal)
-        extra = " · ".join(n for n in notes if n)
-        return (f"{self.title_text} · {extra}" if extra else self.title_text), log
+        extra = " · ".join(n for n in notes if n)  # first: a title cut at 80 columns still shows them
+        return (f"{extra} · {self.title_text}" if extra else self.title_text), log
 
     def _draw(self) -> None:
         if not self.is_mounted:

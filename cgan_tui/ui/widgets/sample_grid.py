@@ -40,8 +40,20 @@ def window(first: int, shown: int, total: int) -> int:
     return max(0, min(first, total - shown))
 
 
+def fit_caption(head: str, keep: str, details: str, width: int) -> str:
+    """``head + keep · details`` in ``width`` columns: the details are cut first (with ``…``), then the
+    head's end, never ``keep`` (``r1 LSGAN_SI… @ e5`` in a 20-column compare panel)."""
+    whole = f"{head}{keep}"
+    if len(whole) > width:
+        room = max(1, width - len(keep) - 1)
+        return (head[:room] + "…" + keep)[:width] if len(head) > room else whole[:width]
+    full = f"{whole} · {details}" if details else whole
+    return full if len(full) <= width else full[: max(len(whole), width - 1)] + "…"
+
+
 class SampleGrid(Vertical):
-    """Caption plus picture. ``show(grid, caption)`` swaps the grid and keeps the class/sample window."""
+    """Caption plus picture. ``show(grid, caption)`` swaps the grid and keeps the class/sample window.
+    ``limit`` (classes, samples; None: as many as fit) lets compare show the same window in every panel."""
 
     def __init__(self, renderer: str = "halfcell", **kwargs) -> None:
         super().__init__(**kwargs)
@@ -51,6 +63,9 @@ class SampleGrid(Vertical):
         self.first_class = 0
         self.first_sample = 0
         self.shown = (0, 0)  # classes, samples in view
+        self.fits = (0, 0)  # classes, samples that would fit without ``limit``
+        self.limit: tuple[int | None, int | None] = (None, None)
+        self.keep = ""  # the caption's end that is never cut (compare: `` @ e5``)
 
     @property
     def png(self) -> bytes | None:
@@ -60,9 +75,14 @@ class SampleGrid(Vertical):
         yield Static(self.caption, classes="grid-caption")
         yield make_picture(self.renderer, classes="grid-image")
 
-    def show(self, grid: GridImage | None, caption: str) -> None:
-        self.grid, self.caption = grid, caption
+    def show(self, grid: GridImage | None, caption: str, keep: str = "") -> None:
+        self.grid, self.caption, self.keep = grid, caption, keep
         self._draw()
+
+    def set_limit(self, classes: int | None, samples: int | None) -> None:
+        if self.limit != (classes, samples):
+            self.limit = (classes, samples)
+            self._draw()
 
     def scroll_classes(self, delta: int) -> None:
         self.first_class += delta * max(1, self.shown[0])
@@ -86,8 +106,9 @@ class SampleGrid(Vertical):
             picture = self.query_one(".grid-image")
         except NoMatches:  # mounted, children not yet (or being removed): on_mount / the next resize draws
             return
+        width = caption.content_region.width or 1000  # not laid out yet: uncut (the resize that follows redraws)
         if self.grid is None:
-            caption.update(Text(self.caption))
+            caption.update(Text(fit_caption(self.caption, self.keep, "", width)))
             set_picture(picture, None)
             return
         try:
@@ -100,6 +121,8 @@ class SampleGrid(Vertical):
         region = self.content_region
         n_cls = min(self.grid.rows, fit(2 * max(region.height - 1, 1), h))
         n_smp = min(self.grid.cols, fit(region.width, w))
+        self.fits = (n_cls, n_smp)
+        n_cls, n_smp = (min(n, cap) if cap else n for n, cap in zip(self.fits, self.limit, strict=True))
         self.first_class = window(self.first_class, n_cls, self.grid.rows)
         self.first_sample = window(self.first_sample, n_smp, self.grid.cols)
         self.shown = (n_cls, n_smp)
@@ -107,6 +130,5 @@ class SampleGrid(Vertical):
         samples = range(self.first_sample, self.first_sample + n_smp)
         image = compose_tiles([[self.grid.tile(r, c) for c in samples] for r in classes], w, h, GAP)
         set_picture(picture, image)
-        caption.update(Text(
-            f"{self.caption} · class {span(classes, self.grid.rows)} · sample {span(samples, self.grid.cols, 1)}"
-        ))
+        details = f"class {span(classes, self.grid.rows)} · sample {span(samples, self.grid.cols, 1)}"
+        caption.update(Text(fit_caption(self.caption, self.keep, details, width)))
