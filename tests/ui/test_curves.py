@@ -173,6 +173,26 @@ async def test_a_real_two_epoch_run_stores_and_draws_step_curves(stepped_db, mak
         assert "EMA 0.9" in plot.shown_title and "log y" in plot.shown_title
 
 
+@pytest.mark.parametrize("size", [(80, 24)])
+async def test_short_terminals_give_the_step_curves_the_chart_column(stepped_db, make_app, size):
+    """Below 32 rows the loss chart (step curves) takes the chart column and the metric chart is its summary
+    line: at 80x24 the step curves are drawn (at 70x20 there is room for neither: both are summaries)."""
+    from cgan_tui.ui.screens.detail import RunDetailScreen
+
+    url, _ = stepped_db
+    app = make_app(url)
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: results_loaded(app), what="results")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None
+                       and app.screen.query_one("#loss-plot", Curves).series, what="run detail")
+        await pilot.pause()
+        loss, metric = app.screen.query_one("#loss-plot", Curves), app.screen.query_one("#metric-plot", Curves)
+        assert not loss.compact and metric.compact
+        labels = y_labels(loss)
+        assert len(labels) >= 2 and labels == sorted(labels, reverse=True), labels
+
+
 @pytest.mark.parametrize("size", [(70, 20), (80, 24)])
 async def test_detail_charts_at_small_sizes_read_upwards_or_summarise(ui_db, make_app, size):
     """The issue's capture: at 70x20 the loss chart's y axis was upside down. Now each chart is either a

@@ -284,7 +284,7 @@ class CompareScreen(ReportsWorkerErrors, Screen):
         by_run = self.overlays[key]
         title = f"{key} ({self.overlay_index + 1}/{len(self.overlays)}, v/V: next/back)"
         plot.plot(title, {f"r{r.run_id} {_name(r)}": by_run.get(r.run_id, ([], [])) for r in self.rows},
-                  marker=self.epoch)  # fmt: skip
+                  marker=self.epoch, smoothable=key.endswith(" per step"))  # fmt: skip
 
     def action_next_curve(self, delta: int = 1) -> None:
         self.overlay_index += delta

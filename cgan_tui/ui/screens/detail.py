@@ -94,6 +94,13 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
         self.load()
         self.set_interval(self.app.services.poll_interval, self._poll)
 
+    SHORT_ROWS = 32
+    """Below this terminal height the two charts cannot both be drawn readably: the loss chart (step
+    curves) keeps the column and the metric chart becomes its summary line (``#detail-plots.short``)."""
+
+    def on_resize(self, event) -> None:
+        self.query_one("#detail-plots").set_class(event.size.height < self.SHORT_ROWS, "short")
+
     @property
     def slider(self) -> EpochSlider:
         return self.query_one("#detail-slider", EpochSlider)
@@ -186,7 +193,8 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
         else:
             title = "G/D loss per epoch"
             series = {"G": (xs, [e.g_loss for e in epochs]), "D": (xs, [e.d_loss for e in epochs])}
-        self.query_one("#loss-plot", Curves).plot(title, series, marker=self.slider.epoch)
+        self.query_one("#loss-plot", Curves).plot(title, series, marker=self.slider.epoch,
+                                                  smoothable=bool(self.data.steps))  # EMA: step curves only
 
     def _draw_metric(self, series: dict[str, dict[int, float]] | None = None) -> None:
         if self.data is None:
@@ -203,6 +211,7 @@ class RunDetailScreen(ReportsWorkerErrors, Screen):
             f"{key} ({self.metric_index + 1}/{len(self.metric_keys)}, m: next)",
             {key: (sorted(points), [points[e] for e in sorted(points)])},
             marker=self.slider.epoch,
+            smoothable=False,  # a per-epoch value is a model's own measurement: never averaged with others
         )
 
     # ------------------------------------------------------------------ epoch slider

@@ -47,6 +47,7 @@ class Curves(Vertical):
         self.xlabel = "epoch"
         self._marker: float | None = None
         self.smoothing = 0.0
+        self.smoothable = True
         self.log_y = False
         self.shown_title = title  # the title as drawn, with the smoothing and log notes (tests read it)
         self.compact = False
@@ -72,8 +73,12 @@ class Curves(Vertical):
         self._marker = value
         self._draw()
 
-    def plot(self, title: str, series: Series, xlabel: str = "epoch", marker: float | None = None) -> None:
+    def plot(self, title: str, series: Series, xlabel: str = "epoch", marker: float | None = None,
+             smoothable: bool = True) -> None:
+        """``smoothable`` False: per-epoch values (a few points each a model's own measurement) are drawn as
+        they are whatever the EMA setting; the title says so while smoothing is on."""
         self.title_text = title
+        self.smoothable = smoothable
         self.xlabel = xlabel
         self.series = {k: (list(x), list(y)) for k, (x, y) in series.items() if len(x)}
         self._marker = marker
@@ -99,13 +104,15 @@ class Curves(Vertical):
         for label, (xs, ys) in self.series.items():
             points = [(x, float(y)) for x, y in zip(xs, ys, strict=True) if y is not None and math.isfinite(y)]
             if points:
-                out[label] = ([p[0] for p in points], curve_math.ema([p[1] for p in points], self.smoothing))
+                weight = self.smoothing if self.smoothable else 0.0
+                out[label] = ([p[0] for p in points], curve_math.ema([p[1] for p in points], weight))
         return out
 
     def _title(self, points: Mapping[str, tuple[list[float], list[float]]]) -> tuple[str, bool]:
         """The title after the options in force (``EMA 0.6 · log y · G/D loss per step``), and whether the
         y axis is logarithmic."""
-        notes = [curve_math.smoothing_label(self.smoothing)]
+        notes = [curve_math.smoothing_label(self.smoothing) if self.smoothable
+                 else ("no EMA: per epoch" if self.smoothing else "")]
         log = False
         if self.log_y:
             refusal = curve_math.log_refusal({k: ys for k, (_, ys) in points.items()})
