@@ -101,13 +101,22 @@ def test_new_run_form_uses_the_same_model(fields, message):
 
 
 def test_default_milestones_are_cut_to_the_run_not_refused(tmp_path, capsys):
-    """``--epochs 2`` alone (or the form's prefilled 10,20,30 with 3 epochs) keeps working: only milestones
-    the user typed must fit."""
+    """``--epochs 2`` alone keeps working: only milestones the user typed must fit. The form shows what it
+    queues: its prefilled field follows the epochs (``closed_checkpoints``: 3 epochs -> "3"; the Pilot test
+    ``test_results_cleanup`` types the epochs), and a stale "10,20,30" left with 3 epochs is refused, not
+    silently cut."""
     db = tmp_path / "x.db"
     assert main(["queue", "add", "--model", "seed004", "--epochs", "2", "--db", str(db)]) == 0
     (config,) = stored_runs(db)
     assert json.loads(config)["checkpoint_epochs"] == [2]
-    assert [c.epochs for c in build_configs("seed004", "bce", "embedding", form_fields(epochs="3"))] == [3]
+    from cgan_tui.config import closed_checkpoints
+
+    shown = ",".join(map(str, closed_checkpoints((10, 20, 30), 3)))
+    assert shown == "3"
+    built = build_configs("seed004", "bce", "embedding", form_fields(epochs="3", checkpoints=shown))
+    assert [(c.epochs, c.checkpoint_epochs) for c in built] == [(3, (3,))]
+    with pytest.raises(ConfigError, match=r"checkpoint epochs must be <= epochs \(3\)"):
+        build_configs("seed004", "bce", "embedding", form_fields(epochs="3", checkpoints="10,20,30"))
     capsys.readouterr()
 
 
