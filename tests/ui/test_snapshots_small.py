@@ -9,6 +9,7 @@ Update after an intended change with ``--snapshot-update -k NAME`` and read the 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -223,7 +224,8 @@ def test_new_run_form_small(snapshot_db, make_app, stable_registries, snap_compa
 
 
 @SIZES
-def test_grid_picker_small(snapshot_db, make_app, stable_registries, snap_compare, size):  # noqa: F811
+def test_grid_picker_small(snapshot_db, make_app, stable_registries, snap_compare, size, monkeypatch):  # noqa: F811
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])  # the picker shows grids/ relative to the cwd
     app, seen = _app(snapshot_db, make_app, stable_registries), {}
 
     async def ready(pilot):

@@ -18,6 +18,14 @@ from cgan_tui.safe_text import literal
 from cgan_tui.ui.background import ReportsWorkerErrors, background
 
 
+def shown_dir(path: Path | str) -> str:
+    """The grids folder as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 def describe(path: Path) -> str:
     """``seed000.toml — 24 runs — the 4 losses x 2 dims study``, or the file's problem."""
     from cgan_tui.config import load_grid
@@ -39,7 +47,7 @@ class GridPickerScreen(ReportsWorkerErrors, ModalScreen[list]):
     def compose(self) -> ComposeResult:
         self.files = self.app.services.grid_files()
         with Vertical(id="picker"):
-            yield Static(literal(f"queue every run of a grid file ({self.app.services.grids_dir}/*.toml); enter queues"))
+            yield Static(literal(f"queue every run of a grid file ({shown_dir(self.app.services.grids_dir)}/*.toml); enter queues"))
             if self.files:
                 yield OptionList(*[Option(literal(describe(p)), id=str(i)) for i, p in enumerate(self.files)])
             else:
