@@ -109,9 +109,11 @@ def two_runs(rows: list) -> list:
     return list(first.values())[:2]
 
 
-@pytest.fixture
-def stepped_db(tmp_path, fmnist_dir, registries):
-    """Two real 2-epoch runs of 20 steps an epoch, recording every step (``log_every`` 1)."""
+@pytest.fixture(scope="module")
+def stepped_db(tmp_path_factory, fmnist_dir, registries):
+    """Two real 2-epoch runs of 20 steps an epoch, recording every step (``log_every`` 1); trained once for
+    the module (the tests only read them)."""
+    tmp_path = tmp_path_factory.mktemp("stepped")
     from cgan_tui.config import RunConfig
     from cgan_tui.runner.execute import execute_run
     from cgan_tui.runner.queue import claim_next, enqueue_grid
